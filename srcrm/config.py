@@ -1,0 +1,49 @@
+"""The one dataclass that describes a model: what a checkpoint stores and what builds a network."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+BACKBONES = ("resnet18", "resnet50", "resnet101")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of an SRCRM network.
+
+    ``srm`` and ``crm`` are the ablation switches: with both off the same code is a plain
+    FPN-style baseline with bilinear upsampling and a 1x1 lateral on the last stage.
+    """
+
+    num_classes: int = 11
+    backbone: str = "resnet18"
+    decoder_channels: int = 128
+    srm: bool = True
+    crm: bool = True
+    crm_channels: int = 64  # per backbone stage before concatenation
+    aux_heads: bool = True
+
+    def __post_init__(self) -> None:
+        if self.backbone not in BACKBONES:
+            raise ValueError(f"unknown backbone {self.backbone!r}; choose one of {BACKBONES}")
+        if self.num_classes < 1:
+            raise ValueError("num_classes must be at least 1")
+
+    @property
+    def name(self) -> str:
+        parts = [self.backbone]
+        parts.append("srm" if self.srm else "bilinear")
+        if self.crm:
+            parts.append("crm")
+        return "-".join(parts)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"model config has unknown fields: {sorted(unknown)}")
+        return cls(**data)

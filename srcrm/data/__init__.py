@@ -1,0 +1,1 @@
+"""Datasets, label specifications and augmentation."""

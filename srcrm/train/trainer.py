@@ -1,0 +1,242 @@
+"""The training loop, usable as a library: the CLI, the benchmark and the app's fine-tuning all
+drive it and follow it through a progress callback."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+
+from srcrm.checkpoint import load_checkpoint, save_checkpoint
+from srcrm.data.augment import augment
+from srcrm.data.datasets import AugmentedDataset, SegmentationData, open_dataset
+from srcrm.device import pick_device
+from srcrm.evaluate import evaluate
+from srcrm.io import atomic_write, atomic_write_text
+from srcrm.losses import segmentation_loss
+from srcrm.models import build_model
+from srcrm.train.config import TrainConfig
+from srcrm.train.distributed import DistInfo, init_distributed, local_device
+
+
+@dataclass
+class TrainEvent:
+    """What a progress callback receives after each step and each evaluation."""
+
+    kind: str  # "step", "eval" or "done"
+    step: int
+    total_steps: int
+    loss: float = math.nan
+    lr: float = 0.0
+    eta_s: float = math.nan
+    metrics: dict = field(default_factory=dict)
+
+
+class Cancelled(Exception):
+    """Raised inside :meth:`Trainer.fit` when ``should_stop`` says so; nothing is overwritten."""
+
+
+def poly_lr(step: int, cfg: TrainConfig) -> float:
+    """Linear warm-up, then polynomial decay to zero."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = (step - cfg.warmup_steps) / max(cfg.steps - cfg.warmup_steps, 1)
+    return cfg.lr * (1 - min(progress, 1.0)) ** cfg.poly_power
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, on_event: Callable[[TrainEvent], None] | None = None,
+                 train_data: SegmentationData | None = None, val_data: SegmentationData | None = None):
+        self.cfg = cfg
+        self.on_event = on_event or (lambda event: None)
+        self.dist: DistInfo = init_distributed(pick_device(cfg.device))
+        self.device = local_device(pick_device(cfg.device), self.dist)
+        self.out_dir = Path(cfg.out_dir)
+        self.train_data = train_data or open_dataset(cfg.data, cfg.train_split)
+        self.val_data = val_data if val_data is not None else (
+            open_dataset(cfg.data, cfg.val_split) if cfg.val_split else None)
+        labelset = self.train_data.labelset
+        self.labelset = labelset
+        self.cfg.loss = replace(cfg.loss, ignore_index=labelset.ignore_index)
+        self.model = self._build_model()
+        self.optimizer = torch.optim.SGD(
+            [p for p in self.model.parameters() if p.requires_grad], lr=cfg.lr,
+            momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+        self.amp_dtype = self._amp_dtype()
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
+        self.step = 0
+        self.history: dict = {"loss": [], "eval": []}
+        torch.manual_seed(cfg.seed + self.dist.rank)
+        self.generator = torch.Generator(self.device).manual_seed(cfg.seed + 1000 * self.dist.rank)
+
+    # --- set-up --------------------------------------------------------------------------
+
+    def _build_model(self) -> nn.Module:
+        cfg = self.cfg
+        if cfg.init_from:
+            ckpt = load_checkpoint(cfg.init_from)
+            model = ckpt.build_model()
+            self.cfg.model = ckpt.config
+        else:
+            model_cfg = replace(cfg.model, num_classes=self.labelset.num_classes)
+            self.cfg.model = model_cfg
+            model = build_model(model_cfg)
+        if cfg.freeze_backbone:
+            for p in model.backbone.parameters():
+                p.requires_grad_(False)
+        if cfg.sync_bn and self.dist.enabled:
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        model = model.to(self.device)
+        if cfg.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        if self.dist.enabled:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            model = DistributedDataParallel(model, device_ids=ids)
+        return model.train()
+
+    def _amp_dtype(self) -> torch.dtype | None:
+        amp = self.cfg.amp
+        if amp == "auto":
+            return torch.bfloat16 if self.device.type == "cuda" else None
+        return {"bf16": torch.bfloat16, "fp16": torch.float16, "off": None}[amp]
+
+    @property
+    def net(self) -> nn.Module:
+        """The bare network (unwrapped from DDP)."""
+        return getattr(self.model, "module", self.model)
+
+    def _batches(self):
+        """Endless augmented batches: resident on the device when the images share one size."""
+        cfg = self.cfg
+        if cfg.data_on_device and not self.dist.enabled:
+            pairs = [self.train_data[i] for i in range(len(self.train_data))]
+            if len({image.shape for image, _ in pairs}) == 1:
+                yield from self._resident_batches(pairs)
+        dataset = AugmentedDataset(
+            self.train_data, lambda x, y: augment(x, y, cfg.augment, self.labelset.ignore_index))
+        sampler = (DistributedSampler(dataset, seed=cfg.seed) if self.dist.enabled
+                   else RandomSampler(dataset, replacement=True, num_samples=10**9))
+        loader = DataLoader(dataset, batch_size=cfg.batch_size, sampler=sampler, drop_last=True,
+                            num_workers=cfg.workers, persistent_workers=cfg.workers > 0)
+        epoch = 0
+        while True:
+            if isinstance(sampler, DistributedSampler):
+                sampler.set_epoch(epoch)
+            for x, y in loader:
+                yield x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+            epoch += 1
+
+    def _resident_batches(self, pairs):
+        """Keep the whole (small, same-size) dataset on the device and augment there."""
+        cfg = self.cfg
+        images = torch.from_numpy(np.stack([image for image, _ in pairs])).permute(0, 3, 1, 2)
+        images = images.contiguous().to(self.device)
+        labels = torch.from_numpy(np.stack([label for _, label in pairs])).to(self.device)
+        while True:
+            idx = torch.randint(len(images), (cfg.batch_size,), generator=self.generator,
+                                device=self.device)
+            yield augment(images[idx], labels[idx], cfg.augment, self.labelset.ignore_index,
+                          self.generator)
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def fit(self, should_stop: Callable[[], bool] | None = None) -> dict:
+        """Train to ``cfg.steps`` (resuming if a resumable state exists), evaluate, save.
+
+        Returns the final metrics (empty without a validation split). Raises :class:`Cancelled`
+        when ``should_stop`` returns true; the last saved state and checkpoint are kept as they were.
+        """
+        cfg = self.cfg
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        if cfg.resume:
+            self._load_state()
+        batches = self._batches()
+        start, started = self.step, time.perf_counter()
+        autocast = (torch.autocast(self.device.type, dtype=self.amp_dtype)
+                    if self.amp_dtype else contextlib.nullcontext())
+        while self.step < cfg.steps:
+            if should_stop and should_stop():
+                raise Cancelled(f"training cancelled at step {self.step}")
+            lr = poly_lr(self.step, cfg)
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+            x, y = next(batches)
+            if cfg.channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            with autocast:
+                logits, aux = self.model(x, return_aux=True)
+                loss = segmentation_loss(logits.float(), [a.float() for a in aux], y, cfg.loss)
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            self.step += 1
+            loss_value = loss.item()
+            if not math.isfinite(loss_value):
+                raise FloatingPointError(f"loss became {loss_value} at step {self.step}; lower the learning rate")
+            self.history["loss"].append([self.step, loss_value])
+            elapsed = time.perf_counter() - started
+            eta = elapsed / (self.step - start) * (cfg.steps - self.step)
+            self.on_event(TrainEvent("step", self.step, cfg.steps, loss_value, lr, eta))
+            if cfg.eval_every and self.step % cfg.eval_every == 0 and self.step < cfg.steps:
+                self._evaluate()
+            if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+                self._save_state()
+        metrics = self._evaluate() if self.val_data is not None else {}
+        self._save_state()
+        self.save_checkpoint(self.out_dir / "model.pt", metrics)
+        self.on_event(TrainEvent("done", self.step, cfg.steps, metrics=metrics))
+        return metrics
+
+    def _evaluate(self) -> dict:
+        metrics = evaluate(self.net, self.val_data, self.device, progress=False)
+        self.history["eval"].append({"step": self.step, **metrics})
+        self.on_event(TrainEvent("eval", self.step, self.cfg.steps, metrics=metrics))
+        return metrics
+
+    # --- persistence ---------------------------------------------------------------------
+
+    def save_checkpoint(self, path, metrics: dict | None = None, half: bool = False) -> Path | None:
+        if not self.dist.is_main:
+            return None
+        meta = {
+            "train": {"data": str(self.cfg.data), "split": self.cfg.train_split,
+                      "images": len(self.train_data), "steps": self.step,
+                      "config": json.loads(json.dumps(self.cfg.to_dict(), default=str))},
+            "metrics": metrics or {},
+            "init_from": self.cfg.init_from,
+        }
+        return save_checkpoint(path, self.net, class_names=self.labelset.class_names,
+                               palette=self.labelset.palette,
+                               ignore_index=self.labelset.ignore_index, meta=meta, half=half)
+
+    def _save_state(self) -> None:
+        if not self.dist.is_main:
+            return
+        state = {"step": self.step, "model": self.net.state_dict(),
+                 "optimizer": self.optimizer.state_dict(), "scaler": self.scaler.state_dict(),
+                 "history": json.dumps(self.history)}
+        with atomic_write(self.out_dir / "last_state.pt") as fh:
+            torch.save(state, fh)
+        atomic_write_text(self.out_dir / "history.json", json.dumps(self.history))
+
+    def _load_state(self) -> None:
+        path = self.out_dir / "last_state.pt"
+        if not path.is_file():
+            return
+        state = torch.load(path, map_location=self.device, weights_only=True)
+        self.net.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.step = int(state["step"])
+        self.history = json.loads(state["history"])
