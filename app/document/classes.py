@@ -120,8 +120,13 @@ class ClassTable:
     def add(self, name: str, rgb: tuple[int, int, int] | None = None) -> int:
         """Append a class and return its id (skipping the ignore index if it is in the way)."""
         new_id = len(self.names)
-        if new_id == self.ignore_index or new_id >= 255:
-            raise ValueError("no free class id left below the ignore index")
+        if new_id == self.ignore_index:  # keep the ignore id as a hidden placeholder
+            self.names.append(UNLABELLED_NAME)
+            self.colors.append((0, 0, 0))
+            self.visible.append(False)
+            new_id += 1
+        if new_id >= 255:
+            raise ValueError("no free class id left (a uint8 label map holds 255 classes)")
         if rgb is None:
             from srcrm.data.labelsets import generated_palette
 

@@ -94,7 +94,7 @@ class Trainer:
         if cfg.freeze_backbone:
             for p in model.backbone.parameters():
                 p.requires_grad_(False)
-        if cfg.sync_bn and self.dist.enabled:
+        if cfg.sync_bn and self.dist.enabled and self.device.type == "cuda":  # CUDA-only in torch
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         model = model.to(self.device)
         if cfg.channels_last:
@@ -192,11 +192,19 @@ class Trainer:
                 self._evaluate()
             if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
                 self._save_state()
+        self._sync_buffers()
         metrics = self._evaluate() if self.val_data is not None else {}
         self._save_state()
         self.save_checkpoint(self.out_dir / "model.pt", metrics)
         self.on_event(TrainEvent("done", self.step, cfg.steps, metrics=metrics))
         return metrics
+
+    def _sync_buffers(self) -> None:
+        """DDP syncs gradients, not BN statistics: give every rank rank 0's, so all ranks
+        evaluate and hold the same model."""
+        if self.dist.enabled:
+            for buffer in self.net.buffers():
+                torch.distributed.broadcast(buffer, 0)
 
     def _evaluate(self) -> dict:
         metrics = evaluate(self.net, self.val_data, self.device, progress=False)

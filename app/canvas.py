@@ -1,0 +1,324 @@
+"""The canvas: the image, the class overlay and the tool cursor in a zoomable pyqtgraph view.
+
+Speed on large images comes from two things. The overlay is a numpy BGRA buffer that a QImage
+wraps without copying (:class:`BufferImageItem`); after an edit only the dirty rectangle is
+recoloured (:class:`~app.document.overlay.OverlayRenderer`) and only that rectangle is
+repainted. And painting draws only the exposed part of each image, never the whole 4K frame.
+(pyqtgraph's ``ImageItem`` re-renders its whole image on every ``setImage``; see
+``benchmarks/bench_canvas.py`` for the comparison.)
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from app.document.editor import Editor, Tool
+from app.document.geometry import Rect
+from app.document.label_document import LabelDocument
+from app.document.overlay import OverlayMode, OverlayRenderer
+
+Qt = QtCore.Qt
+
+
+class BufferImageItem(pg.GraphicsObject):
+    """Shows an HxWx4 uint8 BGRA numpy buffer in place: edits to the buffer show after
+    :meth:`update_rect`, with no copy and no conversion."""
+
+    def __init__(self, premultiplied: bool = True, smooth_when_zoomed_out: bool = False):
+        super().__init__()
+        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
+        self._format = (QtGui.QImage.Format.Format_ARGB32_Premultiplied if premultiplied
+                        else QtGui.QImage.Format.Format_RGB32)
+        self._smooth = smooth_when_zoomed_out
+        self._buffer: np.ndarray | None = None
+        self._qimage: QtGui.QImage | None = None
+        self._bounds = QtCore.QRectF()
+
+    def set_buffer(self, buffer: np.ndarray | None) -> None:
+        self.prepareGeometryChange()
+        if buffer is None:
+            self._buffer = self._qimage = None
+            self._bounds = QtCore.QRectF()
+        else:
+            assert buffer.dtype == np.uint8 and buffer.ndim == 3 and buffer.shape[2] == 4
+            assert buffer.flags.c_contiguous
+            h, w = buffer.shape[:2]
+            self._buffer = buffer  # keeps the memory alive while the QImage uses it
+            self._qimage = QtGui.QImage(buffer, w, h, buffer.strides[0], self._format)
+            self._bounds = QtCore.QRectF(0, 0, w, h)
+        self.update()
+
+    def update_rect(self, rect: Rect | None = None) -> None:
+        if rect is None:
+            self.update()
+        elif not rect.is_empty():
+            self.update(QtCore.QRectF(rect.x0, rect.y0, rect.width, rect.height))
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._bounds
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        if self._qimage is None:
+            return
+        exposed = option.exposedRect.intersected(self._bounds)
+        if exposed.isEmpty():
+            return
+        x0, y0 = math.floor(exposed.left()), math.floor(exposed.top())
+        x1, y1 = math.ceil(exposed.right()), math.ceil(exposed.bottom())
+        src = QtCore.QRectF(x0, y0, x1 - x0, y1 - y0)
+        smooth = self._smooth and painter.worldTransform().m11() < 1.0
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, smooth)
+        painter.drawImage(src, self._qimage, src)
+
+
+class Canvas(pg.GraphicsView):
+    """Signals: ``hovered(x, y)`` (image coordinates, NaN outside), ``view_changed()``."""
+
+    hovered = QtCore.Signal(float, float)
+    view_changed = QtCore.Signal()
+
+    def __init__(self, editor: Editor, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent, background=(40, 40, 44))
+        self.editor = editor
+        self.doc: LabelDocument | None = None
+        self.renderer = OverlayRenderer()
+        self.setAcceptDrops(False)  # the main window takes drops
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+
+        self.vb = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.vb.setMouseMode(pg.ViewBox.PanMode)
+        self.setCentralItem(self.vb)
+        self.vb.sigRangeChanged.connect(lambda *_: self.view_changed.emit())
+
+        self.image_item = BufferImageItem(premultiplied=False, smooth_when_zoomed_out=True)
+        self.overlay_item = BufferImageItem(premultiplied=True)
+        self.overlay_item.setOpacity(0.5)
+        self.vb.addItem(self.image_item)
+        self.vb.addItem(self.overlay_item)
+        self.image_item.setZValue(0)
+        self.overlay_item.setZValue(1)
+
+        cursor_pen = QtGui.QPen(QtGui.QColor(255, 255, 255, 220), 0)
+        cursor_pen.setCosmetic(True)
+        self.brush_cursor = QtWidgets.QGraphicsEllipseItem()
+        self.brush_cursor.setPen(cursor_pen)
+        self.brush_cursor.setZValue(10)
+        self.brush_cursor.setVisible(False)
+        self.vb.addItem(self.brush_cursor, ignoreBounds=True)
+
+        poly_pen = QtGui.QPen(QtGui.QColor(255, 230, 0), 0)
+        poly_pen.setCosmetic(True)
+        self.polygon_item = QtWidgets.QGraphicsPathItem()
+        self.polygon_item.setPen(poly_pen)
+        self.polygon_item.setZValue(11)
+        self.vb.addItem(self.polygon_item, ignoreBounds=True)
+
+        self._painting = False
+        self._space_pan = False
+        self._hover: tuple[float, float] | None = None
+        editor.changed.connect(self._on_editor_changed)
+        editor.polygon_changed.connect(lambda _pts: self._update_polygon())
+
+    # --- document -----------------------------------------------------------------------------
+
+    def set_document(self, doc: LabelDocument | None) -> None:
+        if self.doc is not None:
+            self.doc.labels_changed.disconnect(self._on_labels_changed)
+            self.doc.confidence_changed.disconnect(self._on_confidence_changed)
+            self.doc.classes.changed.disconnect(self.refresh_colours)
+        self.doc = doc
+        if doc is None:
+            self.image_item.set_buffer(None)
+            self.overlay_item.set_buffer(None)
+            return
+        self._image_bgra = cv2.cvtColor(doc.image, cv2.COLOR_RGB2BGRA)
+        self.image_item.set_buffer(self._image_bgra)
+        self.renderer.attach(doc.labels, doc.confidence, doc.classes)
+        self.renderer.refresh()
+        self.overlay_item.set_buffer(self.renderer.buffer)
+        doc.labels_changed.connect(self._on_labels_changed)
+        doc.confidence_changed.connect(self._on_confidence_changed)
+        doc.classes.changed.connect(self.refresh_colours)
+        self.vb.setLimits(xMin=-doc.width, xMax=2 * doc.width, yMin=-doc.height,
+                          yMax=2 * doc.height, minXRange=4, minYRange=4)
+        self._update_cursor()
+
+    def _on_labels_changed(self, rect: Rect) -> None:
+        if self.renderer.mode == OverlayMode.CONFIDENCE:
+            return
+        self.overlay_item.update_rect(self.renderer.refresh(rect))
+
+    def _on_confidence_changed(self) -> None:
+        self.renderer.confidence = self.doc.confidence if self.doc else None
+        if self.renderer.mode == OverlayMode.CONFIDENCE:
+            self.refresh_overlay()
+
+    def refresh_colours(self) -> None:
+        self.renderer.update_lut()
+        self.refresh_overlay()
+
+    def refresh_overlay(self) -> None:
+        """Recolour the whole overlay (mode, colours or visibility changed)."""
+        self.overlay_item.update_rect(self.renderer.refresh())
+
+    # --- view settings ------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> OverlayMode:
+        return self.renderer.mode
+
+    def set_mode(self, mode: OverlayMode) -> None:
+        self.renderer.set_mode(mode)
+        self.refresh_overlay()
+
+    def set_opacity(self, opacity: float) -> None:
+        self.overlay_item.setOpacity(min(1.0, max(0.0, float(opacity))))
+
+    def opacity(self) -> float:
+        return float(self.overlay_item.opacity())
+
+    def fit_to_window(self) -> None:
+        if self.doc is not None:
+            self.vb.setRange(QtCore.QRectF(0, 0, self.doc.width, self.doc.height), padding=0.02)
+
+    def view_rect(self) -> list[float]:
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        return [x0, y0, x1 - x0, y1 - y0]
+
+    def set_view_rect(self, rect) -> None:
+        x, y, w, h = (float(v) for v in rect)
+        self.vb.setRange(QtCore.QRectF(x, y, w, h), padding=0)
+
+    def zoom(self, factor: float) -> None:
+        self.vb.scaleBy((1 / factor, 1 / factor))
+
+    # --- coordinates --------------------------------------------------------------------------
+
+    def widget_to_image(self, pos: QtCore.QPointF) -> tuple[float, float]:
+        p = self.vb.mapSceneToView(self.mapToScene(pos.toPoint()))
+        return float(p.x()), float(p.y())
+
+    def image_to_widget(self, x: float, y: float) -> QtCore.QPoint:
+        return self.mapFromScene(self.vb.mapViewToScene(QtCore.QPointF(x, y)))
+
+    # --- mouse --------------------------------------------------------------------------------
+
+    def _tool_owns_left_button(self, ev: QtGui.QMouseEvent) -> bool:
+        return (self.doc is not None and ev.button() == Qt.MouseButton.LeftButton
+                and self.editor.tool != Tool.PAN and not self._space_pan)
+
+    def mousePressEvent(self, ev: QtGui.QMouseEvent) -> None:
+        if not self._tool_owns_left_button(ev):
+            super().mousePressEvent(ev)
+            return
+        x, y = self.widget_to_image(ev.position())
+        if ev.modifiers() & Qt.KeyboardModifier.AltModifier:  # Alt+click: eyedropper
+            self.editor.pick(x, y)
+        else:
+            self._painting = self.editor.tool.paints
+            self.editor.press(x, y)
+        ev.accept()
+
+    def mouseMoveEvent(self, ev: QtGui.QMouseEvent) -> None:
+        x, y = self.widget_to_image(ev.position())
+        self._hover = (x, y)
+        self._update_cursor()
+        self._update_polygon()
+        inside = self.doc is not None and 0 <= x < self.doc.width and 0 <= y < self.doc.height
+        self.hovered.emit(x if inside else math.nan, y if inside else math.nan)
+        if self._painting and ev.buttons() & Qt.MouseButton.LeftButton:
+            self.editor.move(x, y)
+            ev.accept()
+            return
+        super().mouseMoveEvent(ev)
+
+    def mouseReleaseEvent(self, ev: QtGui.QMouseEvent) -> None:
+        if self._painting and ev.button() == Qt.MouseButton.LeftButton:
+            self._painting = False
+            self.editor.release()
+            ev.accept()
+            return
+        super().mouseReleaseEvent(ev)
+
+    def mouseDoubleClickEvent(self, ev: QtGui.QMouseEvent) -> None:
+        if self.editor.tool == Tool.POLYGON and ev.button() == Qt.MouseButton.LeftButton:
+            self.editor.close_polygon()
+            ev.accept()
+            return
+        if self._tool_owns_left_button(ev):
+            self.mousePressEvent(ev)  # fast clicks still paint
+            return
+        super().mouseDoubleClickEvent(ev)
+
+    def leaveEvent(self, ev) -> None:
+        self._hover = None
+        self._update_cursor()
+        self.hovered.emit(math.nan, math.nan)
+        super().leaveEvent(ev)
+
+    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
+        if ev.key() == Qt.Key.Key_Space and not ev.isAutoRepeat():
+            self._space_pan = True  # hold Space to pan with the left button
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            ev.accept()
+            return
+        if self.editor.tool == Tool.POLYGON:
+            if ev.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.editor.close_polygon()
+                return
+            if ev.key() == Qt.Key.Key_Backspace:
+                self.editor.remove_last_point()
+                return
+        if ev.key() == Qt.Key.Key_Escape:
+            self.editor.cancel()
+            return
+        super().keyPressEvent(ev)
+
+    def keyReleaseEvent(self, ev: QtGui.QKeyEvent) -> None:
+        if ev.key() == Qt.Key.Key_Space and not ev.isAutoRepeat():
+            self._space_pan = False
+            self._update_cursor()
+            ev.accept()
+            return
+        super().keyReleaseEvent(ev)
+
+    # --- tool feedback ------------------------------------------------------------------------
+
+    def _on_editor_changed(self) -> None:
+        self._update_cursor()
+        self._update_polygon()
+
+    def _update_cursor(self) -> None:
+        tool = self.editor.tool
+        shows_brush = tool.paints and self._hover is not None and self.doc is not None
+        if shows_brush:
+            d = max(1, self.editor.brush_size)
+            x, y = self._hover
+            self.brush_cursor.setRect(QtCore.QRectF(x - d / 2, y - d / 2, d, d))
+        self.brush_cursor.setVisible(shows_brush)
+        if self._space_pan or tool == Tool.PAN:
+            shape = Qt.CursorShape.OpenHandCursor
+        elif tool.paints:
+            shape = Qt.CursorShape.CrossCursor if self.editor.brush_size < 4 else Qt.CursorShape.BlankCursor
+        else:
+            shape = Qt.CursorShape.CrossCursor
+        self.viewport().setCursor(shape)
+
+    def _update_polygon(self) -> None:
+        pts = self.editor.polygon
+        path = QtGui.QPainterPath()
+        if pts:
+            path.moveTo(*pts[0])
+            for p in pts[1:]:
+                path.lineTo(*p)
+            if self._hover is not None:
+                path.lineTo(*self._hover)
+            if len(pts) >= 2:
+                path.lineTo(*pts[0])
+        self.polygon_item.setPath(path)

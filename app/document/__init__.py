@@ -1,0 +1,19 @@
+"""The document layer: data and operations, no Qt.
+
+* :mod:`~app.document.label_document`: one image, its label map, confidence, state, undo;
+* :mod:`~app.document.tools`: brush, protected brush, eraser, flood/polygon fill, eyedropper;
+* :mod:`~app.document.undo`: region patches, a step per stroke, memory-bounded;
+* :mod:`~app.document.overlay`: label map -> overlay pixels, one dirty rectangle at a time;
+* :mod:`~app.document.project`: a folder, per-image state, label PNG + sidecar on disk;
+* :mod:`~app.document.saver`: the background autosave writer;
+* :mod:`~app.document.editor`: the tool state machine (what a press, drag, click does).
+"""
+
+from app.document.classes import ClassTable
+from app.document.geometry import Rect
+from app.document.label_document import ImageState, LabelDocument
+from app.document.overlay import OverlayMode, OverlayRenderer
+from app.document.project import Project
+
+__all__ = ["ClassTable", "ImageState", "LabelDocument", "OverlayMode", "OverlayRenderer",
+           "Project", "Rect"]

@@ -1,0 +1,113 @@
+"""What the app remembers between runs (QSettings): recent folders, the model, and the last
+session (folder, image, view, tool, brush, class, overlay), so a restart, or a crash, comes
+back to exactly where the user was."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from PySide6 import QtCore
+
+ORGANIZATION = "SRCRM"
+APPLICATION = "SRCRM Studio"
+MAX_RECENT = 10
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+SAMPLES_DIR = RESOURCES / "samples"
+SAMPLE_IMAGE = SAMPLES_DIR / "camvid_0016E5_08085.jpg"
+
+
+class AppSettings:
+    """``path`` set: an INI file there (tests, portable installs); else the platform's place."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        if path is not None:
+            self.qsettings = QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat)
+            self.data_dir = Path(path).resolve().parent / "data"
+        else:
+            self.qsettings = QtCore.QSettings(ORGANIZATION, APPLICATION)
+            loc = QtCore.QStandardPaths.writableLocation(
+                QtCore.QStandardPaths.StandardLocation.AppDataLocation)
+            self.data_dir = Path(loc) if loc else Path.home() / ".srcrm-studio"
+
+    def _get(self, key: str, default=None):
+        return self.qsettings.value(key, default)
+
+    def _set(self, key: str, value) -> None:
+        self.qsettings.setValue(key, value)
+        self.qsettings.sync()
+
+    # --- where labels go ----------------------------------------------------------------------
+
+    def label_dir_for(self, folder: Path) -> Path | None:
+        """None for the default ``<folder>/.srcrm``; a folder under the app's data folder for
+        the bundled samples and for folders the user cannot write to."""
+        folder = Path(folder).resolve()
+        if folder != SAMPLES_DIR.resolve() and os.access(folder, os.W_OK):
+            existing = folder / ".srcrm"
+            if not existing.exists() or os.access(existing, os.W_OK):
+                return None
+        digest = hashlib.sha1(str(folder).encode()).hexdigest()[:10]
+        return self.data_dir / "labels" / f"{folder.name}-{digest}"
+
+    # --- recent folders -----------------------------------------------------------------------
+
+    def recent_folders(self) -> list[str]:
+        raw = self._get("recent/folders", "[]")
+        try:
+            items = json.loads(raw) if isinstance(raw, str) else list(raw or [])
+        except ValueError:
+            items = []
+        return [str(p) for p in items if isinstance(p, str)][:MAX_RECENT]
+
+    def add_recent_folder(self, folder: str | Path) -> None:
+        folder = str(Path(folder).resolve())
+        items = [folder] + [p for p in self.recent_folders() if p != folder]
+        self._set("recent/folders", json.dumps(items[:MAX_RECENT]))
+
+    def clear_recent_folders(self) -> None:
+        self._set("recent/folders", "[]")
+
+    # --- session ------------------------------------------------------------------------------
+
+    def session(self) -> dict:
+        raw = self._get("session/state", "")
+        try:
+            data = json.loads(raw) if raw else {}
+        except (TypeError, ValueError):
+            data = {}
+        return data if isinstance(data, dict) else {}
+
+    def save_session(self, data: dict) -> None:
+        self._set("session/state", json.dumps(data))
+
+    # --- model and window ---------------------------------------------------------------------
+
+    def model_path(self) -> str | None:
+        value = self._get("model/path", "")
+        return str(value) if value else None
+
+    def set_model_path(self, path: str | None) -> None:
+        self._set("model/path", path or "")
+
+    def device(self) -> str:
+        value = str(self._get("model/device", "auto"))
+        return value if value in ("auto", "cpu") else "auto"
+
+    def set_device(self, device: str) -> None:
+        self._set("model/device", device)
+
+    def auto_prelabel(self) -> bool:
+        return str(self._get("model/auto_prelabel", "true")).lower() == "true"
+
+    def set_auto_prelabel(self, on: bool) -> None:
+        self._set("model/auto_prelabel", "true" if on else "false")
+
+    def window_state(self) -> tuple[QtCore.QByteArray | None, QtCore.QByteArray | None]:
+        return self._get("window/geometry"), self._get("window/state")
+
+    def save_window_state(self, geometry: QtCore.QByteArray, state: QtCore.QByteArray) -> None:
+        self.qsettings.setValue("window/geometry", geometry)
+        self._set("window/state", state)

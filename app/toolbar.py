@@ -1,0 +1,127 @@
+"""The tool bar: tools, brush size, protected class, overlay opacity and view mode."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from app.canvas import Canvas
+from app.document.classes import ClassTable
+from app.document.editor import MAX_BRUSH, MIN_BRUSH, Editor, Tool
+from app.document.overlay import OverlayMode
+
+TOOL_KEYS = {Tool.BRUSH: "B", Tool.PROTECTED: "R", Tool.ERASER: "E", Tool.FILL: "F",
+             Tool.POLYGON: "G", Tool.PICKER: "I", Tool.PAN: "H"}
+TOOL_TIPS = {
+    Tool.BRUSH: "Paint the current class",
+    Tool.PROTECTED: "Paint the current class only over one class; every other class is protected "
+                    "(by default the class under the first point of the stroke)",
+    Tool.ERASER: "Make pixels unlabelled",
+    Tool.FILL: "Fill the connected region under the click with the current class",
+    Tool.POLYGON: "Click the corners; double-click or Enter fills, Backspace removes a corner, "
+                  "Esc cancels",
+    Tool.PICKER: "Pick the class under the click (Alt+click does it with any tool)",
+    Tool.PAN: "Drag to pan (or hold Space, or drag with the middle button)",
+}
+OPACITY_TIP = "Overlay opacity (V hides and shows the overlay)"
+
+
+class EditToolBar(QtWidgets.QToolBar):
+    def __init__(self, editor: Editor, canvas: Canvas, parent: QtWidgets.QWidget | None = None):
+        super().__init__("Tools", parent)
+        self.setObjectName("toolsToolBar")
+        self.editor = editor
+        self.canvas = canvas
+        self.classes: ClassTable | None = None
+        group = QtGui.QActionGroup(self)
+        group.setExclusive(True)
+        self.tool_actions: dict[Tool, QtGui.QAction] = {}
+        for tool, key in TOOL_KEYS.items():
+            action = QtGui.QAction(tool.label, self, checkable=True)
+            action.setShortcut(QtGui.QKeySequence(key))
+            action.setToolTip(f"{tool.label} ({key}): {TOOL_TIPS[tool]}")
+            action.triggered.connect(lambda _=False, t=tool: editor.set_tool(t))
+            group.addAction(action)
+            self.addAction(action)
+            self.tool_actions[tool] = action
+        self.addSeparator()
+
+        self.addWidget(QtWidgets.QLabel(" Size "))
+        self.size_spin = QtWidgets.QSpinBox()
+        self.size_spin.setRange(MIN_BRUSH, MAX_BRUSH)
+        self.size_spin.setSuffix(" px")
+        self.size_spin.setToolTip("Brush diameter in image pixels ([ and ] change it)")
+        self.size_spin.valueChanged.connect(editor.set_brush_size)
+        self.addWidget(self.size_spin)
+
+        self.only_label = QtWidgets.QLabel(" Only over ")
+        self.only_combo = QtWidgets.QComboBox()
+        self.only_combo.setToolTip("The one class the protected brush may paint over")
+        self.only_combo.currentIndexChanged.connect(self._on_only_changed)
+        self._only_actions = [self.addWidget(self.only_label), self.addWidget(self.only_combo)]
+        self.addSeparator()
+
+        self.addWidget(QtWidgets.QLabel(" Overlay "))
+        self.opacity_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_slider.setFixedWidth(110)
+        self.opacity_slider.setToolTip(OPACITY_TIP)
+        self.opacity_slider.valueChanged.connect(lambda v: canvas.set_opacity(v / 100))
+        self.addWidget(self.opacity_slider)
+        self.mode_combo = QtWidgets.QComboBox()
+        for mode in OverlayMode:
+            self.mode_combo.addItem(mode.label, mode.value)
+        self.mode_combo.setToolTip("Classes: filled colours. Boundaries only: just the class "
+                                   "borders. Model confidence: red where the model is unsure; "
+                                   "look there first.")
+        self.mode_combo.currentIndexChanged.connect(
+            lambda _i: canvas.set_mode(OverlayMode(self.mode_combo.currentData())))
+        self.addWidget(self.mode_combo)
+
+        editor.changed.connect(self.sync)
+        self.opacity_slider.setValue(round(canvas.opacity() * 100))
+        self.sync()
+
+    def set_classes(self, classes: ClassTable) -> None:
+        if self.classes is not None:
+            self.classes.changed.disconnect(self._fill_only_combo)
+        self.classes = classes
+        classes.changed.connect(self._fill_only_combo)
+        self._fill_only_combo()
+
+    def _fill_only_combo(self) -> None:
+        blocker = QtCore.QSignalBlocker(self.only_combo)
+        self.only_combo.clear()
+        self.only_combo.addItem("class under the stroke", None)
+        if self.classes is not None:
+            for i, name in enumerate(self.classes.names):
+                if i != self.classes.ignore_index:
+                    self.only_combo.addItem(name, i)
+            self.only_combo.addItem("unlabelled", self.classes.ignore_index)
+        del blocker
+        self.sync()
+
+    def _on_only_changed(self, _index: int) -> None:
+        data = self.only_combo.currentData()
+        self.editor.set_protect_target(None if data is None else int(data))
+
+    def sync(self) -> None:
+        ed = self.editor
+        self.tool_actions[ed.tool].setChecked(True)
+        if self.size_spin.value() != ed.brush_size:
+            blocker = QtCore.QSignalBlocker(self.size_spin)
+            self.size_spin.setValue(ed.brush_size)
+            del blocker
+        self.size_spin.setEnabled(ed.tool.paints)
+        for action in self._only_actions:
+            action.setVisible(ed.tool == Tool.PROTECTED)
+        k = self.only_combo.findData(ed.protect_target) if ed.protect_target is not None else 0
+        if k >= 0 and k != self.only_combo.currentIndex():
+            blocker = QtCore.QSignalBlocker(self.only_combo)
+            self.only_combo.setCurrentIndex(k)
+            del blocker
+
+    def set_mode(self, mode: OverlayMode) -> None:
+        self.mode_combo.setCurrentIndex(self.mode_combo.findData(OverlayMode(mode).value))
+
+    def set_opacity(self, opacity: float) -> None:
+        self.opacity_slider.setValue(round(opacity * 100))

@@ -1,0 +1,5 @@
+import sys
+
+from srcrm.cli import main
+
+sys.exit(main())

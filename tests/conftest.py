@@ -1,0 +1,49 @@
+"""Shared fixtures: the real CamVid data when it is beside the repo, and tiny datasets on disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+REPO = Path(__file__).resolve().parents[1]
+CAMVID = REPO.parent / "shared" / "data" / "camvid"
+
+
+@pytest.fixture(scope="session")
+def camvid_root() -> Path:
+    if not (CAMVID / "train" / "images").is_dir():
+        pytest.skip("CamVid is not beside the repo (../shared/data/camvid)")
+    return CAMVID
+
+
+def write_tiny_dataset(root: Path, splits=("train", "val"), n: int = 4, size=(64, 96)) -> Path:
+    """A generic-layout dataset of synthetic scenes: a bright square (class 1) on a dark
+    background (class 0), with a void border (2 = ignore) and noise, in the CamVid layout."""
+    from srcrm.io import write_png
+
+    rng = np.random.default_rng(0)
+    h, w = size
+    for split in splits:
+        for i in range(n):
+            label = np.zeros((h, w), np.uint8)
+            top, left = rng.integers(4, h // 2), rng.integers(4, w // 2)
+            label[top:top + h // 3, left:left + w // 3] = 1
+            label[:2] = 2
+            image = np.where(label[..., None] == 1, 200, 40).astype(np.uint8).repeat(3, axis=2)
+            image = np.clip(image + rng.normal(0, 10, image.shape), 0, 255).astype(np.uint8)
+            write_png(root / split / "images" / f"img{i}.png", image)
+            write_png(root / split / "labels" / f"img{i}.png", label)
+    (root / "classes.txt").write_text("background\nsquare\n")
+    return root
+
+
+@pytest.fixture
+def tiny_dataset(tmp_path) -> Path:
+    return write_tiny_dataset(tmp_path / "tiny")

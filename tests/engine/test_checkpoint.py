@@ -1,0 +1,104 @@
+"""Checkpoints round-trip, and bad files get a clear CheckpointError, never code execution."""
+
+import json
+import os
+import pickle
+
+import pytest
+import torch
+
+from srcrm.checkpoint import CheckpointError, load_checkpoint, save_checkpoint, save_manifest
+from srcrm.config import ModelConfig
+from srcrm.data.labelsets import CAMVID
+from srcrm.models import build_model
+
+SMALL = ModelConfig(num_classes=11, decoder_channels=32)
+
+
+def _save(path, cfg=SMALL, **kw):
+    torch.manual_seed(0)
+    model = build_model(cfg)
+    save_checkpoint(path, model, class_names=CAMVID.class_names, palette=CAMVID.palette,
+                    ignore_index=CAMVID.ignore_index, meta={"metrics": {"miou": 0.5}}, **kw)
+    return model
+
+
+def test_round_trip_keeps_weights_classes_and_meta(tmp_path):
+    model = _save(tmp_path / "m.pt")
+    ckpt = load_checkpoint(tmp_path / "m.pt")
+    assert ckpt.config == SMALL
+    assert ckpt.class_names == list(CAMVID.class_names)
+    assert ckpt.palette == list(CAMVID.palette) and ckpt.ignore_index == 11
+    assert ckpt.meta["metrics"]["miou"] == 0.5
+    x = torch.rand(1, 3, 64, 96)
+    with torch.no_grad():
+        assert torch.equal(model.eval()(x), ckpt.build_model()(x))
+
+
+def test_half_precision_checkpoint_is_smaller_and_close(tmp_path):
+    model = _save(tmp_path / "full.pt")
+    _save(tmp_path / "half.pt", half=True)
+    assert os.path.getsize(tmp_path / "half.pt") < 0.6 * os.path.getsize(tmp_path / "full.pt")
+    x = torch.rand(1, 3, 64, 96)
+    with torch.no_grad():
+        a, b = model.eval()(x), load_checkpoint(tmp_path / "half.pt").build_model()(x)
+    assert (a.argmax(1) == b.argmax(1)).float().mean() > 0.99
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+def test_hostile_pickle_is_refused_without_running_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with open(tmp_path / "evil.pt", "wb") as fh:
+        torch.save({"format": "srcrm-checkpoint", "payload": _Exploit()}, fh)
+    with pytest.raises(CheckpointError, match="refused"):
+        load_checkpoint(tmp_path / "evil.pt")
+    assert not (tmp_path / "pwned").exists()
+    # A raw pickle (not a torch zip file) is refused too.
+    (tmp_path / "raw.pt").write_bytes(pickle.dumps(_Exploit()))
+    with pytest.raises(CheckpointError):
+        load_checkpoint(tmp_path / "raw.pt")
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_corrupt_and_truncated_files_get_clear_errors(tmp_path):
+    _save(tmp_path / "m.pt")
+    data = (tmp_path / "m.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint at all")
+    for name in ("cut.pt", "junk.pt", "missing.pt"):
+        with pytest.raises(CheckpointError, match=name):
+            load_checkpoint(tmp_path / name)
+
+
+def test_foreign_weights_and_other_architectures_are_rejected(tmp_path):
+    torch.save({"state_dict": build_model(SMALL).state_dict()}, tmp_path / "plain.pt")
+    with pytest.raises(CheckpointError, match="not an SRCRM checkpoint"):
+        load_checkpoint(tmp_path / "plain.pt")
+    _save(tmp_path / "m.pt")
+    with pytest.raises(CheckpointError, match="expected"):
+        load_checkpoint(tmp_path / "m.pt", expected_config=ModelConfig(num_classes=19))
+    # Weights that do not fit the declared architecture.
+    payload = torch.load(tmp_path / "m.pt", weights_only=True)
+    payload["config"]["srm"] = False
+    torch.save(payload, tmp_path / "mismatch.pt")
+    with pytest.raises(CheckpointError, match="do not fit"):
+        load_checkpoint(tmp_path / "mismatch.pt").build_model()
+
+
+def test_manifest_checks_the_hash_of_its_parts(tmp_path, monkeypatch):
+    monkeypatch.setattr("srcrm.checkpoint.PART_BYTES", 1 << 20)
+    _save(tmp_path / "m.pt")
+    manifest = save_manifest(tmp_path / "m.pt", tmp_path / "default.json", "test model")
+    parts = json.loads(manifest.read_text())["parts"]
+    assert len(parts) > 1
+    assert load_checkpoint(manifest).config == SMALL
+    part = tmp_path / parts[0]
+    damaged = bytearray(part.read_bytes())
+    damaged[100] ^= 0xFF
+    part.write_bytes(bytes(damaged))
+    with pytest.raises(CheckpointError, match="damaged"):
+        load_checkpoint(manifest)

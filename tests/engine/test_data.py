@@ -1,0 +1,60 @@
+"""Datasets open in their layouts, and augmentation keeps images and labels aligned."""
+
+import numpy as np
+import pytest
+import torch
+
+from srcrm.data.augment import AugmentConfig, augment
+from srcrm.data.datasets import open_dataset
+from srcrm.io import write_png
+
+
+def test_camvid_opens_with_its_classes_and_ignore_index(camvid_root):
+    data = open_dataset(camvid_root, "val")
+    assert len(data) == 101
+    assert data.labelset.class_names[3] == "road" and data.labelset.ignore_index == 11
+    image, label = data[0]
+    assert image.shape == (360, 480, 3) and label.shape == (360, 480)
+    assert label.max() <= 11
+
+
+def test_cityscapes_label_ids_map_to_train_ids(tmp_path):
+    city = tmp_path / "leftImg8bit" / "val" / "aachen"
+    gt = tmp_path / "gtFine" / "val" / "aachen"
+    write_png(city / "aachen_000000_000019_leftImg8bit.png", np.zeros((8, 8, 3), np.uint8))
+    ids = np.full((8, 8), 7, np.uint8)  # road
+    ids[:, 4:] = 26  # car
+    ids[0, 0] = 0  # unlabelled
+    write_png(gt / "aachen_000000_000019_gtFine_labelIds.png", ids)
+    data = open_dataset(tmp_path, "val")
+    _, label = data[0]
+    assert label[1, 1] == 0 and label[1, 5] == 13 and label[0, 0] == 255
+    assert data.labelset.num_classes == 19
+
+
+def test_wrong_size_label_is_reported(tiny_dataset):
+    write_png(tiny_dataset / "val" / "labels" / "img0.png", np.zeros((10, 10), np.uint8))
+    data = open_dataset(tiny_dataset, "val")
+    with pytest.raises(ValueError, match="label is 10x10"):
+        data[0]
+
+
+def test_missing_split_says_what_it_expected(tmp_path):
+    with pytest.raises(FileNotFoundError, match="expected test/images"):
+        open_dataset(tmp_path, "test")
+
+
+def test_augment_keeps_image_and_label_aligned():
+    # Image brightness encodes the label, so any misalignment shows up as a mismatch.
+    labels = torch.zeros(4, 60, 80, dtype=torch.uint8)
+    labels[:, 20:40, 30:60] = 1
+    images = (labels.float() * 255).to(torch.uint8)[:, None].repeat(1, 3, 1, 1)
+    cfg = AugmentConfig(crop=(48, 48), scale=(0.5, 2.0), jitter=0.0)
+    x, y = augment(images, labels, cfg, ignore_index=9, generator=torch.Generator().manual_seed(0))
+    assert x.shape == (4, 3, 48, 48) and y.shape == (4, 48, 48) and y.dtype == torch.long
+    inside = y != 9
+    agree = ((x[:, 0] > 0.5).long() == y)[inside].float().mean()
+    assert agree > 0.97
+    # Scaled down below the crop size, the borders fall outside the image and are ignored.
+    x, y = augment(images, labels, AugmentConfig(crop=(96, 96), scale=(0.5, 0.5)), 9)
+    assert (y == 9).any()
