@@ -99,6 +99,9 @@ def load_checkpoint(path=None, expected_config: ModelConfig | None = None) -> Ch
 
 
 def _parse(data: bytes, name: str, expected_config: ModelConfig | None) -> Checkpoint:
+    if not data.startswith(b"PK"):  # torch.save writes a zip archive
+        raise CheckpointError(f"{name}: not a readable checkpoint (corrupt, truncated, or not "
+                              f"a PyTorch file)")
     try:
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:

@@ -246,11 +246,11 @@ def _pinched(codes: np.ndarray, xy: np.ndarray, values: np.ndarray) -> np.ndarra
 
 def _repair(rings: np.ndarray, polygon_of_ring: np.ndarray, values: np.ndarray,
             broken: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rebuild the polygons numbered ``broken`` as valid (Multi)Polygons and re-flatten every
-    polygon back to rings."""
+    """Rebuild the polygons numbered ``broken`` as valid (Multi)Polygons; return what
+    :func:`_trace` returns, for the parts."""
     polygons = shapely.polygons(rings, indices=polygon_of_ring)
     polygons[broken] = shapely.make_valid(polygons[broken], method="structure",
                                           keep_collapsed=False)
     parts, part_of = shapely.get_parts(polygons, return_index=True)
     all_rings, ring_part = shapely.get_rings(parts, return_index=True)
-    return all_rings, ring_part, values[part_of]
+    return values[part_of], all_rings, ring_part

@@ -1,0 +1,39 @@
+"""``python main.py [PATH]``: start SRCRM Studio on a folder or image, the last session, or the
+bundled sample pre-labelled by the default model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="srcrm-studio", description=__doc__)
+    parser.add_argument("path", nargs="?", help="an image or a folder of images to open")
+    parser.add_argument("--model", help="a checkpoint (.pt) or model manifest (.json); "
+                                        "default: the last one used, else the bundled model")
+    parser.add_argument("--device", choices=("auto", "cpu"), help="where pre-labelling runs")
+    parser.add_argument("--no-restore", action="store_true",
+                        help="do not reopen the last session")
+    parser.add_argument("--settings", help="keep settings in this INI file (portable mode)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else list(argv))
+    from PySide6 import QtWidgets
+
+    from app.main_window import MainWindow
+    from app.settings import APPLICATION, ORGANIZATION, AppSettings
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0]])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    window = MainWindow(AppSettings(args.settings), model_path=args.model, device=args.device)
+    window.show()
+    window.start(args.path, restore=not args.no_restore)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
