@@ -1,0 +1,132 @@
+"""The SRM/CRM ablation: train the four variants with one recipe (several seeds), then write the
+results table, per-class table and plots into ``docs/``.
+
+On a GPU all runs train at once as separate processes sharing the device (each keeps CamVid
+resident and augments there); on a CPU run them one at a time with ``--parallel 1``.
+
+    python -m srcrm.ablation --data ../shared/data/camvid --out runs/ablation --steps 6000 --seeds 0 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from srcrm.checkpoint import load_checkpoint
+from srcrm.io import atomic_write_text
+from srcrm.plots import plot_class_iou, plot_training
+
+VARIANTS = {  # name -> extra `srcrm train` flags
+    "baseline": ["--no-srm", "--no-crm"],
+    "+SRM": ["--no-crm"],
+    "+CRM": ["--no-srm"],
+    "full": [],
+}
+
+
+def run_dir(out: Path, variant: str, seed: int) -> Path:
+    return out / f"{variant.replace('+', 'plus_')}_seed{seed}"
+
+
+def train_all(args) -> None:
+    jobs = [(v, s) for s in args.seeds for v in VARIANTS]
+    running: list[subprocess.Popen] = []
+    for variant, seed in jobs:
+        folder = run_dir(Path(args.out), variant, seed)
+        cmd = [sys.executable, "-m", "srcrm", "train", "--data", args.data, "--out", str(folder),
+               "--steps", str(args.steps), "--batch-size", str(args.batch_size),
+               "--crop", args.crop, "--lr", str(args.lr), "--seed", str(seed),
+               "--eval-every", str(args.eval_every), *VARIANTS[variant]]
+        folder.mkdir(parents=True, exist_ok=True)
+        log = open(folder / "train.log", "w")
+        running.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
+        if len(running) >= args.parallel:
+            _wait(running.pop(0))
+    for proc in running:
+        _wait(proc)
+
+
+def _wait(proc: subprocess.Popen) -> None:
+    if proc.wait() != 0:
+        raise RuntimeError(f"training failed: {' '.join(proc.args)} (see its train.log)")
+
+
+def collect(out: Path, seeds: list[int]) -> dict[str, list[dict]]:
+    """variant -> one entry per seed with its metrics and training history."""
+    results: dict[str, list[dict]] = {}
+    for variant in VARIANTS:
+        for seed in seeds:
+            folder = run_dir(out, variant, seed)
+            if not (folder / "model.pt").is_file():
+                continue
+            metrics = load_checkpoint(folder / "model.pt").meta["metrics"]
+            history = json.loads((folder / "history.json").read_text())
+            results.setdefault(variant, []).append(
+                {"seed": seed, "metrics": metrics, "history": history, "checkpoint": str(folder / "model.pt")})
+    return results
+
+
+def _mean_spread(values: list[float]) -> str:
+    mean = statistics.mean(values)
+    spread = (max(values) - min(values)) / 2 if len(values) > 1 else float("nan")
+    return f"{100 * mean:.2f} ± {100 * spread:.2f}" if len(values) > 1 else f"{100 * mean:.2f}"
+
+
+def write_report(results: dict[str, list[dict]], docs: Path, command: str) -> Path:
+    docs.mkdir(parents=True, exist_ok=True)
+    names = results[next(iter(results))][0]["metrics"]["class_names"]
+    lines = ["# SRM/CRM ablation on CamVid val", "", f"Reproduce: `{command}`", "",
+             "Mean ± half the range over seeds.", "",
+             "| variant | seeds | mIoU (%) | boundary F (%) | pixel acc. (%) |", "|---|---|---|---|---|"]
+    for variant, runs in results.items():
+        m = [r["metrics"] for r in runs]
+        lines.append(f"| {variant} | {len(runs)} | {_mean_spread([x['miou'] for x in m])} | "
+                     f"{_mean_spread([x['boundary_f'] for x in m])} | "
+                     f"{_mean_spread([x['pixel_accuracy'] for x in m])} |")
+    lines += ["", "## Per-class IoU (%), mean over seeds", "",
+              "| class | " + " | ".join(results) + " |", "|---|" + "---|" * len(results)]
+    for i, name in enumerate(names):
+        cells = [f"{100 * statistics.mean(r['metrics']['iou'][i] for r in runs):.1f}" for runs in results.values()]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "![training curves](ablation_curves.png)", "", "![per-class IoU](ablation_class_iou.png)", ""]
+    plot_training({f"{v} (seed {r['seed']})": r["history"] for v, runs in results.items() for r in runs},
+                  docs / "ablation_curves.png")
+    plot_class_iou({v: {"class_names": names, "iou": [statistics.mean(r["metrics"]["iou"][i] for r in runs)
+                                                      for i in range(len(names))]}
+                    for v, runs in results.items()}, docs / "ablation_class_iou.png")
+    report = docs / "ablation.md"
+    atomic_write_text(report, "\n".join(lines))
+    return report
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", default="runs/ablation")
+    p.add_argument("--docs", default="docs")
+    p.add_argument("--steps", type=int, default=6000)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--crop", default="360x480")
+    p.add_argument("--lr", type=float, default=0.02)
+    p.add_argument("--eval-every", type=int, default=1000)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    p.add_argument("--parallel", type=int, default=8, help="runs at once (1 on a CPU)")
+    p.add_argument("--report-only", action="store_true", help="collect finished runs only")
+    args = p.parse_args(argv)
+    if not args.report_only:
+        train_all(args)
+    results = collect(Path(args.out), args.seeds)
+    if not results:
+        print("no finished runs found", file=sys.stderr)
+        return 1
+    command = "python -m srcrm.ablation " + " ".join(argv if argv is not None else sys.argv[1:])
+    print(write_report(results, Path(args.docs), command).read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Class lists for import and export: names are matched by name, never by position.
+
+The class list itself is :class:`srcrm.data.labelsets.LabelSet` (names, palette, ignore
+index), the same object the model and the datasets use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+
+from srcrm.data.labelsets import CAMVID, LabelSet, generated_palette, read_class_names
+
+# Names that mean "no class" in files: labelme's convention, then plain words. A class of the
+# label set with one of these names wins over this meaning.
+UNLABELLED_NAMES = ("__ignore__", "unlabelled", "unlabeled")
+
+
+def labelset_from_names(names: Sequence[str], ignore_index: int | None = None,
+                        name: str = "") -> LabelSet:
+    """A label set for class names from a file or a dataset. Without an ignore index the first
+    id after the classes is used, as in CamVid and :mod:`srcrm.data.datasets`."""
+    names = tuple(str(n) for n in names)
+    if not names:
+        raise ValueError("the class list is empty")
+    if names == CAMVID.class_names and ignore_index in (None, CAMVID.ignore_index):
+        return CAMVID
+    ignore = len(names) if ignore_index is None else ignore_index
+    if not len(names) <= ignore <= 255:
+        raise ValueError(f"the ignore index must be in {len(names)}..255 for {len(names)} "
+                         f"classes, got {ignore}")
+    return LabelSet(name, names, generated_palette(len(names)), ignore)
+
+
+def read_classes(path: str | os.PathLike, ignore_index: int | None = None) -> LabelSet:
+    """One class name per line, as CamVid's ``classes.txt``; the line number minus one is the id."""
+    names = read_class_names(path)
+    return labelset_from_names(names, ignore_index, name=os.path.basename(path))
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s_-]+", " ", name.strip()).casefold()
+
+
+class ClassLookup:
+    """Class name to id for one label set. Matching ignores case and the difference between
+    spaces, underscores and hyphens ("Traffic_Light" finds "traffic light");
+    :data:`UNLABELLED_NAMES` give the ignore index."""
+
+    def __init__(self, labelset: LabelSet):
+        self.labelset = labelset
+        self._ids = {_key(n): labelset.ignore_index for n in UNLABELLED_NAMES}
+        seen: dict[str, str] = {}
+        for i, n in enumerate(labelset.class_names):
+            if _key(n) in seen:
+                raise ValueError(f"class names {seen[_key(n)]!r} and {n!r} differ only in case "
+                                 "or spacing, so files cannot tell them apart")
+            seen[_key(n)] = n
+            self._ids[_key(n)] = i
+
+    def get(self, name: str) -> int | None:
+        """The id of ``name``, or None where the label set has no such class."""
+        return self._ids.get(_key(name))
+
+    def unknown_message(self, name: str) -> str:
+        known = ", ".join(self.labelset.class_names)
+        return f"unknown class {name!r} (classes: {known})"

@@ -1,0 +1,28 @@
+"""Ship a trained checkpoint as the bundled default model: fp16 weights, split into parts that
+fit the GPU tool's 16 MiB file limit, with a manifest holding the SHA-256 the loader checks."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from srcrm.checkpoint import DEFAULT_MANIFEST, load_checkpoint, save_checkpoint, save_manifest
+
+LICENCE_NOTE = ("Trained on CamVid (Brostow et al., 2009), released for non-commercial research "
+                "use only: do not use these weights in a commercial product. Fine-tune on your "
+                "own data for other uses.")
+
+
+def ship_default(checkpoint, manifest=DEFAULT_MANIFEST, description: str = "") -> Path:
+    """Re-save ``checkpoint`` in fp16 and write it as the manifest's parts (old parts removed)."""
+    ckpt = load_checkpoint(checkpoint)
+    model = ckpt.build_model()
+    manifest = Path(manifest)
+    for old in manifest.parent.glob(f"{manifest.stem}.pt.part*"):
+        old.unlink()
+    meta = dict(ckpt.meta, licence=LICENCE_NOTE)
+    with tempfile.TemporaryDirectory() as tmp:
+        half = save_checkpoint(Path(tmp) / "model.pt", model, class_names=ckpt.class_names,
+                               palette=ckpt.palette, ignore_index=ckpt.ignore_index, meta=meta,
+                               half=True)
+        return save_manifest(half, manifest, f"{description} {LICENCE_NOTE}".strip())

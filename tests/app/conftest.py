@@ -1,0 +1,173 @@
+"""Fixtures for the app tests: isolated settings, a fake and a real (tiny, untrained) model,
+folders of images, and a main-window factory that always closes what it opened."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app.document.classes import ClassTable  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "resources" / "samples" / "camvid_0016E5_08085.jpg"
+
+
+class FakePredictor:
+    """Deterministic and instant: sky over building over road, unsure along the borders.
+    ``device`` mimics torch's; set ``fail_on_gpu`` to simulate a CUDA error."""
+
+    def __init__(self, device="cpu", delay=0.0, fail_on_gpu=False):
+        camvid = ClassTable.default()
+        self.class_names = list(camvid.names)
+        self.palette = np.array(camvid.colors, np.uint8)
+        self.ignore_index = camvid.ignore_index
+        self.delay = delay
+        self.fail_on_gpu = fail_on_gpu
+        self.threads: list[str] = []
+        self.calls = 0
+        self._set(device)
+
+    def _set(self, device):
+        self.device = SimpleNamespace(type=device)
+        self.device_name = "Fake GPU 9000" if device == "cuda" else "CPU"
+
+    def to(self, device):
+        self._set(device)
+        return self
+
+    def predict(self, image):
+        self.calls += 1
+        self.threads.append(threading.current_thread().name)
+        if self.delay:
+            time.sleep(self.delay)
+        if self.fail_on_gpu and self.device.type == "cuda":
+            raise RuntimeError("CUDA error: out of memory\nmore details")
+        h, w = image.shape[:2]
+        labels = np.full((h, w), 3, np.uint8)   # road
+        labels[: h // 3] = 0                     # sky
+        labels[h // 3: 2 * h // 3] = 1           # building
+        conf = np.full((h, w), 0.95, np.float32)
+        conf[h // 3 - 3: h // 3 + 3] = 0.3       # unsure along a border
+        return SimpleNamespace(labels=labels, confidence=conf)
+
+
+@pytest.fixture
+def fake_predictor():
+    return FakePredictor()
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory):
+    """A real SRCRM checkpoint (untrained, small decoder) the engine's Predictor can load."""
+    import torch
+
+    from srcrm.checkpoint import save_checkpoint
+    from srcrm.config import ModelConfig
+    from srcrm.models import build_model
+
+    torch.manual_seed(0)
+    cfg = ModelConfig(num_classes=11, decoder_channels=32, crm_channels=16, aux_heads=False)
+    camvid = ClassTable.default()
+    path = tmp_path_factory.mktemp("model") / "tiny.pt"
+    save_checkpoint(path, build_model(cfg), class_names=camvid.names, palette=camvid.colors,
+                    ignore_index=camvid.ignore_index)
+    return path
+
+
+@pytest.fixture
+def image_folder(tmp_path):
+    """Four 120x160 images (one of them corrupt)."""
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for k in range(3):
+        cv2.imwrite(str(folder / f"frame_{k:02d}.png"), np.random.default_rng(k).integers(
+            0, 255, (120, 160, 3), dtype=np.uint8))
+    (folder / "frame_03.png").write_bytes(b"\x89PNG\r\n\x1a\n this is not an image")
+    return folder
+
+
+class FakeDialogs:
+    """Answers the app's questions without showing a dialog; records what was asked."""
+
+    def __init__(self):
+        self.replace_answer = False
+        self.folder_policy = "skip"
+        self.color = (255, 0, 255)
+        self.text = "new class"
+        self.asked: list[str] = []
+
+    def confirm_replace_edits(self, parent, name):
+        self.asked.append(f"replace:{name}")
+        return self.replace_answer
+
+    def folder_edits_policy(self, parent, edited, total):
+        self.asked.append(f"folder:{edited}/{total}")
+        return self.folder_policy
+
+    def pick_color(self, parent, rgb, title):
+        return self.color
+
+    def ask_text(self, parent, title, label, text=""):
+        return self.text
+
+    def open_image(self, parent, start):
+        return None
+
+    def open_folder(self, parent, start):
+        return None
+
+    def open_checkpoint(self, parent, start):
+        return None
+
+
+@pytest.fixture
+def dialogs():
+    return FakeDialogs()
+
+
+@pytest.fixture
+def settings_path(tmp_path):
+    return tmp_path / "settings" / "studio.ini"
+
+
+@pytest.fixture
+def make_window(qtbot, settings_path, dialogs):
+    """``make_window(path, predictor=..., model=..., restore=False)`` -> a shown MainWindow."""
+    from app.main_window import MainWindow
+    from app.settings import AppSettings
+
+    windows = []
+
+    def factory(path=None, predictor=None, model=None, restore=False, wait_model=True):
+        if predictor is not None:
+            def predictor_factory(_path, device, p=predictor):
+                if device == "cuda":
+                    p.to("cuda")
+                return p
+        else:
+            predictor_factory = None
+        window = MainWindow(AppSettings(settings_path), dialogs=dialogs,
+                            predictor_factory=predictor_factory,
+                            model_path=str(model) if model else None, device="cpu")
+        qtbot.addWidget(window)
+        window.resize(1200, 800)
+        window.show()
+        windows.append(window)
+        window.start(path, restore=restore)
+        if wait_model:
+            qtbot.waitUntil(lambda: not window.prelabeller.loading, timeout=30000)
+        return window
+
+    yield factory
+    for w in windows:
+        if w.isVisible():
+            w.close()

@@ -1,0 +1,427 @@
+"""The annotation app as a user drives it (offscreen Qt, pytest-qt)."""
+
+import json
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from srcrm.io import read_label_png
+
+from app.document import ImageState, OverlayMode
+from app.document.editor import Tool
+from app_test_helpers import click, drag, expected_disk, key
+from conftest import SAMPLE, FakePredictor
+
+Qt = QtCore.Qt
+
+
+def wait_prelabelled(qtbot, window, timeout=30000):
+    qtbot.waitUntil(lambda: window.doc is not None and window.doc.state == ImageState.PRELABELLED
+                    and not window.prelabeller.busy, timeout=timeout)
+
+
+def wait_saved(qtbot, window):
+    qtbot.waitUntil(lambda: window.saver.idle, timeout=10000)
+
+
+def viewport_point(window, x, y):
+    return QtCore.QPointF(window.canvas.image_to_widget(x, y))
+
+
+# --- opening and pre-labelling ----------------------------------------------------------------
+
+def test_open_sample_and_prelabel_it_in_the_worker(make_window, tiny_checkpoint, qtbot):
+    """The real engine Predictor, on the bundled sample, off the GUI thread."""
+    from srcrm.predictor import Predictor
+
+    window = make_window(SAMPLE, model=tiny_checkpoint)
+    assert window.prelabeller.info is not None, window.notice.text
+    wait_prelabelled(qtbot, window)
+    doc = window.doc
+    assert doc.path.name == SAMPLE.name and doc.shape == (360, 480)
+    assert window.prelabeller._thread is not QtCore.QThread.currentThread()
+    assert window.prelabeller.worker.thread() is window.prelabeller._thread
+    # The same labels the engine gives directly.
+    direct = Predictor.from_checkpoint(tiny_checkpoint, "cpu").predict(cv2.cvtColor(
+        cv2.imread(str(SAMPLE)), cv2.COLOR_BGR2RGB))
+    assert (doc.labels == direct.labels).mean() > 0.999
+    assert doc.confidence is not None and doc.confidence.shape == (360, 480)
+    assert "CPU" in window.device_label.text() and "tiny.pt" in window.device_label.text()
+    assert window.image_list.tree.topLevelItem(0).text(1) == "pre-labelled"
+    # Labels of the bundled sample go to the app's data folder, never into resources/.
+    wait_saved(qtbot, window)
+    assert not (SAMPLE.parent / ".srcrm").exists()
+    assert window.project.label_path(doc.path).is_file()
+
+
+def test_prelabel_runs_off_the_gui_thread_with_progress_and_cancel(make_window, image_folder, qtbot):
+    for k in range(4, 10):
+        cv2.imwrite(str(image_folder / f"frame_{k:02d}.png"), np.zeros((120, 160, 3), np.uint8))
+    slow = FakePredictor(delay=0.15)
+    window = make_window(image_folder / "frame_00.png", predictor=slow)
+    wait_prelabelled(qtbot, window)  # auto pre-label of the new image that opened
+    progress = []
+    window.prelabeller.progress.connect(lambda job, done, total, name: progress.append((done, total)))
+    window.prelabel_folder()
+    assert window.progress_bar.isVisible() and window.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: slow.calls >= 4, timeout=10000)
+    window.cancel_button.click()
+    qtbot.waitUntil(lambda: not window.prelabeller.busy, timeout=10000)
+    assert not window.progress_bar.isVisible()
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert slow.calls < 1 + 9  # it stopped before the end (10 images, one corrupt)
+    assert progress[0][1] == 10 and all(t == 10 for _, t in progress)
+    assert all(name != threading.main_thread().name for name in slow.threads)
+    wait_saved(qtbot, window)
+    states = [e.state for e in window.project.entries]
+    assert ImageState.PRELABELLED in states[1:] and ImageState.NEW in states
+
+
+def test_gpu_failure_falls_back_to_cpu_with_a_visible_notice(make_window, image_folder, qtbot):
+    gpu = FakePredictor(device="cuda", fail_on_gpu=True)
+    window = make_window(image_folder / "frame_00.png", predictor=gpu)
+    assert "Fake GPU 9000" in window.device_label.text()
+    wait_prelabelled(qtbot, window)
+    assert window.notice.isVisible() and window.notice.level == "warning"
+    assert "GPU" in window.notice.text and "CPU" in window.notice.text
+    assert window.device_label.text().endswith("CPU")
+
+
+def test_re_prelabelling_an_edited_image_asks_first(make_window, image_folder, dialogs, qtbot):
+    window = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
+    wait_prelabelled(qtbot, window)
+    window.editor.set_class(5)
+    drag(window.canvas, [viewport_point(window, 80, 60)])
+    assert window.doc.state == ImageState.EDITED
+    edited = window.doc.labels.copy()
+
+    dialogs.replace_answer = False
+    window.act_prelabel.trigger()
+    assert dialogs.asked == ["replace:frame_00.png"]
+    qtbot.wait(300)
+    np.testing.assert_array_equal(window.doc.labels, edited)  # said no: nothing changes
+
+    dialogs.replace_answer = True
+    window.act_prelabel.trigger()
+    wait_prelabelled(qtbot, window)
+    assert not (window.doc.labels == 5).any()
+    window.act_undo.trigger()  # the edits come back
+    np.testing.assert_array_equal(window.doc.labels, edited)
+
+
+def test_folder_prelabel_skips_edited_images_when_told(make_window, image_folder, dialogs, qtbot):
+    window = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
+    wait_prelabelled(qtbot, window)
+    window.editor.set_class(7)
+    drag(window.canvas, [viewport_point(window, 30, 30)])
+    edited = window.doc.labels.copy()
+    dialogs.folder_policy = "skip"
+    window.prelabel_folder()
+    qtbot.waitUntil(lambda: not window.prelabeller.busy, timeout=10000)
+    assert dialogs.asked == ["folder:1/4"]
+    np.testing.assert_array_equal(window.doc.labels, edited)
+    wait_saved(qtbot, window)
+    states = [e.state for e in window.project.entries]
+    assert states[:3] == [ImageState.EDITED, ImageState.PRELABELLED, ImageState.PRELABELLED]
+    assert "frame_03.png" in window.notice.text  # the corrupt one is reported, not fatal
+
+
+# --- tools ------------------------------------------------------------------------------------
+
+def test_a_brush_stroke_changes_exactly_the_pixels_under_the_brush(make_window, image_folder, qtbot):
+    window = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
+    wait_prelabelled(qtbot, window)
+    before = window.doc.labels.copy()
+    key(window, Qt.Key.Key_5)          # class 5 = id 4 (sidewalk)
+    window.editor.set_brush_size(9)
+    pos = viewport_point(window, 70.3, 90.6)
+    x, y = window.canvas.widget_to_image(pos)
+    click(window.canvas, pos)
+    changed = window.doc.labels != before
+    expected = expected_disk(before.shape, x, y, 9) & (before != 4)
+    np.testing.assert_array_equal(changed, expected)
+    assert (window.doc.labels[expected] == 4).all()
+    assert len(window.doc.undo_stack) == 2  # pre-label + one stroke
+
+
+def test_protected_brush_only_paints_over_the_chosen_class(make_window, image_folder, qtbot):
+    window = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
+    wait_prelabelled(qtbot, window)
+    before = window.doc.labels.copy()   # rows 0-39 sky(0), 40-79 building(1), 80-119 road(3)
+    key(window, Qt.Key.Key_R)
+    assert window.editor.tool == Tool.PROTECTED
+    window.editor.set_class(8)          # car
+    window.editor.set_brush_size(60)
+    # Start on building, sweep across sky, building and road.
+    points = [viewport_point(window, 20, 60), viewport_point(window, 80, 20),
+              viewport_point(window, 140, 100)]
+    drag(window.canvas, points)
+    after = window.doc.labels
+    changed = after != before
+    assert changed.sum() > 1000
+    assert (before[changed] == 1).all(), "only building pixels may change"
+    np.testing.assert_array_equal(after[before != 1], before[before != 1])
+    assert (after[changed] == 8).all()
+
+
+def test_undo_redo_keys_restore_the_exact_bytes(make_window, image_folder, qtbot):
+    window = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
+    wait_prelabelled(qtbot, window)
+    states = [window.doc.labels.tobytes()]
+    window.editor.set_brush_size(15)
+    for k, (a, b) in enumerate([((10, 10), (150, 20)), ((20, 100), (60, 30)), ((90, 90), (91, 91))]):
+        window.editor.set_class(4 + k)
+        drag(window.canvas, [viewport_point(window, *a), viewport_point(window, *b)])
+        states.append(window.doc.labels.tobytes())
+    assert len(set(states)) == 4
+    for expected in reversed(states[:-1]):
+        key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert window.doc.labels.tobytes() == expected
+    for expected in states[1:]:
+        key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        assert window.doc.labels.tobytes() == expected
+
+
+def test_tool_keys_brush_size_keys_eyedropper_fill_and_polygon(make_window, image_folder, qtbot):
+    window = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
+    wait_prelabelled(qtbot, window)
+    ed = window.editor
+    key(window, Qt.Key.Key_3)
+    assert ed.current_class == 2
+    size = ed.brush_size
+    key(window, Qt.Key.Key_BracketRight)
+    assert ed.brush_size > size and window.toolbar.size_spin.value() == ed.brush_size
+    key(window, Qt.Key.Key_BracketLeft)
+    assert ed.brush_size == size
+    click(window.canvas, viewport_point(window, 50, 110), Qt.KeyboardModifier.AltModifier)
+    assert ed.current_class == 3  # Alt+click picked road
+    key(window, Qt.Key.Key_F)
+    key(window, Qt.Key.Key_6)       # tree
+    click(window.canvas, viewport_point(window, 50, 10))  # fill the sky band
+    assert (window.doc.labels[:40] == 5).all() and (window.doc.labels[40:] != 5).all()
+    key(window, Qt.Key.Key_G)
+    key(window, Qt.Key.Key_9)       # car
+    for p in [(100, 85), (150, 85), (150, 115)]:
+        click(window.canvas, viewport_point(window, *p))
+    window.canvas.setFocus()
+    key(window.canvas, Qt.Key.Key_Return)
+    assert (window.doc.labels[90:110, 140:148] == 8).all()
+    assert len(window.doc.undo_stack) == 3
+
+
+# --- saving and restoring ---------------------------------------------------------------------
+
+def test_autosave_after_a_stroke_writes_atomically(make_window, image_folder, qtbot, monkeypatch):
+    import os
+
+    replaced = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (replaced.append((Path(a).name, Path(b).name)),
+                                                     real_replace(a, b))[-1])
+    window = make_window(image_folder / "frame_01.png")  # no model: by hand
+    doc = window.doc
+    window.editor.set_class(2)
+    drag(window.canvas, [viewport_point(window, 20, 20), viewport_point(window, 120, 80)])
+    wait_saved(qtbot, window)
+    png = window.project.label_path(doc.path)
+    np.testing.assert_array_equal(read_label_png(png), doc.labels)
+    side = json.loads(window.project.sidecar_path(doc.path).read_text())
+    assert side["state"] == "edited" and side["classes"][2]["name"] == "pole"
+    # Written to a temporary sibling, then moved over the real name.
+    assert ("frame_01.png" in [b for _, b in replaced]) and ("frame_01.json" in [b for _, b in replaced])
+    assert all(a.startswith(".") and a.endswith(".tmp") for a, _ in replaced)
+    assert window.save_label.text() == "All changes saved"
+
+
+def test_a_failing_save_is_reported_and_keeps_the_previous_file(make_window, image_folder, qtbot, monkeypatch):
+    import os
+
+    window = make_window(image_folder / "frame_01.png")
+    window.editor.set_class(2)
+    drag(window.canvas, [viewport_point(window, 20, 20)])
+    wait_saved(qtbot, window)
+    png = window.project.label_path(window.doc.path)
+    saved = read_label_png(png)
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    drag(window.canvas, [viewport_point(window, 100, 100)])
+    qtbot.waitUntil(lambda: window.notice.level == "error" and window.notice.isVisible(), timeout=5000)
+    assert "No space left" in window.notice.text and "frame_01.png" in window.notice.text
+    np.testing.assert_array_equal(read_label_png(png), saved)
+    monkeypatch.undo()
+    key(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # fixed: save again
+    np.testing.assert_array_equal(read_label_png(png), window.doc.labels)
+
+
+def test_a_restart_restores_exactly_where_the_user_was(make_window, image_folder, qtbot):
+    window = make_window(image_folder, predictor=FakePredictor())
+    window.load_image(2)
+    wait_prelabelled(qtbot, window)
+    window.editor.set_class(6)
+    drag(window.canvas, [viewport_point(window, 30, 30), viewport_point(window, 60, 50)])
+    labels = window.doc.labels.copy()
+    key(window, Qt.Key.Key_E)
+    window.editor.set_brush_size(33)
+    window.editor.set_class(9)
+    window.toolbar.set_opacity(0.8)
+    window.toolbar.set_mode(OverlayMode.BOUNDARIES)
+    window.canvas.set_view_rect([40, 30, 60, 45])
+    view = window.canvas.view_rect()
+    window.close()
+
+    again = make_window(restore=True, predictor=FakePredictor())
+    assert again.doc is not None and again.doc.path.name == "frame_02.png"
+    np.testing.assert_array_equal(again.doc.labels, labels)
+    assert again.doc.state == ImageState.EDITED
+    assert again.editor.tool == Tool.ERASER and again.editor.brush_size == 33
+    assert again.editor.current_class == 9
+    assert again.canvas.opacity() == pytest.approx(0.8, abs=0.01)
+    assert again.canvas.mode == OverlayMode.BOUNDARIES
+    np.testing.assert_allclose(again.canvas.view_rect(), view, atol=1.0)
+    assert again.settings.recent_folders()[0] == str(image_folder.resolve())
+
+
+def test_mark_done_updates_the_list_and_progress(make_window, image_folder, qtbot):
+    window = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
+    wait_prelabelled(qtbot, window)
+    key(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.doc.state == ImageState.DONE
+    assert window.image_list.summary.text().startswith("1 / 4 done")
+    key(window, Qt.Key.Key_D)
+    assert window.doc.path.name == "frame_01.png"
+    key(window, Qt.Key.Key_A)
+    assert window.doc.path.name == "frame_00.png" and window.doc.state == ImageState.DONE
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+def test_a_corrupt_image_shows_an_error_and_the_app_stays_usable(make_window, image_folder, qtbot):
+    window = make_window(image_folder / "frame_02.png")
+    key(window, Qt.Key.Key_D)  # on to the corrupt frame_03
+    assert window.doc is None
+    assert window.notice.isVisible() and window.notice.level == "error"
+    assert "frame_03.png" in window.notice.text and "not a readable image" in window.notice.text
+    key(window, Qt.Key.Key_A)  # back: still works
+    assert window.doc.path.name == "frame_02.png"
+    window.editor.set_class(1)
+    drag(window.canvas, [viewport_point(window, 50, 50)])
+    assert (window.doc.labels == 1).any()
+
+
+def test_a_label_png_of_the_wrong_size_gets_a_message_and_is_kept(make_window, image_folder, qtbot):
+    label_dir = image_folder / ".srcrm"
+    label_dir.mkdir()
+    cv2.imwrite(str(label_dir / "frame_01.png"), np.zeros((10, 20), np.uint8))
+    window = make_window(image_folder / "frame_01.png")
+    assert window.notice.level == "warning" and "20x10" in window.notice.text
+    assert "160x120" in window.notice.text
+    assert any("wrong-size" in p.name for p in label_dir.iterdir())
+    assert window.doc is not None and window.doc.state == ImageState.NEW
+
+
+def test_a_checkpoint_that_does_not_load_gets_a_clear_message(make_window, image_folder, tmp_path, qtbot):
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"definitely not a checkpoint")
+    window = make_window(image_folder / "frame_00.png", model=bad)
+    assert window.prelabeller.info is None
+    assert "broken.pt" in window.notice.text and "not a readable checkpoint" in window.notice.text
+    assert window.device_label.text() == "No model"
+    assert not window.act_prelabel.isEnabled()
+    window.editor.set_class(3)
+    drag(window.canvas, [viewport_point(window, 50, 50)])
+    assert window.doc.state == ImageState.EDITED
+
+
+def test_drop_a_folder_opens_it(make_window, image_folder, tmp_path, qtbot):
+    window = make_window(SAMPLE)
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(image_folder))])
+    pos = QtCore.QPointF(200, 200)
+    drop = QtGui.QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    assert window.project.folder == image_folder.resolve()
+    assert window.image_list.tree.topLevelItemCount() == 4
+
+
+def test_classes_can_be_renamed_recoloured_hidden_and_added(make_window, image_folder, dialogs, qtbot):
+    window = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
+    wait_prelabelled(qtbot, window)
+    panel = window.class_panel
+    item = panel.tree.topLevelItem(0)
+    item.setText(1, "heaven")
+    assert window.project.classes.names[0] == "heaven"
+    panel.set_current(0)
+    panel.color_button.click()
+    assert window.project.classes.colors[0] == (255, 0, 255)
+    assert window.canvas.renderer.buffer[5, 5].tolist() == [255, 0, 255, 255]
+    item = panel.tree.topLevelItem(0)
+    item.setCheckState(0, Qt.CheckState.Unchecked)
+    assert window.canvas.renderer.buffer[5, 5].tolist() == [0, 0, 0, 0]
+    panel.add_button.click()
+    assert window.project.classes.names[-1] == "new class"
+    wait_saved(qtbot, window)
+    window.save_now()
+    side = json.loads(window.project.sidecar_path(window.doc.path).read_text())
+    assert side["classes"][0]["name"] == "heaven" and side["classes"][0]["color"] == [255, 0, 255]
+
+
+# --- what a user sees -------------------------------------------------------------------------
+
+def test_screenshot_shows_the_overlay_colours(make_window, qtbot):
+    window = make_window(SAMPLE, predictor=FakePredictor())
+    wait_prelabelled(qtbot, window)
+    classes = window.project.classes
+    window.toolbar.set_opacity(1.0)
+    qtbot.wait(50)
+    shot = window.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    out = Path(__file__).resolve().parents[2] / "out" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    shot.save(str(out / "main_window_opaque.png"))
+    arr = np.frombuffer(shot.constBits(), np.uint8).reshape(shot.height(), shot.bytesPerLine())
+    arr = arr[:, : shot.width() * 3].reshape(shot.height(), shot.width(), 3)
+
+    def count(rgb):
+        return int(np.all(arr == np.array(rgb, np.uint8), axis=-1).sum())
+
+    canvas_area = window.canvas.width() * window.canvas.height()
+    for class_id in (0, 1, 3):  # sky, building, road fill a third of the image each
+        assert count(classes.colors[class_id]) > canvas_area * 0.05, classes.names[class_id]
+
+    window.toolbar.set_opacity(0.5)
+    qtbot.wait(50)
+    window.grab().save(str(out / "main_window.png"))
+    half = window.grab().toImage()
+    p = window.canvas.mapTo(window, window.canvas.image_to_widget(240.5, 300.5))
+    seen = QtGui.QColor(half.pixel(p.x(), p.y()))
+    photo = window.doc.image[300, 240].astype(float)
+    mix = 0.5 * photo + 0.5 * np.array(classes.colors[3], float)
+    assert np.abs(np.array([seen.red(), seen.green(), seen.blue()]) - mix).max() <= 12
+
+    window.toolbar.set_opacity(0.0)
+    qtbot.wait(50)
+    none = window.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    arr = np.frombuffer(none.constBits(), np.uint8).reshape(none.height(), none.bytesPerLine())
+    arr = arr[:, : none.width() * 3].reshape(none.height(), none.width(), 3)
+    assert count(classes.colors[3]) < canvas_area * 0.01
+
+
+def test_confidence_view_marks_where_the_model_is_unsure(make_window, image_folder, qtbot):
+    window = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
+    wait_prelabelled(qtbot, window)
+    key(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.canvas.mode == OverlayMode.CONFIDENCE
+    alpha = window.canvas.renderer.buffer[..., 3]
+    assert (alpha[37:43] > 200).all()   # the unsure border band
+    assert (alpha[:30] < 40).all() and (alpha[50:] < 40).all()
+    key(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.canvas.mode == OverlayMode.BOUNDARIES
+    alpha = window.canvas.renderer.buffer[..., 3]
+    assert (alpha[39:41] == 255).all() and (alpha[10:30] == 0).all()
