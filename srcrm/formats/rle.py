@@ -1,0 +1,100 @@
+"""COCO run-length encoding, exactly as pycocotools reads and writes it.
+
+Runs go down the columns (column-major, Fortran order) and alternate between 0 and 1,
+starting with 0: a mask that starts with a 1 has a first run of length 0. The compressed form
+is pycocotools' string: each count (from the fourth on, as the difference to the count two
+before) in 5-bit groups with a continuation bit and a sign bit, as characters 48..111.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+def encode(mask: np.ndarray) -> list[int]:
+    """Run lengths of an HxW mask (nonzero = 1)."""
+    flat = np.asarray(mask).astype(bool).T.ravel()
+    if flat.size == 0:
+        return [0]
+    edges = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    counts = np.diff(np.concatenate(([0], edges, [flat.size])))
+    return ([0] if flat[0] else []) + counts.tolist()
+
+
+def decode(counts: Sequence[int], height: int, width: int) -> np.ndarray:
+    """The HxW bool mask of run lengths; ValueError if they do not fill exactly HxW pixels."""
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.ndim != 1 or (counts < 0).any():
+        raise ValueError("RLE counts must be a list of non-negative integers")
+    if counts.sum() != height * width:
+        raise ValueError(f"RLE counts add up to {counts.sum()} pixels, not {height}x{width}")
+    values = np.arange(len(counts)) % 2 == 1
+    return np.repeat(values, counts).reshape(width, height).T
+
+
+def to_string(counts: Sequence[int]) -> str:
+    """pycocotools' compressed string of run lengths (``rleToString``)."""
+    out = []
+    for i, count in enumerate(counts):
+        x = int(count) - (int(counts[i - 2]) if i > 2 else 0)
+        more = True
+        while more:
+            c = x & 0x1F
+            x >>= 5
+            more = x != -1 if c & 0x10 else x != 0
+            out.append(chr(c + 48 + (0x20 if more else 0)))
+    return "".join(out)
+
+
+def from_string(text: str) -> list[int]:
+    """Run lengths from pycocotools' compressed string (``rleFrString``)."""
+    counts: list[int] = []
+    p = 0
+    while p < len(text):
+        x = k = 0
+        more = True
+        while more:
+            if p >= len(text):
+                raise ValueError("RLE string ends in the middle of a number")
+            c = ord(text[p]) - 48
+            if not 0 <= c < 64:
+                raise ValueError(f"RLE string has a character outside '0'..'o': {text[p]!r}")
+            x |= (c & 0x1F) << (5 * k)
+            more = bool(c & 0x20)
+            p += 1
+            k += 1
+            if not more and c & 0x10:
+                x |= -1 << (5 * k)
+        if len(counts) > 2:
+            x += counts[-2]
+        counts.append(x)
+    return counts
+
+
+def to_coco(mask: np.ndarray) -> dict:
+    """A COCO ``segmentation`` object with compressed counts, as ``pycocotools.mask.encode``
+    gives after decoding its bytes to text."""
+    height, width = mask.shape
+    return {"size": [height, width], "counts": to_string(encode(mask))}
+
+
+def from_coco(segmentation: Any) -> np.ndarray:
+    """The mask of a COCO RLE object, with compressed (str or bytes) or uncompressed (list)
+    counts; ValueError if it is malformed."""
+    if not isinstance(segmentation, dict) or "size" not in segmentation \
+            or "counts" not in segmentation:
+        raise ValueError("an RLE segmentation needs 'size' and 'counts'")
+    size, counts = segmentation["size"], segmentation["counts"]
+    if not (isinstance(size, list) and len(size) == 2
+            and all(isinstance(v, int) and v >= 0 for v in size)):
+        raise ValueError(f"RLE 'size' must be [height, width], got {size!r}")
+    if isinstance(counts, bytes):
+        counts = counts.decode("ascii", errors="replace")
+    if isinstance(counts, str):
+        counts = from_string(counts)
+    elif not (isinstance(counts, list) and all(isinstance(v, int) for v in counts)):
+        raise ValueError("RLE 'counts' must be a string or a list of integers")
+    return decode(counts, size[0], size[1])
