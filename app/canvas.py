@@ -104,10 +104,15 @@ class Canvas(pg.GraphicsView):
         self.image_item.setZValue(0)
         self.overlay_item.setZValue(1)
 
-        cursor_pen = QtGui.QPen(QtGui.QColor(255, 255, 255, 220), 0)
-        cursor_pen.setCosmetic(True)
+        # The brush outline: black under dashed white, visible on any background.
+        dark = QtGui.QPen(QtGui.QColor(0, 0, 0, 200), 0)
+        dark.setCosmetic(True)
+        light = QtGui.QPen(QtGui.QColor(255, 255, 255, 230), 0, QtCore.Qt.PenStyle.DashLine)
+        light.setCosmetic(True)
         self.brush_cursor = QtWidgets.QGraphicsEllipseItem()
-        self.brush_cursor.setPen(cursor_pen)
+        self.brush_cursor.setPen(dark)
+        self._brush_cursor_light = QtWidgets.QGraphicsEllipseItem(self.brush_cursor)
+        self._brush_cursor_light.setPen(light)
         self.brush_cursor.setZValue(10)
         self.brush_cursor.setVisible(False)
         self.vb.addItem(self.brush_cursor, ignoreBounds=True)
@@ -256,6 +261,14 @@ class Canvas(pg.GraphicsView):
             return
         super().mouseDoubleClickEvent(ev)
 
+    def wheelEvent(self, ev: QtGui.QWheelEvent) -> None:
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:  # Ctrl+wheel: brush size
+            steps = ev.angleDelta().y() // 120 or (1 if ev.angleDelta().y() > 0 else -1)
+            self.editor.grow_brush(steps)
+            ev.accept()
+            return
+        super().wheelEvent(ev)
+
     def leaveEvent(self, ev) -> None:
         self._hover = None
         self._update_cursor()
@@ -300,7 +313,9 @@ class Canvas(pg.GraphicsView):
         if shows_brush:
             d = max(1, self.editor.brush_size)
             x, y = self._hover
-            self.brush_cursor.setRect(QtCore.QRectF(x - d / 2, y - d / 2, d, d))
+            rect = QtCore.QRectF(x - d / 2, y - d / 2, d, d)
+            self.brush_cursor.setRect(rect)
+            self._brush_cursor_light.setRect(rect)
         self.brush_cursor.setVisible(shows_brush)
         if self._space_pan or tool == Tool.PAN:
             shape = Qt.CursorShape.OpenHandCursor

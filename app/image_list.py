@@ -36,6 +36,8 @@ class ImageList(QtWidgets.QWidget):
         super().__init__(parent)
         self.project: Project | None = None
         self._icons = {s: state_icon(s) for s in ImageState}
+        self._error_icon = QtWidgets.QApplication.style().standardIcon(
+            QtWidgets.QStyle.StandardPixmap.SP_MessageBoxCritical)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.summary = QtWidgets.QLabel("No folder open")
@@ -83,6 +85,15 @@ class ImageList(QtWidgets.QWidget):
         item.setText(1, entry.state.label)
         item.setIcon(0, self._icons[entry.state])
         item.setForeground(1, QtGui.QBrush(STATE_COLORS[entry.state]))
+
+    def mark_error(self, index: int, message: str) -> None:
+        """Flag an image that could not be opened (until the list is rebuilt)."""
+        item = self.tree.topLevelItem(index)
+        if item is not None:
+            item.setText(1, "unreadable")
+            item.setIcon(0, self._error_icon)
+            item.setForeground(1, QtGui.QBrush(QtGui.QColor(220, 60, 60)))
+            item.setToolTip(1, message)
 
     def update_entry(self, index: int) -> None:
         if self.project is not None and 0 <= index < self.tree.topLevelItemCount():

@@ -19,7 +19,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
+def create_window(argv: list[str] | None = None):
+    """Parse ``argv``, make the QApplication if there is none, and show the main window on
+    the path asked for, the last session, or the bundled sample."""
     args = parse_args(sys.argv[1:] if argv is None else list(argv))
     from PySide6 import QtWidgets
 
@@ -32,7 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(AppSettings(args.settings), model_path=args.model, device=args.device)
     window.show()
     window.start(args.path, restore=not args.no_restore)
-    return app.exec()
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    window = create_window(argv)
+    from PySide6 import QtWidgets
+
+    code = QtWidgets.QApplication.instance().exec()
+    return code
 
 
 if __name__ == "__main__":

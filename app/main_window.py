@@ -1,6 +1,7 @@
 """The main window: it puts the pieces together (canvas, image list, class panel, tool bar,
-status bar), opens folders and images, autosaves, runs pre-labelling and remembers the session.
-The data and its operations live in :mod:`app.document`; this module only wires them to Qt."""
+status bar), opens folders and images, autosaves and remembers the session. Its actions and
+menus are in :mod:`app.menus`, pre-labelling in :mod:`app.prelabel_flow`; the data and its
+operations live in :mod:`app.document`, and this module only wires them to Qt."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from srcrm.io import ImageReadError
 
-from app import actions
 from app.canvas import Canvas
 from app.class_panel import ClassPanel
-from app.dialogs import OVERWRITE, Dialogs
+from app.dialogs import Dialogs
 from app.document.classes import ClassTable
 from app.document.editor import Editor, Tool
 from app.document.label_document import ImageState, LabelDocument
@@ -22,26 +22,12 @@ from app.document.overlay import OverlayMode
 from app.document.project import IMAGE_EXTENSIONS, Project
 from app.document.saver import SaveQueue
 from app.image_list import ImageList
+from app.menus import MenusMixin
 from app.notice import NoticeBar
+from app.prelabel_flow import PrelabelMixin
 from app.settings import SAMPLE_IMAGE, AppSettings
 from app.toolbar import EditToolBar
-from app.workers import Prelabeller, PrelabelResult, default_predictor_factory
-
-SHORTCUTS_HELP = """<table>
-<tr><td><b>A</b> / <b>D</b></td><td>previous / next image (Shift+D: next unfinished)</td></tr>
-<tr><td><b>1</b>…<b>9</b>, <b>0</b></td><td>classes 1–10 (Alt+1…0: classes 11–20)</td></tr>
-<tr><td><b>B</b> <b>R</b> <b>E</b></td><td>brush, protected brush, eraser</td></tr>
-<tr><td><b>F</b> <b>G</b> <b>I</b> <b>H</b></td><td>flood fill, polygon fill, eyedropper, pan</td></tr>
-<tr><td><b>[</b> / <b>]</b></td><td>smaller / larger brush</td></tr>
-<tr><td>Alt+click</td><td>pick the class under the cursor</td></tr>
-<tr><td>Wheel, Space+drag, middle drag</td><td>zoom, pan</td></tr>
-<tr><td>Ctrl+0</td><td>fit to window</td></tr>
-<tr><td><b>V</b></td><td>hide / show the overlay</td></tr>
-<tr><td>Ctrl+1 / 2 / 3</td><td>classes / boundaries only / model confidence</td></tr>
-<tr><td>Ctrl+Z, Ctrl+Shift+Z</td><td>undo, redo (a step per stroke)</td></tr>
-<tr><td>Ctrl+Enter</td><td>mark the image done (or not)</td></tr>
-<tr><td>Ctrl+L, Ctrl+Shift+L</td><td>pre-label this image, the whole folder</td></tr>
-</table>"""
+from app.workers import Prelabeller, default_predictor_factory
 
 
 class _SaverBridge(QtCore.QObject):
@@ -51,7 +37,7 @@ class _SaverBridge(QtCore.QObject):
     failed = QtCore.Signal(object, str)
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
     def __init__(self, settings: AppSettings, *, dialogs: Dialogs | None = None,
                  predictor_factory=None, model_path: str | None = None,
                  device: str | None = None):
@@ -69,6 +55,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._skipped_edited = 0
         self._last_opacity = 0.5
         self._saved_revision: dict[Path, int] = {}
+        self._closed = False
+        self._meta_dirty: set[Path] = set()  # state or classes changed, labels maybe not
 
         self.setWindowTitle("SRCRM Studio")
         self.setAcceptDrops(True)
@@ -158,115 +146,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cancel_button.clicked.connect(self.cancel_prelabel)
         for w in (self.cursor_label, self.save_label, self.progress_bar, self.cancel_button,
                   self.device_label):
+            if isinstance(w, QtWidgets.QLabel):
+                w.setContentsMargins(10, 0, 10, 0)
             bar.addPermanentWidget(w)
         self.progress_bar.hide()
         self.cancel_button.hide()
-
-    def _action(self, text: str, slot, shortcut=None, tip: str | None = None,
-                checkable: bool = False) -> QtGui.QAction:
-        action = QtGui.QAction(text, self, checkable=checkable)
-        if shortcut is not None:
-            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
-            action.setShortcuts([QtGui.QKeySequence(s) for s in shortcuts])
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)  # shortcuts work even with the menus hidden
-        return action
-
-    def _build_actions(self) -> None:
-        K = QtGui.QKeySequence.StandardKey
-        a = self._action
-        self.act_open_image = a("Open &Image…", self.choose_image, K.Open)
-        self.act_open_folder = a("Open &Folder…", self.choose_folder, "Ctrl+Shift+O")
-        self.act_save = a("&Save Now", self.save_now, K.Save,
-                          "Labels are saved automatically after every stroke; this forces it")
-        self.act_quit = a("&Quit", self.close, K.Quit)
-        self.act_undo = a("&Undo", lambda: self.doc and self.doc.undo(), K.Undo)
-        self.act_redo = a("&Redo", lambda: self.doc and self.doc.redo(), [K.Redo, "Ctrl+Y", "Ctrl+Shift+Z"])
-        self.act_fill_gaps = a("Fill Unlabelled &Gaps", self.fill_gaps, "Ctrl+Shift+G",
-                               "Give every unlabelled pixel the class of its nearest neighbour")
-        self.act_done = a("Mark Image &Done", self.toggle_done, ["Ctrl+Return", "Ctrl+Enter"], checkable=True)
-        self.act_prev = a("&Previous Image", lambda: self.step_image(-1), "A")
-        self.act_next = a("&Next Image", lambda: self.step_image(+1), "D")
-        self.act_next_open = a("Next &Unfinished Image", self.next_unfinished, "Shift+D")
-        self.act_fit = a("&Fit to Window", self.canvas.fit_to_window, "Ctrl+0")
-        self.act_zoom_in = a("Zoom &In", lambda: self.canvas.zoom(1.25), [K.ZoomIn, "Ctrl+="])
-        self.act_zoom_out = a("Zoom &Out", lambda: self.canvas.zoom(0.8), K.ZoomOut)
-        self.act_toggle_overlay = a("Hide/Show &Overlay", self.toggle_overlay, "V")
-        self.mode_actions = {}
-        group = QtGui.QActionGroup(self)
-        for k, mode in enumerate(OverlayMode, start=1):
-            act = a(mode.label, lambda _=False, m=mode: self.toolbar.set_mode(m), f"Ctrl+{k}", checkable=True)
-            group.addAction(act)
-            self.mode_actions[mode] = act
-        self.mode_actions[OverlayMode.FILL].setChecked(True)
-        self.act_smaller = a("Smaller Brush", lambda: self.editor.grow_brush(-1), "[")
-        self.act_larger = a("Larger Brush", lambda: self.editor.grow_brush(+1), "]")
-        for class_id in range(20):
-            key = str((class_id + 1) % 10)
-            seq = key if class_id < 10 else f"Alt+{key}"
-            shortcut = QtGui.QShortcut(QtGui.QKeySequence(seq), self)
-            shortcut.activated.connect(lambda c=class_id: self.editor.set_class(c))
-        self.act_load_model = a("&Load Model…", self.choose_model)
-        self.act_default_model = a("Use the &Default Model", lambda: self.load_model(None))
-        self.act_prelabel = a("Pre-label This &Image", self.prelabel_current, "Ctrl+L")
-        self.act_prelabel_folder = a("Pre-label the Whole &Folder", self.prelabel_folder, "Ctrl+Shift+L")
-        self.act_cancel_prelabel = a("&Cancel Pre-labelling", self.cancel_prelabel)
-        self.act_auto_prelabel = a("Pre-label New Images When Opened", self._toggle_auto_prelabel,
-                                   checkable=True)
-        self.act_auto_prelabel.setChecked(self.settings.auto_prelabel())
-        self.act_cpu_only = a("Use the CPU Only", self._toggle_cpu, checkable=True)
-        self.act_cpu_only.setChecked(self.device == "cpu")
-        self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents)
-
-    def _build_menus(self) -> None:
-        mb = self.menuBar()
-        file_menu = mb.addMenu("&File")
-        file_menu.addActions([self.act_open_image, self.act_open_folder])
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addSeparator()
-        file_menu.addAction(self.act_save)
-        self.import_menu = file_menu.addMenu("&Import")
-        self.export_menu = file_menu.addMenu("&Export")
-        self.import_menu.aboutToShow.connect(lambda: actions.fill_menu(self.import_menu, self, actions.IMPORTERS))
-        self.export_menu.aboutToShow.connect(lambda: actions.fill_menu(self.export_menu, self, actions.EXPORTERS))
-        actions.fill_menu(self.import_menu, self, actions.IMPORTERS)
-        actions.fill_menu(self.export_menu, self, actions.EXPORTERS)
-        file_menu.addSeparator()
-        file_menu.addAction(self.act_quit)
-
-        edit = mb.addMenu("&Edit")
-        edit.addActions([self.act_undo, self.act_redo])
-        edit.addSeparator()
-        tools = edit.addMenu("&Tools")
-        tools.addActions(list(self.toolbar.tool_actions.values()))
-        edit.addActions([self.act_smaller, self.act_larger])
-        edit.addSeparator()
-        edit.addAction(self.act_fill_gaps)
-
-        view = mb.addMenu("&View")
-        view.addActions([self.act_fit, self.act_zoom_in, self.act_zoom_out])
-        view.addSeparator()
-        view.addAction(self.act_toggle_overlay)
-        view.addActions(list(self.mode_actions.values()))
-
-        image = mb.addMenu("&Image")
-        image.addActions([self.act_prev, self.act_next, self.act_next_open])
-        image.addSeparator()
-        image.addAction(self.act_done)
-
-        model = mb.addMenu("&Model")
-        model.addActions([self.act_prelabel, self.act_prelabel_folder, self.act_cancel_prelabel])
-        model.addSeparator()
-        model.addActions([self.act_load_model, self.act_default_model])
-        model.addSeparator()
-        model.addActions([self.act_auto_prelabel, self.act_cpu_only])
-
-        help_menu = mb.addMenu("&Help")
-        help_menu.addAction(self.act_shortcuts)
 
     # --- starting -----------------------------------------------------------------------------
 
@@ -328,8 +212,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.project = project
         self.current_index = None
         self.doc = None
-        if not project.project_file.exists() and self._model_classes is not None:
-            project.classes.replace_with(self._model_classes.copy())
+        self._adopt_model_classes(project, warn=False)
         project.classes.changed.connect(self._on_classes_changed)
         self.image_list.set_project(project)
         self.class_panel.set_classes(project.classes)
@@ -369,8 +252,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.canvas.set_document(None)
             self.editor.set_document(None)
             self.class_panel.set_share(None)
+            self.image_list.mark_error(index, str(exc))
             self.show_notice(f"Cannot open {entry.path.name}: {exc}. Your other images and labels "
-                             f"are unaffected; press D for the next image.", "error")
+                             f"are unaffected; press D for the next image.", "error", key="image")
             self._update_actions()
             return
         self.doc = doc
@@ -385,10 +269,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.canvas.set_view_rect(view)
         else:
             self.canvas.fit_to_window()
+        self.notice.dismiss("image")
         if warnings:
-            self.show_notice(" ".join(warnings), "warning")
-        elif self.notice.level == "error":
-            self.notice.hide()
+            self.show_notice(" ".join(warnings), "warning", key="image")
         self._update_actions()
         self._session_timer.start()
         if (doc.state == ImageState.NEW and self.act_auto_prelabel.isChecked()
@@ -426,18 +309,6 @@ class MainWindow(QtWidgets.QMainWindow):
                 return
         self.statusBar().showMessage("Every image is done", 3000)
 
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        folders = self.settings.recent_folders()
-        for folder in folders:
-            act = self.recent_menu.addAction(folder)
-            act.triggered.connect(lambda _=False, f=folder: self.open_folder(Path(f)))
-        if not folders:
-            self.recent_menu.addAction("No recent folders").setEnabled(False)
-        else:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear the List").triggered.connect(self.settings.clear_recent_folders)
-
     # --- drag and drop ------------------------------------------------------------------------
 
     def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
@@ -458,11 +329,11 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- saving -------------------------------------------------------------------------------
 
     def _autosave(self, doc: LabelDocument) -> None:
-        if self.project is None or doc.path is None:
+        if self.project is None or doc.path is None or self._closed:
             return
-        if self._saved_revision.get(doc.path) == doc.revision and not getattr(doc, "_state_dirty", False):
+        if self._saved_revision.get(doc.path) == doc.revision and doc.path not in self._meta_dirty:
             return
-        doc._state_dirty = False
+        self._meta_dirty.discard(doc.path)
         self._saved_revision[doc.path] = doc.revision
         snap = self.project.snapshot(doc)
         project = self.project
@@ -477,7 +348,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_doc_state_changed(self, state: ImageState) -> None:
         if self.project is not None and self.current_index is not None:
             self.project.set_state(self.current_index, state)
-        self.doc._state_dirty = True
+        self._meta_dirty.add(self.doc.path)
         self._update_actions()
 
     def _on_saved(self, _key) -> None:
@@ -554,13 +425,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.class_panel.set_current(ed.current_class)
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
-        self.editor.cancel()
-        self.save_session()
-        if self.doc is not None:
-            self._autosave(self.doc)
-        self.saver.close()
-        self.prelabeller.shutdown()
-        self.settings.save_window_state(self.saveGeometry(), self.saveState())
+        if not self._closed:
+            self.editor.cancel()
+            self.save_session()
+            if self.doc is not None:
+                self._autosave(self.doc)
+            self._closed = True
+            self.prelabeller.blockSignals(True)  # no late results into a closing window
+            self.prelabeller.shutdown()
+            self.saver.close()
+            self.settings.save_window_state(self.saveGeometry(), self.saveState())
         super().closeEvent(ev)
 
     # --- editing commands ---------------------------------------------------------------------
@@ -598,182 +472,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_tool_status()
 
     def _on_classes_changed(self) -> None:
+        if self.project is not None and self.project.classes_source == "default":
+            self.project.classes_source = "user"  # (adopting a model's classes resets it)
         self._session_timer.start()
-        if self.doc is not None:
-            self.doc._state_dirty = True
-            self._autosave(self.doc)
-
-    # --- model and pre-labelling --------------------------------------------------------------
-
-    def choose_model(self) -> None:
-        path = self.dialogs.open_checkpoint(self, str(Path.home()))
-        if path is not None:
-            self.load_model(str(path))
-
-    def load_model(self, path: str | None) -> None:
-        if self.prelabeller.busy:
-            self.show_notice("Wait for pre-labelling to finish (or cancel it) before changing the model.", "warning")
-            return
-        self.model_path = path
-        self.device_label.setText("Model: loading…")
-        self.prelabeller.load_model(path, self.device)
-
-    def _on_model_ready(self, info) -> None:
-        self.settings.set_model_path(self.model_path)
-        self.device_label.setText(f"{info.name} · {info.device_name}")
-        self.device_label.setToolTip(f"Pre-labelling runs on: {info.device_name}")
-        self._model_classes = ClassTable(info.class_names, info.palette, info.ignore_index)
-        project = self.project
-        if project is not None:
-            if not project.project_file.exists() and not any(
-                    e.state.has_human_work for e in project.entries):
-                project.classes.replace_with(self._model_classes.copy())
-            elif (len(project.classes) != len(info.class_names)
-                  or project.classes.ignore_index != info.ignore_index):
-                self.show_notice(f"The model predicts {len(info.class_names)} classes but this folder "
-                                 f"uses {len(project.classes)}: its pre-labels may not mean the same "
-                                 f"classes here.", "warning")
-        self.statusBar().showMessage(f"Model ready: {info.name} on {info.device_name}", 4000)
-        self._update_actions()
-        doc = self.doc
-        if (doc is not None and doc.state == ImageState.NEW and self.act_auto_prelabel.isChecked()
-                and not self.prelabeller.busy):
-            self._start_prelabel([doc.path])
-
-    def _on_model_failed(self, message: str) -> None:
-        self.device_label.setText("No model")
-        self.device_label.setToolTip(message)
-        self.show_notice(f"{message} You can still label by hand; Model > Load Model… picks "
-                         f"another checkpoint.", "warning")
-        self._update_actions()
-
-    def _on_device_changed(self, name: str) -> None:
-        info = self.prelabeller.info
-        self.device_label.setText(f"{info.name if info else 'Model'} · {name}")
-
-    def prelabel_current(self) -> None:
-        doc = self.doc
-        if doc is None or not self._model_usable():
-            return
-        if doc.state.has_human_work:
-            if not self.dialogs.confirm_replace_edits(self, doc.name):
-                return
-            self._overwrite_ok.add(doc.path)
-        self._start_prelabel([doc.path])
-
-    def prelabel_folder(self) -> None:
-        if self.project is None or not len(self.project) or not self._model_usable():
-            return
-        entries = self.project.entries
-        edited = [e.path for e in entries if e.state.has_human_work]
-        policy = OVERWRITE
-        if edited:
-            policy = self.dialogs.folder_edits_policy(self, len(edited), len(entries))
-            if policy is None:
-                return
-        if policy == OVERWRITE:
-            self._overwrite_ok.update(edited)
-            paths = [e.path for e in entries]
-        else:
-            paths = [e.path for e in entries if not e.state.has_human_work]
-        if self.current_index is not None:  # the open image first, so the user sees it at once
-            current = entries[self.current_index].path
-            if current in paths:
-                paths.remove(current)
-                paths.insert(0, current)
-        if paths:
-            self._start_prelabel(paths)
-        else:
-            self.statusBar().showMessage("Nothing to pre-label", 3000)
-
-    def _model_usable(self) -> bool:
-        if self.prelabeller.busy:
-            self.statusBar().showMessage("Pre-labelling is already running", 3000)
-            return False
-        if self.prelabeller.info is None:
-            what = "still loading" if self.prelabeller.loading else "not loaded"
-            self.show_notice(f"The model is {what}; pre-labelling is not available yet.", "warning")
-            return False
-        return True
-
-    def _start_prelabel(self, paths: list[Path]) -> None:
-        self._skipped_edited = 0
-        self.prelabeller.start(paths)
-        self.progress_bar.setRange(0, len(paths))
-        self.progress_bar.setValue(0)
-        self.progress_bar.setFormat(f"Pre-labelling 0/{len(paths)}")
-        self.progress_bar.show()
-        self.cancel_button.show()
-        self._update_actions()
-
-    def cancel_prelabel(self) -> None:
-        if self.prelabeller.busy:
-            self.prelabeller.cancel()
-            self.progress_bar.setFormat("Cancelling…")
-
-    def _on_prelabel_progress(self, _job: int, done: int, total: int, name: str) -> None:
-        self.progress_bar.setRange(0, max(total, 1))
-        self.progress_bar.setValue(done)
-        self.progress_bar.setFormat(f"Pre-labelling {done}/{total}")
-        if name:
-            self.progress_bar.setToolTip(f"Now: {name}")
-
-    def _on_prelabel_result(self, res: PrelabelResult) -> None:
-        project = self.project
-        index = project.index_of(res.path) if project is not None else None
-        if index is None:
-            return  # the folder was closed meanwhile
-        approved = res.path in self._overwrite_ok
-        self._overwrite_ok.discard(res.path)
-        doc = self.doc
-        if doc is not None and doc.path == res.path:
-            if doc.state.has_human_work and not approved:
-                # Edited while the model was running: never overwrite without asking.
-                if not self.dialogs.confirm_replace_edits(self, doc.name):
-                    self.statusBar().showMessage(f"Kept your edits of {doc.name}", 4000)
-                    return
-            if res.labels.shape != doc.shape:
-                return
-            doc.set_prediction(res.labels, res.confidence, res.model)
-            if self.canvas.mode == OverlayMode.CONFIDENCE:
-                self.canvas.refresh_overlay()
-            return
-        if project.entries[index].state.has_human_work and not approved:
-            self._skipped_edited += 1
-            return
-        snap = project.prediction_snapshot(index, res.labels, res.confidence, res.model)
-        self.saver.submit(res.path, lambda: project.write_snapshot(snap))
-
-    def _on_prelabel_image_failed(self, _job: int, path: str, message: str) -> None:
-        name = Path(path).name if path else "pre-labelling"
-        self.show_notice(f"{name}: {message}", "error")
-
-    def _on_prelabel_finished(self, _job: int, cancelled: bool, done: int) -> None:
-        self.progress_bar.hide()
-        self.cancel_button.hide()
-        text = f"Pre-labelling cancelled after {done} image(s)" if cancelled else \
-            f"Pre-labelled {done} image(s)"
-        if self._skipped_edited:
-            text += f"; kept {self._skipped_edited} image(s) you edited meanwhile"
-        self.statusBar().showMessage(text, 6000)
-        self._update_actions()
-
-    def _toggle_auto_prelabel(self, on: bool) -> None:
-        self.settings.set_auto_prelabel(on)
-
-    def _toggle_cpu(self, on: bool) -> None:
-        self.device = "cpu" if on else "auto"
-        self.settings.set_device(self.device)
-        self.load_model(self.model_path)
+        doc = self.doc  # the sidecars carry the class table
+        if doc is not None and doc.state != ImageState.NEW:
+            self._meta_dirty.add(doc.path)
+            self._autosave(doc)
 
     # --- feedback -----------------------------------------------------------------------------
 
-    def show_notice(self, text: str, level: str = "info") -> None:
-        self.notice.show_message(text, level)
+    def show_notice(self, text: str, level: str = "info", key: str | None = None) -> None:
+        self.notice.show_message(text, level, key=key)
         self.statusBar().showMessage(text.split(". ")[0], 8000)
-
-    def show_shortcuts(self) -> None:
-        QtWidgets.QMessageBox.information(self, "Keyboard Shortcuts", SHORTCUTS_HELP)
 
     def _on_hover(self, x: float, y: float) -> None:
         doc = self.doc

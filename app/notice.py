@@ -29,17 +29,39 @@ class NoticeBar(QtWidgets.QFrame):
         layout.addWidget(self.label, 1)
         layout.addWidget(close)
         self.level = "info"
+        self._messages: list[tuple[str, str, str | None]] = []
         self._timer = QtCore.QTimer(self, singleShot=True, timeout=self.hide)
         self.hide()
 
-    def show_message(self, text: str, level: str = "info", timeout_ms: int | None = None) -> None:
-        self.level = level
-        self.setStyleSheet(f"#noticeBar {{{STYLES[level]} border-radius:4px;}} "
+    def show_message(self, text: str, level: str = "info", timeout_ms: int | None = None,
+                     key: str | None = None) -> None:
+        """Show ``text``; while the bar is open, earlier messages stay above it (the last
+        three), and the colour is that of the most serious one. A message with a ``key``
+        replaces the previous one with that key, and :meth:`dismiss` removes it."""
+        if not self.isVisible():
+            self._messages = []
+        self._messages = [m for m in self._messages
+                          if m[0] != text and (key is None or m[2] != key)][-2:] + [(text, level, key)]
+        self._render(timeout_ms)
+
+    def dismiss(self, key: str) -> None:
+        kept = [m for m in self._messages if m[2] != key]
+        if len(kept) != len(self._messages):
+            self._messages = kept
+            if kept:
+                self._render(None)
+            else:
+                self.hide()
+
+    def _render(self, timeout_ms: int | None) -> None:
+        order = ("info", "warning", "error")
+        self.level = max((m[1] for m in self._messages), key=order.index)
+        self.setStyleSheet(f"#noticeBar {{{STYLES[self.level]} border-radius:4px;}} "
                            f"QLabel, QToolButton {{color:inherit; background:transparent; border:none;}}")
-        self.label.setText(text)
+        self.label.setText("\n".join(m[0] for m in self._messages))
         self.show()
         if timeout_ms is None:
-            timeout_ms = 10000 if level == "info" else 0
+            timeout_ms = 10000 if self.level == "info" else 0
         if timeout_ms:
             self._timer.start(timeout_ms)
         else:

@@ -189,7 +189,9 @@ class Prelabeller(QtCore.QObject):
     def cancel(self) -> None:
         self.worker.cancel_event.set()
 
-    def shutdown(self, timeout_ms: int = 10000) -> None:
+    def shutdown(self, timeout_ms: int = 120000) -> None:
+        """Stop after the current image and wait for the thread (a forward pass on a huge
+        image on a slow CPU can take a while; quitting before it ends would crash)."""
         self.cancel()
         self._thread.quit()
         self._thread.wait(timeout_ms)

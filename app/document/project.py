@@ -96,6 +96,9 @@ class Project:
         self._shared_stems = {s for s, n in stems.items() if n > 1}
         self.entries = [ImageEntry(p, self._read_state(p)) for p in paths]
         self.classes = ClassTable.default()
+        # Who chose the classes: "default" (nobody yet: a model may bring its own), "model",
+        # "user" (edited), "file" (an older project file).
+        self.classes_source = "default"
         self.model: str | None = None
         self.last_image: str | None = None
         self._read_project_file()
@@ -152,7 +155,10 @@ class Project:
         except (OSError, ValueError):
             return None
 
-    def _read_state(self, image: Path) -> ImageState:
+    def _read_state(self, image: Path, verify: bool = False) -> ImageState:
+        """The state in the sidecar, or EDITED (human work assumed) when the label PNG has no
+        valid sidecar or is newer than it (a crash between the two writes). Listing a folder
+        only compares modification times; ``verify`` also checks the PNG's hash."""
         label = self.label_path(image)
         if not label.is_file():
             return ImageState.NEW
@@ -161,9 +167,13 @@ class Project:
             state = ImageState(side["state"])
         except (TypeError, KeyError, ValueError):
             return ImageState.EDITED  # a label map with no (valid) sidecar: assume human work
-        if state in (ImageState.NEW, ImageState.PRELABELLED) and side.get("labels_sha1"):
-            # The PNG was replaced after this sidecar (a crash between the two writes).
-            if _sha1(label.read_bytes()) != side["labels_sha1"]:
+        if state in (ImageState.NEW, ImageState.PRELABELLED):
+            try:
+                newer = label.stat().st_mtime_ns > self.sidecar_path(image).stat().st_mtime_ns
+            except OSError:
+                newer = True
+            if newer or (verify and side.get("labels_sha1")
+                         and _sha1(label.read_bytes()) != side["labels_sha1"]):
                 return ImageState.EDITED
         return state
 
@@ -188,6 +198,7 @@ class Project:
             return
         try:
             self.classes = ClassTable.from_dict(data)
+            self.classes_source = str(data.get("classes_source", "file"))
         except (KeyError, TypeError, ValueError):
             pass
         self.model = data.get("model")
@@ -195,7 +206,7 @@ class Project:
 
     def save_project_file(self) -> None:
         data = self.classes.to_dict()
-        data.update(model=self.model, last_image=self.last_image)
+        data.update(classes_source=self.classes_source, model=self.model, last_image=self.last_image)
         atomic_write_text(self.project_file, json.dumps(data, indent=2) + "\n")
 
     # --- documents ----------------------------------------------------------------------------
@@ -226,7 +237,7 @@ class Project:
                                 f"the file was kept as {aside.name} and the image opens unlabelled.")
                 labels = None
         if labels is not None:
-            state = self._read_state(entry.path)
+            state = self._read_state(entry.path, verify=True)
             side = self._read_sidecar(entry.path) or {}
             model = side.get("model")
             confidence = self._read_confidence(entry.path, (h, w))
@@ -251,11 +262,8 @@ class Project:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = path.with_name(f"{path.stem}.{why}-{stamp}{path.suffix}")
         path.replace(aside)
-        self.sidecar_path_for_label(path).unlink(missing_ok=True)
+        path.with_suffix(".json").unlink(missing_ok=True)  # its sidecar described the bad file
         return aside
-
-    def sidecar_path_for_label(self, label_path: Path) -> Path:
-        return label_path.with_suffix(".json")
 
     # --- saving -------------------------------------------------------------------------------
 
@@ -305,15 +313,6 @@ class Project:
         self.set_state(index, ImageState.PRELABELLED)
         return Snapshot(entry.path, w, h, labels, confidence, True, ImageState.PRELABELLED,
                         model, self.classes.to_dict())
-
-    def write_state(self, index: int, state: ImageState) -> None:
-        """Change only the state in an image's sidecar (e.g. marked done from the list)."""
-        self.set_state(index, state)
-        path = self.sidecar_path(self.entries[index].path)
-        side = self._read_sidecar(self.entries[index].path)
-        if side is not None:
-            side["state"] = ImageState(state).value
-            atomic_write_text(path, json.dumps(side, indent=1) + "\n")
 
 
 def _encode_png(array: np.ndarray) -> bytes:

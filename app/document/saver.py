@@ -44,16 +44,19 @@ class SaveQueue:
                 key = next(iter(self._pending))
                 job = self._pending.pop(key)
                 self._busy = True
+            error: Exception | None = None
             try:
                 job()
             except Exception as exc:  # noqa: BLE001 - reported to the user, the writer goes on
-                self.failed.emit(key, exc)
+                error = exc
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+            # Announced after the queue state is updated, so listeners see ``idle`` right.
+            if error is not None:
+                self.failed.emit(key, error)
             else:
                 self.saved.emit(key)
-            finally:
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
 
     @property
     def idle(self) -> bool:

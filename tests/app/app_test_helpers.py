@@ -3,12 +3,58 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtTest import QTest
 
+from app.document.classes import ClassTable
+
 Qt = QtCore.Qt
+SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "camvid_0016E5_08085.jpg"
+
+
+class FakePredictor:
+    """Deterministic and instant: sky over building over road, unsure along the borders.
+    ``device`` mimics torch's; set ``fail_on_gpu`` to simulate a CUDA error."""
+
+    def __init__(self, device="cpu", delay=0.0, fail_on_gpu=False):
+        camvid = ClassTable.default()
+        self.class_names = list(camvid.names)
+        self.palette = np.array(camvid.colors, np.uint8)
+        self.ignore_index = camvid.ignore_index
+        self.delay = delay
+        self.fail_on_gpu = fail_on_gpu
+        self.threads: list[str] = []
+        self.calls = 0
+        self._set(device)
+
+    def _set(self, device):
+        self.device = SimpleNamespace(type=device)
+        self.device_name = "Fake GPU 9000" if device == "cuda" else "CPU"
+
+    def to(self, device):
+        self._set(device)
+        return self
+
+    def predict(self, image):
+        self.calls += 1
+        self.threads.append(threading.current_thread().name)
+        if self.delay:
+            time.sleep(self.delay)
+        if self.fail_on_gpu and self.device.type == "cuda":
+            raise RuntimeError("CUDA error: out of memory\nmore details")
+        h, w = image.shape[:2]
+        labels = np.full((h, w), 3, np.uint8)   # road
+        labels[: h // 3] = 0                     # sky
+        labels[h // 3: 2 * h // 3] = 1           # building
+        conf = np.full((h, w), 0.95, np.float32)
+        conf[h // 3 - 3: h // 3 + 3] = 0.3       # unsure along a border
+        return SimpleNamespace(labels=labels, confidence=conf)
 
 
 def expected_disk(shape, cx, cy, diameter):

@@ -191,3 +191,23 @@ def test_save_queue_coalesces_and_reports_errors():
     assert ("b", 4) in done and not any(d == ("b", 0) for d in done)
     assert failed and failed[0][0] == "c"
     q.close()
+
+
+def test_a_crash_between_png_and_sidecar_is_taken_as_human_work(folder):
+    project = Project(folder)
+    doc, _ = project.load_document(0)
+    doc.set_prediction(np.full(doc.shape, 2, np.uint8), None, "m")
+    project.save_document(doc)
+    assert Project(folder).entries[0].state == ImageState.PRELABELLED
+    # The user's next save got the new PNG on disk, then the power went.
+    edited = np.full(doc.shape, 5, np.uint8)
+    png = project.label_path(doc.path)
+    png.write_bytes(cv2.imencode(".png", edited)[1].tobytes())
+    assert Project(folder).entries[0].state == ImageState.EDITED      # newer than its sidecar
+    side = project.sidecar_path(doc.path)
+    os.utime(png, ns=(side.stat().st_atime_ns, side.stat().st_mtime_ns))  # same time: hash decides
+    again = Project(folder)
+    assert again.entries[0].state == ImageState.PRELABELLED
+    doc2, _ = again.load_document(0)
+    assert doc2.state == ImageState.EDITED and (doc2.labels == 5).all()
+    assert again.entries[0].state == ImageState.EDITED

@@ -1,7 +1,6 @@
 """The editing tools, on plain numpy arrays."""
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -1,0 +1,154 @@
+"""The main window's actions, shortcuts and menus (a mixin of :class:`~app.main_window.MainWindow`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtGui, QtWidgets
+
+from app import actions
+from app.document.overlay import OverlayMode
+
+SHORTCUTS_HELP = """<table>
+<tr><td><b>A</b> / <b>D</b></td><td>previous / next image (Shift+D: next unfinished)</td></tr>
+<tr><td><b>1</b>…<b>9</b>, <b>0</b></td><td>classes 1–10 (Alt+1…0: classes 11–20)</td></tr>
+<tr><td><b>B</b> <b>R</b> <b>E</b></td><td>brush, protected brush, eraser</td></tr>
+<tr><td><b>F</b> <b>G</b> <b>I</b> <b>H</b></td><td>flood fill, polygon fill, eyedropper, pan</td></tr>
+<tr><td><b>[</b> / <b>]</b>, Ctrl+wheel</td><td>smaller / larger brush</td></tr>
+<tr><td>Ctrl+Shift+G</td><td>fill unlabelled gaps from the neighbouring classes</td></tr>
+<tr><td>Alt+click</td><td>pick the class under the cursor</td></tr>
+<tr><td>Wheel, Space+drag, middle drag</td><td>zoom, pan</td></tr>
+<tr><td>Ctrl+0</td><td>fit to window</td></tr>
+<tr><td><b>V</b></td><td>hide / show the overlay</td></tr>
+<tr><td>Ctrl+1 / 2 / 3</td><td>classes / boundaries only / model confidence</td></tr>
+<tr><td>Ctrl+Z, Ctrl+Shift+Z</td><td>undo, redo (a step per stroke)</td></tr>
+<tr><td>Ctrl+Enter</td><td>mark the image done (or not)</td></tr>
+<tr><td>Ctrl+L, Ctrl+Shift+L</td><td>pre-label this image, the whole folder</td></tr>
+</table>"""
+
+
+
+class MenusMixin:
+    """Builds every QAction (with its shortcut) and the menu bar."""
+
+    def _action(self, text: str, slot, shortcut=None, tip: str | None = None,
+                checkable: bool = False) -> QtGui.QAction:
+        action = QtGui.QAction(text, self, checkable=checkable)
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QtGui.QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even with the menus hidden
+        return action
+
+    def _build_actions(self) -> None:
+        K = QtGui.QKeySequence.StandardKey
+        a = self._action
+        self.act_open_image = a("Open &Image…", self.choose_image, K.Open)
+        self.act_open_folder = a("Open &Folder…", self.choose_folder, "Ctrl+Shift+O")
+        self.act_save = a("&Save Now", self.save_now, K.Save,
+                          "Labels are saved automatically after every stroke; this forces it")
+        self.act_quit = a("&Quit", self.close, K.Quit)
+        self.act_undo = a("&Undo", lambda: self.doc and self.doc.undo(), K.Undo)
+        self.act_redo = a("&Redo", lambda: self.doc and self.doc.redo(), [K.Redo, "Ctrl+Y", "Ctrl+Shift+Z"])
+        self.act_fill_gaps = a("Fill Unlabelled &Gaps", self.fill_gaps, "Ctrl+Shift+G",
+                               "Give every unlabelled pixel the class of its nearest neighbour")
+        self.act_done = a("Mark Image &Done", self.toggle_done, ["Ctrl+Return", "Ctrl+Enter"], checkable=True)
+        self.act_prev = a("&Previous Image", lambda: self.step_image(-1), "A")
+        self.act_next = a("&Next Image", lambda: self.step_image(+1), "D")
+        self.act_next_open = a("Next &Unfinished Image", self.next_unfinished, "Shift+D")
+        self.act_fit = a("&Fit to Window", self.canvas.fit_to_window, "Ctrl+0")
+        self.act_zoom_in = a("Zoom &In", lambda: self.canvas.zoom(1.25), [K.ZoomIn, "Ctrl+="])
+        self.act_zoom_out = a("Zoom &Out", lambda: self.canvas.zoom(0.8), K.ZoomOut)
+        self.act_toggle_overlay = a("Hide/Show &Overlay", self.toggle_overlay, "V")
+        self.mode_actions = {}
+        group = QtGui.QActionGroup(self)
+        for k, mode in enumerate(OverlayMode, start=1):
+            act = a(mode.label, lambda _=False, m=mode: self.toolbar.set_mode(m), f"Ctrl+{k}", checkable=True)
+            group.addAction(act)
+            self.mode_actions[mode] = act
+        self.mode_actions[OverlayMode.FILL].setChecked(True)
+        self.act_smaller = a("Smaller Brush", lambda: self.editor.grow_brush(-1), "[")
+        self.act_larger = a("Larger Brush", lambda: self.editor.grow_brush(+1), "]")
+        for class_id in range(20):
+            key = str((class_id + 1) % 10)
+            seq = key if class_id < 10 else f"Alt+{key}"
+            shortcut = QtGui.QShortcut(QtGui.QKeySequence(seq), self)
+            shortcut.activated.connect(lambda c=class_id: self.editor.set_class(c))
+        self.act_load_model = a("&Load Model…", self.choose_model)
+        self.act_default_model = a("Use the &Default Model", lambda: self.load_model(None))
+        self.act_prelabel = a("Pre-label This &Image", self.prelabel_current, "Ctrl+L")
+        self.act_prelabel_folder = a("Pre-label the Whole &Folder", self.prelabel_folder, "Ctrl+Shift+L")
+        self.act_cancel_prelabel = a("&Cancel Pre-labelling", self.cancel_prelabel)
+        self.act_auto_prelabel = a("Pre-label New Images When Opened", self._toggle_auto_prelabel,
+                                   checkable=True)
+        self.act_auto_prelabel.setChecked(self.settings.auto_prelabel())
+        self.act_cpu_only = a("Use the CPU Only", self._toggle_cpu, checkable=True)
+        self.act_cpu_only.setChecked(self.device == "cpu")
+        self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        file_menu = mb.addMenu("&File")
+        file_menu.addActions([self.act_open_image, self.act_open_folder])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_save)
+        self.import_menu = file_menu.addMenu("&Import")
+        self.export_menu = file_menu.addMenu("&Export")
+        self.import_menu.aboutToShow.connect(lambda: actions.fill_menu(self.import_menu, self, actions.IMPORTERS))
+        self.export_menu.aboutToShow.connect(lambda: actions.fill_menu(self.export_menu, self, actions.EXPORTERS))
+        actions.fill_menu(self.import_menu, self, actions.IMPORTERS)
+        actions.fill_menu(self.export_menu, self, actions.EXPORTERS)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+
+        edit = mb.addMenu("&Edit")
+        edit.addActions([self.act_undo, self.act_redo])
+        edit.addSeparator()
+        tools = edit.addMenu("&Tools")
+        tools.addActions(list(self.toolbar.tool_actions.values()))
+        edit.addActions([self.act_smaller, self.act_larger])
+        edit.addSeparator()
+        edit.addAction(self.act_fill_gaps)
+
+        view = mb.addMenu("&View")
+        view.addActions([self.act_fit, self.act_zoom_in, self.act_zoom_out])
+        view.addSeparator()
+        view.addAction(self.act_toggle_overlay)
+        view.addActions(list(self.mode_actions.values()))
+
+        image = mb.addMenu("&Image")
+        image.addActions([self.act_prev, self.act_next, self.act_next_open])
+        image.addSeparator()
+        image.addAction(self.act_done)
+
+        model = mb.addMenu("&Model")
+        model.addActions([self.act_prelabel, self.act_prelabel_folder, self.act_cancel_prelabel])
+        model.addSeparator()
+        model.addActions([self.act_load_model, self.act_default_model])
+        model.addSeparator()
+        model.addActions([self.act_auto_prelabel, self.act_cpu_only])
+
+        help_menu = mb.addMenu("&Help")
+        help_menu.addAction(self.act_shortcuts)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        folders = self.settings.recent_folders()
+        for folder in folders:
+            act = self.recent_menu.addAction(folder)
+            act.triggered.connect(lambda _=False, f=folder: self.open_folder(Path(f)))
+        if not folders:
+            self.recent_menu.addAction("No recent folders").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear the List").triggered.connect(self.settings.clear_recent_folders)
+
+    def show_shortcuts(self) -> None:
+        QtWidgets.QMessageBox.information(self, "Keyboard Shortcuts", SHORTCUTS_HELP)
+
