@@ -81,7 +81,7 @@ def test_prelabel_runs_off_the_gui_thread_with_progress_and_cancel(make_window, 
 
 
 def test_gpu_failure_falls_back_to_cpu_with_a_visible_notice(make_window, image_folder, qtbot):
-    gpu = FakePredictor(device="cuda", fail_on_gpu=True)
+    gpu = FakePredictor(device="cuda", delay=0.5, fail_on_gpu=True)  # time to see the GPU name
     window = make_window(image_folder / "frame_00.png", predictor=gpu)
     assert "Fake GPU 9000" in window.device_label.text()
     wait_prelabelled(qtbot, window)
