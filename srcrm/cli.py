@@ -233,12 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_args(p)
     p.set_defaults(func=cmd_bench)
 
-    try:
-        from srcrm.formats.cli import register
-    except ImportError:
-        pass
-    else:
-        register(sub)
+    from srcrm.formats.cli import register
+
+    register(sub)
     return parser
 
 

@@ -64,5 +64,6 @@ class ClassLookup:
         return self._ids.get(_key(name))
 
     def unknown_message(self, name: str) -> str:
-        known = ", ".join(self.labelset.class_names)
+        names = self.labelset.class_names
+        known = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
         return f"unknown class {name!r} (classes: {known})"

@@ -30,43 +30,51 @@ _DIRS = ((1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))
 _SINGLE = 8  # "no step": a contour of one pixel
 
 
-def _direction_codes() -> np.ndarray:
-    codes = np.full((3, 3), _SINGLE, np.intp)
+def _step_codes() -> np.ndarray:
+    """Direction code of a step, indexed by ``(dy + 1) * 3 + (dx + 1)``."""
+    codes = np.full(9, _SINGLE, np.int32)
     for k, (dx, dy) in enumerate(_DIRS):
-        codes[dy + 1, dx + 1] = k
+        codes[(dy + 1) * 3 + dx + 1] = k
     return codes
 
 
-def _corner_table() -> tuple[np.ndarray, np.ndarray]:
-    """For each (incoming, outgoing) step of OpenCV's border tracer at a pixel, the pixel
-    corners where the crack boundary's edges start, relative to the pixel's top-left corner.
+def _corner_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each (incoming, outgoing) step of OpenCV's border tracer at a pixel, indexed by
+    ``incoming * 9 + outgoing``: how many boundary edges of the pixel the crack boundary
+    walks, where each starts (relative to the pixel's top-left corner), and which side of the
+    pixel each is (0 E, 2 S, 4 W, 6 N).
 
     The tracer (Suzuki-Abe, as in OpenCV) scans the neighbours of a border pixel
     counter-clockwise on screen, starting after the pixel it came from; every 4-neighbour it
     passes is background, so the pixel's side facing it is part of the boundary.
     """
     side_start = {6: (1, 0), 4: (0, 0), 2: (0, 1), 0: (1, 1)}  # N, W, S, E sides, walked CCW
-    count = np.zeros((9, 9), np.intp)
-    corners = np.zeros((9, 9, 4, 2), np.int32)
-    for d_in in range(8):
-        back = (d_in + 4) % 8
-        for d_out in range(8):
-            sides = []
-            k = (back - 1) % 8
-            while k != d_out and k != back:
-                if k % 2 == 0:
-                    sides.append(side_start[k])
-                k = (k - 1) % 8
-            count[d_in, d_out] = len(sides)
-            if sides:
-                corners[d_in, d_out, :len(sides)] = sides
-    count[_SINGLE, _SINGLE] = 4
-    corners[_SINGLE, _SINGLE] = [side_start[k] for k in (6, 4, 2, 0)]
-    return count, corners
+    count = np.zeros(81, np.int32)
+    corners = np.zeros((81, 4, 2), np.int32)
+    sides = np.zeros((81, 4), np.int8)
+    for d_in in range(9):
+        for d_out in range(9):
+            if (d_in == _SINGLE) != (d_out == _SINGLE):
+                continue
+            if d_in == _SINGLE:
+                walked = [6, 4, 2, 0]  # a lone pixel: all four sides
+            else:
+                back, walked = (d_in + 4) % 8, []
+                k = (back - 1) % 8
+                while k != d_out and k != back:
+                    if k % 2 == 0:
+                        walked.append(k)
+                    k = (k - 1) % 8
+            key = d_in * 9 + d_out
+            count[key] = len(walked)
+            for j, k in enumerate(walked):
+                corners[key, j] = side_start[k]
+                sides[key, j] = k
+    return count, corners, sides
 
 
-_CODES = _direction_codes()
-_COUNT, _CORNERS = _corner_table()
+_STEP_CODES = _step_codes()
+_COUNT, _CORNERS, _SIDES = _corner_table()
 
 
 class Region(NamedTuple):
@@ -92,11 +100,12 @@ def polygonize(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
 
     ``min_area`` (pixels): connected pieces smaller than this, of a class or unlabelled, are
     given to the nearest larger piece before tracing, so no gap is left where they were.
+    (When every piece is that small, the map is traced as it is.)
     ``tolerance`` (pixels): simplification with GEOS's coverage simplifier (Visvalingam-Whyatt):
-    a vertex goes when the triangle it spans with its neighbours has an area below
+    a vertex goes when the triangle it spans with its neighbours has an area below about
     ``tolerance**2``. Shared edges are simplified once for both sides, so the result still has
-    no gaps or overlaps, and no ring crosses another. At 0 the polygons are exact: rasterising
-    them gives back the label map pixel for pixel.
+    no gaps or overlaps and no ring crosses another; the image frame is kept as it is. At 0 the
+    polygons are exact: rasterising them gives back the label map pixel for pixel.
     """
     if labels.ndim != 2:
         raise ValueError(f"a label map is HxW, got shape {labels.shape}")
@@ -108,15 +117,25 @@ def polygonize(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
     codes = _class_codes(labels, num_classes)
     if min_area > 0:
         codes = _absorb_small(codes, min_area)
-    values, rings, polygon_of_ring = _trace(codes)
-    polygons = shapely.polygons(rings, indices=polygon_of_ring)
+    values, polygons = _trace(codes)
     if tolerance > 0:
-        polygons = shapely.coverage_simplify(polygons, tolerance)
+        polygons = shapely.coverage_simplify(polygons, tolerance, simplify_boundary=False)
     parts, part_of = shapely.get_parts(polygons, return_index=True)
     class_of_part = values[part_of]
-    regions = tuple(Region(int(c), p) for c, p in zip(class_of_part, parts) if c < num_classes)
-    unlabelled = tuple(p for c, p in zip(class_of_part, parts) if c >= num_classes)
+    pairs = list(zip(class_of_part.tolist(), parts, strict=True))
+    regions = tuple(Region(c, p) for c, p in pairs if c < num_classes)
+    unlabelled = tuple(p for c, p in pairs if c >= num_classes)
     return Coverage(height, width, regions, unlabelled)
+
+
+def mask_polygons(mask: np.ndarray) -> shapely.MultiPolygon:
+    """The pixels of an HxW bool mask as one MultiPolygon, exact on the corner lattice."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if not rows.size:
+        return shapely.MultiPolygon()
+    crop = mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].astype(np.uint8)
+    pieces = [r.polygon for r in polygonize(crop, 2).regions if r.class_id == 1]
+    return shapely.transform(shapely.multipolygons(pieces), lambda xy: xy + (cols[0], rows[0]))
 
 
 def _class_codes(labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -124,7 +143,7 @@ def _class_codes(labels: np.ndarray, num_classes: int) -> np.ndarray:
     if not 0 < num_classes < 256:
         raise ValueError(f"num_classes must be 1..255, got {num_classes}")
     if labels.dtype == np.uint8 and int(labels.max(initial=0)) <= num_classes:
-        return labels
+        return np.ascontiguousarray(labels)
     codes = np.where((labels >= 0) & (labels < num_classes), labels, num_classes)
     return codes.astype(np.uint8)
 
@@ -133,8 +152,8 @@ def _absorb_small(codes: np.ndarray, min_area: float) -> np.ndarray:
     """Give each pixel of a 4-connected piece smaller than ``min_area`` the value of the
     nearest pixel of a piece that is large enough."""
     small = np.zeros(codes.shape, np.uint8)
-    for value in np.flatnonzero(np.bincount(codes.ravel(), minlength=256)):
-        n, pieces, stats, _ = cv2.connectedComponentsWithStats(
+    for value in _values(codes):
+        _, pieces, stats, _ = cv2.connectedComponentsWithStats(
             (codes == value).view(np.uint8), connectivity=4)
         tiny = stats[:, cv2.CC_STAT_AREA] < min_area
         tiny[0] = False  # background of this class's mask
@@ -147,17 +166,19 @@ def _absorb_small(codes: np.ndarray, min_area: float) -> np.ndarray:
     return np.where(small.astype(bool), kept_values[nearest - 1], codes).astype(np.uint8)
 
 
-def _trace(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All boundary rings of all values as shapely linear rings on the corner lattice.
+def _values(codes: np.ndarray) -> np.ndarray:
+    """The values present in a uint8 map, ascending."""
+    return np.flatnonzero(cv2.calcHist([codes], [0], None, [256], [0, 256]).ravel())
 
-    Returns the value of each polygon, the rings (each polygon's shell followed by its holes)
-    and the polygon index of each ring.
-    """
+
+def _trace(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The value and the (Multi)Polygon of every 8-connected piece of every value, on the
+    corner lattice; a piece that is several 4-connected ones comes as a MultiPolygon."""
     contours: list[np.ndarray] = []
     ring_value: list[int] = []
     ring_polygon: list[np.ndarray] = []
     is_hole: list[np.ndarray] = []
-    for value in np.flatnonzero(np.bincount(codes.ravel(), minlength=256)):
+    for value in _values(codes):
         found, hierarchy = cv2.findContours((codes == value).view(np.uint8), cv2.RETR_CCOMP,
                                             cv2.CHAIN_APPROX_NONE)
         parent = hierarchy[0, :, 3]
@@ -169,88 +190,83 @@ def _trace(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     order = np.lexsort((np.concatenate(is_hole), np.concatenate(ring_polygon)))
     contours = [contours[i] for i in order]  # each shell, then its holes
     polygon_of_ring = np.unique(np.concatenate(ring_polygon)[order], return_inverse=True)[1]
-    value_of_ring = np.asarray(ring_value, np.intp)[order]
+    value_of_ring = np.asarray(ring_value, np.int32)[order]
 
-    xy, ring = _crack_corners(contours)
-    keep = _vertices_to_keep(codes, xy, ring)
+    xy, ring, side = _crack_corners(contours)
+    a, b, c, d = _neighbour_pixels(codes, xy)
+    prev = _previous_in_ring(ring)
+    others = ((b != a).view(np.int8) + ((c != a) & (c != b)).view(np.int8)
+              + ((d != a) & (d != b) & (d != c)).view(np.int8))  # values besides a's
+    junction = others >= 2
+    keep = (side != side[prev]) | junction  # where the boundary turns, or three regions meet
+    # Where the region's own pixels meet only diagonally the polygon may be invalid.
+    value = value_of_ring[ring]
+    pinched = keep & (((a == value) & (d == value) & (b != value) & (c != value))
+                      | ((b == value) & (c == value) & (a != value) & (d != value)))
     xy, ring = xy[keep], ring[keep]
     rings = shapely.linearrings(xy.astype(np.float64), indices=ring)
-    values = value_of_ring[np.r_[True, np.diff(polygon_of_ring) != 0]]
-    broken = np.unique(polygon_of_ring[ring[_pinched(codes, xy, value_of_ring[ring])]])
+    polygons = shapely.polygons(rings, indices=polygon_of_ring)
+    broken = np.unique(polygon_of_ring[ring[pinched[keep]]])
     if len(broken):
-        return _repair(rings, polygon_of_ring, values, broken)
-    return values, rings, polygon_of_ring
+        polygons[broken] = _repair(polygons[broken], _areas(xy, ring, polygon_of_ring)[broken])
+    return value_of_ring[np.r_[True, np.diff(polygon_of_ring) != 0]], polygons
 
 
-def _crack_corners(contours: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Turn OpenCV's border pixels (CHAIN_APPROX_NONE) into the corners of the pixel edges
-    that separate the region from its outside, in order, one corner per edge."""
-    lengths = np.fromiter((len(c) for c in contours), np.intp, len(contours))
+def _repair(polygons: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """Valid (Multi)Polygons for polygons whose own pixels meet diagonally at a vertex: there
+    OpenCV's 8-connected tracing has joined 4-connected pieces into one ring, or let a hole
+    touch the shell. ``buffer(0)`` splits them at those points, several times faster than
+    ``make_valid``; where it would change the area (a known GEOS hazard), make_valid it is."""
+    fixed = shapely.buffer(polygons, 0)
+    wrong = shapely.area(fixed) != areas
+    fixed[wrong] = shapely.make_valid(polygons[wrong], method="structure", keep_collapsed=False)
+    return fixed
+
+
+def _areas(xy: np.ndarray, ring: np.ndarray, polygon_of_ring: np.ndarray) -> np.ndarray:
+    """Pixel count of each polygon from its rings' signed areas (shells and holes run opposite
+    ways, so the sum is right even for rings that touch themselves)."""
+    nxt = np.empty_like(ring)
+    nxt[_previous_in_ring(ring)] = np.arange(len(ring))
+    x, y = xy[:, 0].astype(np.int64), xy[:, 1].astype(np.int64)
+    twice = np.bincount(ring, weights=x * y[nxt] - x[nxt] * y)
+    return np.abs(np.bincount(polygon_of_ring, weights=twice)) / 2
+
+
+def _previous_in_ring(ring: np.ndarray) -> np.ndarray:
+    """Index of each item's predecessor in its ring (``ring`` ids come in contiguous runs);
+    the first item of a ring follows the last."""
+    prev = np.arange(-1, len(ring) - 1)
+    first = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    prev[first] = np.r_[first[1:], len(ring)] - 1
+    return prev
+
+
+def _crack_corners(contours: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Turn OpenCV's border pixels (CHAIN_APPROX_NONE) into the pixel edges that separate the
+    region from its outside, in order: the corner each edge starts at, its ring and its side."""
+    lengths = np.fromiter((len(c) for c in contours), np.int32, len(contours))
     pts = np.concatenate(contours).reshape(-1, 2)
-    index = np.arange(len(pts))
-    starts = np.cumsum(lengths) - lengths
-    ends = starts + lengths - 1
-    prev = index - 1
-    prev[starts] = ends
-    nxt = index + 1
-    nxt[ends] = starts
-    step_in = pts - pts[prev]
-    step_out = pts[nxt] - pts
-    d_in = _CODES[step_in[:, 1] + 1, step_in[:, 0] + 1]
-    d_out = _CODES[step_out[:, 1] + 1, step_out[:, 0] + 1]
-    count = _COUNT[d_in, d_out]
-    owner = np.repeat(index, count)
-    nth = np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)
-    xy = pts[owner] + _CORNERS[d_in[owner], d_out[owner], nth]
-    ring = np.repeat(np.repeat(np.arange(len(contours)), lengths), count)
-    return xy, ring
+    ring_of_point = np.repeat(np.arange(len(contours), dtype=np.int32), lengths)
+    prev = _previous_in_ring(ring_of_point)
+    step = pts - pts[prev]  # step into each pixel; the step out of it is its successor's
+    d_in = _STEP_CODES[(step[:, 1] + 1) * 3 + step[:, 0] + 1]
+    d_out = np.empty_like(d_in)
+    d_out[prev] = d_in
+    key = d_in * 9 + d_out
+    count = _COUNT[key]
+    owner = np.repeat(np.arange(len(pts), dtype=np.int32), count)
+    nth = np.arange(len(owner), dtype=np.int32) - np.repeat(np.cumsum(count) - count, count)
+    slot = key[owner] * 4 + nth
+    xy = pts[owner] + _CORNERS.reshape(-1, 2)[slot]
+    return xy, ring_of_point[owner], _SIDES.ravel()[slot]
 
 
 def _neighbour_pixels(codes: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, ...]:
     """The four pixels around each lattice corner (top-left, top-right, bottom-left,
-    bottom-right); corners on the image frame repeat the pixels inside."""
-    height, width = codes.shape
-    x0 = np.clip(xy[:, 0] - 1, 0, width - 1)
-    x1 = np.clip(xy[:, 0], 0, width - 1)
-    y0 = np.clip(xy[:, 1] - 1, 0, height - 1)
-    y1 = np.clip(xy[:, 1], 0, height - 1)
-    return codes[y0, x0], codes[y0, x1], codes[y1, x0], codes[y1, x1]
-
-
-def _vertices_to_keep(codes: np.ndarray, xy: np.ndarray, ring: np.ndarray) -> np.ndarray:
-    """Corners where the ring turns, plus straight-through corners where three or more
-    regions meet (so every ring through a junction has a vertex there)."""
-    same_ring_prev = np.r_[False, ring[1:] == ring[:-1]]
-    first = np.flatnonzero(~same_ring_prev)
-    last = np.r_[first[1:], len(ring)] - 1
-    prev = np.arange(len(ring)) - 1
-    prev[first] = last
-    nxt = np.arange(len(ring)) + 1
-    nxt[last] = first
-    turning = np.any((xy - xy[prev]) != (xy[nxt] - xy), axis=1)
-    straight = np.flatnonzero(~turning)
-    a, b, c, d = _neighbour_pixels(codes, xy[straight])
-    distinct = 1 + (b != a) + ((c != a) & (c != b)) + ((d != a) & (d != b) & (d != c))
-    turning[straight[distinct >= 3]] = True
-    return turning
-
-
-def _pinched(codes: np.ndarray, xy: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Vertices where the region's own pixels meet only diagonally. There OpenCV's 8-connected
-    tracing joins what are two 4-connected pieces, or lets a hole touch the shell: the polygon
-    may be invalid and is rebuilt."""
-    a, b, c, d = _neighbour_pixels(codes, xy)
-    return (((a == values) & (d == values) & (b != values) & (c != values))
-            | ((b == values) & (c == values) & (a != values) & (d != values)))
-
-
-def _repair(rings: np.ndarray, polygon_of_ring: np.ndarray, values: np.ndarray,
-            broken: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rebuild the polygons numbered ``broken`` as valid (Multi)Polygons; return what
-    :func:`_trace` returns, for the parts."""
-    polygons = shapely.polygons(rings, indices=polygon_of_ring)
-    polygons[broken] = shapely.make_valid(polygons[broken], method="structure",
-                                          keep_collapsed=False)
-    parts, part_of = shapely.get_parts(polygons, return_index=True)
-    all_rings, ring_part = shapely.get_rings(parts, return_index=True)
-    return values[part_of], all_rings, ring_part
+    bottom-right); outside the image they read -1."""
+    padded = np.pad(codes.astype(np.int16), 1, constant_values=-1)
+    flat = padded.ravel()
+    top_left = xy[:, 1] * padded.shape[1] + xy[:, 0]
+    below = top_left + padded.shape[1]
+    return flat[top_left], flat[top_left + 1], flat[below], flat[below + 1]

@@ -9,6 +9,9 @@ as the exact label map.
 Where shapes overlap, the one painted last wins. Shapes are painted in the order given, unless
 ``priority`` lists class ids: then classes earlier in that list are painted over later ones,
 and classes not in it lie below all listed ones (each group keeping the given order).
+
+Polygons must be valid (no self-intersection, holes inside their shell): each row's coverage
+is the winding number of the edges crossed so far, which is 0 or 1 for a valid polygon.
 """
 
 from __future__ import annotations
@@ -24,22 +27,39 @@ def rasterize(shapes: Iterable[tuple[int, shapely.Geometry]], height: int, width
     """Paint ``(class_id, Polygon | MultiPolygon)`` pairs into an HxW uint8 label map whose
     unpainted pixels are ``fill``."""
     shapes = list(shapes)
-    out = np.full(height * width, fill, np.uint8)
+    out = np.full((height, width), fill, np.uint8)
     if not shapes or out.size == 0:
-        return out.reshape(height, width)
+        return out
     if priority is not None:
         rank = {int(c): i for i, c in enumerate(priority)}
         shapes = sorted(shapes, key=lambda s: -rank.get(int(s[0]), len(rank)))
     values = np.array([int(c) for c, _ in shapes], np.int64)
     if values.min() < 0 or values.max() > 255:
         raise ValueError("class ids must fit a uint8 label map (0..255)")
-    rows, start, length, owner = _spans([g for _, g in shapes], height, width)
-    pixels = np.repeat(rows * width + start, length) + _ramp(length)
-    painter = np.full(height * width, -1, np.int64)
-    np.maximum.at(painter, pixels, np.repeat(owner, length))
-    painted = painter >= 0
-    out[painted] = values[painter[painted]]
-    return out.reshape(height, width)
+    row, column, winding, owner = _crossings([g for _, g in shapes], height, width)
+    cells = row * (width + 1) + column  # one extra column per row takes crossings past the edge
+
+    def accumulate(weights: np.ndarray) -> np.ndarray:
+        counts = np.bincount(cells, weights=weights, minlength=height * (width + 1))
+        return np.cumsum(counts).reshape(height, width + 1)[:, :width]
+
+    cover = accumulate(winding)
+    if cover.min() >= 0 and cover.max() <= 1:  # no overlaps: all shapes in one pass
+        level = accumulate(winding * (values[owner] + 1))
+        painted = cover > 0
+        out[painted] = level[painted] - 1
+        return out
+    bounds = np.searchsorted(owner, np.arange(len(shapes) + 1))
+    for i, value in enumerate(values):  # overlaps: one shape after the other
+        if bounds[i] == bounds[i + 1]:
+            continue
+        part = slice(bounds[i], bounds[i + 1])
+        top, bottom = row[part].min(), row[part].max() + 1
+        local = np.bincount(cells[part] - top * (width + 1), weights=winding[part],
+                            minlength=(bottom - top) * (width + 1))
+        inside = np.cumsum(local).reshape(bottom - top, width + 1)[:, :width] != 0
+        out[top:bottom][inside] = value
+    return out
 
 
 def polygon_mask(geometry: shapely.Geometry, height: int, width: int) -> np.ndarray:
@@ -47,33 +67,33 @@ def polygon_mask(geometry: shapely.Geometry, height: int, width: int) -> np.ndar
     return rasterize([(1, geometry)], height, width, fill=0).astype(bool)
 
 
-def _ramp(lengths: np.ndarray) -> np.ndarray:
-    """``0..n-1`` for each n in ``lengths``, concatenated."""
-    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-
-
-def _spans(geometries: list, height: int, width: int):
-    """The runs of covered pixels of each geometry, per image row, by the even-odd rule over
-    all its rings: (row, first column, length, geometry index) per run."""
+def _crossings(geometries: list, height: int, width: int):
+    """Where the edges of the geometries cross the rows of pixel centres: row, the first
+    column whose centre is right of the crossing (0..width), the change in winding number
+    there, and the geometry's index; in geometry order."""
     parts, part_of = shapely.get_parts(np.asarray(geometries, dtype=object), return_index=True)
     rings, ring_of = shapely.get_rings(parts, return_index=True)
     coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
     if not np.isfinite(coords).all():
         raise ValueError("polygon coordinates must be finite numbers")
+    # Count shells one way round and holes the other, whichever way the file has them.
+    shell = np.r_[True, ring_of[1:] != ring_of[:-1]]
+    turn = np.where(shapely.is_ccw(rings) == shell, 1.0, -1.0)
     edge = np.flatnonzero(coord_ring[1:] == coord_ring[:-1])
-    owner = part_of[ring_of[coord_ring[edge]]]
-    upward = (coords[edge, 1] > coords[edge + 1, 1])[:, None]
+    down = coords[edge, 1] < coords[edge + 1, 1]
     # Each edge from its top end, so a shared edge gives both sides bit-identical crossings.
-    a = np.where(upward, coords[edge + 1], coords[edge])
-    b = np.where(upward, coords[edge], coords[edge + 1])
+    a = np.where(down[:, None], coords[edge], coords[edge + 1])
+    b = np.where(down[:, None], coords[edge + 1], coords[edge])
     first_row = np.clip(np.ceil(a[:, 1] - 0.5), 0, height).astype(np.int64)
     end_row = np.clip(np.ceil(b[:, 1] - 0.5), 0, height).astype(np.int64)
-    crossings = np.maximum(end_row - first_row, 0)
-    e = np.repeat(np.arange(len(edge)), crossings)
-    row = first_row[e] + _ramp(crossings)
+    count = np.maximum(end_row - first_row, 0)
+    if count.sum() > 2 * height * (width + 1) + 100_000:
+        raise ValueError(f"the polygons cross image rows {count.sum():,} times, far more "
+                         f"than any labelling of {width}x{height} pixels needs")
+    e = np.repeat(np.arange(len(edge)), count)
+    row = first_row[e] + (np.arange(len(e)) - np.repeat(np.cumsum(count) - count, count))
     x = a[e, 0] + (row + 0.5 - a[e, 1]) * (b[e, 0] - a[e, 0]) / (b[e, 1] - a[e, 1])
-    order = np.lexsort((x, row, owner[e]))
-    x, row, who = x[order], row[order], owner[e][order]
-    left = np.clip(np.ceil(x[0::2] - 0.5), 0, width).astype(np.int64)
-    right = np.clip(np.ceil(x[1::2] - 0.5), 0, width).astype(np.int64)
-    return row[0::2], left, np.maximum(right - left, 0), who[0::2]
+    column = np.clip(np.ceil(x - 0.5), 0, width).astype(np.int64)
+    ring = coord_ring[edge[e]]
+    winding = np.where(down[e], -1.0, 1.0) * turn[ring]  # +1 entering a polygon from the left
+    return row, column, winding, part_of[ring_of[ring]]

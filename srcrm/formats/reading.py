@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 
 from srcrm.formats.errors import FormatError
+from srcrm.formats.rasterize import rasterize
 
 MAX_POINTS = 1_000_000  # per shape: more is a broken or hostile file, not an annotation
 OUTSIDE_SLACK = 1.0  # pixels a point may stray past the image frame (rounding in other tools)
@@ -81,7 +82,17 @@ def checked_polygon(points: Any, height: int, width: int, path: str | os.PathLik
     return polygon
 
 
-def image_size(data: dict, keys: tuple[str, str], path: str | os.PathLike) -> tuple[int, int] | None:
+def paint(shapes: list[tuple[int, shapely.Geometry]], height: int, width: int, fill: int,
+          path: str | os.PathLike) -> np.ndarray:
+    """:func:`rasterize` for readers: what it rejects is the file's fault."""
+    try:
+        return rasterize(shapes, height, width, fill=fill)
+    except ValueError as exc:
+        raise FormatError(path, str(exc)) from None
+
+
+def image_size(data: dict, keys: tuple[str, str],
+               path: str | os.PathLike) -> tuple[int, int] | None:
     """(height, width) from two integer fields of a JSON object, None where both are absent."""
     if keys[0] not in data and keys[1] not in data:
         return None

@@ -16,12 +16,27 @@ import numpy as np
 
 def encode(mask: np.ndarray) -> list[int]:
     """Run lengths of an HxW mask (nonzero = 1)."""
-    flat = np.asarray(mask).astype(bool).T.ravel()
-    if flat.size == 0:
-        return [0]
-    edges = np.flatnonzero(flat[1:] != flat[:-1]) + 1
-    counts = np.diff(np.concatenate(([0], edges, [flat.size])))
-    return ([0] if flat[0] else []) + counts.tolist()
+    return encode_crop(mask, 0, 0, *np.shape(mask))
+
+
+def encode_crop(crop: np.ndarray, top: int, left: int, height: int, width: int) -> list[int]:
+    """Run lengths of an HxW mask that is zero outside ``crop``, whose top-left pixel is
+    ``(top, left)``: the cost is the crop's size, not the image's."""
+    crop = np.asarray(crop).astype(bool)
+    rows, cols = crop.shape
+    if top < 0 or left < 0 or top + rows > height or left + cols > width:
+        raise ValueError(f"a {rows}x{cols} crop at ({top}, {left}) does not fit {height}x{width}")
+    padded = np.zeros((cols, rows + 2), np.int8)  # each column with a 0 above and below
+    padded[:, 1:-1] = crop.T
+    change = np.diff(padded, axis=1)  # +1 where a run of ones starts, -1 after it ends
+    col, row = np.nonzero(change)  # row-major over the transposed crop: column by column
+    edges = (left + col) * height + top + row  # index into the column-major flat image
+    # A run that reaches a column's foot and goes on at the next column's head is one run.
+    joined = np.flatnonzero(edges[1:-1:2] == edges[2::2]) * 2 + 1
+    edges = np.delete(edges, np.concatenate((joined, joined + 1)))
+    if len(edges) and edges[-1] == height * width:  # ends on ones: no empty run after them
+        edges = edges[:-1]
+    return np.diff(np.concatenate(([0], edges, [height * width]))).tolist()
 
 
 def decode(counts: Sequence[int], height: int, width: int) -> np.ndarray:

@@ -1,0 +1,107 @@
+"""COCO JSON: polygons for hole-free objects, RLE for the rest, read back exactly, and
+readable by pycocotools where it is installed."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from srcrm.formats import FormatError, coco, polygonize, rasterize
+
+
+def export(tmp_path, labels_by_name: dict, labelset, **kwargs):
+    path = tmp_path / "annotations.json"
+    items = [(name, polygonize(labels, 11)) for name, labels in labels_by_name.items()]
+    coco.write(path, items, labelset, **kwargs)
+    return path
+
+
+def test_holes_go_to_rle_the_rest_to_polygons_and_all_read_back(tmp_path, tricky_map, labelset,
+                                                              camvid_label):
+    path = export(tmp_path, {"a.jpg": tricky_map, "sub/b.png": camvid_label}, labelset)
+    doc = json.loads(path.read_text())
+    assert [c["name"] for c in doc["categories"]] == list(labelset.class_names)
+    assert [c["id"] for c in doc["categories"]] == list(range(1, 12))
+    image_a = next(im["id"] for im in doc["images"] if im["file_name"] == "a.jpg")
+    by_category = {a["category_id"]: a for a in doc["annotations"] if a["image_id"] == image_a}
+    assert isinstance(by_category[4]["segmentation"], dict)  # road has holes: RLE
+    assert isinstance(by_category[2]["segmentation"], list)  # the building pixel: polygon
+    assert by_category[2]["bbox"] == [7.0, 6.0, 1.0, 1.0] and by_category[2]["area"] == 1
+    samples, errors = coco.read(path, labelset)
+    assert errors == []
+    expected = {"a": np.where(tricky_map < 11, tricky_map, 11), "sub/b": camvid_label}
+    assert {s.name for s in samples} == expected.keys()
+    for sample in samples:
+        assert (sample.labels == expected[sample.name]).all()
+
+
+def test_rle_on_request(tmp_path, camvid_label, labelset):
+    path = export(tmp_path, {"x.png": camvid_label}, labelset, rle_all=True)
+    doc = json.loads(path.read_text())
+    assert all(isinstance(a["segmentation"], dict) for a in doc["annotations"])
+    [sample], _ = coco.read(path, labelset)
+    assert (sample.labels == camvid_label).all()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pycocotools' own, under numpy 2
+def test_pycocotools_reads_our_file_to_the_same_masks(tmp_path, camvid_label, labelset):
+    coco_api = pytest.importorskip("pycocotools.coco")
+    path = export(tmp_path, {"x.png": camvid_label}, labelset)
+    api = coco_api.COCO(str(path))
+    coverage = polygonize(camvid_label, 11)
+    for ann, region in zip(api.loadAnns(api.getAnnIds()), coverage.regions, strict=True):
+        ours = rasterize([(1, region.polygon)], *camvid_label.shape, fill=0)
+        assert (api.annToMask(ann) == ours).all()
+        assert ann["category_id"] == region.class_id + 1
+
+
+def test_a_bad_annotation_fails_its_image_only(tmp_path, labelset):
+    doc = {
+        "images": [{"id": 1, "file_name": "good.jpg", "height": 4, "width": 4},
+                   {"id": 2, "file_name": "bad.jpg", "height": 4, "width": 4},
+                   {"id": 3, "file_name": "../../escape.jpg", "height": 4, "width": 4}],
+        "categories": [{"id": 7, "name": "car"}, {"id": 9, "name": "unicorn"}],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 7, "segmentation": [[0, 0, 2, 0, 2, 2, 0, 2]]},
+            {"id": 2, "image_id": 2, "category_id": 9, "segmentation": [[0, 0, 2, 0, 2, 2]]},
+            {"id": 3, "image_id": 5, "category_id": 7, "segmentation": [[0, 0, 2, 0, 2, 2]]},
+            {"id": 4, "image_id": 3, "category_id": 7,
+             "segmentation": {"size": [4, 4], "counts": [0, 16]}},
+        ]}
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(doc))
+    samples, errors = coco.read(path, labelset)
+    assert {s.name for s in samples} == {"good", "escape"}  # no climbing out of the folder
+    good = next(s for s in samples if s.name == "good")
+    assert (good.labels[:2, :2] == 8).all() and (good.labels[2:] == 11).all()
+    messages = sorted(str(e) for e in errors)
+    assert len(messages) == 2
+    assert all("mixed.json" in m for m in messages)
+    assert any("annotation 2" in m and "unicorn" in m for m in messages)
+    assert any("annotation 3" in m and "image id 5" in m for m in messages)
+
+
+@pytest.mark.parametrize("segmentation, reason", [
+    ([[0, 0, 2, 0, 2]], "even length"),
+    ([[0, 0, 2, 0, "x", 2]], "numbers"),
+    ([[0, 0, 9, 0, 9, 9]], "outside"),
+    ([[0, 0, 2, 2, 2, 0, 0, 2]], "self-intersecting"),
+    ({"size": [3, 3], "counts": [9]}, "not the image"),
+    ({"size": [4, 4], "counts": "!!"}, "bad RLE"),
+])
+def test_bad_segmentations(tmp_path, labelset, segmentation, reason):
+    doc = {"images": [{"id": 1, "file_name": "a.jpg", "height": 4, "width": 4}],
+           "categories": [{"id": 1, "name": "road"}],
+           "annotations": [{"id": 8, "image_id": 1, "category_id": 1,
+                            "segmentation": segmentation}]}
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    samples, [error] = coco.read(tmp_path / "c.json", labelset)
+    assert samples == [] and reason in str(error) and "annotation 8" in str(error)
+
+
+def test_not_coco(tmp_path, labelset):
+    (tmp_path / "x.json").write_text('{"images": []}')
+    with pytest.raises(FormatError, match="x.json: not a COCO file"):
+        coco.read(tmp_path / "x.json", labelset)

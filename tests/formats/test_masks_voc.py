@@ -1,0 +1,45 @@
+"""PNG masks: greyscale and indexed (VOC palette) read and write."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from srcrm.formats import FormatError, masks, voc
+from srcrm.io import write_png
+
+
+def test_voc_png_has_voc_palette_and_reads_back(tmp_path, camvid_label, labelset):
+    path = tmp_path / "v.png"
+    voc.write(path, camvid_label, labelset)
+    with Image.open(path) as im:
+        assert im.mode == "P"
+        palette = np.array(im.getpalette()[:768]).reshape(-1, 3)
+        indices = np.asarray(im)
+    assert palette[0].tolist() == [0, 0, 0] and palette[1].tolist() == [128, 0, 0]
+    assert palette[255].tolist() == [224, 224, 192]  # VOC's void colour
+    assert (indices[camvid_label == 11] == 255).all()
+    assert (masks.read(path, labelset).labels == camvid_label).all()
+
+
+def test_greyscale_masks_and_void(tmp_path, labelset):
+    labels = np.array([[0, 10, 11], [255, 3, 3]], np.uint8)
+    masks.write(tmp_path / "g.png", labels)
+    read = masks.read(tmp_path / "g.png", labelset).labels
+    assert read.tolist() == [[0, 10, 11], [11, 3, 3]]  # 255 is void, stored as the ignore index
+    sixteen = tmp_path / "16.png"
+    Image.fromarray(np.array([[0, 2], [1, 11]], np.uint16)).save(sixteen)
+    assert masks.read(sixteen, labelset).labels.tolist() == [[0, 2], [1, 11]]
+
+
+def test_masks_that_are_not_masks(tmp_path, labelset):
+    write_png(tmp_path / "rgb.png", np.zeros((2, 2, 3), np.uint8))
+    with pytest.raises(FormatError, match="rgb.png: a RGB image, not a mask"):
+        masks.read(tmp_path / "rgb.png", labelset)
+    masks.write(tmp_path / "odd.png", np.array([[0, 40], [77, 1]], np.uint8))
+    with pytest.raises(FormatError, match=r"values \[40, 77\] are not class ids"):
+        masks.read(tmp_path / "odd.png", labelset)
+    (tmp_path / "junk.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    with pytest.raises(FormatError, match="junk.png: not a readable image"):
+        masks.read(tmp_path / "junk.png", labelset)
