@@ -58,3 +58,23 @@ def test_augment_keeps_image_and_label_aligned():
     # Scaled down below the crop size, the borders fall outside the image and are ignored.
     x, y = augment(images, labels, AugmentConfig(crop=(96, 96), scale=(0.5, 0.5)), 9)
     assert (y == 9).any()
+
+
+def test_ade20k_shifts_classes_and_ignores_other(tmp_path):
+    base = tmp_path / "ADEChallengeData2016"
+    write_png(base / "images" / "validation" / "ADE_val_00000001.jpg", np.zeros((6, 6, 3), np.uint8))
+    ann = np.zeros((6, 6), np.uint8)
+    ann[:, 3:] = 3  # "sky" is 3 on disk, train id 2
+    write_png(base / "annotations" / "validation" / "ADE_val_00000001.png", ann)
+    data = open_dataset(tmp_path, "val")
+    _, label = data[0]
+    assert label[0, 0] == 255 and label[0, 4] == 2
+    assert data.labelset.class_names[2] == "sky" and data.labelset.num_classes == 150
+
+
+def test_bdd100k_uses_cityscapes_train_ids(tmp_path):
+    write_png(tmp_path / "images" / "10k" / "val" / "b1.jpg", np.zeros((6, 6, 3), np.uint8))
+    write_png(tmp_path / "labels" / "sem_seg" / "masks" / "val" / "b1.png", np.full((6, 6), 13, np.uint8))
+    data = open_dataset(tmp_path, "val")
+    assert data.labelset.class_names[13] == "car"
+    assert (data[0][1] == 13).all()

@@ -45,3 +45,12 @@ def test_large_images_are_tiled_and_agree_with_whole_inference(predictor):
 def test_wrong_input_is_rejected_clearly(predictor):
     with pytest.raises(ValueError, match="RGB uint8"):
         predictor.predict(np.zeros((10, 10), np.uint8))
+
+
+def test_flip_and_multiscale_averaging_still_gives_probabilities(predictor):
+    from srcrm.inference import InferenceConfig, predict_probs
+
+    x = torch.rand(1, 3, 64, 80)
+    probs = predict_probs(predictor.model, x, InferenceConfig(flip=True, scales=(0.75, 1.0, 1.25)))
+    assert probs.shape == (1, 11, 64, 80)
+    assert torch.allclose(probs.sum(1), torch.ones(1, 64, 80), atol=1e-4)
