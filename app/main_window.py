@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from srcrm.io import ImageReadError
 
+from app import io_actions
 from app.canvas import Canvas
 from app.class_panel import ClassPanel
 from app.dialogs import Dialogs
@@ -433,6 +434,7 @@ class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
             self._closed = True
             self.prelabeller.blockSignals(True)  # no late results into a closing window
             self.prelabeller.shutdown()
+            io_actions.shutdown(self)  # a folder export in progress stops, writing nothing
             self.saver.close()
             self.settings.save_window_state(self.saveGeometry(), self.saveState())
         super().closeEvent(ev)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6 import QtGui, QtWidgets
 
-from app import actions
+from app import actions, io_actions
 from app.document.overlay import OverlayMode
 
 SHORTCUTS_HELP = """<table>
@@ -98,6 +98,7 @@ class MenusMixin:
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.act_save)
+        io_actions.register()
         self.import_menu = file_menu.addMenu("&Import")
         self.export_menu = file_menu.addMenu("&Export")
         self.import_menu.aboutToShow.connect(lambda: actions.fill_menu(self.import_menu, self, actions.IMPORTERS))

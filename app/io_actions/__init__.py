@@ -1,0 +1,92 @@
+"""The File menu's Export and Import entries, over the engine's formats (:mod:`srcrm.formats`).
+
+* :mod:`~app.io_actions.exporters`: the open image as labelme JSON, VOC-palette PNG,
+  Cityscapes or YOLO-seg; the folder as COCO JSON (in a worker thread, with progress and
+  cancel: :mod:`~app.io_actions.folder_export`); a cut-out or SVG path of one class;
+* :mod:`~app.io_actions.importers`: labelme JSON, COCO JSON or a PNG mask into the open image,
+  as one undo step;
+* :mod:`~app.io_actions.dialogs`: the questions they ask (stubbable like :mod:`app.dialogs`).
+
+:func:`register` puts the entries in :data:`app.actions.EXPORTERS` / ``IMPORTERS``;
+:func:`shutdown` stops a running export when the window closes.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from app import actions
+from app.io_actions import exporters, importers
+from app.io_actions.common import UserError, labelset_of, state
+from app.io_actions.dialogs import ExportOptions, IoDialogs
+
+__all__ = ["ExportOptions", "IoDialogs", "UserError", "current_job", "labelset_of", "register",
+           "shutdown"]
+
+CURRENT_IMAGE = "Current Image As"
+
+
+def _guarded(verb: str, handler):
+    """Problems the user can act on go to the notice bar as they are; a file the system
+    refuses (no space, no permission) as an error naming it."""
+
+    @functools.wraps(handler)
+    def run(window):
+        key = verb.lower()  # a new message replaces the last one of the same kind
+        try:
+            handler(window)
+        except UserError as exc:
+            window.show_notice(str(exc), "warning", key=key)
+        except OSError as exc:
+            where = f" {exc.filename}:" if getattr(exc, "filename", None) else ""
+            window.show_notice(f"{verb} failed:{where} {exc.strerror or exc}", "error", key=key)
+        except ValueError as exc:  # the formats' FormatError is one, with the file named
+            window.show_notice(f"{verb} failed: {exc}", "error", key=key)
+    return run
+
+
+def _has_doc(window) -> bool:
+    return window.doc is not None and window.doc.path is not None
+
+
+def _has_labelled_images(window) -> bool:
+    return bool(exporters.labelled_entries(window))
+
+
+def register() -> None:
+    """Fill the Export and Import menus (again: entries are replaced, not doubled)."""
+    ex, im = actions.register_exporter, actions.register_importer
+    for title, handler, tip in (
+            ("labelme JSON…", exporters.export_labelme, "Polygons per class, as labelme writes them"),
+            ("VOC Palette PNG…", exporters.export_voc, "An indexed PNG: index = class id, 255 = unlabelled"),
+            ("Cityscapes Files…", exporters.export_cityscapes,
+             "NAME_gtFine_labelIds.png, _color.png and _polygons.json"),
+            ("YOLO Segmentation…", exporters.export_yolo, "A .txt of normalised polygons and data.yaml")):
+        ex(title, _guarded("Export", handler), enabled=_has_doc, submenu=CURRENT_IMAGE,
+           section="image", tip=tip)
+    ex("Folder as COCO JSON…", _guarded("Export", exporters.export_coco_folder),
+       enabled=_has_labelled_images, section="folder",
+       tip="Every image with labels (pre-labelled, edited or done) in one COCO file")
+    ex("Cut-out of a Class (RGBA PNG)…", _guarded("Export", exporters.export_cutout),
+       enabled=_has_doc, section="editors",
+       tip="The image where one class is, transparent elsewhere, optionally feathered")
+    ex("SVG Path of a Class…", _guarded("Export", exporters.export_svg), enabled=_has_doc,
+       section="editors", tip="One class's outline as an SVG path, in image pixels")
+    for title, handler in (("labelme JSON…", importers.import_labelme),
+                           ("COCO JSON (this image)…", importers.import_coco),
+                           ("PNG Mask (indexed or greyscale)…", importers.import_mask)):
+        im(title, _guarded("Import", handler), enabled=_has_doc,
+           tip="Replaces the labels of the image on screen (Ctrl+Z undoes it)")
+
+
+def current_job(window):
+    """The folder export running for ``window``, or None."""
+    job = state(window).job
+    return job if job is not None and job.running else None
+
+
+def shutdown(window) -> None:
+    """Stop a running folder export (nothing is written) and wait for its thread."""
+    job = state(window).job
+    if job is not None and job.running:
+        job.shutdown()

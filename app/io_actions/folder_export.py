@@ -1,0 +1,208 @@
+"""The COCO export of a whole folder, off the GUI thread.
+
+As with pre-labelling (:mod:`app.workers`), a :class:`CocoWorker` runs in its own QThread and
+reports progress with signals; :class:`FolderExport` (GUI thread) owns the thread, shows a
+progress dialog whose Cancel stops the worker after the current image, and reports the outcome
+in the notice bar. Nothing is written until every image is traced, and then atomically, so a
+cancelled or failed export leaves no file (and an older export of the same name intact).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from PySide6 import QtCore, QtWidgets
+
+from srcrm.data.labelsets import LabelSet
+from srcrm.formats import coco
+from srcrm.formats.polygons import polygonize
+from srcrm.io import ImageReadError, read_label_png
+
+from app.document.classes import ClassTable
+from app.io_actions.common import export_labels
+from app.io_actions.dialogs import ExportOptions
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    """One labelled image: the name COCO stores, the image, and its labels (in memory for the
+    open image, else the label PNG on disk)."""
+
+    file_name: str
+    image: Path
+    label_path: Path
+    labels: np.ndarray | None = None
+
+
+@dataclass
+class ExportReport:
+    path: Path
+    total: int
+    written: int = 0
+    cancelled: bool = False
+    errors: list[str] = field(default_factory=list)
+    failure: str | None = None  # the file itself could not be written
+
+
+class CocoWorker(QtCore.QObject):
+    progress = QtCore.Signal(int, int, str)  # done, total, image name
+    finished = QtCore.Signal(object)         # ExportReport
+
+    def __init__(self, items: list[ExportItem], classes: ClassTable, labelset: LabelSet,
+                 out: Path, options: ExportOptions):
+        super().__init__()
+        self.items = items
+        self.classes = classes
+        self.labelset = labelset
+        self.out = out
+        self.options = options
+        self.cancel_event = threading.Event()
+
+    @QtCore.Slot()
+    def run(self) -> None:
+        report = ExportReport(self.out, len(self.items))
+        try:
+            self._run(report)
+        except Exception as exc:  # noqa: BLE001 - reported, the app goes on
+            report.failure = str(exc)
+        self.finished.emit(report)
+
+    def _run(self, report: ExportReport) -> None:
+        pairs = []
+        n = len(self.items)
+        for k, item in enumerate(self.items):
+            if self.cancel_event.is_set():
+                report.cancelled = True
+                return
+            self.progress.emit(k, n, item.image.name)
+            try:
+                labels = item.labels if item.labels is not None else read_label_png(item.label_path)
+                with Image.open(item.image) as im:
+                    size = im.size
+                if size != (labels.shape[1], labels.shape[0]):
+                    raise ValueError(f"its labels are {labels.shape[1]}x{labels.shape[0]} but the "
+                                     f"image is {size[0]}x{size[1]}")
+                coverage = polygonize(export_labels(labels, self.classes), self.labelset.num_classes,
+                                      tolerance=self.options.tolerance,
+                                      min_area=self.options.min_area)
+            except (ImageReadError, OSError, ValueError) as exc:
+                report.errors.append(f"{item.image.name}: {exc}")
+                continue
+            pairs.append((item.file_name, coverage))
+        if self.cancel_event.is_set():
+            report.cancelled = True
+            return
+        self.progress.emit(n, n, "")
+        coco.write(self.out, pairs, self.labelset, rle_all=self.options.rle_all)
+        report.written = len(pairs)
+
+
+def coco_file_name(image: Path, out: Path) -> str:
+    """The image as COCO's ``file_name``: relative to the JSON's folder when it lies below it,
+    else its name alone."""
+    try:
+        rel = Path(os.path.relpath(image.resolve(), out.resolve().parent))
+    except ValueError:  # another drive (Windows)
+        return image.name
+    return image.name if rel.parts[:1] == ("..",) or rel.is_absolute() else rel.as_posix()
+
+
+class FolderExport(QtCore.QObject):
+    """One running COCO export (GUI side). ``done(report)`` when it is over."""
+
+    done = QtCore.Signal(object)
+
+    def __init__(self, window, items: list[ExportItem], labelset: LabelSet, out: Path,
+                 options: ExportOptions):
+        super().__init__(window)
+        self._window = window
+        self._closing = False
+        self.report: ExportReport | None = None
+        self._thread = QtCore.QThread()
+        self._thread.setObjectName("srcrm-export")
+        self.worker = CocoWorker(items, window.project.classes.copy(), labelset, out, options)
+        self.worker.moveToThread(self._thread)
+        self._thread.started.connect(self.worker.run)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished.connect(self._on_finished)
+
+        self.dialog = QtWidgets.QProgressDialog(f"Exporting {len(items)} images as COCO JSON…",
+                                                "Cancel", 0, max(1, len(items)), window)
+        self.dialog.setWindowTitle("Export Folder as COCO JSON")
+        self.dialog.setWindowModality(QtCore.Qt.WindowModality.NonModal)  # labelling goes on
+        self.dialog.setMinimumDuration(400)
+        self.dialog.setAutoClose(False)
+        self.dialog.setAutoReset(False)
+        self.dialog.canceled.connect(self.cancel)
+        self.dialog.setValue(0)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self.report is None
+
+    def cancel(self) -> None:
+        self.worker.cancel_event.set()
+        if self.report is None and not self._closing:
+            self.dialog.setLabelText("Cancelling after the current image…")
+
+    def shutdown(self, timeout_ms: int = 60000) -> None:
+        """Stop and wait (the window is closing): a cancelled export writes nothing."""
+        self._closing = True
+        self.worker.cancel_event.set()
+        self._thread.quit()
+        self._thread.wait(timeout_ms)
+        self._close_dialog()
+        if self.report is None:
+            self.report = ExportReport(self.worker.out, len(self.worker.items), cancelled=True)
+
+    @QtCore.Slot(int, int, str)
+    def _on_progress(self, done: int, total: int, name: str) -> None:
+        if self._closing or self.worker.cancel_event.is_set():
+            return
+        self.dialog.setMaximum(max(1, total))
+        self.dialog.setValue(done)
+        self.dialog.setLabelText(f"Exporting {name} ({done + 1} of {total})…" if name
+                                 else f"Writing {self.worker.out.name}…")
+
+    @QtCore.Slot(object)
+    def _on_finished(self, report: ExportReport) -> None:
+        if self._closing:  # the window is closing: shutdown() has cleaned up
+            return
+        self.report = report
+        self._thread.quit()
+        self._thread.wait()
+        self._close_dialog()
+        self._window.show_notice(*describe(report), key="export")
+        self.done.emit(report)
+
+    def _close_dialog(self) -> None:
+        try:
+            self.dialog.canceled.disconnect(self.cancel)
+        except (RuntimeError, TypeError):
+            pass  # already disconnected
+        self.dialog.reset()
+        self.dialog.hide()
+        self.dialog.deleteLater()
+
+
+def describe(report: ExportReport) -> tuple[str, str]:
+    """The notice for an export's outcome: (text, level)."""
+    if report.failure is not None:
+        return (f"The COCO export could not write {report.path}: {report.failure}", "error")
+    if report.cancelled:
+        return (f"COCO export cancelled; {report.path.name} was not written.", "info")
+    text = f"Exported {report.written} images as COCO JSON to {report.path}."
+    if report.errors:
+        shown = "; ".join(report.errors[:3])
+        more = f" (and {len(report.errors) - 3} more)" if len(report.errors) > 3 else ""
+        return (f"{text} {len(report.errors)} could not be exported and were left out: "
+                f"{shown}{more}.", "warning")
+    return (text, "info")
