@@ -53,7 +53,8 @@ def cmd_train(args) -> int:
 
     cfg = TrainConfig(
         data=args.data, out_dir=args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-        model=_model_config(args), augment=AugmentConfig(crop=args.crop),
+        model=_model_config(args), augment=AugmentConfig(crop=args.crop, scale=tuple(args.scale)),
+        warmup_steps=args.warmup, checkpoint_every=args.checkpoint_every,
         loss=LossConfig(ohem=args.ohem), amp=args.amp, sync_bn=args.sync_bn,
         eval_every=args.eval_every, seed=args.seed, device=args.device, workers=args.workers,
         init_from=args.init_from, freeze_backbone=args.freeze_backbone, val_split=args.val_split)
@@ -178,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--crop", type=_size, default=(360, 480))
+    p.add_argument("--scale", type=float, nargs=2, default=[0.5, 2.0], metavar=("MIN", "MAX"),
+                   help="random rescaling range")
+    p.add_argument("--warmup", type=int, default=200, help="linear warm-up steps")
+    p.add_argument("--checkpoint-every", type=int, default=500, help="steps between resumable saves")
     p.add_argument("--ohem", action="store_true")
     p.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"])
     p.add_argument("--sync-bn", action="store_true")
