@@ -1,0 +1,42 @@
+"""The bundled default model verifies, loads, and labels a real street scene sensibly."""
+
+import json
+import shutil
+
+import pytest
+
+from srcrm.checkpoint import CheckpointError, default_checkpoint_path, load_checkpoint
+from srcrm.io import read_image, read_label_png
+from srcrm.predictor import Predictor
+
+SAMPLE = "0016E5_08085"
+
+
+def test_default_model_verifies_and_says_its_licence():
+    ckpt = load_checkpoint()
+    assert ckpt.config.srm and ckpt.config.crm and ckpt.config.backbone == "resnet18"
+    assert ckpt.class_names[3] == "road" and ckpt.ignore_index == 11
+    assert "non-commercial" in ckpt.meta["licence"]
+    assert "non-commercial" in json.loads(default_checkpoint_path().read_text())["description"]
+
+
+def test_a_damaged_copy_of_the_default_model_is_refused(tmp_path):
+    manifest = default_checkpoint_path()
+    for name in [manifest.name, *json.loads(manifest.read_text())["parts"]]:
+        shutil.copy(manifest.parent / name, tmp_path / name)
+    copy = tmp_path / manifest.name
+    first = tmp_path / json.loads(manifest.read_text())["parts"][0]
+    data = bytearray(first.read_bytes())
+    data[-1] ^= 1
+    first.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="damaged"):
+        load_checkpoint(copy)
+
+
+def test_default_model_labels_the_bundled_sample_like_the_ground_truth(camvid_root):
+    predictor = Predictor.from_checkpoint(device="cpu")
+    image = read_image(default_checkpoint_path().parents[1] / "samples" / f"camvid_{SAMPLE}.jpg")
+    truth = read_label_png(camvid_root / "val" / "labels" / f"{SAMPLE}.png")
+    labels = predictor.predict(image).labels
+    valid = truth != 11
+    assert (labels == truth)[valid].mean() > 0.8
