@@ -4,6 +4,7 @@ drive it and follow it through a progress callback."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import time
@@ -122,8 +123,9 @@ class Trainer:
             pairs = [self.train_data[i] for i in range(len(self.train_data))]
             if len({image.shape for image, _ in pairs}) == 1:
                 yield from self._resident_batches(pairs)
-        dataset = AugmentedDataset(
-            self.train_data, lambda x, y: augment(x, y, cfg.augment, self.labelset.ignore_index))
+        # A partial, not a lambda: DataLoader workers must pickle it where they are spawned.
+        dataset = AugmentedDataset(self.train_data, functools.partial(
+            augment, cfg=cfg.augment, ignore_index=self.labelset.ignore_index))
         sampler = (DistributedSampler(dataset, seed=cfg.seed) if self.dist.enabled
                    else RandomSampler(dataset, replacement=True, num_samples=10**9))
         loader = DataLoader(dataset, batch_size=cfg.batch_size, sampler=sampler, drop_last=True,
