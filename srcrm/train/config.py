@@ -30,7 +30,8 @@ class TrainConfig:
     sync_bn: bool = False
     eval_every: int = 0  # steps between validations; 0 evaluates once at the end
     checkpoint_every: int = 500  # steps between resumable saves
-    data_on_device: bool = True  # keep a same-size dataset resident on the device, augment there
+    data_on_device: bool = True  # keep a small same-size dataset resident on the device, augment there
+    resident_max_gib: float = 4.0  # larger datasets stream through a DataLoader instead
     workers: int = 2
     seed: int = 0
     device: str = "auto"

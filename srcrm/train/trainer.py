@@ -119,7 +119,7 @@ class Trainer:
     def _batches(self):
         """Endless augmented batches: resident on the device when the images share one size."""
         cfg = self.cfg
-        if cfg.data_on_device and not self.dist.enabled:
+        if cfg.data_on_device and not self.dist.enabled and self._fits_resident():
             pairs = [self.train_data[i] for i in range(len(self.train_data))]
             if len({image.shape for image, _ in pairs}) == 1:
                 yield from self._resident_batches(pairs)
@@ -137,6 +137,11 @@ class Trainer:
             for x, y in loader:
                 yield x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
             epoch += 1
+
+    def _fits_resident(self) -> bool:
+        """Whether the dataset, judged by its first sample, fits the resident-memory budget."""
+        image, label = self.train_data[0]
+        return len(self.train_data) * (image.nbytes + label.nbytes) <= self.cfg.resident_max_gib * 2**30
 
     def _resident_batches(self, pairs):
         """Keep the whole (small, same-size) dataset on the device and augment there."""

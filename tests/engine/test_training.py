@@ -87,3 +87,16 @@ def test_two_process_ddp_keeps_ranks_identical(tiny_dataset, tmp_path):
     differ = [k for k in a if not torch.equal(a[k], b[k])]
     assert not differ, differ[:5]
     assert not torch.equal(a["head.2.weight"], init["head.2.weight"])  # it did train
+
+
+def test_only_small_datasets_are_kept_resident(tiny_dataset, tmp_path, monkeypatch):
+    resident = []
+    monkeypatch.setattr(Trainer, "_resident_batches",
+                        lambda self, pairs: resident.append(len(pairs)) or iter(()))
+    common = dict(data=str(tiny_dataset), out_dir=str(tmp_path), val_split=None, workers=0,
+                  model=ModelConfig(decoder_channels=16))
+    next(Trainer(TrainConfig(**common))._batches(), None)
+    assert resident == [4]
+    big = Trainer(TrainConfig(resident_max_gib=1e-6, **common))  # a "dataset" over budget
+    x, _ = next(big._batches())
+    assert resident == [4] and x.shape[0] == big.cfg.batch_size
