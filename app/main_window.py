@@ -22,12 +22,14 @@ from app.document.label_document import ImageState, LabelDocument
 from app.document.overlay import OverlayMode
 from app.document.project import IMAGE_EXTENSIONS, Project
 from app.document.saver import SaveQueue
+from app.finetune.flow import FinetuneMixin
 from app.image_list import ImageList
 from app.menus import MenusMixin
 from app.notice import NoticeBar
 from app.prelabel_flow import PrelabelMixin
 from app.settings import SAMPLE_IMAGE, AppSettings
 from app.toolbar import EditToolBar
+from app.video import VideoMixin, is_video_file
 from app.workers import Prelabeller, default_predictor_factory
 
 
@@ -38,7 +40,7 @@ class _SaverBridge(QtCore.QObject):
     failed = QtCore.Signal(object, str)
 
 
-class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
+class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
     def __init__(self, settings: AppSettings, *, dialogs: Dialogs | None = None,
                  predictor_factory=None, model_path: str | None = None,
                  device: str | None = None):
@@ -113,6 +115,7 @@ class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
         self.class_panel.class_chosen.connect(self.editor.set_class)
         self.toolbar.opacity_slider.valueChanged.connect(lambda _v: self._session_timer.start())
         self.toolbar.mode_combo.currentIndexChanged.connect(self._on_mode_changed)
+        self._init_video()  # the timeline under the canvas, for videos
 
         geometry, state = settings.window_state()
         if geometry is not None:
@@ -165,6 +168,9 @@ class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
             self.open_path(Path(path))
         elif session.get("folder") and Path(session["folder"]).is_dir():
             self.restore_session(session)
+        elif session.get("video") and Path(session["video"]).exists():
+            self._apply_session_tools(session)
+            self.open_video(session["video"], view=session.get("view"))
         else:
             self._apply_session_tools(session)
             self.open_path(SAMPLE_IMAGE)
@@ -184,9 +190,12 @@ class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
             self.open_folder(path)
 
     def open_path(self, path: Path) -> None:
-        """A folder opens as a project; an image opens its folder at that image."""
+        """A folder opens as a project; an image opens its folder at that image; a video file
+        opens in video mode."""
         path = Path(path)
-        if path.is_dir():
+        if is_video_file(path):
+            self.open_video(path)
+        elif path.is_dir():
             self.open_folder(path)
         elif path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS:
             self.open_folder(path.parent, select=path)
@@ -198,6 +207,7 @@ class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
 
     def open_folder(self, folder: Path, select: Path | str | None = None,
                     view: list[float] | None = None) -> bool:
+        self.close_video()
         self._leave_document()
         self.flush_saves()
         folder = Path(folder)
@@ -214,6 +224,7 @@ class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
         self.current_index = None
         self.doc = None
         self._adopt_model_classes(project, warn=False)
+        self._use_project_model()  # the fine-tuned version this folder was last used with
         project.classes.changed.connect(self._on_classes_changed)
         self.image_list.set_project(project)
         self.class_panel.set_classes(project.classes)
@@ -290,6 +301,9 @@ class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
         doc.undo_stack.changed.disconnect(self._update_actions)
 
     def step_image(self, delta: int) -> None:
+        if self.video is not None:  # A / D step frames in a video
+            self.step_frame(delta)
+            return
         if self.project is None or not len(self.project):
             return
         index = 0 if self.current_index is None else self.current_index + delta
@@ -330,6 +344,9 @@ class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
     # --- saving -------------------------------------------------------------------------------
 
     def _autosave(self, doc: LabelDocument) -> None:
+        if self.video is not None:
+            self._autosave_frame(doc)
+            return
         if self.project is None or doc.path is None or self._closed:
             return
         if self._saved_revision.get(doc.path) == doc.revision and doc.path not in self._meta_dirty:
@@ -382,6 +399,7 @@ class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
         ed = self.editor
         return {
             "folder": str(self.project.folder) if self.project else None,
+            "video": str(self.video.path) if self.video else None,
             "image": self.doc.path.name if self.doc and self.doc.path else
                      (self.project.entries[self.current_index].path.name
                       if self.project and self.current_index is not None else None),
@@ -434,6 +452,8 @@ class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
             self._closed = True
             self.prelabeller.blockSignals(True)  # no late results into a closing window
             self.prelabeller.shutdown()
+            self.shutdown_finetune()  # a training in progress stops; nothing is kept
+            self._shutdown_video()  # video jobs stop; frames written so far stay
             io_actions.shutdown(self)  # a folder export in progress stops, writing nothing
             self.saver.close()
             self.settings.save_window_state(self.saveGeometry(), self.saveState())
@@ -510,10 +530,10 @@ class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
         doc = self.doc
         has_doc = doc is not None
         stack = doc.undo_stack if doc else None
-        self.act_undo.setEnabled(bool(stack and stack.can_undo))
-        self.act_redo.setEnabled(bool(stack and stack.can_redo))
-        self.act_undo.setText(f"&Undo {stack.undo_name}" if stack and stack.can_undo else "&Undo")
-        self.act_redo.setText(f"&Redo {stack.redo_name}" if stack and stack.can_redo else "&Redo")
+        self.act_undo.setEnabled(bool(stack is not None and stack.can_undo))
+        self.act_redo.setEnabled(bool(stack is not None and stack.can_redo))
+        self.act_undo.setText(f"&Undo {stack.undo_name}" if stack is not None and stack.can_undo else "&Undo")
+        self.act_redo.setText(f"&Redo {stack.redo_name}" if stack is not None and stack.can_redo else "&Redo")
         self.act_fill_gaps.setEnabled(has_doc)
         self.act_done.setEnabled(has_doc)
         self.act_done.setChecked(bool(doc and doc.state == ImageState.DONE))
@@ -526,3 +546,4 @@ class MainWindow(MenusMixin, PrelabelMixin, QtWidgets.QMainWindow):
             entry = self.project.entries[self.current_index]
             title = f"{entry.path.name} ({entry.state.label}) — {self.project.folder} — SRCRM Studio"
         self.setWindowTitle(title)
+        self._update_video_actions()

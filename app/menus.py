@@ -24,6 +24,12 @@ SHORTCUTS_HELP = """<table>
 <tr><td>Ctrl+Z, Ctrl+Shift+Z</td><td>undo, redo (a step per stroke)</td></tr>
 <tr><td>Ctrl+Enter</td><td>mark the image done (or not)</td></tr>
 <tr><td>Ctrl+L, Ctrl+Shift+L</td><td>pre-label this image, the whole folder</td></tr>
+<tr><td>Left / Right, <b>,</b> / <b>.</b></td><td>video: previous / next frame (A / D too;
+Shift: one second)</td></tr>
+<tr><td><b>K</b>, Home / End, Ctrl+J</td><td>video: play / pause, first / last frame, jump to a
+frame</td></tr>
+<tr><td>Ctrl+Alt+O, Ctrl+Alt+L, Ctrl+Alt+P</td><td>open a video, pre-label it, propagate a
+correction</td></tr>
 </table>"""
 
 
@@ -89,11 +95,14 @@ class MenusMixin:
         self.act_cpu_only = a("Use the CPU Only", self._toggle_cpu, checkable=True)
         self.act_cpu_only.setChecked(self.device == "cpu")
         self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents)
+        self._build_finetune_actions()
+        self._build_video_actions()
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
         file_menu = mb.addMenu("&File")
-        file_menu.addActions([self.act_open_image, self.act_open_folder])
+        file_menu.addActions([self.act_open_image, self.act_open_folder, self.act_open_video,
+                              self.act_open_sequence])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
@@ -127,6 +136,7 @@ class MenusMixin:
         image.addActions([self.act_prev, self.act_next, self.act_next_open])
         image.addSeparator()
         image.addAction(self.act_done)
+        self._build_video_menu(mb)
 
         model = mb.addMenu("&Model")
         model.addActions([self.act_prelabel, self.act_prelabel_folder, self.act_cancel_prelabel])
@@ -134,6 +144,7 @@ class MenusMixin:
         model.addActions([self.act_load_model, self.act_default_model])
         model.addSeparator()
         model.addActions([self.act_auto_prelabel, self.act_cpu_only])
+        self._add_finetune_menu(model)
 
         help_menu = mb.addMenu("&Help")
         help_menu.addAction(self.act_shortcuts)

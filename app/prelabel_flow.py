@@ -38,7 +38,8 @@ class PrelabelMixin:
         self.statusBar().showMessage(f"Model ready: {info.name} on {info.device_name}", 4000)
         self._update_actions()
         doc = self.doc
-        if (doc is not None and doc.state == ImageState.NEW and self.act_auto_prelabel.isChecked()
+        if (doc is not None and doc.path is not None  # a video frame has no path of its own
+                and doc.state == ImageState.NEW and self.act_auto_prelabel.isChecked()
                 and not self.prelabeller.busy):
             self._start_prelabel([doc.path])
 
@@ -180,8 +181,9 @@ class PrelabelMixin:
         self.statusBar().showMessage(text, 6000)
         self._update_actions()
         doc = self.doc  # the user moved on to a new image while the model was busy
-        if (doc is not None and doc.state == ImageState.NEW and not cancelled
-                and self.act_auto_prelabel.isChecked() and self.prelabeller.info is not None):
+        if (doc is not None and doc.path is not None and doc.state == ImageState.NEW
+                and not cancelled and self.act_auto_prelabel.isChecked()
+                and self.prelabeller.info is not None):
             self._start_prelabel([doc.path])
 
     def _toggle_auto_prelabel(self, on: bool) -> None:

@@ -109,8 +109,13 @@ def cmd_eval(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from srcrm.predict_files import predict_paths
+    from srcrm.predict_files import is_video, predict_paths, predict_video
 
+    if any(is_video(p) for p in args.inputs):
+        if len(args.inputs) > 1:
+            raise ValueError("give a video alone: its frames go to --out DIR as NNNNNN.png")
+        return predict_video(Path(args.inputs[0]), Path(args.out), args.checkpoint, args.device,
+                             overlays=not args.no_overlay)
     return predict_paths(args.inputs, Path(args.out), args.checkpoint, args.device,
                          overlays=not args.no_overlay)
 
@@ -209,11 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("predict", help="label images, folders or videos")
-    p.add_argument("inputs", nargs="+")
-    p.add_argument("--out", required=True)
+    p.add_argument("inputs", nargs="+", help="images and folders, or one video")
+    p.add_argument("--out", required=True, help="output folder: NAME.png per image; for a "
+                   "video NNNNNN.png per frame (zero-based), resumed if a run was stopped")
     _checkpoint_arg(p)
     p.add_argument("--device", default="auto")
-    p.add_argument("--no-overlay", action="store_true", help="write label maps only")
+    p.add_argument("--no-overlay", action="store_true",
+                   help="write label maps only (no overlays/NAME.jpg, no overlay.mp4)")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("flops", help="multiply-adds (GFLOPs as papers count them) and parameters")
@@ -238,9 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_args(p)
     p.set_defaults(func=cmd_bench)
 
+    from srcrm.finetune_cli import register as register_finetune
     from srcrm.formats.cli import register
 
     register(sub)
+    register_finetune(sub)
     return parser
 
 

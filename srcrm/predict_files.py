@@ -1,5 +1,6 @@
-"""Label files and folders from the command line. Under ``torchrun`` each rank takes its share
-of the inputs, so a folder is spread across the GPUs."""
+"""Label files, folders and videos from the command line. Under ``torchrun`` each rank takes
+its share of the image inputs, so a folder is spread across the GPUs; a video runs in one
+process, as a pipeline (:func:`srcrm.video.prelabel_video`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,17 @@ from srcrm.io import ImageReadError, atomic_write_bytes, read_image, write_png
 from srcrm.overlay import blend
 from srcrm.predictor import Predictor
 from srcrm.train.distributed import init_distributed, local_device, shard
+from srcrm.video import (
+    VIDEO_SUFFIXES,
+    FrameLabelStore,
+    open_source,
+    prelabel_video,
+    write_overlay_video,
+)
+
+
+def is_video(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
 def collect_images(inputs: list[str]) -> list[Path]:
@@ -52,3 +64,31 @@ def predict_paths(inputs: list[str], out: Path, checkpoint=None, device: str = "
                                                         cv2.COLOR_RGB2BGR))
             atomic_write_bytes(out / "overlays" / f"{path.stem}.jpg", jpg.tobytes())
     return 1 if failures else 0
+
+
+def predict_video(path: Path, out: Path, checkpoint=None, device: str = "auto",
+                  overlays: bool = True) -> int:
+    """Write ``out/NNNNNN.png`` for every frame (zero-based index) and, with ``overlays``,
+    ``out/overlay.mp4``. A stopped run resumes: frames already in ``out`` are not redone."""
+    model = str(checkpoint) if checkpoint else "default model"
+    with open_source(path) as source:  # a bad video fails before the model loads
+        store = FrameLabelStore(out, source.frame_count, (source.height, source.width))
+        predictor = Predictor.from_checkpoint(checkpoint, pick_device(device))
+        if store.model not in (None, model):
+            print(f"note: {out} holds frames labelled by {store.model}; they are kept (delete "
+                  "them to label again with this model)", file=sys.stderr)
+        store.model = store.model or model
+        with tqdm(total=source.frame_count, unit="frame",
+                  desc=f"predict {source.name} ({predictor.device_name})") as bar:
+            def show(p) -> None:
+                bar.n = source.frame_count - p.total + p.done
+                bar.set_postfix(fps=f"{p.frames_per_s:.1f}", refresh=True)
+
+            summary = prelabel_video(source, store, predictor, on_progress=show)
+        print(f"labelled {summary.labelled} frames ({summary.skipped} were already done) "
+              f"in {out}")
+        if overlays:
+            with tqdm(total=source.frame_count, unit="frame", desc="overlay video") as bar:
+                write_overlay_video(source, store, predictor.palette, out / "overlay.mp4",
+                                    on_progress=lambda done, _: bar.update(done - bar.n))
+    return 0

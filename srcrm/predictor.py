@@ -49,14 +49,37 @@ class Predictor:
     def predict(self, image: np.ndarray) -> Prediction:
         """Label an RGB uint8 image (HxWx3). Images up to ``whole_below`` pixels run at once;
         larger ones run in overlapping tiles, so memory stays bounded."""
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError(f"expected an RGB uint8 image of shape HxWx3, got {image.dtype} {image.shape}")
-        x = torch.from_numpy(np.ascontiguousarray(image)).to(self.device)
-        x = x.permute(2, 0, 1)[None].to(self.dtype) / 255
+        _check_image(image)
         h, w = image.shape[:2]
         mode = "whole" if h * w <= self.whole_below else self.inference.mode
+        return self._run([image], mode)[0]
+
+    @torch.no_grad()
+    def predict_batch(self, images: list[np.ndarray]) -> list[Prediction]:
+        """Label several images. Same-size images run together, in forward passes of up to
+        ``whole_below`` pixels (video frames: fewer, fuller passes); images of mixed sizes, or
+        too large to run whole, run one by one as :meth:`predict` runs them."""
+        for image in images:
+            _check_image(image)
+        pixels = images[0].shape[0] * images[0].shape[1] if images else 0
+        if len({im.shape for im in images}) != 1 or pixels > self.whole_below:
+            return [self.predict(image) for image in images]
+        step = self.whole_below // pixels
+        return [p for i in range(0, len(images), step)
+                for p in self._run(images[i:i + step], "whole")]
+
+    def _run(self, images: list[np.ndarray], mode: str) -> list[Prediction]:
+        batch = images[0][None] if len(images) == 1 else np.stack(images)  # no copy for one
+        x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device)
+        x = x.permute(0, 3, 1, 2).to(self.dtype) / 255
         probs = predict_probs(self.model, x, InferenceConfig(
             mode=mode, tile=self.inference.tile, flip=self.inference.flip,
             scales=self.inference.scales))
-        confidence, labels = probs[0].max(dim=0)
-        return Prediction(labels.to(torch.uint8).cpu().numpy(), confidence.float().cpu().numpy())
+        confidence, labels = probs.max(dim=1)
+        labels, confidence = labels.to(torch.uint8).cpu().numpy(), confidence.float().cpu().numpy()
+        return [Prediction(lab, conf) for lab, conf in zip(labels, confidence, strict=True)]
+
+
+def _check_image(image: np.ndarray) -> None:
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an RGB uint8 image of shape HxWx3, got {image.dtype} {image.shape}")

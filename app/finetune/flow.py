@@ -1,0 +1,317 @@
+"""Fine-tuning as the user sees it (a mixin of :class:`~app.main_window.MainWindow`): the
+options, the live progress window, the before/after report, keeping a model as a version of the
+project, switching versions, and re-pre-labelling the images nobody touched.
+
+The training runs in a child process (:mod:`app.finetune.process`) on a staged copy of the
+labels (:mod:`app.finetune.staging`) in a temporary folder, where the new model is written too:
+until the user keeps it, nothing in the project changes, and whatever happens (failure, cancel,
+discard, the app closing) the temporary folder is removed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from app.document.model_versions import ModelVersions, VersionRegistryError
+from app.finetune.process import FinetuneCommand, FinetuneProcess
+from app.finetune.progress_dialog import FinetuneProgressDialog
+from app.finetune.report_dialog import FinetuneReportDialog
+from app.finetune.staging import (MIN_TRAINING_IMAGES, StagingError, stage_training_data,
+                                  training_images)
+
+
+@dataclass
+class FinetuneRun:
+    """One fine-tuning job, from start to the user's keep or discard."""
+
+    process: FinetuneProcess
+    scratch: tempfile.TemporaryDirectory
+    out_path: Path
+    label_dir: Path          # the project the model is for (its versions go there)
+    parent: str | None       # "default", a version id, or the parent checkpoint's path
+    progress: FinetuneProgressDialog
+    report_dialog: FinetuneReportDialog | None = None
+
+
+class FinetuneMixin:
+    finetune_run: FinetuneRun | None = None
+
+    # --- menu ---------------------------------------------------------------------------------
+
+    def _build_finetune_actions(self) -> None:
+        a = self._action
+        self.act_finetune = a("&Fine-tune on My Labels…", self.finetune, None,
+                              "Train the current model on the images you edited or marked done")
+        self.act_reprelabel_untouched = a(
+            "Re-pre-label &Untouched Images", self.reprelabel_untouched, None,
+            "Pre-label again, with the current model, every image nobody edited (new or "
+            "pre-labelled); edited and done images are never touched")
+
+    def _add_finetune_menu(self, menu: QtWidgets.QMenu) -> None:
+        menu.addSeparator()
+        menu.addAction(self.act_finetune)
+        self.versions_menu = menu.addMenu("&Versions")
+        self.versions_menu.aboutToShow.connect(self._fill_versions_menu)
+        menu.addAction(self.act_reprelabel_untouched)
+
+    # --- versions -----------------------------------------------------------------------------
+
+    def model_versions(self, label_dir: Path | None = None) -> ModelVersions | None:
+        """The open project's registry; None (after a notice) when it is damaged."""
+        if label_dir is None:
+            if self.project is None:
+                return None
+            label_dir = self.project.label_dir
+        try:
+            return ModelVersions.for_label_dir(label_dir)
+        except VersionRegistryError as exc:
+            self.show_notice(str(exc), "error", key="versions")
+            return None
+
+    def _fill_versions_menu(self) -> None:
+        menu = self.versions_menu
+        menu.clear()
+        registry = self.model_versions()
+        if registry is None:
+            menu.addAction("No folder open" if self.project is None
+                           else "The version list is damaged (see the message)").setEnabled(False)
+            return
+        using = registry.version_of_file(self.model_path)
+        default = menu.addAction("Bundled Default Model", lambda: self.switch_model_version(None))
+        default.setCheckable(True)
+        default.setChecked(self.model_path is None)
+        for version in registry.list():
+            act = menu.addAction(version.describe(),
+                                 lambda v=version.id: self.switch_model_version(v))
+            act.setCheckable(True)
+            act.setChecked(using is not None and using.id == version.id)
+            act.setToolTip(f"From {version.parent}; trained on {len(version.train_names)} images, "
+                           f"measured on {len(version.holdout_names)}; {version.created}")
+            if not registry.file_of(version).is_file():
+                act.setText(f"{version.describe()} (file missing)")
+                act.setEnabled(False)
+        if not len(registry):
+            menu.addAction("No fine-tuned versions yet").setEnabled(False)
+        if self.model_path is not None and using is None:
+            menu.addAction(f"Now: {Path(self.model_path).name}").setEnabled(False)
+
+    def switch_model_version(self, version_id: str | None) -> None:
+        """Use a version of the open project (None: the bundled default) and remember it."""
+        registry = self.model_versions()
+        if registry is None:
+            return
+        try:
+            registry.set_current(version_id)
+        except (KeyError, OSError) as exc:
+            self.show_notice(f"Could not switch the model: {exc}", "error", key="versions")
+            return
+        self._switch_model(registry.current_file())
+
+    def _switch_model(self, path: Path | None) -> None:
+        """Load ``path`` (None: the bundled default); a pre-labelling run still going on with
+        the old model is cancelled first (it stops after its current image)."""
+        if not self.prelabeller.busy:
+            self.load_model(str(path) if path is not None else None)
+            return
+        self.cancel_prelabel()
+        self.prelabeller.finished.connect(lambda *_: self._switch_model(path),
+                                          QtCore.Qt.ConnectionType.SingleShotConnection)
+
+    def _use_project_model(self) -> None:
+        """On opening a folder: switch to the model version it was last used with (folders
+        that never fine-tuned a model leave the model alone)."""
+        registry = self.model_versions()
+        if registry is None or not len(registry):
+            return
+        target = registry.current_file()
+        if target is not None and not target.is_file():
+            self.show_notice(f"This folder's model {target.name} is missing from {target.parent}; "
+                             f"the current model stays.", "warning", key="versions")
+            return
+        same = (self.model_path is None if target is None else
+                self.model_path is not None and Path(self.model_path).resolve() == target.resolve())
+        if not same:
+            self._switch_model(target)
+
+    # --- starting -----------------------------------------------------------------------------
+
+    def finetune(self) -> None:
+        """The menu entry: check, ask for the options, start."""
+        run = self.finetune_run
+        if run is not None:
+            dialog = run.report_dialog or run.progress
+            dialog.show()
+            dialog.raise_()
+            return
+        if not self._finetune_possible():
+            return
+        from app.finetune.options_dialog import FinetuneOptionsDialog
+
+        names = [p.name for p in training_images(self.project)]
+        dialog = FinetuneOptionsDialog(self._finetune_defaults(), names, self)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.start_finetune(dialog.config())
+
+    def _finetune_defaults(self):
+        from srcrm.finetune import FinetuneConfig
+
+        return FinetuneConfig(device=self.device)
+
+    def _finetune_possible(self) -> bool:
+        if self.project is None:
+            self.show_notice("Open a folder of images to fine-tune on.", "warning", key="finetune")
+            return False
+        if self.prelabeller.info is None:
+            self.show_notice("Fine-tuning starts from the current model, which is not loaded; "
+                             "load one from the Model menu first.", "warning", key="finetune")
+            return False
+        if self.model_versions() is None:  # a new version could not be recorded
+            return False
+        if self.doc is not None:  # every stroke on disk before the labels are staged
+            self._autosave(self.doc)
+        self.flush_saves()
+        count = len(training_images(self.project))
+        if count < MIN_TRAINING_IMAGES:
+            self.show_notice(
+                f"Fine-tuning needs at least {MIN_TRAINING_IMAGES} images you edited or marked "
+                f"done; this folder has {count}. Correct the pre-labels of a few images first.",
+                "warning", key="finetune")
+            return False
+        return True
+
+    def start_finetune(self, config=None) -> FinetuneRun | None:
+        """Stage the labels and start the child process with ``config`` (a
+        ``FinetuneConfig``; None: the engine's defaults on this app's device)."""
+        if self.finetune_run is not None or not self._finetune_possible():
+            return None
+        config = config or self._finetune_defaults()
+        project = self.project
+        scratch = tempfile.TemporaryDirectory(prefix="srcrm-studio-finetune-")
+        root = Path(scratch.name)
+        try:
+            staged = stage_training_data(project, root / "data", self.prelabeller.info.ignore_index)
+        except (StagingError, OSError) as exc:
+            scratch.cleanup()
+            self.show_notice(f"Fine-tuning could not start: {exc}", "error", key="finetune")
+            return None
+        from srcrm.checkpoint import default_checkpoint_path
+        from srcrm.finetune import split_holdout
+
+        registry = self.model_versions()
+        parent_version = registry.version_of_file(self.model_path) if registry else None
+        parent = (parent_version.id if parent_version else
+                  "default" if self.model_path is None else self.model_path)
+        command = FinetuneCommand(self.model_path or str(default_checkpoint_path()),
+                                  staged.root, root / "model.pt", config)
+        train, holdout = split_holdout(staged.names, config.holdout_fraction, config.seed)
+        model_name = self.prelabeller.info.name
+        progress = FinetuneProgressDialog(
+            f"Fine-tuning <b>{model_name}</b> on {len(staged.names)} images you labelled in "
+            f"{project.folder.name}: {len(train)} to train on, {len(holdout)} set aside to "
+            f"measure it. You can keep working; the current model stays in use until you keep "
+            f"the new one.", config.steps, self)
+        process = FinetuneProcess(self)
+        run = FinetuneRun(process, scratch, command.out_path, project.label_dir, parent, progress)
+        process.started.connect(progress.on_started)
+        process.step.connect(progress.on_step)
+        process.evaluated.connect(progress.on_eval)
+        process.succeeded.connect(lambda report: self._on_finetune_succeeded(run, report))
+        process.failed.connect(lambda message: self._on_finetune_failed(run, message))
+        process.cancelled.connect(lambda: self._on_finetune_cancelled(run))
+        progress.cancel_requested.connect(process.cancel)
+        self.finetune_run = run
+        self.act_finetune.setText("Show &Fine-tuning Progress…")
+        process.start(command.argv())
+        progress.show()
+        return run
+
+    # --- endings ------------------------------------------------------------------------------
+
+    def _on_finetune_failed(self, run: FinetuneRun, message: str) -> None:
+        run.progress.show_failed(message, run.process.tail())
+        run.progress.show()
+        self.show_notice(f"Fine-tuning failed: {message} The current model and your labels are "
+                         f"unchanged.", "error", key="finetune")
+        self._end_finetune(run)
+
+    def _on_finetune_cancelled(self, run: FinetuneRun) -> None:
+        run.progress.show_cancelled()
+        self.statusBar().showMessage("Fine-tuning cancelled; the model is unchanged", 6000)
+        self._end_finetune(run)
+
+    def _on_finetune_succeeded(self, run: FinetuneRun, report: dict) -> None:
+        run.progress.finished_running = True
+        run.progress.close()
+        registry = self.model_versions(run.label_dir)
+        name = registry.next_id() if registry is not None else "a new version"
+        dialog = FinetuneReportDialog(report, name, self)
+        run.report_dialog = dialog
+        dialog.finished.connect(lambda result: self._on_report_choice(run, report, bool(result)))
+        dialog.open()
+
+    def _on_report_choice(self, run: FinetuneRun, report: dict, keep: bool) -> None:
+        if not keep:
+            self.statusBar().showMessage("The new model was discarded", 6000)
+            self._end_finetune(run)
+            return
+        registry = self.model_versions(run.label_dir)
+        try:
+            if registry is None:
+                raise OSError("the project's version list cannot be read")
+            version = registry.add(run.out_path, report, run.parent)
+            registry.set_current(version.id)
+        except OSError as exc:
+            self.show_notice(f"The new model could not be saved beside the project: {exc}. The "
+                             f"current model stays in use.", "error", key="finetune")
+            self._end_finetune(run)
+            return
+        self._end_finetune(run)
+        self._switch_model(registry.file_of(version))
+        miou = f" (mIoU {100 * version.miou:.1f}% on the set-aside images)" if version.miou is not None else ""
+        self.show_notice(f"Kept the fine-tuned model as {version.id}{miou} and switched to it. "
+                         f"Model > Re-pre-label Untouched Images applies it to the images nobody "
+                         f"edited.", "info", key="finetune")
+
+    def _end_finetune(self, run: FinetuneRun) -> None:
+        """Remove the scratch folder (the staged data and any model not kept)."""
+        if self.finetune_run is run:
+            self.finetune_run = None
+            self.act_finetune.setText("&Fine-tune on My Labels…")
+        run.scratch.cleanup()
+
+    def shutdown_finetune(self) -> None:
+        """The window is closing: stop the training (nothing is kept) and clean up."""
+        run = self.finetune_run
+        if run is None:
+            return
+        run.process.blockSignals(True)
+        run.process.stop_and_wait()
+        if run.report_dialog is not None:
+            run.report_dialog.blockSignals(True)
+            run.report_dialog.discard()
+        run.progress.finished_running = True
+        run.progress.close()
+        self._end_finetune(run)
+
+    # --- re-pre-labelling ---------------------------------------------------------------------
+
+    def reprelabel_untouched(self) -> None:
+        """Pre-label every NEW or PRELABELLED image with the current model. Edited and done
+        images are not even sent to the model (and a result for an image edited meanwhile is
+        dropped by the pre-label flow, as always)."""
+        if self.project is None or not self._model_usable():
+            return
+        entries = self.project.entries
+        paths = [e.path for e in entries if not e.state.has_human_work]
+        if self.current_index is not None and entries[self.current_index].path in paths:
+            paths.remove(entries[self.current_index].path)  # the open image first
+            paths.insert(0, entries[self.current_index].path)
+        if paths:
+            self._start_prelabel(paths)
+        else:
+            self.statusBar().showMessage("Every image was edited or marked done: nothing to "
+                                         "re-pre-label", 4000)

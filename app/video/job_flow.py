@@ -1,0 +1,239 @@
+"""Video work as the user sees it (part of :class:`~app.video.video_flow.VideoMixin`):
+pre-label, smooth, propagate a correction, export, each in a
+:class:`~app.video.video_workers.VideoJob` with progress, speed and time left in the status
+bar and a Cancel button; and the timeline's statistics, refreshed in the background after each.
+
+One user task runs at a time. Its outcome arrives through bound methods of the window, so
+Qt delivers it on the GUI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.video import tasks
+from app.video.propagate_dialog import PropagationPreviewDialog
+from app.video.video_dialogs import MAX_PROPAGATE, ask
+from app.video.video_workers import JobProgress, VideoJob, describe_progress
+
+
+class VideoJobsMixin:
+    # --- running a job ------------------------------------------------------------------------
+
+    def start_video_job(self, title: str, work, on_done: Callable[[object, bool], None]) -> VideoJob | None:
+        """Run ``work`` in the background; ``on_done(result, cancelled)`` on the GUI thread
+        when it succeeds (a failure becomes an error notice)."""
+        if self._video_job is not None:
+            self.show_notice(f"{self._video_job.title} is running; wait for it or cancel it "
+                             f"first.", "warning", key="video-job")
+            return None
+        job = VideoJob(title, work, self)
+        job.progress.connect(self._on_video_job_progress)
+        job.succeeded.connect(self._on_video_job_succeeded)
+        job.failed.connect(self._on_video_job_failed)
+        job.finished.connect(self._on_video_job_finished)
+        self._video_job, self._video_job_done = job, on_done
+        self.video_job_label.setText(f"{title}…")
+        self.video_job_label.show()
+        self.progress_bar.setRange(0, 0)
+        self.progress_bar.setFormat(title)
+        self.progress_bar.show()
+        self.cancel_button.show()
+        job.start()
+        self._update_actions()
+        return job
+
+    def cancel_video_job(self) -> None:
+        job = self._video_job
+        if job is not None and not job.cancelled:
+            job.cancel()
+            self.video_job_label.setText(f"Cancelling {job.title.lower()}…")
+
+    def _on_video_job_progress(self, p: JobProgress) -> None:
+        job = self._video_job
+        if job is None or job.cancelled:
+            return
+        self.progress_bar.setRange(0, max(1, p.total))
+        self.progress_bar.setValue(p.done)
+        self.progress_bar.setFormat(f"{p.done}/{p.total}")
+        self.video_job_label.setText(describe_progress(job.title, p))
+        if p.frame_index is not None and self.video is not None:
+            self._on_frames_labelled(p.frame_index)
+
+    def _on_video_job_succeeded(self, result) -> None:
+        job, done = self._video_job, self._video_job_done
+        if job is not None and done is not None and not self._closed:
+            done(result, job.cancelled)
+
+    def _on_video_job_failed(self, message: str) -> None:
+        job = self._video_job
+        if job is None or self._closed:
+            return
+        self.show_notice(f"{job.title} stopped: {message}. What was finished before is kept.",
+                         "error", key="video-job")
+        self._sync_frame_count()
+
+    def _on_video_job_finished(self) -> None:
+        job, self._video_job, self._video_job_done = self._video_job, None, None
+        if job is not None:
+            job.deleteLater()
+        if self._closed:
+            return
+        self.video_job_label.hide()
+        self.progress_bar.hide()
+        self.cancel_button.hide()
+        self._update_actions()
+        self._reload_frame_if_untouched()
+        self.refresh_video_stats()
+
+    # --- the timeline's statistics ------------------------------------------------------------
+
+    def refresh_video_stats(self) -> None:
+        """Recount labelled and edited frames and the flicker series, in the background."""
+        video = self.video
+        if video is None or self._closed:
+            return
+        if self._stats_job is not None:
+            self._stats_job.cancel()  # its result would be stale; a new one follows
+            self._stats_again = True
+            return
+        job = VideoJob("Counting", tasks.statistics(video), self)
+        job.succeeded.connect(self._on_stats_ready)
+        job.finished.connect(self._on_stats_finished)
+        self._stats_job, self._stats_video = job, video
+        job.start()
+
+    def _on_stats_ready(self, stats) -> None:
+        if stats is None or self.video is not self._stats_video or self._closed:
+            return
+        self.video.labelled = set(stats.labelled)
+        self.timeline.set_flicker(stats.flicker)
+        self._refresh_marks()
+
+    def _on_stats_finished(self) -> None:
+        job, self._stats_job = self._stats_job, None
+        if job is not None:
+            job.deleteLater()
+        if self._stats_again and not self._closed:
+            self._stats_again = False
+            self.refresh_video_stats()
+
+    # --- pre-labelling ------------------------------------------------------------------------
+
+    def prelabel_video(self) -> None:
+        video = self.video
+        if video is None or not self._video_model_usable():
+            return
+        request = ask(self, "prelabel_options")(self, video.frame_count, max(0, video.frame),
+                                                len(video.labelled))
+        if request is None:
+            return
+        self._autosave(self.doc)
+        worker = self.prelabeller.worker
+        work = tasks.prelabel(video, worker.predictor, worker.model_name, request)
+        self._prelabel_start = request.start
+        self.start_video_job("Pre-labelling", work, self._on_video_prelabelled)
+
+    def _video_model_usable(self) -> bool:
+        if self.prelabeller.info is None or self.prelabeller.worker.predictor is None:
+            what = "still loading" if self.prelabeller.loading else "not loaded"
+            self.show_notice(f"The model is {what}; pre-labelling is not available yet.", "warning")
+            return False
+        if self.prelabeller.busy:
+            self.statusBar().showMessage("Image pre-labelling is running; try again when it ends", 4000)
+            return False
+        return True
+
+    def _on_frames_labelled(self, last: int) -> None:
+        """Pre-labelling wrote every frame it was given up to ``last``: mark them, and show
+        the labels of the frame on screen as soon as it has some."""
+        video = self.video
+        video.labelled.update(range(self._prelabel_start, last + 1))
+        self._refresh_marks()
+        if self.doc is not None and video.frame <= last:
+            self._reload_frame_if_untouched(only_new=True)
+
+    def _on_video_prelabelled(self, outcome: tasks.PrelabelOutcome, cancelled: bool) -> None:
+        s = outcome.summary
+        rate = f" ({s.labelled / s.seconds:.1f} frames/s)" if s.seconds > 0 and s.labelled else ""
+        if s.cancelled or cancelled:
+            text = (f"Pre-labelling cancelled: the {s.labelled} frames labelled are kept; run it "
+                    f"again to go on from there.")
+        else:
+            text = f"Pre-labelled {s.labelled} frames in {s.seconds:.0f} s{rate}."
+        if s.skipped:
+            text += f" {s.skipped} frames already had labels or were edited by hand and were kept."
+        if outcome.smoothed is not None:
+            text += f" Smoothing changed {outcome.smoothed} frames."
+        self.show_notice(text, "info", key="video-job")
+
+    def smooth_video(self) -> None:
+        video = self.video
+        if video is None:
+            return
+        radius = ask(self, "smooth_radius")(self)
+        if radius is None:
+            return
+        self._autosave(self.doc)
+        self.flush_saves()
+        self.start_video_job("Smoothing", tasks.smooth(video, radius), self._on_video_smoothed)
+
+    def _on_video_smoothed(self, changed: int, cancelled: bool) -> None:
+        what = "Smoothing cancelled; so far it" if cancelled else "Smoothing"
+        self.show_notice(f"{what} changed {changed} frames (frames you edited are kept).",
+                         "info", key="video-job")
+
+    # --- propagating a correction -------------------------------------------------------------
+
+    def propagate_correction(self) -> None:
+        video, doc = self.video, self.doc
+        if video is None or doc is None:
+            return
+        region = doc.labels != self._frame_baseline
+        if not region.any():
+            self.show_notice("Nothing to propagate: paint a correction on this frame first "
+                             "(what changed since it was shown is carried forward).", "warning",
+                             key="video-job")
+            return
+        room = min(MAX_PROPAGATE, video.frame_count - 1 - video.frame)
+        if room < 1:
+            self.show_notice("This is the last frame: there is nothing after it to propagate to.",
+                             "warning", key="video-job")
+            return
+        count = ask(self, "propagate_count")(self, min(10, room), room)
+        if count is None:
+            return
+        work = tasks.propagate(video, video.frame, doc.labels, region, count)
+        self.start_video_job("Propagating", work, self._on_propagated)
+
+    def _on_propagated(self, propagation: tasks.Propagation | None, cancelled: bool) -> None:
+        video = self.video
+        if propagation is None or cancelled or video is None:
+            return
+        dialog = PropagationPreviewDialog(self, propagation, video.source.read, video.classes)
+        try:
+            apply = ask(self, "confirm_propagation")(self, dialog)
+        finally:
+            dialog.deleteLater()
+        first, last = propagation.frames[0].index, propagation.frames[-1].index
+        if not apply:
+            self.statusBar().showMessage("Propagation discarded; nothing was written", 5000)
+            return
+        for item in propagation.frames:
+            self._submit_frame(item.index, item.labels)
+        if self.doc is not None and video.frame == propagation.source_index:
+            self._frame_baseline = self.doc.labels.copy()  # this correction is carried now
+        changed = sum(item.changed for item in propagation.frames)
+        self.show_notice(f"Carried the correction of frame {propagation.source_index} to frames "
+                         f"{first}–{last} ({changed} pixels changed); they count as edited.",
+                         "info", key="video-job")
+        self.refresh_video_stats()
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _refresh_marks(self) -> None:
+        video = self.video
+        if video is None:
+            return
+        pending = {i for i, _ in video.pending.items()}
+        edited = video.store.edited | pending
+        self.timeline.set_marks(video.labelled | edited, edited)

@@ -1,0 +1,350 @@
+"""Video mode of the main window (a mixin of :class:`~app.main_window.MainWindow`): open a
+video or an image sequence, show one frame at a time in the same canvas with the same tools as
+an image, step, seek and play, and save each frame's labels as the user edits it.
+
+A frame on screen is an ordinary :class:`~app.document.label_document.LabelDocument` without a
+file path: the window's autosave hands it here (:meth:`VideoMixin._autosave_frame`), which
+queues the label map on the background writer (``edited=True`` in the
+:class:`~srcrm.video.FrameLabelStore`). Until the write lands the map stays in
+:class:`~app.video.session.PendingWrites`, so going back to a frame never shows older labels.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from srcrm.video import VIDEO_SUFFIXES, LabelStoreError, VideoReadError, flicker
+
+from app.document.label_document import ImageState
+from app.video.job_flow import VideoJobsMixin
+from app.video.session import VideoSession
+from app.video.timeline import Timeline
+from app.video.video_dialogs import ask
+from app.video.video_menu import VideoMenuMixin
+
+
+def is_video_file(path: Path) -> bool:
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+class VideoMixin(VideoMenuMixin, VideoJobsMixin):
+    # --- setting up ---------------------------------------------------------------------------
+
+    def _init_video(self) -> None:
+        """Create the timeline and video state (called once from the window's constructor)."""
+        self.video: VideoSession | None = None
+        self._video_job = self._video_job_done = None
+        self._stats_job = self._stats_video = None
+        self._stats_again = False
+        self._prelabel_start = 0
+        self._frame_baseline = None  # the frame's labels as shown: what "changed" is measured from
+        self._frame_saved_revision = 0
+        self._play_origin = (0.0, 0)
+        self.timeline = Timeline()
+        self.timeline.hide()
+        self.centralWidget().layout().addWidget(self.timeline)
+        self.timeline.frame_requested.connect(self.show_frame)
+        self.timeline.play_toggled.connect(self.toggle_play)
+        self._play_timer = QtCore.QTimer(self, timeout=self._play_tick)
+        self._play_timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self.video_job_label = QtWidgets.QLabel()
+        self.video_job_label.hide()
+        self.statusBar().insertPermanentWidget(2, self.video_job_label)
+        self.cancel_button.clicked.connect(self.cancel_video_job)
+        self._session_timer.timeout.connect(self._save_video_meta)
+        self.prelabeller.model_ready.connect(self._on_video_model_ready)
+
+    # --- opening and closing ------------------------------------------------------------------
+
+    def choose_video(self) -> None:
+        path = ask(self, "open_video")(self, self._video_start_dir())
+        if path is not None:
+            self.open_video(path)
+
+    def choose_sequence(self) -> None:
+        path = ask(self, "open_sequence")(self, self._video_start_dir())
+        if path is not None:
+            self.open_video(path)
+
+    def _video_start_dir(self) -> str:
+        if self.video is not None:
+            return str(self.video.path.parent)
+        return str(self.project.folder) if self.project else str(Path.home())
+
+    def open_video(self, path: str | Path, view: list[float] | None = None) -> bool:
+        """Open a video file or an image-sequence folder at the frame last viewed. A video that
+        cannot be read gives a notice and leaves what is open as it is."""
+        path = Path(path)
+        try:
+            root = self.settings.label_dir_for(path.resolve().parent)
+            video = VideoSession.open(path, root)
+        except (VideoReadError, LabelStoreError, OSError) as exc:
+            self.show_notice(f"Cannot open {path.name} as a video: {exc}", "error", key="video")
+            return False
+        if self.video is not None:
+            self.close_video()
+        else:
+            self._leave_document()
+        self.flush_saves()
+        if self.project is not None:
+            self.project.classes.changed.disconnect(self._on_classes_changed)
+            self.save_session()  # the folder remembers its last image
+            self.project = None
+            self.current_index = None
+            self.image_list.set_project(None)
+        self.doc = None
+        self.video = video
+        if self._model_classes is not None:
+            video.adopt_classes(self._model_classes)
+        video.classes.changed.connect(self._on_classes_changed)
+        video.classes.changed.connect(self._on_video_classes_changed)
+        self.class_panel.set_classes(video.classes)
+        self.toolbar.set_classes(video.classes)
+        self.timeline.set_video(video.frame_count, video.source.fps)
+        self.timeline.show()
+        self.notice.dismiss("video")
+        if not self.show_frame(video.last_frame, view=view) and video.last_frame != 0:
+            self.show_frame(0)
+        self.statusBar().showMessage(
+            f"{video.source.name}: {video.frame_count} frames, {video.source.width}x"
+            f"{video.source.height}, {video.source.fps:g} fps", 5000)
+        self.refresh_video_stats()
+        self._update_actions()
+        return True
+
+    def close_video(self) -> None:
+        """Leave video mode (another folder or video is opening); labels are saved first."""
+        video = self.video
+        if video is None:
+            return
+        self.toggle_play(False)
+        if self.doc is not None:
+            self._leave_document()
+        self.flush_saves()
+        self._save_video_meta()
+        video.classes.changed.disconnect(self._on_classes_changed)
+        video.classes.changed.disconnect(self._on_video_classes_changed)
+        self.video = None
+        self.doc = None
+        self.canvas.set_document(None)
+        self.editor.set_document(None)
+        self.timeline.hide()
+        # A job still running keeps its own reference and finishes on its own.
+        if self._video_job is None:
+            video.close()
+
+    def _save_video_meta(self) -> None:
+        if self.video is None:
+            return
+        try:
+            self.video.save_meta()
+        except OSError:
+            pass  # the label maps report their own save errors; this only costs the position
+
+    def _shutdown_video(self) -> None:
+        """The window is closing: stop the background work, then remember where the user was."""
+        self._play_timer.stop()
+        for job in (self._video_job, self._stats_job):
+            if job is not None:
+                job.blockSignals(True)
+                job.shutdown()
+        self._save_video_meta()
+        if self.video is not None:
+            self.video.close()
+
+    def _on_video_model_ready(self, _info) -> None:
+        if self.video is not None and self._model_classes is not None:
+            self.video.adopt_classes(self._model_classes)
+
+    def _on_video_classes_changed(self) -> None:
+        if self.video is not None and self.video.classes_source == "default":
+            self.video.classes_source = "user"
+
+    # --- showing a frame ----------------------------------------------------------------------
+
+    def show_frame(self, index: int, view: list[float] | None = None, reload: bool = False) -> bool:
+        """Put frame ``index`` on the canvas (saving the one before). False if it cannot be
+        decoded: the notice says why and the frame on screen stays."""
+        video = self.video
+        if video is None or video.frame_count == 0:
+            return False
+        index = min(max(0, int(index)), video.frame_count - 1)
+        if index == video.frame and self.doc is not None and not reload:
+            self.timeline.set_frame(index)
+            return True
+        try:
+            image = video.source.read(index)
+        except (VideoReadError, IndexError) as exc:
+            self.toggle_play(False)
+            self.show_notice(f"Frame {index} of {video.source.name} cannot be shown: {exc}. The "
+                             f"other frames and every label are unaffected.", "error", key="frame")
+            self._sync_frame_count()
+            return False
+        leaving, touched = video.frame, self.doc is not None and self.doc.revision > 0
+        if self.doc is not None:
+            self.doc.edited.disconnect(self._on_frame_edited)
+            self._leave_document()
+        doc = video.document(index, image)
+        first = self.doc is None
+        video.frame = index
+        self.doc = doc
+        self._frame_saved_revision = doc.revision
+        self._frame_baseline = doc.labels.copy()
+        doc.edited.connect(self._on_doc_edited)
+        doc.edited.connect(self._on_frame_edited)
+        doc.state_changed.connect(self._on_doc_state_changed)
+        doc.undo_stack.changed.connect(self._update_actions)
+        self.canvas.set_document(doc)
+        self.editor.set_document(doc)
+        self.class_panel.set_share(doc.labels)
+        if view is not None and len(view) == 4:
+            self.canvas.set_view_rect(view)
+        elif first:
+            self.canvas.fit_to_window()
+        self.timeline.set_frame(index)
+        self.notice.dismiss("frame")
+        if touched:
+            self._update_flicker_around(leaving)
+        self._update_actions()
+        self._session_timer.start()
+        return True
+
+    def step_frame(self, delta: int) -> None:
+        video = self.video
+        if video is None:
+            return
+        target = max(0, video.frame) + int(delta)
+        if 0 <= target < video.frame_count:
+            self.show_frame(target)
+        else:
+            self.statusBar().showMessage("First frame" if target < 0 else "Last frame", 2000)
+
+    def step_seconds(self, seconds: float) -> None:
+        if self.video is not None:
+            self.step_frame(round(seconds * self.video.source.fps) or (1 if seconds > 0 else -1))
+
+    def _reload_frame_if_untouched(self, only_new: bool = False) -> None:
+        """Show the frame's labels from disk again (a job wrote new ones) unless the user has
+        changed it; ``only_new``: only if it had no labels yet."""
+        video, doc = self.video, self.doc
+        if video is None or doc is None or doc.revision > 0 or doc.state.has_human_work:
+            return
+        if only_new and (doc.state != ImageState.NEW or not video.store.has(video.frame)):
+            return
+        self.show_frame(video.frame, view=self.canvas.view_rect(), reload=True)
+
+    def _sync_frame_count(self) -> None:
+        """A truncated video turned out shorter than its header said: shrink the timeline."""
+        video = self.video
+        if video is not None and video.frame_count != self.timeline.frame_count:
+            self.timeline.set_video(video.frame_count, video.source.fps)
+            self.timeline.set_frame(max(0, video.frame))
+            self.refresh_video_stats()
+
+    # --- saving -------------------------------------------------------------------------------
+
+    def _autosave_frame(self, doc) -> None:
+        """Queue the frame's labels for writing if they changed since shown or last saved, and
+        again any frame whose write failed (Ctrl+S after a full disk)."""
+        video = self.video
+        if video is None or doc is not self.doc or self._closed:
+            return
+        for index, labels in video.pending.take_failed():
+            self._submit_frame(index, labels)
+        if doc.revision != self._frame_saved_revision:
+            self._frame_saved_revision = doc.revision
+            self._submit_frame(video.frame, doc.labels.copy())
+
+    def _submit_frame(self, index: int, labels) -> None:
+        video = self.video
+        store, pending = video.store, video.pending
+        token = pending.add(index, labels)
+        video.labelled.add(index)
+
+        def write() -> None:
+            try:
+                store.write(index, labels, edited=True)
+            except BaseException:
+                pending.failed(index, token)  # the window's notice says so; Ctrl+S tries again
+                raise
+            pending.written(index, token)
+
+        self.save_label.setText("Saving…")
+        self.saver.submit(store.path(index), write)
+        self._refresh_marks()
+
+    def _on_frame_edited(self, _step) -> None:
+        self.toggle_play(False)
+
+    def _update_flicker_around(self, index: int) -> None:
+        """After frame ``index`` changed: its flicker against the frame before, and the next
+        frame's against it."""
+        video = self.video
+        series = self.timeline.flicker.copy()
+        if video is None or index < 0 or len(series) != video.frame_count:
+            return
+        ignore = video.classes.ignore_index
+        maps = {i: video.labels(i) for i in (index - 1, index, index + 1)
+                if 0 <= i < video.frame_count}
+        for i in (index, index + 1):
+            prev, cur = maps.get(i - 1), maps.get(i)
+            if prev is not None and cur is not None:
+                series[i] = flicker(prev, cur, ignore)
+        self.timeline.set_flicker(series)
+
+    # --- playing ------------------------------------------------------------------------------
+
+    def toggle_play(self, on: bool | None = None) -> None:
+        video = self.video
+        playing = self._play_timer.isActive()
+        on = (not playing) if on is None else bool(on)
+        if on and video is not None and video.frame_count > 1:
+            if video.frame >= video.frame_count - 1:
+                self.show_frame(0)
+            self._play_origin = (time.monotonic(), video.frame)
+            # Ticks come twice a frame; each shows the frame the clock has reached, so slow
+            # decoding skips frames instead of slowing the video down.
+            self._play_timer.start(max(5, int(500 / max(video.source.fps, 1.0))))
+        else:
+            self._play_timer.stop()
+        self.timeline.set_playing(self._play_timer.isActive())
+
+    def _play_tick(self) -> None:
+        video, doc = self.video, self.doc
+        if video is None:
+            self.toggle_play(False)
+            return
+        if doc is not None and doc.in_stroke:
+            return
+        started, origin = self._play_origin
+        target = origin + int((time.monotonic() - started) * video.source.fps)
+        if target >= video.frame_count - 1:
+            self.show_frame(video.frame_count - 1)
+            self.toggle_play(False)
+        elif target > video.frame and not self.show_frame(target):
+            self.toggle_play(False)
+
+    # --- the window's state -------------------------------------------------------------------
+
+    def _update_video_actions(self) -> None:
+        """Called at the end of the window's ``_update_actions``."""
+        video = self.video
+        on = video is not None
+        idle = self._video_job is None
+        for act in self.frame_actions:
+            act.setEnabled(on)
+        model_ok = self.prelabeller.info is not None and not self.prelabeller.busy
+        self.act_prelabel_video.setEnabled(on and idle and model_ok)
+        self.act_smooth_video.setEnabled(on and idle)
+        self.act_propagate.setEnabled(on and idle and self.doc is not None)
+        self.act_cancel_video_job.setEnabled(not idle)
+        if on:  # image-only commands
+            for act in (self.act_prelabel, self.act_prelabel_folder, self.act_done,
+                        self.act_next_open):
+                act.setEnabled(False)
+            edited = " (edited)" if self.doc is not None and self.doc.state.has_human_work else ""
+            self.setWindowTitle(f"{video.source.name} — frame {video.frame}{edited} — "
+                                f"{video.path.parent} — SRCRM Studio")

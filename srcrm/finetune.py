@@ -1,0 +1,220 @@
+"""Fine-tune a checkpoint on an annotator's corrected images and say what it gained.
+
+:func:`finetune` scores the parent model on images held out of training ("before"), trains with
+:class:`srcrm.train.Trainer` from the parent's weights (its class heads grown for new classes),
+scores again ("after"), and writes the new model as an ordinary checkpoint whose metadata says
+where it came from. The parent file is only read; a cancel or an error leaves nothing at the
+output path; the trainer's scratch files live in a temporary folder that is always removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from srcrm.checkpoint import DEFAULT_MANIFEST, load_checkpoint, save_checkpoint
+from srcrm.data.augment import AugmentConfig
+from srcrm.data.datasets import SegmentationData
+from srcrm.device import device_name, pick_device
+from srcrm.evaluate import evaluate
+from srcrm.finetune_data import open_finetune_data
+from srcrm.models.head import adapt_classes
+from srcrm.train import TrainConfig, TrainEvent, Trainer
+from srcrm.train.trainer import Cancelled
+
+__all__ = ["Cancelled", "FinetuneConfig", "FinetuneEvent", "FinetuneReport", "finetune",
+           "split_holdout"]
+
+
+@dataclass
+class FinetuneConfig:
+    steps: int = 200
+    lr: float = 0.005
+    batch_size: int = 4
+    crop: tuple[int, int] | None = None  # None: 512x512 on a GPU, 256x256 on the CPU
+    freeze_backbone: bool = False
+    holdout_fraction: float = 0.2  # share of the images kept out of training for the report
+    eval_every: int = 0  # steps between holdout evaluations; 0: about five over the run
+    seed: int = 0
+    device: str = "auto"
+
+    def resolved_crop(self, device_type: str) -> tuple[int, int]:
+        return self.crop or ((256, 256) if device_type == "cpu" else (512, 512))
+
+
+@dataclass
+class FinetuneReport:
+    """Holdout scores before and after (empty without holdout images) and what was used."""
+
+    before: dict
+    after: dict
+    train_names: list[str]
+    holdout_names: list[str]
+    steps: int
+    seconds: float
+    parent: str
+    class_names: list[str]
+    out: str = ""
+    device: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class FinetuneEvent:
+    """Progress for a callback: ``start`` (with the before mIoU), ``step``, ``eval`` (holdout
+    mIoU), ``done`` (with the report)."""
+
+    kind: str
+    step: int
+    total: int
+    loss: float | None = None
+    miou: float | None = None
+    eta_s: float | None = None
+    report: FinetuneReport | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready: fields without a value are left out."""
+        data = {"kind": self.kind, "step": self.step, "total": self.total}
+        for key in ("loss", "miou", "eta_s"):
+            value = getattr(self, key)
+            if value is not None and math.isfinite(value):
+                data[key] = value
+        if self.report is not None:
+            data["report"] = self.report.to_dict()
+        return data
+
+
+def split_holdout(names: list[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:
+    """Deterministic (train, holdout) split of ``names``: at least one holdout image when
+    ``fraction`` > 0, and always at least one training image."""
+    if not 0 <= fraction < 1:
+        raise ValueError(f"the holdout fraction must be in [0, 1), got {fraction}")
+    if not names:
+        raise ValueError("no images to split")
+    ordered = sorted(names)
+    count = 0 if fraction == 0 else min(max(1, round(fraction * len(ordered))), len(ordered) - 1)
+    picked = set(np.random.default_rng(seed).permutation(len(ordered))[:count].tolist())
+    train = [n for i, n in enumerate(ordered) if i not in picked]
+    holdout = [n for i, n in enumerate(ordered) if i in picked]
+    return train, holdout
+
+
+def finetune(parent, data_dir, out_path, cfg: FinetuneConfig = FinetuneConfig(),
+             on_event: Callable[[FinetuneEvent], None] | None = None,
+             should_stop: Callable[[], bool] | None = None) -> FinetuneReport:
+    """Fine-tune ``parent`` (a checkpoint, a manifest, or None for the bundled model) on the
+    folder ``data_dir`` (see :mod:`srcrm.finetune_data`) and write ``out_path``.
+
+    Raises :class:`Cancelled` when ``should_stop`` returns true; ``CheckpointError``,
+    ``FileNotFoundError`` or ``ValueError`` for input it cannot use. Either way nothing is
+    written at ``out_path``.
+    """
+    started = time.perf_counter()
+    emit = on_event or (lambda event: None)
+    stop = should_stop or (lambda: False)
+    parent_path = Path(parent) if parent is not None else DEFAULT_MANIFEST
+    out_path = Path(out_path)
+    if out_path.resolve() == parent_path.resolve():
+        raise ValueError(f"{out_path}: the output would replace the model it starts from; "
+                         f"choose another output file")
+    parent_ckpt = load_checkpoint(parent_path)
+    parent_sha256 = _sha256(parent_path)
+    data = open_finetune_data(data_dir, parent_ckpt)
+    labelset = data.labelset
+    train_names, holdout_names = split_holdout(data.names, cfg.holdout_fraction, cfg.seed)
+    train, holdout = _subset(data, train_names), _subset(data, holdout_names)
+    device = pick_device(cfg.device)
+
+    def relay(event: TrainEvent) -> None:
+        if event.kind == "step":
+            emit(FinetuneEvent("step", event.step, event.total_steps, loss=event.loss,
+                               eta_s=event.eta_s))
+        elif event.kind == "eval":
+            emit(FinetuneEvent("eval", event.step, event.total_steps, miou=event.metrics["miou"]))
+
+    with tempfile.TemporaryDirectory(prefix="srcrm-finetune-") as scratch:
+        model = adapt_classes(parent_ckpt.build_model(), parent_ckpt.class_names,
+                              labelset.class_names)
+        start = save_checkpoint(Path(scratch) / "start.pt", model,
+                                class_names=labelset.class_names, palette=labelset.palette,
+                                ignore_index=labelset.ignore_index, meta=parent_ckpt.meta)
+        eval_every = (cfg.eval_every or max(cfg.steps // 5, 1)) if holdout else 0
+        train_cfg = TrainConfig(
+            data=str(Path(data_dir).resolve()), out_dir=scratch, val_split=None,
+            steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr,
+            warmup_steps=max(cfg.steps // 10, 1),
+            augment=AugmentConfig(crop=cfg.resolved_crop(device.type), scale=(0.5, 1.5)),
+            eval_every=eval_every, checkpoint_every=0, seed=cfg.seed, device=str(device),
+            init_from=str(start), freeze_backbone=cfg.freeze_backbone, resume=False)
+        trainer = Trainer(train_cfg, relay, train_data=train, val_data=holdout)
+        before = evaluate(trainer.net, holdout, trainer.device, progress=False) if holdout else {}
+        emit(FinetuneEvent("start", 0, cfg.steps, miou=before.get("miou")))
+        _stop_if(stop, "before training")
+        after = trainer.fit(should_stop=stop)
+        _stop_if(stop, "after training; nothing was written")
+        report = FinetuneReport(
+            before=_summary(before, labelset.ignore_index), after=_summary(after, labelset.ignore_index),
+            train_names=train_names, holdout_names=holdout_names, steps=cfg.steps,
+            seconds=0.0, parent=str(parent_path), class_names=list(labelset.class_names),
+            out=str(out_path), device=device_name(trainer.device))
+        trained_meta = load_checkpoint(Path(scratch) / "model.pt").meta
+        report.seconds = time.perf_counter() - started
+        # The parent's own notes (its licence, say) carry over; the training record is new.
+        meta = {**parent_ckpt.meta, **trained_meta, "init_from": str(parent_path), "finetune": {
+            "parent": {"path": str(parent_path.resolve()), "sha256": parent_sha256},
+            "data": {"root": str(Path(data_dir).resolve()), "train": train_names,
+                     "holdout": holdout_names},
+            "metrics": {"before": report.before, "after": report.after},
+            "config": json.loads(json.dumps(asdict(cfg))),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "seconds": report.seconds,
+        }}
+        save_checkpoint(out_path, trainer.net, class_names=labelset.class_names,
+                        palette=labelset.palette, ignore_index=labelset.ignore_index, meta=meta)
+    emit(FinetuneEvent("done", cfg.steps, cfg.steps, miou=report.after.get("miou"), report=report))
+    return report
+
+
+def _subset(data: SegmentationData, names: list[str]) -> SegmentationData | None:
+    wanted = set(names)
+    samples = [s for s in data.samples if s[0].stem in wanted]
+    return replace(data, samples=samples) if samples else None
+
+
+def _stop_if(stop: Callable[[], bool], when: str) -> None:
+    if stop():
+        raise Cancelled(f"fine-tuning cancelled {when}")
+
+
+def _summary(result: dict, ignore_index: int) -> dict:
+    """The numbers an annotator reads: mIoU, boundary F, pixel accuracy, and the share of
+    labelled pixels they would still have to change (prediction != ground truth)."""
+    if not result:
+        return {}
+    return {
+        "miou": result["miou"],
+        "boundary_f": result["boundary_f"],
+        "pixel_acc": result["pixel_accuracy"],
+        "to_change": 1.0 - result["pixel_accuracy"],
+        "iou": {name: iou for i, (name, iou) in enumerate(zip(result["class_names"], result["iou"]))
+                if i != ignore_index},
+    }
+
+
+def _sha256(path: Path) -> str:
+    """The checkpoint's hash: a manifest's recorded one (checked on load), else the file's."""
+    if path.suffix == ".json":
+        return json.loads(path.read_text())["sha256"]
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()

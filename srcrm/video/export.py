@@ -1,0 +1,196 @@
+"""Export a labelled video: label PNGs, COCO (with its video fields), labelme per frame, and
+MP4s of the overlay or of a matte.
+
+Each export streams frame by frame (bounded memory), reports ``on_progress(done, total)``,
+stops soon when ``should_stop()`` says so, and returns how many frames the output holds.
+Outputs are atomic: per-frame files are each written whole; a COCO file or a video appears
+only when complete (a cancelled one leaves nothing, and 0 is returned).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from srcrm.data.labelsets import LabelSet
+from srcrm.formats import coco, labelme
+from srcrm.formats.polygons import polygonize
+from srcrm.io import atomic_write, atomic_write_bytes
+from srcrm.overlay import blend
+from srcrm.video.label_store import FrameLabelStore
+from srcrm.video.source import FrameSource, frames_at
+
+Progress = Callable[[int, int], None] | None
+Stop = Callable[[], bool] | None
+JPEG_QUALITY = 95
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def export_label_pngs(store: FrameLabelStore, out_dir: str | os.PathLike,
+                      frames: Iterable[int] | None = None, on_progress: Progress = None,
+                      should_stop: Stop = None) -> int:
+    """Copy the label maps to ``out_dir/NNNNNN.png`` (frames without labels are left out)."""
+    out_dir = Path(out_dir)
+    indices = _labelled(store, frames)
+    done = 0
+    for done, index in _tracked(indices, on_progress, should_stop):
+        atomic_write_bytes(out_dir / store.path(index).name, store.path(index).read_bytes())
+    return done
+
+
+def export_coco_video(store: FrameLabelStore, source: FrameSource, labelset: LabelSet,
+                      path: str | os.PathLike, frames: Iterable[int] | None = None,
+                      tolerance: float = 1.0, on_progress: Progress = None,
+                      should_stop: Stop = None, images: bool = True) -> int:
+    """One COCO file for the labelled frames, with a ``videos`` list and, per image,
+    ``video_id`` and zero-based ``frame_id``; ``file_name`` is ``VIDEONAME/NNNNNN.jpg``,
+    relative to the file. ``images`` writes those JPEGs too. Polygons as
+    :mod:`srcrm.formats.coco` writes them, simplified by ``tolerance`` pixels."""
+    path = Path(path)
+    indices = _labelled(store, frames)
+    video = {"id": 1, "name": source.name, "width": source.width, "height": source.height,
+             "length": source.frame_count, "fps": source.fps}
+    header = {k: v for k, v in coco.to_dict([], labelset).items()
+              if k not in ("images", "annotations")} | {"videos": [video]}
+    frame_iter = frames_at(source, indices) if images else ((i, None) for i in indices)
+    entries, annotations = [], 0
+    try:
+        with atomic_write(path, "w") as fh:
+            fh.write(json.dumps(header)[:-1] + ', "annotations": [')  # streamed: bounded memory
+            for done, (index, frame) in _tracked(frame_iter, on_progress, should_stop,
+                                                 len(indices), raise_on_stop=True):
+                file_name = f"{source.name}/{index:06d}.jpg"
+                if frame is not None:
+                    _write_jpeg(path.parent / file_name, frame)
+                coverage = polygonize(store.read(index), labelset.num_classes, tolerance=tolerance)
+                doc = coco.to_dict([(file_name, coverage)], labelset)
+                for ann in doc["annotations"]:
+                    annotations += 1
+                    ann.update(id=annotations, image_id=done)
+                    fh.write(("," if annotations > 1 else "") + json.dumps(ann))
+                entries.append(doc["images"][0] | {"id": done, "video_id": 1, "frame_id": index})
+            fh.write('], "images": ' + json.dumps(entries) + "}")
+    except _Cancelled:
+        return 0
+    return len(entries)
+
+
+def export_labelme_frames(store: FrameLabelStore, source: FrameSource, labelset: LabelSet,
+                          out_dir: str | os.PathLike, frames: Iterable[int] | None = None,
+                          tolerance: float = 1.0, on_progress: Progress = None,
+                          should_stop: Stop = None) -> int:
+    """``out_dir/NNNNNN.json`` (labelme) beside the frame ``out_dir/NNNNNN.jpg``, for each
+    labelled frame; polygons as :mod:`srcrm.formats.labelme` writes them."""
+    out_dir = Path(out_dir)
+    indices = _labelled(store, frames)
+    done = 0
+    frame_iter = frames_at(source, indices)
+    for done, (index, frame) in _tracked(frame_iter, on_progress, should_stop, len(indices)):
+        image = out_dir / f"{index:06d}.jpg"
+        _write_jpeg(image, frame)
+        coverage = polygonize(store.read(index), labelset.num_classes, tolerance=tolerance)
+        labelme.write(out_dir / f"{index:06d}.json", coverage, labelset, image)
+    return done
+
+
+def write_overlay_video(source: FrameSource, store: FrameLabelStore, palette,
+                        path: str | os.PathLike, alpha: float = 0.5,
+                        frames: Iterable[int] | None = None, on_progress: Progress = None,
+                        should_stop: Stop = None) -> int:
+    """An MP4 of the frames with the class colours laid over them; frames without labels are
+    shown plain."""
+    palette = np.asarray(palette, np.uint8)
+
+    def render(index: int, frame: np.ndarray) -> np.ndarray:
+        labels = store.read(index)
+        return frame if labels is None else blend(frame, labels, palette, alpha)
+
+    return _write_video(source, path, frames, render, True, on_progress, should_stop)
+
+
+def write_matte_video(source: FrameSource, store: FrameLabelStore, class_ids: Iterable[int],
+                      path: str | os.PathLike, frames: Iterable[int] | None = None,
+                      on_progress: Progress = None, should_stop: Stop = None) -> int:
+    """A greyscale MP4 matte for compositing: 255 where the label is one of ``class_ids``,
+    0 elsewhere and on frames without labels."""
+    lut = np.zeros(256, np.uint8)
+    lut[list(class_ids)] = 255
+
+    def render(index: int, frame: np.ndarray) -> np.ndarray:
+        labels = store.read(index)
+        return np.zeros(frame.shape[:2], np.uint8) if labels is None else lut[labels]
+
+    return _write_video(source, path, frames, render, False, on_progress, should_stop)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _labelled(store: FrameLabelStore, frames: Iterable[int] | None) -> list[int]:
+    if frames is None:
+        return store.labelled()
+    return sorted(i for i in set(frames) if store.has(i))
+
+
+def _tracked(items: Iterable, on_progress: Progress, should_stop: Stop, total: int | None = None,
+             raise_on_stop: bool = False) -> Iterator[tuple[int, object]]:
+    """``(n, item)`` with n counting from 1, reporting progress after each item and ending
+    (or raising ``_Cancelled``) when ``should_stop`` says so."""
+    total = len(items) if total is None else total
+    for n, item in enumerate(items, start=1):
+        if should_stop and should_stop():
+            if raise_on_stop:
+                raise _Cancelled
+            return
+        yield n, item
+        if on_progress:
+            on_progress(n, total)
+
+
+def _write_jpeg(path: Path, rgb: np.ndarray) -> None:
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+                            [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise OSError(f"could not encode {path} as JPEG")
+    atomic_write_bytes(path, data.tobytes())
+
+
+def _write_video(source: FrameSource, path: str | os.PathLike, frames: Iterable[int] | None,
+                 render: Callable[[int, np.ndarray], np.ndarray], colour: bool,
+                 on_progress: Progress, should_stop: Stop) -> int:
+    """Encode ``render(index, frame)`` for each frame into an MP4 (mp4v) that replaces ``path``
+    only when complete."""
+    path = Path(path)
+    indices = list(range(source.frame_count)) if frames is None else sorted(set(frames))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".mp4", dir=path.parent)
+    os.close(fd)
+    writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*"mp4v"), source.fps,
+                             (source.width, source.height), colour)
+    try:
+        if not writer.isOpened():
+            raise OSError(f"{path}: cannot write an MP4 video here")
+        frame_iter = frames_at(source, indices)
+        for _, (index, frame) in _tracked(frame_iter, on_progress, should_stop, len(indices),
+                                          raise_on_stop=True):
+            image = render(index, frame)
+            writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if colour else image)
+        writer.release()
+        os.replace(tmp, path)
+        return len(indices)
+    except _Cancelled:
+        return 0
+    finally:
+        writer.release()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
