@@ -1,5 +1,5 @@
-"""``python main.py [PATH]``: start SRCRM Studio on a folder or image, the last session, or the
-bundled sample pre-labelled by the default model."""
+"""``python main.py [PATH]``: start SRCRM Studio on a folder, an image or a video, the last
+session, or the bundled sample pre-labelled by the default model."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import sys
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="srcrm-studio", description=__doc__)
-    parser.add_argument("path", nargs="?", help="an image or a folder of images to open")
+    parser.add_argument("path", nargs="?", help="an image, a folder of images, or a video "
+                                                "(mp4, avi, mkv, mov) to open")
     parser.add_argument("--model", help="a checkpoint (.pt) or model manifest (.json); "
                                         "default: the last one used, else the bundled model")
     parser.add_argument("--device", choices=("auto", "cpu"), help="where pre-labelling runs")

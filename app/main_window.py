@@ -530,10 +530,13 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         doc = self.doc
         has_doc = doc is not None
         stack = doc.undo_stack if doc else None
-        self.act_undo.setEnabled(bool(stack is not None and stack.can_undo))
-        self.act_redo.setEnabled(bool(stack is not None and stack.can_redo))
-        self.act_undo.setText(f"&Undo {stack.undo_name}" if stack is not None and stack.can_undo else "&Undo")
-        self.act_redo.setText(f"&Redo {stack.redo_name}" if stack is not None and stack.can_redo else "&Redo")
+        # (not ``stack and ...``: a stack whose steps are all undone has length 0, so is falsy)
+        can_undo = stack is not None and stack.can_undo
+        can_redo = stack is not None and stack.can_redo
+        self.act_undo.setEnabled(can_undo)
+        self.act_redo.setEnabled(can_redo)
+        self.act_undo.setText(f"&Undo {stack.undo_name}" if can_undo else "&Undo")
+        self.act_redo.setText(f"&Redo {stack.redo_name}" if can_redo else "&Redo")
         self.act_fill_gaps.setEnabled(has_doc)
         self.act_done.setEnabled(has_doc)
         self.act_done.setChecked(bool(doc and doc.state == ImageState.DONE))

@@ -23,6 +23,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +71,7 @@ def scores(result: dict) -> dict:
 def run(ks: list[int], cfg: FinetuneConfig) -> tuple[dict, list[dict]]:
     val = open_dataset(CAMVID, "val")
     names = val.names
-    eval_set = val.__class__(val.samples[-EVAL_FRAMES:], val.labelset)
+    eval_set = replace(val, samples=val.samples[-EVAL_FRAMES:])
     device = pick_device(cfg.device)
     baseline = scores(evaluate(load_checkpoint(None).build_model().to(device), eval_set, device,
                                progress=False))

@@ -16,6 +16,10 @@ from app.video.video_dialogs import MAX_PROPAGATE, ask
 from app.video.video_workers import JobProgress, VideoJob, describe_progress
 
 
+def frames(n: int) -> str:
+    return f"{n} frame" if n == 1 else f"{n} frames"
+
+
 class VideoJobsMixin:
     # --- running a job ------------------------------------------------------------------------
 
@@ -31,7 +35,7 @@ class VideoJobsMixin:
         job.succeeded.connect(self._on_video_job_succeeded)
         job.failed.connect(self._on_video_job_failed)
         job.finished.connect(self._on_video_job_finished)
-        self._video_job, self._video_job_done = job, on_done
+        self._video_job, self._video_job_done, self._video_job_video = job, on_done, self.video
         self.video_job_label.setText(f"{title}…")
         self.video_job_label.show()
         self.progress_bar.setRange(0, 0)
@@ -56,7 +60,7 @@ class VideoJobsMixin:
         self.progress_bar.setValue(p.done)
         self.progress_bar.setFormat(f"{p.done}/{p.total}")
         self.video_job_label.setText(describe_progress(job.title, p))
-        if p.frame_index is not None and self.video is not None:
+        if p.frame_index is not None and self.video is self._video_job_video is not None:
             self._on_frames_labelled(p.frame_index)
 
     def _on_video_job_succeeded(self, result) -> None:
@@ -73,9 +77,12 @@ class VideoJobsMixin:
         self._sync_frame_count()
 
     def _on_video_job_finished(self) -> None:
-        job, self._video_job, self._video_job_done = self._video_job, None, None
+        job, video = self._video_job, self._video_job_video
+        self._video_job = self._video_job_done = self._video_job_video = None
         if job is not None:
             job.deleteLater()
+        if video is not None and video is not self.video:
+            video.close()  # closed while the job ran (close_video left it open for the job)
         if self._closed:
             return
         self.video_job_label.hide()
@@ -105,7 +112,7 @@ class VideoJobsMixin:
     def _on_stats_ready(self, stats) -> None:
         if stats is None or self.video is not self._stats_video or self._closed:
             return
-        self.video.labelled = set(stats.labelled)
+        self.video.labelled |= stats.labelled  # (frames never lose their labels)
         self.timeline.set_flicker(stats.flicker)
         self._refresh_marks()
 
@@ -156,14 +163,14 @@ class VideoJobsMixin:
         s = outcome.summary
         rate = f" ({s.labelled / s.seconds:.1f} frames/s)" if s.seconds > 0 and s.labelled else ""
         if s.cancelled or cancelled:
-            text = (f"Pre-labelling cancelled: the {s.labelled} frames labelled are kept; run it "
-                    f"again to go on from there.")
+            text = (f"Pre-labelling cancelled: the {frames(s.labelled)} labelled are kept; run "
+                    f"it again to go on from there.")
         else:
-            text = f"Pre-labelled {s.labelled} frames in {s.seconds:.0f} s{rate}."
+            text = f"Pre-labelled {frames(s.labelled)} in {s.seconds:.0f} s{rate}."
         if s.skipped:
-            text += f" {s.skipped} frames already had labels or were edited by hand and were kept."
+            text += f" {frames(s.skipped)} kept (labelled already, or edited by hand)."
         if outcome.smoothed is not None:
-            text += f" Smoothing changed {outcome.smoothed} frames."
+            text += f" Smoothing changed {frames(outcome.smoothed)}."
         self.show_notice(text, "info", key="video-job")
 
     def smooth_video(self) -> None:
@@ -179,7 +186,7 @@ class VideoJobsMixin:
 
     def _on_video_smoothed(self, changed: int, cancelled: bool) -> None:
         what = "Smoothing cancelled; so far it" if cancelled else "Smoothing"
-        self.show_notice(f"{what} changed {changed} frames (frames you edited are kept).",
+        self.show_notice(f"{what} changed {frames(changed)} (frames you edited are kept).",
                          "info", key="video-job")
 
     # --- propagating a correction -------------------------------------------------------------
@@ -207,7 +214,7 @@ class VideoJobsMixin:
 
     def _on_propagated(self, propagation: tasks.Propagation | None, cancelled: bool) -> None:
         video = self.video
-        if propagation is None or cancelled or video is None:
+        if propagation is None or cancelled or video is None or video is not self._video_job_video:
             return
         dialog = PropagationPreviewDialog(self, propagation, video.source.read, video.classes)
         try:
@@ -236,4 +243,11 @@ class VideoJobsMixin:
             return
         pending = {i for i, _ in video.pending.items()}
         edited = video.store.edited | pending
-        self.timeline.set_marks(video.labelled | edited, edited)
+        labelled = video.labelled | edited
+        self.timeline.set_marks(labelled, edited)
+        n = video.frame_count  # the Images panel sums up the video
+        self.image_list.summary.setText(f"{len(labelled)} / {n} frames labelled · "
+                                        f"{len(edited)} edited")
+        self.image_list.progress.setRange(0, max(n, 1))
+        self.image_list.progress.setValue(len(labelled))
+        self.image_list.progress.setFormat(f"{len(labelled)}/{n} labelled")

@@ -105,7 +105,7 @@ class VideoSession:
         """Open a video file or image folder and its label store. Raises
         :class:`~srcrm.video.VideoReadError` for a video that cannot be decoded and
         :class:`~srcrm.video.LabelStoreError` for labels that do not fit it."""
-        source = open_source(Path(path))
+        source = open_source(Path(path).resolve())
         try:
             store = FrameLabelStore(store_folder(source.path, label_root),
                                     frame_count=source.frame_count,

@@ -75,6 +75,7 @@ class Timeline(QtWidgets.QWidget):
         row.addWidget(self.flicker_label)
 
         self.strip = pg.GraphicsLayoutWidget()
+        self.strip.setBackground((40, 40, 44))
         self.strip.setFixedHeight(64)
         self.strip.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.strip.ci.layout.setSpacing(1)

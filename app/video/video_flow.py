@@ -36,13 +36,14 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
     def _init_video(self) -> None:
         """Create the timeline and video state (called once from the window's constructor)."""
         self.video: VideoSession | None = None
-        self._video_job = self._video_job_done = None
+        self._video_job = self._video_job_done = self._video_job_video = None
         self._stats_job = self._stats_video = None
         self._stats_again = False
         self._prelabel_start = 0
         self._frame_baseline = None  # the frame's labels as shown: what "changed" is measured from
         self._frame_saved_revision = 0
-        self._play_origin = (0.0, 0)
+        self._play_origin = (0.0, 0)  # (clock, frame) playing started from
+        self._play_last = 0  # the frame the last tick showed
         self.timeline = Timeline()
         self.timeline.hide()
         self.centralWidget().layout().addWidget(self.timeline)
@@ -78,9 +79,14 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         """Open a video file or an image-sequence folder at the frame last viewed. A video that
         cannot be read gives a notice and leaves what is open as it is."""
         path = Path(path)
-        try:
-            root = self.settings.label_dir_for(path.resolve().parent)
-            video = VideoSession.open(path, root)
+        if self.video is not None and self.video.path == path.resolve():
+            return True
+        running = self._video_job_video  # a job on this video still runs: share its session,
+        try:                             # so that both see the same edited frames
+            if running is not None and running.path == path.resolve():
+                video = running
+            else:
+                video = VideoSession.open(path, self.settings.label_dir_for(path.resolve().parent))
         except (VideoReadError, LabelStoreError, OSError) as exc:
             self.show_notice(f"Cannot open {path.name} as a video: {exc}", "error", key="video")
             return False
@@ -111,6 +117,7 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         self.statusBar().showMessage(
             f"{video.source.name}: {video.frame_count} frames, {video.source.width}x"
             f"{video.source.height}, {video.source.fps:g} fps", 5000)
+        self._refresh_marks()
         self.refresh_video_stats()
         self._update_actions()
         return True
@@ -125,6 +132,7 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             self._leave_document()
         self.flush_saves()
         self._save_video_meta()
+        video.last_frame, video.frame = max(0, video.frame), -1  # (if it is opened again)
         video.classes.changed.disconnect(self._on_classes_changed)
         video.classes.changed.disconnect(self._on_video_classes_changed)
         self.video = None
@@ -263,6 +271,10 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         store, pending = video.store, video.pending
         token = pending.add(index, labels)
         video.labelled.add(index)
+        try:  # marked now, not when the write lands: pre-labelling must leave it alone already
+            store.mark_edited(index)
+        except OSError:
+            pass  # the write below fails the same way, and says so
 
         def write() -> None:
             try:
@@ -294,6 +306,8 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             if prev is not None and cur is not None:
                 series[i] = flicker(prev, cur, ignore)
         self.timeline.set_flicker(series)
+        if self._stats_job is not None:
+            self.refresh_video_stats()  # the count running began before this edit
 
     # --- playing ------------------------------------------------------------------------------
 
@@ -305,6 +319,7 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             if video.frame >= video.frame_count - 1:
                 self.show_frame(0)
             self._play_origin = (time.monotonic(), video.frame)
+            self._play_last = video.frame
             # Ticks come twice a frame; each shows the frame the clock has reached, so slow
             # decoding skips frames instead of slowing the video down.
             self._play_timer.start(max(5, int(500 / max(video.source.fps, 1.0))))
@@ -319,6 +334,8 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             return
         if doc is not None and doc.in_stroke:
             return
+        if video.frame != self._play_last:  # the user moved meanwhile: play on from there
+            self._play_origin, self._play_last = (time.monotonic(), video.frame), video.frame
         started, origin = self._play_origin
         target = origin + int((time.monotonic() - started) * video.source.fps)
         if target >= video.frame_count - 1:
@@ -326,6 +343,7 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             self.toggle_play(False)
         elif target > video.frame and not self.show_frame(target):
             self.toggle_play(False)
+        self._play_last = video.frame
 
     # --- the window's state -------------------------------------------------------------------
 

@@ -88,6 +88,8 @@ class Cursor:
     def read(self, index: int) -> np.ndarray:
         """Frame ``index`` as BGR. Raises :class:`EndOfVideo` when the file ends before it,
         and ValueError when that frame is there but cannot be converted to an image."""
+        if self._cap is None:  # closed: open again
+            self._restart()
         if self._held != index:
             if not self._next <= index <= self._next + FORWARD_GRAB_LIMIT:
                 self._seek(index)

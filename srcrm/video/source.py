@@ -183,11 +183,11 @@ class VideoFileSource(FrameSource):
     def _ended(self, index: int, end: int) -> VideoReadError:
         """The error for a read past the true end, which is now known: ``frame_count`` is
         corrected so that later reads stay inside."""
-        claimed = self.frame_count
         self.frame_count = min(self.frame_count, end)
         return VideoReadError(
             f"{self.path}: frame {index} cannot be decoded: the video ends after frame {end - 1} "
-            f"although its header says {claimed} frames (truncated or damaged file)")
+            f"although its header says {self.claimed_frame_count} frames (truncated or damaged "
+            "file)")
 
     def close(self) -> None:
         super().close()

@@ -96,16 +96,17 @@ def test_play_advances_with_the_clock_and_stops_at_the_end(make_window, clip, re
     window.show_frame(30)
     key(window, Qt.Key.Key_K)
     assert window.timeline.play_button.isChecked()
-    seen = []
-    window.timeline.frame_requested.connect(seen.append)  # (only user requests land here)
     qtbot.waitUntil(lambda: window.video.frame == FRAMES - 1, timeout=5000)
     qtbot.waitUntil(lambda: not window._play_timer.isActive(), timeout=2000)
     assert not window.timeline.play_button.isChecked()
     assert_on_frame(window, reference, FRAMES - 1)
-    # Pausing in the middle holds the frame.
-    window.show_frame(5)
+    # A seek while playing plays on from there; pausing holds the frame.
+    window.show_frame(25)
     window.toggle_play(True)
+    qtbot.waitUntil(lambda: window.video.frame >= 27, timeout=5000)
+    window.timeline.slider.setValue(5)
     qtbot.waitUntil(lambda: window.video.frame >= 8, timeout=5000)
+    assert window.video.frame < 25
     key(window, Qt.Key.Key_K)
     held = window.video.frame
     qtbot.wait(300)
@@ -177,3 +178,32 @@ def test_drop_a_video_file_opens_it(make_window, clip, image_folder, qtbot):
     assert window.video is None and window.project is not None and not window.timeline.isVisible()
     key(window, Qt.Key.Key_D)
     assert window.doc.path.name == "frame_01.png"
+
+
+def test_main_py_opens_a_video_given_on_the_command_line(qapp, clip, tmp_path, tiny_checkpoint, qtbot):
+    from app.main import create_window
+
+    window = create_window(["--settings", str(tmp_path / "s.ini"), "--device", "cpu",
+                            "--model", str(tiny_checkpoint), str(clip)])
+    qtbot.addWidget(window)
+    try:
+        assert window.video is not None and window.video.path == clip.resolve()
+        assert window.video.frame == 0 and window.doc.shape == (H, W)
+    finally:
+        window.close()
+
+
+def test_the_bundled_clip_keeps_its_labels_out_of_resources(make_window, qtbot):
+    from app.settings import SAMPLES_DIR
+
+    sample = SAMPLES_DIR / "camvid_0016E5_15hz.mp4"
+    if not sample.is_file():
+        pytest.skip("the sample clip is not there")
+    window = make_window(sample, predictor=BatchPredictor())
+    video = window.video
+    assert (video.frame_count, video.source.width, video.source.height) == (101, 480, 360)
+    assert video.source.fps == pytest.approx(15)
+    assert SAMPLES_DIR.resolve() not in video.store.folder.resolve().parents
+    assert window.settings.data_dir in video.store.folder.parents
+    window.show_frame(100)
+    assert window.video.frame == 100
