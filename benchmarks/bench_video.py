@@ -1,7 +1,7 @@
 """Benchmark: video pre-labelling memory and throughput (CPU).
 
     nice .venv/bin/python benchmarks/bench_video.py [--counts 250 1000 3000] [--repeats 3]
-        [--skip-memory] [--skip-throughput]
+        [--threads N] [--skip-memory] [--skip-throughput]
 
 1. Memory stays bounded: a synthetic 1280x720 video of ``max(counts)`` frames (a moving
    texture, encoded into a temporary mp4v file) is pre-labelled up to each count, each run in a
@@ -104,7 +104,7 @@ def bench_memory(counts: list[int]) -> None:
 # --- 2. throughput -------------------------------------------------------------------------
 
 
-def bench_throughput(repeats: int) -> None:
+def bench_throughput(repeats: int, threads: int | None) -> None:
     """Each way is timed ``repeats`` times, interleaved, and its best run kept: on a shared
     machine the best run is the one least disturbed by other work."""
     import torch
@@ -112,6 +112,8 @@ def bench_throughput(repeats: int) -> None:
     from srcrm.io import write_png
     from srcrm.predictor import Predictor
 
+    if threads:
+        torch.set_num_threads(threads)
     predictor = Predictor.from_checkpoint(None, "cpu")
     print(f"\ndefault model on {SAMPLE.name}, CPU, torch threads: {torch.get_num_threads()}, "
           f"batch {BATCH}, best of {repeats}")
@@ -159,6 +161,9 @@ def main() -> int:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--repeats", type=int, default=3, help="throughput runs per way")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's choice); on a busy machine 1 "
+                             "avoids threads spinning while they wait for each other")
     parser.add_argument("--memory-child", nargs=2, metavar=("VIDEO", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -167,7 +172,7 @@ def main() -> int:
     if not args.skip_memory:
         bench_memory(sorted(args.counts))
     if not args.skip_throughput:
-        bench_throughput(args.repeats)
+        bench_throughput(args.repeats, args.threads)
     return 0
 
 

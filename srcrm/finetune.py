@@ -120,6 +120,8 @@ def finetune(parent, data_dir, out_path, cfg: FinetuneConfig = FinetuneConfig(),
     ``FileNotFoundError`` or ``ValueError`` for input it cannot use. Either way nothing is
     written at ``out_path``.
     """
+    if cfg.steps < 1:
+        raise ValueError(f"fine-tuning needs at least one step, got {cfg.steps}")
     started = time.perf_counter()
     emit = on_event or (lambda event: None)
     stop = should_stop or (lambda: False)
@@ -149,14 +151,7 @@ def finetune(parent, data_dir, out_path, cfg: FinetuneConfig = FinetuneConfig(),
         start = save_checkpoint(Path(scratch) / "start.pt", model,
                                 class_names=labelset.class_names, palette=labelset.palette,
                                 ignore_index=labelset.ignore_index, meta=parent_ckpt.meta)
-        eval_every = (cfg.eval_every or max(cfg.steps // 5, 1)) if holdout else 0
-        train_cfg = TrainConfig(
-            data=str(Path(data_dir).resolve()), out_dir=scratch, val_split=None,
-            steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr,
-            warmup_steps=max(cfg.steps // 10, 1),
-            augment=AugmentConfig(crop=cfg.resolved_crop(device.type), scale=(0.5, 1.5)),
-            eval_every=eval_every, checkpoint_every=0, seed=cfg.seed, device=str(device),
-            init_from=str(start), freeze_backbone=cfg.freeze_backbone, resume=False)
+        train_cfg = _train_config(cfg, data_dir, scratch, start, device, holdout is not None)
         trainer = Trainer(train_cfg, relay, train_data=train, val_data=holdout)
         before = evaluate(trainer.net, holdout, trainer.device, progress=False) if holdout else {}
         emit(FinetuneEvent("start", 0, cfg.steps, miou=before.get("miou")))
@@ -164,26 +159,46 @@ def finetune(parent, data_dir, out_path, cfg: FinetuneConfig = FinetuneConfig(),
         after = trainer.fit(should_stop=stop)
         _stop_if(stop, "after training; nothing was written")
         report = FinetuneReport(
-            before=_summary(before, labelset.ignore_index), after=_summary(after, labelset.ignore_index),
+            before=_summary(before, labelset.ignore_index),
+            after=_summary(after, labelset.ignore_index),
             train_names=train_names, holdout_names=holdout_names, steps=cfg.steps,
             seconds=0.0, parent=str(parent_path), class_names=list(labelset.class_names),
             out=str(out_path), device=device_name(trainer.device))
         trained_meta = load_checkpoint(Path(scratch) / "model.pt").meta
         report.seconds = time.perf_counter() - started
         # The parent's own notes (its licence, say) carry over; the training record is new.
-        meta = {**parent_ckpt.meta, **trained_meta, "init_from": str(parent_path), "finetune": {
-            "parent": {"path": str(parent_path.resolve()), "sha256": parent_sha256},
-            "data": {"root": str(Path(data_dir).resolve()), "train": train_names,
-                     "holdout": holdout_names},
-            "metrics": {"before": report.before, "after": report.after},
-            "config": json.loads(json.dumps(asdict(cfg))),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "seconds": report.seconds,
-        }}
+        meta = {**parent_ckpt.meta, **trained_meta, "init_from": str(parent_path),
+                "finetune": _provenance(report, parent_sha256, data_dir, cfg)}
         save_checkpoint(out_path, trainer.net, class_names=labelset.class_names,
                         palette=labelset.palette, ignore_index=labelset.ignore_index, meta=meta)
     emit(FinetuneEvent("done", cfg.steps, cfg.steps, miou=report.after.get("miou"), report=report))
     return report
+
+
+def _train_config(cfg: FinetuneConfig, data_dir, scratch, start: Path, device,
+                  has_holdout: bool) -> TrainConfig:
+    """The trainer's settings for a short run from ``start``: a brief warm-up (the weights are
+    trained already), the default model's scale range, scratch files in ``scratch``."""
+    eval_every = (cfg.eval_every or max(cfg.steps // 5, 1)) if has_holdout else 0
+    return TrainConfig(
+        data=str(Path(data_dir).resolve()), out_dir=str(scratch), val_split=None,
+        steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr, warmup_steps=max(cfg.steps // 10, 1),
+        augment=AugmentConfig(crop=cfg.resolved_crop(device.type), scale=(0.5, 1.5)),
+        eval_every=eval_every, checkpoint_every=0, seed=cfg.seed, device=str(device),
+        init_from=str(start), freeze_backbone=cfg.freeze_backbone, resume=False)
+
+
+def _provenance(report: FinetuneReport, parent_sha256: str, data_dir, cfg: FinetuneConfig) -> dict:
+    """What the checkpoint's metadata says about where it came from."""
+    return {
+        "parent": {"path": str(Path(report.parent).resolve()), "sha256": parent_sha256},
+        "data": {"root": str(Path(data_dir).resolve()), "train": report.train_names,
+                 "holdout": report.holdout_names},
+        "metrics": {"before": report.before, "after": report.after},
+        "config": json.loads(json.dumps(asdict(cfg))),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": report.seconds,
+    }
 
 
 def _subset(data: SegmentationData, names: list[str]) -> SegmentationData | None:

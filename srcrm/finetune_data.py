@@ -15,6 +15,7 @@ when a class is added past it.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,10 @@ def open_finetune_data(data_dir, parent: Checkpoint) -> SegmentationData:
         raise FileNotFoundError(f"{root}: classes.txt (one class name per line) is missing")
     labelset = extend_labelset(parent, read_class_names(classes_file), root.name)
     images = sorted(p for p in (base / "images").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    twins = sorted(stem for stem, n in Counter(p.stem for p in images).items() if n > 1)
+    if twins:
+        raise ValueError(f"{base / 'images'}: several images share a name ({', '.join(twins[:5])}), "
+                         f"so labels/NAME.png cannot tell them apart")
     samples = [(p, base / "labels" / f"{p.stem}.png") for p in images]
     samples = [(image, label) for image, label in samples if label.is_file()]
     if not samples:
