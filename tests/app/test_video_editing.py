@@ -10,7 +10,7 @@ from PySide6 import QtCore
 
 from app.document import ImageState
 from app_test_helpers import drag, key
-from video_test_helpers import BatchPredictor, wait_video_idle, write_clip
+from app_video_helpers import BatchPredictor, wait_video_idle, write_clip
 
 Qt = QtCore.Qt
 

@@ -11,7 +11,7 @@ from app.document import ImageState
 from app.video.propagate_dialog import PropagationPreviewDialog
 from app.video.tasks import PrelabelRequest
 from app_test_helpers import drag
-from video_test_helpers import FRAMES, BatchPredictor, square_box, wait_video_idle, write_clip
+from app_video_helpers import FRAMES, BatchPredictor, square_box, wait_video_idle, write_clip
 
 Qt = QtCore.Qt
 CAR = 8

@@ -7,7 +7,7 @@ from PySide6 import QtCore, QtGui
 from PySide6.QtTest import QTest
 
 from app_test_helpers import key
-from video_test_helpers import (
+from app_video_helpers import (
     FRAMES,
     H,
     W,
