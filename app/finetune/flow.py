@@ -2,6 +2,9 @@
 options, the live progress window, the before/after report, keeping a model as a version of the
 project, switching versions, and re-pre-labelling the images nobody touched.
 
+It trains on the open folder's checked images or, in video mode, the open video's edited
+frames; either way the versions are kept in the label folder beside them.
+
 The training runs in a child process (:mod:`app.finetune.process`) on a staged copy of the
 labels (:mod:`app.finetune.staging`) in a temporary folder, where the new model is written too:
 until the user keeps it, nothing in the project changes, and whatever happens (failure, cancel,
@@ -20,8 +23,7 @@ from app.document.model_versions import ModelVersions, VersionRegistryError
 from app.finetune.process import FinetuneCommand, FinetuneProcess
 from app.finetune.progress_dialog import FinetuneProgressDialog
 from app.finetune.report_dialog import FinetuneReportDialog
-from app.finetune.staging import (MIN_TRAINING_IMAGES, StagingError, stage_training_data,
-                                  training_images)
+from app.finetune.staging import StagingError, shortage, stage_training_data, training_names
 
 
 @dataclass
@@ -31,7 +33,7 @@ class FinetuneRun:
     process: FinetuneProcess
     scratch: tempfile.TemporaryDirectory
     out_path: Path
-    label_dir: Path          # the project the model is for (its versions go there)
+    label_dir: Path          # the folder's or video's labels (the model's versions go there)
     parent: str | None       # "default", a version id, or the parent checkpoint's path
     progress: FinetuneProgressDialog
     report_dialog: FinetuneReportDialog | None = None
@@ -60,12 +62,19 @@ class FinetuneMixin:
 
     # --- versions -----------------------------------------------------------------------------
 
+    def _finetune_target(self):
+        """What fine-tuning trains on: the open video, else the open folder (a
+        :class:`~app.video.session.VideoSession`, a :class:`~app.document.project.Project`,
+        or None)."""
+        return self.video if self.video is not None else self.project
+
     def model_versions(self, label_dir: Path | None = None) -> ModelVersions | None:
-        """The open project's registry; None (after a notice) when it is damaged."""
+        """The open folder's or video's registry; None (after a notice) when it is damaged."""
         if label_dir is None:
-            if self.project is None:
+            target = self._finetune_target()
+            if target is None:
                 return None
-            label_dir = self.project.label_dir
+            label_dir = target.label_dir
         try:
             return ModelVersions.for_label_dir(label_dir)
         except VersionRegistryError as exc:
@@ -77,7 +86,7 @@ class FinetuneMixin:
         menu.clear()
         registry = self.model_versions()
         if registry is None:
-            menu.addAction("No folder open" if self.project is None
+            menu.addAction("No folder or video open" if self._finetune_target() is None
                            else "The version list is damaged (see the message)").setEnabled(False)
             return
         using = registry.version_of_file(self.model_path)
@@ -151,7 +160,7 @@ class FinetuneMixin:
             return
         from app.finetune.options_dialog import FinetuneOptionsDialog
 
-        names = [p.name for p in training_images(self.project)]
+        names = training_names(self._finetune_target())
         dialog = FinetuneOptionsDialog(self._finetune_defaults(), names, self)
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
             self.start_finetune(dialog.config())
@@ -162,8 +171,9 @@ class FinetuneMixin:
         return FinetuneConfig(device=self.device)
 
     def _finetune_possible(self) -> bool:
-        if self.project is None:
-            self.show_notice("Open a folder of images to fine-tune on.", "warning", key="finetune")
+        if self._finetune_target() is None:
+            self.show_notice("Open a folder of images or a video to fine-tune on.", "warning",
+                             key="finetune")
             return False
         if self.prelabeller.info is None:
             self.show_notice("Fine-tuning starts from the current model, which is not loaded; "
@@ -174,12 +184,9 @@ class FinetuneMixin:
         if self.doc is not None:  # every stroke on disk before the labels are staged
             self._autosave(self.doc)
         self.flush_saves()
-        count = len(training_images(self.project))
-        if count < MIN_TRAINING_IMAGES:
-            self.show_notice(
-                f"Fine-tuning needs at least {MIN_TRAINING_IMAGES} images you edited or marked "
-                f"done; this folder has {count}. Correct the pre-labels of a few images first.",
-                "warning", key="finetune")
+        message = shortage(self._finetune_target())
+        if message is not None:
+            self.show_notice(message, "warning", key="finetune")
             return False
         return True
 
@@ -189,11 +196,11 @@ class FinetuneMixin:
         if self.finetune_run is not None or not self._finetune_possible():
             return None
         config = config or self._finetune_defaults()
-        project = self.project
+        target = self._finetune_target()
         scratch = tempfile.TemporaryDirectory(prefix="srcrm-studio-finetune-")
         root = Path(scratch.name)
         try:
-            staged = stage_training_data(project, root / "data", self.prelabeller.info.ignore_index)
+            staged = stage_training_data(target, root / "data", self.prelabeller.info.ignore_index)
         except (StagingError, OSError) as exc:
             scratch.cleanup()
             self.show_notice(f"Fine-tuning could not start: {exc}", "error", key="finetune")
@@ -209,13 +216,15 @@ class FinetuneMixin:
                                   staged.root, root / "model.pt", config)
         train, holdout = split_holdout(staged.names, config.holdout_fraction, config.seed)
         model_name = self.prelabeller.info.name
+        labelled = (f"frames you edited in {target.path.name}" if target is self.video else
+                    f"images you labelled in {target.folder.name}")
         progress = FinetuneProgressDialog(
-            f"Fine-tuning <b>{model_name}</b> on {len(staged.names)} images you labelled in "
-            f"{project.folder.name}: {len(train)} to train on, {len(holdout)} set aside to "
+            f"Fine-tuning <b>{model_name}</b> on {len(staged.names)} {labelled}: "
+            f"{len(train)} to train on, {len(holdout)} set aside to "
             f"measure it. You can keep working; the current model stays in use until you keep "
             f"the new one.", config.steps, self)
         process = FinetuneProcess(self)
-        run = FinetuneRun(process, scratch, command.out_path, project.label_dir, parent, progress)
+        run = FinetuneRun(process, scratch, command.out_path, target.label_dir, parent, progress)
         process.started.connect(progress.on_started)
         process.step.connect(progress.on_step)
         process.evaluated.connect(progress.on_eval)
@@ -272,9 +281,11 @@ class FinetuneMixin:
         self._end_finetune(run)
         self._switch_model(registry.file_of(version))
         miou = f" (mIoU {100 * version.miou:.1f}% on the set-aside images)" if version.miou is not None else ""
+        apply = ("Video > Pre-label the Video applies it to the frames nobody edited"
+                 if self.video is not None else
+                 "Model > Re-pre-label Untouched Images applies it to the images nobody edited")
         self.show_notice(f"Kept the fine-tuned model as {version.id}{miou} and switched to it. "
-                         f"Model > Re-pre-label Untouched Images applies it to the images nobody "
-                         f"edited.", "info", key="finetune")
+                         f"{apply}.", "info", key="finetune")
 
     def _end_finetune(self, run: FinetuneRun) -> None:
         """Remove the scratch folder (the staged data and any model not kept)."""
@@ -302,7 +313,13 @@ class FinetuneMixin:
     def reprelabel_untouched(self) -> None:
         """Pre-label every NEW or PRELABELLED image with the current model. Edited and done
         images are not even sent to the model (and a result for an image edited meanwhile is
-        dropped by the pre-label flow, as always)."""
+        dropped by the pre-label flow, as always). Images only: a video's own pre-labelling
+        already leaves the edited frames alone."""
+        if self.video is not None:
+            self.show_notice("Re-pre-labelling untouched images is for a folder of images; in a "
+                             "video, Video > Pre-label the Video does it (frames you edited are "
+                             "never replaced).", "info", key="finetune")
+            return
         if self.project is None or not self._model_usable():
             return
         entries = self.project.entries

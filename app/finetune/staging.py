@@ -1,5 +1,9 @@
 """Lay out a project's human-checked labels as a dataset the fine-tune command reads (no Qt).
 
+What is staged is the *training target*: an open folder of images (a :class:`Project`: the
+images edited or marked done, linked) or an open video (a :class:`VideoSession`: the frames
+edited, decoded to lossless PNGs). Both are written the same way from there.
+
 The engine reads ``images/NAME.ext``, ``labels/NAME.png`` (class ids) and ``classes.txt`` (one
 name per line, line i = id i; see :mod:`srcrm.finetune_data`). Class ids are staged unchanged,
 so a fine-tuned model predicts exactly the ids the project stores, its added and renamed
@@ -13,17 +17,28 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from srcrm.io import ImageReadError, atomic_write_text, read_label_png, write_png
+from srcrm.video import VideoReadError, frames_at
 
 from app.document.classes import UNLABELLED_NAME, ClassTable
 from app.document.project import Project
 
+if TYPE_CHECKING:  # (importing the app.video package would bring in its Qt widgets)
+    from app.video.session import VideoSession
+
 MIN_TRAINING_IMAGES = 2
+
+# One staged sample: its name, its label map (project ids), and what writes its image into
+# the staged ``images/`` folder.
+Sample = tuple[str, np.ndarray, Callable[[Path], None]]
 
 
 class StagingError(ValueError):
@@ -41,6 +56,33 @@ def training_images(project: Project) -> list[Path]:
     """The images a person edited or marked done and whose labels are on disk."""
     return [e.path for e in project.entries
             if e.state.has_human_work and project.label_path(e.path).is_file()]
+
+
+def training_frames(video: VideoSession) -> list[int]:
+    """The frames of ``video`` a person edited and whose labels are on disk, in order."""
+    store = video.store
+    return [i for i in sorted(store.edited) if i < video.frame_count and store.has(i)]
+
+
+def training_names(target: Project | VideoSession) -> list[str]:
+    """What the options dialog lists: image file names, or frame numbers."""
+    if isinstance(target, Project):
+        return [p.name for p in training_images(target)]
+    return [f"frame {i}" for i in training_frames(target)]
+
+
+def shortage(target: Project | VideoSession, minimum: int = MIN_TRAINING_IMAGES) -> str | None:
+    """Why ``target`` has too little to fine-tune on (a message for the user), or None."""
+    count = len(training_names(target))
+    if count >= minimum:
+        return None
+    if isinstance(target, Project):
+        what, where, which = "images you edited or marked done", "this folder", "images"
+    else:
+        what, where, which = "frames you edited", "this video", "frames"
+    return (f"Fine-tuning needs at least {minimum} {what}; {where} has {count}. Correct the "
+            f"labels of a few more {which} first (part of them is set aside to measure the new "
+            f"model).")
 
 
 def engine_class_names(classes: ClassTable) -> list[str]:
@@ -66,39 +108,71 @@ def engine_label_lut(classes: ClassTable, parent_ignore_index: int) -> np.ndarra
     return lut
 
 
-def stage_training_data(project: Project, root: str | Path, parent_ignore_index: int,
+def stage_training_data(target: Project | VideoSession, root: str | Path, parent_ignore_index: int,
                         minimum: int = MIN_TRAINING_IMAGES) -> StagedData:
     """Write the layout under ``root`` (an empty or new folder) for fine-tuning a model whose
     ignore index is ``parent_ignore_index``. Images are linked (copied where links are not
-    allowed); label maps go through :func:`engine_label_lut`. Raises :class:`StagingError`
-    with fewer than ``minimum`` images."""
-    images = training_images(project)
-    if len(images) < minimum:
-        raise StagingError(
-            f"Fine-tuning needs at least {minimum} images you edited or marked done; this folder "
-            f"has {len(images)}. Correct the pre-labels of a few more images first (part of them "
-            f"is set aside to measure the new model).")
+    allowed), a video's frames decoded to PNG; label maps go through
+    :func:`engine_label_lut`. Raises :class:`StagingError` with fewer than ``minimum``
+    images or frames, or one that cannot be read."""
+    message = shortage(target, minimum)
+    if message is not None:
+        raise StagingError(message)
+    classes = target.classes
+    if len(classes) < 1:
+        raise StagingError("There are no classes to train.")
     root = Path(root)
     (root / "images").mkdir(parents=True, exist_ok=True)
     (root / "labels").mkdir(parents=True, exist_ok=True)
-    classes = project.classes
-    if len(classes) < 1:
-        raise StagingError("The project has no classes to train.")
+    samples = (_image_samples(target) if isinstance(target, Project)
+               else _frame_samples(target))
     lut = engine_label_lut(classes, parent_ignore_index)
     names = []
-    for image in images:
+    for name, labels, write_image in samples:
+        write_png(root / "labels" / f"{name}.png", lut[labels])
+        write_image(root / "images")
+        names.append(name)
+    class_names = engine_class_names(classes)
+    atomic_write_text(root / "classes.txt", "".join(f"{n}\n" for n in class_names))
+    return StagedData(root, names, class_names)
+
+
+def _image_samples(project: Project) -> Iterator[Sample]:
+    for image in training_images(project):
         name = project.label_path(image).stem
         try:
             labels = read_label_png(project.label_path(image))
         except ImageReadError as exc:
             raise StagingError(f"The labels of {image.name} cannot be read ({exc}); open the "
                                f"image to have them set aside, then try again.") from exc
-        write_png(root / "labels" / f"{name}.png", lut[labels])
-        _link_or_copy(image, root / "images" / f"{name}{image.suffix.lower()}")
-        names.append(name)
-    class_names = engine_class_names(classes)
-    atomic_write_text(root / "classes.txt", "".join(f"{n}\n" for n in class_names))
-    return StagedData(root, names, class_names)
+        target_name = f"{name}{image.suffix.lower()}"
+        yield name, labels, lambda folder: _link_or_copy(image, folder / target_name)
+
+
+def _frame_samples(video: VideoSession) -> Iterable[Sample]:
+    """The edited frames, decoded one at a time in order (a long video is never held in
+    memory), named like their label files (``NNNNNN``)."""
+    frames = training_frames(video)
+    staged = 0
+    try:
+        for index, image in frames_at(video.source, frames):
+            labels = video.store.read(index)
+            if labels is None:
+                raise StagingError(f"The labels of frame {index} cannot be read; go to the "
+                                   f"frame to see why, then try again.")
+            name = video.store.path(index).stem
+            yield name, labels, partial(_write_frame, image, name)
+            staged += 1
+    except (VideoReadError, IndexError) as exc:
+        raise StagingError(f"A frame of {video.source.name} you edited cannot be decoded "
+                           f"({exc}).") from exc
+    if staged < len(frames):
+        raise StagingError(f"Only {staged} of the {len(frames)} frames you edited could be "
+                           f"decoded from {video.source.name}; the video may be truncated.")
+
+
+def _write_frame(image: np.ndarray, name: str, folder: Path) -> None:
+    write_png(folder / f"{name}.png", image)  # lossless: the pixels the labels were drawn on
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

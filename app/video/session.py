@@ -131,6 +131,12 @@ class VideoSession:
     def frame_count(self) -> int:
         return self.source.frame_count
 
+    @property
+    def label_dir(self) -> Path:
+        """The label root the video's ``.frames`` folder sits in (as a folder's ``.srcrm``):
+        its fine-tuned model versions are kept there too."""
+        return self.store.folder.parent
+
     def labels(self, index: int) -> np.ndarray | None:
         """Frame ``index``'s labels: the newest, whether still in memory or on disk."""
         pending = self.pending.get(index)

@@ -103,6 +103,7 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             self.image_list.set_project(None)
         self.doc = None
         self.video = video
+        self._use_project_model()  # the fine-tuned version this video was last used with
         if self._model_classes is not None:
             video.adopt_classes(self._model_classes)
         video.classes.changed.connect(self._on_classes_changed)
