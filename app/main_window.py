@@ -269,18 +269,8 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
                              f"are unaffected; press D for the next image.", "error", key="image")
             self._update_actions()
             return
-        self.doc = doc
         self._saved_revision[doc.path] = doc.revision
-        doc.edited.connect(self._on_doc_edited)
-        doc.state_changed.connect(self._on_doc_state_changed)
-        doc.undo_stack.changed.connect(self._update_actions)
-        self.canvas.set_document(doc)
-        self.editor.set_document(doc)
-        self.class_panel.set_share(doc.labels)
-        if view is not None and len(view) == 4:
-            self.canvas.set_view_rect(view)
-        else:
-            self.canvas.fit_to_window()
+        self._show_document(doc, view, fit=True)
         self.notice.dismiss("image")
         if warnings:
             self.show_notice(" ".join(warnings), "warning", key="image")
@@ -289,6 +279,21 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         if (doc.state == ImageState.NEW and self.act_auto_prelabel.isChecked()
                 and self.prelabeller.info is not None and not self.prelabeller.busy):
             self._start_prelabel([doc.path])
+
+    def _show_document(self, doc: LabelDocument, view: list[float] | None, fit: bool) -> None:
+        """Make ``doc`` the one being edited (an image, or a video frame): follow its events,
+        show it, and restore ``view`` or, with ``fit``, fit it to the window."""
+        self.doc = doc
+        doc.edited.connect(self._on_doc_edited)
+        doc.state_changed.connect(self._on_doc_state_changed)
+        doc.undo_stack.changed.connect(self._update_actions)
+        self.canvas.set_document(doc)
+        self.editor.set_document(doc)
+        self.class_panel.set_share(doc.labels)
+        if view is not None and len(view) == 4:
+            self.canvas.set_view_rect(view)
+        elif fit:
+            self.canvas.fit_to_window()
 
     def _leave_document(self) -> None:
         self.editor.cancel()

@@ -199,20 +199,10 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         doc = video.document(index, image)
         first = self.doc is None
         video.frame = index
-        self.doc = doc
         self._frame_saved_revision = doc.revision
         self._frame_baseline = doc.labels.copy()
-        doc.edited.connect(self._on_doc_edited)
+        self._show_document(doc, view, fit=first)
         doc.edited.connect(self._on_frame_edited)
-        doc.state_changed.connect(self._on_doc_state_changed)
-        doc.undo_stack.changed.connect(self._update_actions)
-        self.canvas.set_document(doc)
-        self.editor.set_document(doc)
-        self.class_panel.set_share(doc.labels)
-        if view is not None and len(view) == 4:
-            self.canvas.set_view_rect(view)
-        elif first:
-            self.canvas.fit_to_window()
         self.timeline.set_frame(index)
         self.notice.dismiss("frame")
         if touched:

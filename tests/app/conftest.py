@@ -13,6 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from app.document.classes import ClassTable  # noqa: E402
 from app_test_helpers import FakePredictor  # noqa: E402
+from app_video_helpers import write_clip  # noqa: E402
 
 
 @pytest.fixture
@@ -126,3 +127,11 @@ def make_window(qtbot, settings_path, dialogs):
     for w in windows:
         if w.isVisible():
             w.close()
+
+
+@pytest.fixture
+def clip(tmp_path):
+    """A short synthetic video (tests/app/app_video_helpers.py) in a folder of its own."""
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    return write_clip(folder / "street.mp4")

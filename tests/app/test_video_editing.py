@@ -10,16 +10,9 @@ from PySide6 import QtCore
 
 from app.document import ImageState
 from app_test_helpers import drag, key
-from app_video_helpers import BatchPredictor, wait_video_idle, write_clip
+from app_video_helpers import BatchPredictor, wait_video_idle
 
 Qt = QtCore.Qt
-
-
-@pytest.fixture
-def clip(tmp_path):
-    folder = tmp_path / "videos"
-    folder.mkdir()
-    return write_clip(folder / "street.mp4")
 
 
 def paint(window, class_id, points):

@@ -11,17 +11,10 @@ from app.document import ImageState
 from app.video.propagate_dialog import PropagationPreviewDialog
 from app.video.tasks import PrelabelRequest
 from app_test_helpers import drag
-from app_video_helpers import FRAMES, BatchPredictor, square_box, wait_video_idle, write_clip
+from app_video_helpers import FRAMES, BatchPredictor, square_box, wait_video_idle
 
 Qt = QtCore.Qt
 CAR = 8
-
-
-@pytest.fixture
-def clip(tmp_path):
-    folder = tmp_path / "videos"
-    folder.mkdir()
-    return write_clip(folder / "street.mp4")
 
 
 @pytest.fixture

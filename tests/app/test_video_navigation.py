@@ -21,13 +21,6 @@ Qt = QtCore.Qt
 
 
 @pytest.fixture
-def clip(tmp_path):
-    folder = tmp_path / "videos"
-    folder.mkdir()
-    return write_clip(folder / "street.mp4")
-
-
-@pytest.fixture
 def reference(clip):
     frames = decode_all(clip)
     assert len(frames) == FRAMES
