@@ -37,7 +37,7 @@ from srcrm.data.datasets import open_dataset  # noqa: E402
 from srcrm.device import pick_device  # noqa: E402
 from srcrm.evaluate import evaluate  # noqa: E402
 from srcrm.finetune import FinetuneConfig, finetune  # noqa: E402
-from srcrm.plots import _save, plt  # noqa: E402
+from srcrm.plots import plt, save_figure  # noqa: E402
 
 CAMVID = REPO.parent / "shared" / "data" / "camvid"
 CORRECTION_POOL = 60  # the first frames, where the annotator corrects
@@ -150,7 +150,7 @@ def plot(baseline: dict, rows: list[dict], path: Path) -> None:
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"Fine-tuning the bundled model on K corrected frames, scored on {EVAL_FRAMES} "
                  "later frames", y=1.03)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def _save(fig, path) -> Path:
+def save_figure(fig, path) -> Path:
+    """Write a figure as a PNG atomically (a half-written chart never replaces a good one)."""
     from srcrm.io import atomic_write
 
     path = Path(path)
@@ -43,7 +44,7 @@ def plot_training(runs: dict[str, dict], path) -> Path:
     for ax in (ax_loss, ax_miou):
         ax.grid(alpha=0.3)
         ax.legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_class_iou(results: dict[str, dict], path) -> Path:
@@ -58,4 +59,4 @@ def plot_class_iou(results: dict[str, dict], path) -> Path:
     ax.set(ylabel="IoU (%)", title="Per-class IoU", ylim=(0, 100))
     ax.grid(axis="y", alpha=0.3)
     ax.legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
