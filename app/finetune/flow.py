@@ -6,7 +6,8 @@ It trains on the open folder's checked images or, in video mode, the open video'
 frames; either way the versions are kept in the label folder beside them.
 
 The training runs in a child process (:mod:`app.finetune.process`) on a staged copy of the
-labels (:mod:`app.finetune.staging`) in a temporary folder, where the new model is written too:
+labels (:mod:`app.finetune.staging`, written on a worker thread so that decoding many large
+frames never holds up the window) in a temporary folder, where the new model is written too:
 until the user keeps it, nothing in the project changes, and whatever happens (failure, cancel,
 discard, the app closing) the temporary folder is removed.
 """
@@ -14,6 +15,7 @@ discard, the app closing) the temporary folder is removed.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +25,9 @@ from app.document.model_versions import ModelVersions, VersionRegistryError
 from app.finetune.process import FinetuneCommand, FinetuneProcess
 from app.finetune.progress_dialog import FinetuneProgressDialog
 from app.finetune.report_dialog import FinetuneReportDialog
-from app.finetune.staging import StagingError, shortage, stage_training_data, training_names
+from app.finetune.staging import (StagedData, StagingCancelled, shortage, stage_training_data,
+                                  training_names)
+from app.video.video_workers import VideoJob
 
 
 @dataclass
@@ -36,6 +40,7 @@ class FinetuneRun:
     label_dir: Path          # the folder's or video's labels (the model's versions go there)
     parent: str | None       # "default", a version id, or the parent checkpoint's path
     progress: FinetuneProgressDialog
+    staging: VideoJob | None = None  # staging the labels, until the process starts
     report_dialog: FinetuneReportDialog | None = None
 
 
@@ -191,52 +196,93 @@ class FinetuneMixin:
         return True
 
     def start_finetune(self, config=None) -> FinetuneRun | None:
-        """Stage the labels and start the child process with ``config`` (a
-        ``FinetuneConfig``; None: the engine's defaults on this app's device)."""
+        """Open the progress window, stage the labels on a worker thread, then start the
+        child process with ``config`` (a ``FinetuneConfig``; None: the engine's defaults on
+        this app's device). Cancel works from the start, staging included."""
         if self.finetune_run is not None or not self._finetune_possible():
             return None
         config = config or self._finetune_defaults()
         target = self._finetune_target()
         scratch = tempfile.TemporaryDirectory(prefix="srcrm-studio-finetune-")
         root = Path(scratch.name)
-        try:
-            staged = stage_training_data(target, root / "data", self.prelabeller.info.ignore_index)
-        except (StagingError, OSError) as exc:
-            scratch.cleanup()
-            self.show_notice(f"Fine-tuning could not start: {exc}", "error", key="finetune")
-            return None
-        from srcrm.checkpoint import default_checkpoint_path
-        from srcrm.finetune import split_holdout
-
-        registry = self.model_versions()
-        parent_version = registry.version_of_file(self.model_path) if registry else None
-        parent = (parent_version.id if parent_version else
-                  "default" if self.model_path is None else self.model_path)
-        command = FinetuneCommand(self.model_path or str(default_checkpoint_path()),
-                                  staged.root, root / "model.pt", config)
-        train, holdout = split_holdout(staged.names, config.holdout_fraction, config.seed)
+        ignore_index = self.prelabeller.info.ignore_index
+        staging = VideoJob("Staging", lambda job: _stage(target, root / "data", ignore_index, job),
+                           self)
+        count = len(training_names(target))
         model_name = self.prelabeller.info.name
-        labelled = (f"frames you edited in {target.path.name}" if target is self.video else
-                    f"images you labelled in {target.folder.name}")
-        progress = FinetuneProgressDialog(
-            f"Fine-tuning <b>{model_name}</b> on {len(staged.names)} {labelled}: "
-            f"{len(train)} to train on, {len(holdout)} set aside to "
-            f"measure it. You can keep working; the current model stays in use until you keep "
-            f"the new one.", config.steps, self)
+        if target is self.video:
+            preparing, labelled = (f"Preparing {count} frames…",
+                                   f"frames you edited in {target.path.name}")
+        else:
+            preparing, labelled = (f"Preparing {count} images…",
+                                   f"images you labelled in {target.folder.name}")
+        progress = FinetuneProgressDialog(f"Fine-tuning <b>{model_name}</b> on {labelled}.",
+                                          config.steps, self)
+        progress.show_staging(preparing, 0, count)
         process = FinetuneProcess(self)
-        run = FinetuneRun(process, scratch, command.out_path, target.label_dir, parent, progress)
+        run = FinetuneRun(process, scratch, root / "model.pt", target.label_dir,
+                          self._finetune_parent(), progress, staging=staging)
+        staging.progress.connect(lambda p: progress.show_staging(preparing, p.done, p.total))
+        staging.succeeded.connect(lambda staged: self._on_finetune_staged(
+            run, config, staged, lambda n: f"Fine-tuning <b>{model_name}</b> on {n} {labelled}"))
+        staging.failed.connect(lambda message: self._on_staging_failed(run, message))
         process.started.connect(progress.on_started)
         process.step.connect(progress.on_step)
         process.evaluated.connect(progress.on_eval)
         process.succeeded.connect(lambda report: self._on_finetune_succeeded(run, report))
         process.failed.connect(lambda message: self._on_finetune_failed(run, message))
         process.cancelled.connect(lambda: self._on_finetune_cancelled(run))
-        progress.cancel_requested.connect(process.cancel)
+        progress.cancel_requested.connect(lambda: self._cancel_finetune(run))
         self.finetune_run = run
         self.act_finetune.setText("Show &Fine-tuning Progress…")
-        process.start(command.argv())
+        staging.start()
         progress.show()
         return run
+
+    def _finetune_parent(self) -> str:
+        """What the new model is trained from: a version id, "default", or a file's path."""
+        registry = self.model_versions()
+        parent_version = registry.version_of_file(self.model_path) if registry else None
+        return (parent_version.id if parent_version else
+                "default" if self.model_path is None else self.model_path)
+
+    def _on_finetune_staged(self, run: FinetuneRun, config, staged: StagedData | None,
+                            what: Callable[[int], str]) -> None:
+        """Staging is over (``staged`` None: cancelled); ``what(n)`` begins the summary."""
+        cancelled = staged is None or run.staging.cancelled
+        run.staging = None
+        if cancelled:
+            self._on_finetune_cancelled(run)
+            return
+        from srcrm.checkpoint import default_checkpoint_path
+        from srcrm.finetune import split_holdout
+
+        command = FinetuneCommand(self.model_path or str(default_checkpoint_path()),
+                                  staged.root, run.out_path, config)
+        train, holdout = split_holdout(staged.names, config.holdout_fraction, config.seed)
+        run.progress.show_training(
+            f"{what(len(staged.names))}: {len(train)} to train on, {len(holdout)} set "
+            f"aside to measure it. You can keep working; the current model stays in use until "
+            f"you keep the new one.")
+        run.process.start(command.argv())
+
+    def _on_staging_failed(self, run: FinetuneRun, message: str) -> None:
+        """Staging stopped on a :class:`StagingError` or an OSError (or a cancel meanwhile)."""
+        cancelled = run.staging.cancelled
+        run.staging = None
+        if cancelled:
+            self._on_finetune_cancelled(run)
+            return
+        run.progress.finished_running = True
+        run.progress.close()
+        self.show_notice(f"Fine-tuning could not start: {message}", "error", key="finetune")
+        self._end_finetune(run)
+
+    def _cancel_finetune(self, run: FinetuneRun) -> None:
+        if run.staging is not None:
+            run.staging.cancel()
+        else:
+            run.process.cancel()
 
     # --- endings ------------------------------------------------------------------------------
 
@@ -299,6 +345,9 @@ class FinetuneMixin:
         run = self.finetune_run
         if run is None:
             return
+        if run.staging is not None:
+            run.staging.blockSignals(True)
+            run.staging.shutdown()
         run.process.blockSignals(True)
         run.process.stop_and_wait()
         if run.report_dialog is not None:
@@ -332,3 +381,12 @@ class FinetuneMixin:
         else:
             self.statusBar().showMessage("Every image was edited or marked done: nothing to "
                                          "re-pre-label", 4000)
+
+
+def _stage(target, root: Path, parent_ignore_index: int, job: VideoJob) -> StagedData | None:
+    """Runs on the staging thread: the staged data, or None when the user cancelled."""
+    try:
+        return stage_training_data(target, root, parent_ignore_index, progress=job.report,
+                                   should_stop=job.should_stop)
+    except StagingCancelled:
+        return None

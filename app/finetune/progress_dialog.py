@@ -44,12 +44,8 @@ class FinetuneProgressDialog(QtWidgets.QDialog):
         layout = QtWidgets.QVBoxLayout(self)
         self.summary_label = QtWidgets.QLabel(summary)
         self.summary_label.setWordWrap(True)
-        self.status_label = QtWidgets.QLabel("Starting; measuring the current model on the "
-                                             "set-aside images…")
+        self.status_label = QtWidgets.QLabel()
         self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, self.total_steps)
-        self.progress.setValue(0)
-        self.progress.setFormat("step %v / %m")
         plots = QtWidgets.QHBoxLayout()
         self.loss_plot = self._plot("Training loss", "loss")
         self.miou_plot = self._plot("Set-aside images", "mIoU (%)")
@@ -77,6 +73,7 @@ class FinetuneProgressDialog(QtWidgets.QDialog):
         layout.addLayout(plots, 1)
         layout.addWidget(self.details)
         layout.addLayout(buttons)
+        self.show_training(summary)
 
     @staticmethod
     def _plot(title: str, y_label: str) -> pg.PlotWidget:
@@ -88,6 +85,23 @@ class FinetuneProgressDialog(QtWidgets.QDialog):
         return plot
 
     # --- events -------------------------------------------------------------------------------
+
+    def show_staging(self, text: str, done: int, total: int) -> None:
+        """Before the training: the labels being staged (``text`` says what, e.g.
+        "Preparing 40 images…"), ``done`` of ``total``."""
+        self.status_label.setText(text)
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        self.progress.setFormat("%v / %m")
+
+    def show_training(self, summary: str) -> None:
+        """The labels are staged and the training process is starting."""
+        self.summary_label.setText(summary)
+        self.status_label.setText("Starting; measuring the current model on the set-aside "
+                                  "images…")
+        self.progress.setRange(0, self.total_steps)
+        self.progress.setValue(0)
+        self.progress.setFormat("step %v / %m")
 
     def on_started(self, event: dict) -> None:
         total = event.get("total") or event.get("steps")
@@ -126,7 +140,7 @@ class FinetuneProgressDialog(QtWidgets.QDialog):
     def _on_cancel(self) -> None:
         self.cancel_button.setEnabled(False)
         self.cancel_button.setText("Cancelling…")
-        self.status_label.setText("Stopping the training process…")
+        self.status_label.setText("Stopping…")
         self.cancel_requested.emit()
 
     def _finish(self, text: str) -> None:

@@ -45,6 +45,10 @@ class StagingError(ValueError):
     """The project cannot be staged for fine-tuning (a message for the user)."""
 
 
+class StagingCancelled(Exception):
+    """The user stopped the staging (``should_stop`` said so); the caller removes ``root``."""
+
+
 @dataclass(frozen=True)
 class StagedData:
     root: Path
@@ -109,12 +113,16 @@ def engine_label_lut(classes: ClassTable, parent_ignore_index: int) -> np.ndarra
 
 
 def stage_training_data(target: Project | VideoSession, root: str | Path, parent_ignore_index: int,
-                        minimum: int = MIN_TRAINING_IMAGES) -> StagedData:
+                        minimum: int = MIN_TRAINING_IMAGES,
+                        progress: Callable[[int, int], None] | None = None,
+                        should_stop: Callable[[], bool] | None = None) -> StagedData:
     """Write the layout under ``root`` (an empty or new folder) for fine-tuning a model whose
     ignore index is ``parent_ignore_index``. Images are linked (copied where links are not
     allowed), a video's frames decoded to PNG; label maps go through
     :func:`engine_label_lut`. Raises :class:`StagingError` with fewer than ``minimum``
-    images or frames, or one that cannot be read."""
+    images or frames, or one that cannot be read. ``progress(done, total)`` is called after
+    each sample; :class:`StagingCancelled` is raised between samples once ``should_stop()``
+    is true (both are there for running this off the GUI thread)."""
     message = shortage(target, minimum)
     if message is not None:
         raise StagingError(message)
@@ -127,11 +135,16 @@ def stage_training_data(target: Project | VideoSession, root: str | Path, parent
     samples = (_image_samples(target) if isinstance(target, Project)
                else _frame_samples(target))
     lut = engine_label_lut(classes, parent_ignore_index)
+    total = len(training_names(target))
     names = []
     for name, labels, write_image in samples:
+        if should_stop is not None and should_stop():
+            raise StagingCancelled()
         write_png(root / "labels" / f"{name}.png", lut[labels])
         write_image(root / "images")
         names.append(name)
+        if progress is not None:
+            progress(len(names), total)
     class_names = engine_class_names(classes)
     atomic_write_text(root / "classes.txt", "".join(f"{n}\n" for n in class_names))
     return StagedData(root, names, class_names)

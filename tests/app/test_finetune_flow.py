@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,9 @@ from srcrm.io import read_label_png
 
 from app.document.label_document import ImageState
 from app.document.model_versions import ModelVersions
+from app.finetune import staging
 from app.finetune.options_dialog import FinetuneOptionsDialog
+from app.finetune.process import FinetuneProcess
 from app_test_helpers import FakePredictor, drag
 from test_finetune_staging import make_labelled_project, save_labels, band_labels
 
@@ -38,6 +41,12 @@ def label_files(folder: Path) -> dict[str, bytes]:
     """Every image's label map, sidecar and confidence map, as bytes."""
     return {p.name: p.read_bytes() for p in sorted((folder / ".srcrm").glob("*.*"))
             if p.is_file() and p.name != "project.json"}
+
+
+def wait_staged(qtbot, run, timeout=30000):
+    """Until the labels are staged (on a worker thread) and the training process started."""
+    qtbot.waitUntil(lambda: run.staging is None, timeout=timeout)
+    assert run.process.running, run.progress.status_label.text()
 
 
 def wait_ended(qtbot, window, timeout=180000):
@@ -66,6 +75,7 @@ def test_fine_tune_keep_registers_a_version_and_switches_to_it(make_window, dial
 
     run = window.start_finetune(QUICK)
     assert run is not None and run.progress.isVisible()
+    wait_staged(qtbot, run)
     assert "3 images you labelled" in run.progress.summary_label.text()
     assert "2 to train on, 1 set aside" in run.progress.summary_label.text()
     staged = Path(run.scratch.name) / "data"
@@ -140,6 +150,47 @@ def test_cancel_mid_way_leaves_the_model_and_writes_no_version(make_window, tiny
     assert parent.read_bytes() == original and window.model_path == str(parent)
     assert not Path(run.scratch.name).exists()
     assert not (folder / ".srcrm" / "models").exists() and label_files(folder) == before_labels
+
+
+def test_cancel_while_staging_starts_no_process_and_leaves_no_temp_folder(
+        make_window, tiny_checkpoint, tmp_path, qtbot, monkeypatch):
+    folder = make_labelled_project(tmp_path / "shots", CHECKED)
+    window = make_window(folder, model=tiny_checkpoint)
+    first_image_staged, release = threading.Event(), threading.Event()
+
+    def slow_link(source, target):  # the first image takes until the test lets it go
+        shutil.copyfile(source, target)
+        first_image_staged.set()
+        release.wait(10)
+
+    monkeypatch.setattr(staging, "_link_or_copy", slow_link)
+    started = []
+    monkeypatch.setattr(FinetuneProcess, "start", lambda self, argv: started.append(argv))
+    run = window.start_finetune(QUICK)
+    assert first_image_staged.wait(10)
+    assert run.progress.isVisible() and "Preparing 3 images" in run.progress.status_label.text()
+    window.step_image(+1)  # the window is not waiting on the staging
+    run.progress.cancel_button.click()
+    release.set()
+    qtbot.waitUntil(lambda: window.finetune_run is None, timeout=10000)
+    assert started == [] and not run.process.running
+    assert not Path(run.scratch.name).exists()
+    assert "cancelled" in run.progress.status_label.text()
+    assert window.act_finetune.text() == "&Fine-tune on My Labels…"
+
+
+def test_labels_that_cannot_be_staged_say_why_and_start_nothing(make_window, tiny_checkpoint,
+                                                                tmp_path, qtbot):
+    folder = make_labelled_project(tmp_path / "shots", CHECKED)
+    window = make_window(folder, model=tiny_checkpoint)
+    window.flush_saves()
+    damaged = window.project.label_path(window.project.entries[1].path)
+    damaged.write_bytes(b"not a png")  # behind the app's back
+    run = window.start_finetune(QUICK)
+    qtbot.waitUntil(lambda: window.finetune_run is None, timeout=10000)
+    assert window.notice.level == "error" and "could not start" in window.notice.text
+    assert "shot_01" in window.notice.text and not run.process.running
+    assert not Path(run.scratch.name).exists() and not run.progress.isVisible()
 
 
 def test_a_failed_training_says_why_and_changes_nothing(make_window, tiny_checkpoint, tmp_path, qtbot):

@@ -15,7 +15,7 @@ from app.document.model_versions import ModelVersions
 from app.finetune.staging import engine_class_names
 from app_test_helpers import drag
 from app_video_helpers import BatchPredictor, square_box, write_clip
-from test_finetune_flow import QUICK, wait_ended
+from test_finetune_flow import QUICK, wait_ended, wait_staged
 
 EDITED = [2, 5, 9]
 
@@ -54,6 +54,7 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
 
     run = window.start_finetune(QUICK)
     assert run is not None, window.notice.text
+    wait_staged(qtbot, run)
     summary = run.progress.summary_label.text()
     assert "3 frames you edited in street.mp4" in summary and "2 to train on, 1 set aside" in summary
     staged = Path(run.scratch.name) / "data"
