@@ -27,7 +27,7 @@ from app.finetune.progress_dialog import FinetuneProgressDialog
 from app.finetune.report_dialog import FinetuneReportDialog
 from app.finetune.staging import (StagedData, StagingCancelled, shortage, stage_training_data,
                                   training_names)
-from app.video.video_workers import VideoJob
+from app.background_job import BackgroundJob
 
 
 @dataclass
@@ -40,7 +40,7 @@ class FinetuneRun:
     label_dir: Path          # the folder's or video's labels (the model's versions go there)
     parent: str | None       # "default", a version id, or the parent checkpoint's path
     progress: FinetuneProgressDialog
-    staging: VideoJob | None = None  # staging the labels, until the process starts
+    staging: BackgroundJob | None = None  # staging the labels, until the process starts
     report_dialog: FinetuneReportDialog | None = None
 
 
@@ -206,8 +206,8 @@ class FinetuneMixin:
         scratch = tempfile.TemporaryDirectory(prefix="srcrm-studio-finetune-")
         root = Path(scratch.name)
         ignore_index = self.prelabeller.info.ignore_index
-        staging = VideoJob("Staging", lambda job: _stage(target, root / "data", ignore_index, job),
-                           self)
+        staging = BackgroundJob(
+            "Staging", lambda job: _stage(target, root / "data", ignore_index, job), self)
         count = len(training_names(target))
         model_name = self.prelabeller.info.name
         if target is self.video:
@@ -383,7 +383,7 @@ class FinetuneMixin:
                                          "re-pre-label", 4000)
 
 
-def _stage(target, root: Path, parent_ignore_index: int, job: VideoJob) -> StagedData | None:
+def _stage(target, root: Path, parent_ignore_index: int, job: BackgroundJob) -> StagedData | None:
     """Runs on the staging thread: the staged data, or None when the user cancelled."""
     try:
         return stage_training_data(target, root, parent_ignore_index, progress=job.report,

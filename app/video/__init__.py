@@ -5,8 +5,8 @@ same tools, as an image.
 * :mod:`~app.video.video_flow`: :class:`VideoMixin` of the main window: open, show a frame,
   step, play, save frames;
 * :mod:`~app.video.job_flow`: pre-label, smooth, propagate, with progress and cancel;
-* :mod:`~app.video.tasks`: that work itself, over :mod:`srcrm.video`;
-* :mod:`~app.video.video_workers`: :class:`VideoJob`, one task on its own QThread;
+* :mod:`~app.video.tasks`: that work itself, over :mod:`srcrm.video`, run as
+  jobs (:class:`~app.background_job.BackgroundJob`);
 * :mod:`~app.video.timeline`: the slider, play button, jump box and flicker strip;
 * :mod:`~app.video.propagate_dialog`: the preview of a propagated correction;
 * :mod:`~app.video.exports`: the Video export menu;

@@ -1,6 +1,6 @@
 """Video work as the user sees it (part of :class:`~app.video.video_flow.VideoMixin`):
 pre-label, smooth, propagate a correction, export, each in a
-:class:`~app.video.video_workers.VideoJob` with progress, speed and time left in the status
+:class:`~app.background_job.BackgroundJob` with progress, speed and time left in the status
 bar and a Cancel button; and the timeline's statistics, refreshed in the background after each.
 
 One user task runs at a time. Its outcome arrives through bound methods of the window, so
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from app.video import tasks
 from app.video.propagate_dialog import PropagationPreviewDialog
 from app.video.video_dialogs import MAX_PROPAGATE, ask
-from app.video.video_workers import JobProgress, VideoJob, describe_progress
+from app.background_job import BackgroundJob, JobProgress, describe_progress
 
 
 def frames(n: int) -> str:
@@ -23,14 +23,15 @@ def frames(n: int) -> str:
 class VideoJobsMixin:
     # --- running a job ------------------------------------------------------------------------
 
-    def start_video_job(self, title: str, work, on_done: Callable[[object, bool], None]) -> VideoJob | None:
+    def start_video_job(self, title: str, work,
+                        on_done: Callable[[object, bool], None]) -> BackgroundJob | None:
         """Run ``work`` in the background; ``on_done(result, cancelled)`` on the GUI thread
         when it succeeds (a failure becomes an error notice)."""
         if self._video_job is not None:
             self.show_notice(f"{self._video_job.title} is running; wait for it or cancel it "
                              f"first.", "warning", key="video-job")
             return None
-        job = VideoJob(title, work, self)
+        job = BackgroundJob(title, work, self)
         job.progress.connect(self._on_video_job_progress)
         job.succeeded.connect(self._on_video_job_succeeded)
         job.failed.connect(self._on_video_job_failed)
@@ -103,7 +104,7 @@ class VideoJobsMixin:
             self._stats_job.cancel()  # its result would be stale; a new one follows
             self._stats_again = True
             return
-        job = VideoJob("Counting", tasks.statistics(video), self)
+        job = BackgroundJob("Counting", tasks.statistics(video), self)
         job.succeeded.connect(self._on_stats_ready)
         job.finished.connect(self._on_stats_finished)
         self._stats_job, self._stats_video = job, video

@@ -1,10 +1,10 @@
-"""Long video work off the GUI thread.
+"""Long work off the GUI thread: video tasks (pre-label, smooth, propagate, export, the flicker
+series) and staging a fine-tune's data.
 
-Every video task (pre-label, smooth, propagate, export, the flicker series) is a function
-``work(job) -> result`` that calls ``job.report(...)`` as it goes and stops early when
-``job.should_stop()`` says so. :class:`VideoJob` runs one on its own QThread and hands its
-progress, result or error to the GUI thread as signals, so a window never waits on a frame
-being decoded, predicted or encoded.
+Each task is a function ``work(job) -> result`` that calls ``job.report(...)`` as it goes and
+stops early when ``job.should_stop()`` says so. :class:`BackgroundJob` runs one on its own
+QThread and hands its progress, result or error to the GUI thread as signals, so a window never
+waits on a frame being decoded, predicted or encoded, or a file being copied.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class JobProgress:
     eta_s: float = float("nan")
 
 
-class VideoJob(QtCore.QThread):
+class BackgroundJob(QtCore.QThread):
     """Signals (on the GUI thread): ``progress(JobProgress)``, ``succeeded(result)``,
     ``failed(message)``; ``QThread.finished`` after either. ``cancelled`` tells whether the
     user stopped it (the work function decides how much of its output to keep)."""
@@ -39,11 +39,11 @@ class VideoJob(QtCore.QThread):
     succeeded = QtCore.Signal(object)
     failed = QtCore.Signal(str)
 
-    def __init__(self, title: str, work: Callable[["VideoJob"], object],
+    def __init__(self, title: str, work: Callable[["BackgroundJob"], object],
                  parent: QtCore.QObject | None = None):
         super().__init__(parent)
         self.title = title
-        self.setObjectName(f"srcrm-video-{title.lower().replace(' ', '-')}")
+        self.setObjectName(f"srcrm-job-{title.lower().replace(' ', '-')}")
         self._work = work
         self._stop = threading.Event()
         self.started_at = 0.0
