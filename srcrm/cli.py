@@ -53,7 +53,8 @@ def cmd_train(args) -> int:
 
     cfg = TrainConfig(
         data=args.data, out_dir=args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-        model=_model_config(args), augment=AugmentConfig(crop=args.crop, scale=tuple(args.scale)),
+        model=_model_config(args), augment=AugmentConfig(crop=args.crop, scale=tuple(args.scale), jitter=args.jitter,
+                              blur=args.blur, focus=args.focus),
         warmup_steps=args.warmup, checkpoint_every=args.checkpoint_every,
         loss=LossConfig(ohem=args.ohem), amp=args.amp, sync_bn=args.sync_bn,
         eval_every=args.eval_every, seed=args.seed, device=args.device, workers=args.workers,
@@ -188,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="random rescaling range")
     p.add_argument("--warmup", type=int, default=200, help="linear warm-up steps")
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between resumable saves")
+    p.add_argument("--jitter", type=float, default=0.25, help="colour jitter strength")
+    p.add_argument("--blur", type=float, default=0.0, help="share of crops blurred")
+    p.add_argument("--focus", type=float, default=0.0,
+                   help="share of crops centred on a uniformly drawn class (over-samples rare ones)")
     p.add_argument("--ohem", action="store_true")
     p.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"])
     p.add_argument("--sync-bn", action="store_true")

@@ -25,7 +25,7 @@ class TrainConfig:
     weight_decay: float = 5e-4
     warmup_steps: int = 200
     poly_power: float = 0.9
-    amp: str = "auto"  # "auto" (bf16 on CUDA, off elsewhere), "bf16", "fp16" or "off"
+    amp: str = "auto"  # "auto" (bf16 on CUDA and bf16-capable CPUs, else off), "bf16", "fp16", "off"
     channels_last: bool = True
     sync_bn: bool = False
     eval_every: int = 0  # steps between validations; 0 evaluates once at the end

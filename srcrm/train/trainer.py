@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from srcrm.checkpoint import load_checkpoint, save_checkpoint
 from srcrm.data.augment import augment
 from srcrm.data.datasets import AugmentedDataset, SegmentationData, open_dataset
-from srcrm.device import pick_device
+from srcrm.device import amp_dtype, pick_device
 from srcrm.evaluate import evaluate
 from srcrm.io import atomic_write, atomic_write_text
 from srcrm.losses import segmentation_loss
@@ -53,6 +53,34 @@ def poly_lr(step: int, cfg: TrainConfig) -> float:
         return cfg.lr * (step + 1) / cfg.warmup_steps
     progress = (step - cfg.warmup_steps) / max(cfg.steps - cfg.warmup_steps, 1)
     return cfg.lr * (1 - min(progress, 1.0)) ** cfg.poly_power
+
+
+class FocusSampler:
+    """Draws crop centres on pixels of a class chosen uniformly among the classes present, so
+    a pole (1% of pixels) is as often in a crop as the road; see ``AugmentConfig.focus``."""
+
+    def __init__(self, labels: torch.Tensor, num_classes: int, generator: torch.Generator,
+                 per_class: int = 20_000):
+        self.generator = generator
+        self.points: list[torch.Tensor] = []  # per class: (K, 3) image index, y, x
+        for c in range(num_classes):
+            where = (labels == c).nonzero()
+            if len(where):
+                keep = torch.randperm(len(where), generator=torch.Generator().manual_seed(c))[:per_class]
+                self.points.append(where[keep.to(where.device)])
+
+    def draw(self, idx: torch.Tensor, share: float) -> tuple[torch.Tensor, torch.Tensor]:
+        dev = idx.device
+        points = torch.full((len(idx), 2), -1, dtype=torch.long, device=dev)
+        idx = idx.clone()
+        chosen = torch.rand(len(idx), generator=self.generator, device=dev) < share
+        for i in chosen.nonzero().flatten().tolist():
+            cls = int(torch.randint(len(self.points), (1,), generator=self.generator, device=dev))
+            pool = self.points[cls]
+            pick = pool[int(torch.randint(len(pool), (1,), generator=self.generator, device=dev))]
+            idx[i] = pick[0]
+            points[i] = pick[1:]
+        return idx, points
 
 
 class Trainer:
@@ -106,10 +134,7 @@ class Trainer:
         return model.train()
 
     def _amp_dtype(self) -> torch.dtype | None:
-        amp = self.cfg.amp
-        if amp == "auto":
-            return torch.bfloat16 if self.device.type == "cuda" else None
-        return {"bf16": torch.bfloat16, "fp16": torch.float16, "off": None}[amp]
+        return amp_dtype(self.cfg.amp, self.device)
 
     @property
     def net(self) -> nn.Module:
@@ -149,11 +174,15 @@ class Trainer:
         images = torch.from_numpy(np.stack([image for image, _ in pairs])).permute(0, 3, 1, 2)
         images = images.contiguous().to(self.device)
         labels = torch.from_numpy(np.stack([label for _, label in pairs])).to(self.device)
+        focus = FocusSampler(labels, self.labelset.num_classes, self.generator) if cfg.augment.focus > 0 else None
         while True:
             idx = torch.randint(len(images), (cfg.batch_size,), generator=self.generator,
                                 device=self.device)
+            points = None
+            if focus is not None:
+                idx, points = focus.draw(idx, cfg.augment.focus)
             yield augment(images[idx], labels[idx], cfg.augment, self.labelset.ignore_index,
-                          self.generator)
+                          self.generator, focus=points)
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -215,7 +244,11 @@ class Trainer:
 
     def _evaluate(self) -> dict:
         metrics = evaluate(self.net, self.val_data, self.device, progress=False)
+        best = max((e["miou"] for e in self.history["eval"]), default=-1.0)
         self.history["eval"].append({"step": self.step, **metrics})
+        if metrics["miou"] > best:
+            # Long runs keep their best-on-val weights: the schedule's end need not be the best.
+            self.save_checkpoint(self.out_dir / "best.pt", metrics)
         self.on_event(TrainEvent("eval", self.step, self.cfg.steps, metrics=metrics))
         return metrics
 
