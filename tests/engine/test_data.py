@@ -78,3 +78,39 @@ def test_bdd100k_uses_cityscapes_train_ids(tmp_path):
     data = open_dataset(tmp_path, "val")
     assert data.labelset.class_names[13] == "car"
     assert (data[0][1] == 13).all()
+
+
+def test_focus_crops_contain_the_rare_pixel_they_were_centred_on():
+    # One rare pixel per image, far from the centre: a plain random crop usually misses it.
+    labels = torch.zeros(6, 120, 160, dtype=torch.uint8)
+    points = torch.tensor([[5, 7], [110, 150], [60, 3], [2, 155], [117, 80], [64, 96]])
+    for i, (y, x) in enumerate(points.tolist()):
+        labels[i, y, x] = 1
+    images = (labels * 255)[:, None].repeat(1, 3, 1, 1)
+    cfg = AugmentConfig(crop=(32, 32), scale=(1.0, 1.0), flip=False, jitter=0.0)
+    _, y = augment(images, labels, cfg, 9, torch.Generator().manual_seed(1), focus=points)
+    assert all((y[i] == 1).any() for i in range(6))
+    # Without focus most of these crops miss it.
+    _, y = augment(images, labels, cfg, 9, torch.Generator().manual_seed(1))
+    assert sum(bool((y[i] == 1).any()) for i in range(6)) < 3
+
+
+def test_focus_sampler_draws_every_class_evenly_whatever_its_area():
+    from srcrm.train.trainer import FocusSampler
+
+    labels = torch.zeros(2, 100, 100, dtype=torch.uint8)
+    labels[1, 50, 50] = 2  # one pixel of class 2 against 20,000 of class 0
+    sampler = FocusSampler(labels, num_classes=3, generator=torch.Generator().manual_seed(0))
+    idx, pts = sampler.draw(torch.zeros(400, dtype=torch.long), share=1.0)
+    rare = (idx == 1) & (pts[:, 0] == 50) & (pts[:, 1] == 50)
+    assert 150 < int(rare.sum()) < 250  # about half: two classes present, each drawn evenly
+
+
+def test_blur_softens_only_the_chosen_share_of_the_batch():
+    images = torch.zeros(16, 3, 40, 40, dtype=torch.uint8)
+    images[:, :, :, 20:] = 255
+    labels = torch.zeros(16, 40, 40, dtype=torch.uint8)
+    cfg = AugmentConfig(crop=(40, 40), scale=(1.0, 1.0), flip=False, jitter=0.0, blur=0.5)
+    x, _ = augment(images, labels, cfg, 9, torch.Generator().manual_seed(3))
+    soft = ((x > 0.02) & (x < 0.98)).flatten(1).any(1)
+    assert 0 < int(soft.sum()) < 16
