@@ -17,7 +17,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.document.editor import Editor, Tool
+from app.document.editor import Editor
+from app.document.tool_table import Cursor
 from app.document.geometry import Rect
 from app.document.label_document import LabelDocument
 from app.document.overlay import OverlayMode, OverlayRenderer
@@ -119,16 +120,16 @@ class Canvas(pg.GraphicsView):
 
         poly_pen = QtGui.QPen(QtGui.QColor(255, 230, 0), 0)
         poly_pen.setCosmetic(True)
-        self.polygon_item = QtWidgets.QGraphicsPathItem()
-        self.polygon_item.setPen(poly_pen)
-        self.polygon_item.setZValue(11)
-        self.vb.addItem(self.polygon_item, ignoreBounds=True)
+        self.outline_item = QtWidgets.QGraphicsPathItem()
+        self.outline_item.setPen(poly_pen)
+        self.outline_item.setZValue(11)
+        self.vb.addItem(self.outline_item, ignoreBounds=True)
 
-        self._painting = False
+        self._dragging = False
         self._space_pan = False
         self._hover: tuple[float, float] | None = None
         editor.changed.connect(self._on_editor_changed)
-        editor.polygon_changed.connect(lambda _pts: self._update_polygon())
+        editor.outline_changed.connect(lambda _pts: self._update_outline())
 
     # --- document -----------------------------------------------------------------------------
 
@@ -216,7 +217,7 @@ class Canvas(pg.GraphicsView):
 
     def _tool_owns_left_button(self, ev: QtGui.QMouseEvent) -> bool:
         return (self.doc is not None and ev.button() == Qt.MouseButton.LeftButton
-                and self.editor.tool != Tool.PAN and not self._space_pan)
+                and self.editor.spec.cursor != Cursor.PAN and not self._space_pan)
 
     def mousePressEvent(self, ev: QtGui.QMouseEvent) -> None:
         if not self._tool_owns_left_button(ev):
@@ -226,7 +227,7 @@ class Canvas(pg.GraphicsView):
         if ev.modifiers() & Qt.KeyboardModifier.AltModifier:  # Alt+click: eyedropper
             self.editor.pick(x, y)
         else:
-            self._painting = self.editor.tool.paints
+            self._dragging = True
             self.editor.press(x, y)
         ev.accept()
 
@@ -234,26 +235,26 @@ class Canvas(pg.GraphicsView):
         x, y = self.widget_to_image(ev.position())
         self._hover = (x, y)
         self._update_cursor()
-        self._update_polygon()
+        self._update_outline()
         inside = self.doc is not None and 0 <= x < self.doc.width and 0 <= y < self.doc.height
         self.hovered.emit(x if inside else math.nan, y if inside else math.nan)
-        if self._painting and ev.buttons() & Qt.MouseButton.LeftButton:
+        if self._dragging and ev.buttons() & Qt.MouseButton.LeftButton:
             self.editor.move(x, y)
             ev.accept()
             return
         super().mouseMoveEvent(ev)
 
     def mouseReleaseEvent(self, ev: QtGui.QMouseEvent) -> None:
-        if self._painting and ev.button() == Qt.MouseButton.LeftButton:
-            self._painting = False
+        if self._dragging and ev.button() == Qt.MouseButton.LeftButton:
+            self._dragging = False
             self.editor.release()
             ev.accept()
             return
         super().mouseReleaseEvent(ev)
 
     def mouseDoubleClickEvent(self, ev: QtGui.QMouseEvent) -> None:
-        if self.editor.tool == Tool.POLYGON and ev.button() == Qt.MouseButton.LeftButton:
-            self.editor.close_polygon()
+        if self.editor.handler.multi_click and ev.button() == Qt.MouseButton.LeftButton:
+            self.editor.commit()
             ev.accept()
             return
         if self._tool_owns_left_button(ev):
@@ -281,12 +282,12 @@ class Canvas(pg.GraphicsView):
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             ev.accept()
             return
-        if self.editor.tool == Tool.POLYGON:
+        if self.editor.handler.multi_click:
             if ev.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.editor.close_polygon()
+                self.editor.commit()
                 return
             if ev.key() == Qt.Key.Key_Backspace:
-                self.editor.remove_last_point()
+                self.editor.step_back()
                 return
         if ev.key() == Qt.Key.Key_Escape:
             self.editor.cancel()
@@ -305,11 +306,11 @@ class Canvas(pg.GraphicsView):
 
     def _on_editor_changed(self) -> None:
         self._update_cursor()
-        self._update_polygon()
+        self._update_outline()
 
     def _update_cursor(self) -> None:
-        tool = self.editor.tool
-        shows_brush = tool.paints and self._hover is not None and self.doc is not None
+        cursor = self.editor.spec.cursor
+        shows_brush = cursor == Cursor.BRUSH and self._hover is not None and self.doc is not None
         if shows_brush:
             d = max(1, self.editor.brush_size)
             x, y = self._hover
@@ -317,16 +318,16 @@ class Canvas(pg.GraphicsView):
             self.brush_cursor.setRect(rect)
             self._brush_cursor_light.setRect(rect)
         self.brush_cursor.setVisible(shows_brush)
-        if self._space_pan or tool == Tool.PAN:
+        if self._space_pan or cursor == Cursor.PAN:
             shape = Qt.CursorShape.OpenHandCursor
-        elif tool.paints:
+        elif cursor == Cursor.BRUSH:
             shape = Qt.CursorShape.CrossCursor if self.editor.brush_size < 4 else Qt.CursorShape.BlankCursor
         else:
             shape = Qt.CursorShape.CrossCursor
         self.viewport().setCursor(shape)
 
-    def _update_polygon(self) -> None:
-        pts = self.editor.polygon
+    def _update_outline(self) -> None:
+        pts = self.editor.outline
         path = QtGui.QPainterPath()
         if pts:
             path.moveTo(*pts[0])
@@ -336,4 +337,4 @@ class Canvas(pg.GraphicsView):
                 path.lineTo(*self._hover)
             if len(pts) >= 2:
                 path.lineTo(*pts[0])
-        self.polygon_item.setPath(path)
+        self.outline_item.setPath(path)

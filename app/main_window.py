@@ -17,7 +17,7 @@ from app.canvas import Canvas
 from app.class_panel import ClassPanel
 from app.dialogs import Dialogs
 from app.document.classes import ClassTable
-from app.document.editor import Editor, Tool
+from app.document.editor import Editor
 from app.document.label_document import ImageState, LabelDocument
 from app.document.overlay import OverlayMode
 from app.document.project import IMAGE_EXTENSIONS, Project
@@ -409,7 +409,7 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
                      (self.project.entries[self.current_index].path.name
                       if self.project and self.current_index is not None else None),
             "view": self.canvas.view_rect() if self.doc else None,
-            "tool": ed.tool.value,
+            "tool": ed.tool,
             "brush_size": ed.brush_size,
             "class_id": ed.current_class,
             "protect_target": ed.protect_target,
@@ -432,7 +432,7 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
     def _apply_session_tools(self, session: dict) -> None:
         ed = self.editor
         try:
-            ed.set_tool(Tool(session.get("tool", ed.tool.value)))
+            ed.set_tool(str(session.get("tool", ed.tool)))
         except ValueError:
             pass
         ed.set_brush_size(session.get("brush_size", ed.brush_size))
@@ -529,7 +529,7 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         if self.project is None:
             return
         cls = self.project.classes.name(ed.current_class)
-        self.statusBar().showMessage(f"{ed.tool.label} · {cls} · {ed.brush_size} px", 2000)
+        self.statusBar().showMessage(f"{ed.spec.label} · {cls} · {ed.brush_size} px", 2000)
 
     def _update_actions(self) -> None:
         doc = self.doc

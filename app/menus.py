@@ -8,12 +8,12 @@ from PySide6 import QtGui, QtWidgets
 
 from app import actions, io_actions
 from app.document.overlay import OverlayMode
+from app.document.tool_table import TOOLS
 
 SHORTCUTS_HELP = """<table>
 <tr><td><b>A</b> / <b>D</b></td><td>previous / next image (Shift+D: next unfinished)</td></tr>
 <tr><td><b>1</b>…<b>9</b>, <b>0</b></td><td>classes 1–10 (Alt+1…0: classes 11–20)</td></tr>
-<tr><td><b>B</b> <b>R</b> <b>E</b></td><td>brush, protected brush, eraser</td></tr>
-<tr><td><b>F</b> <b>G</b> <b>I</b> <b>H</b></td><td>flood fill, polygon fill, eyedropper, pan</td></tr>
+{tools}
 <tr><td><b>[</b> / <b>]</b>, Ctrl+wheel</td><td>smaller / larger brush</td></tr>
 <tr><td>Ctrl+Shift+G</td><td>fill unlabelled gaps from the neighbouring classes</td></tr>
 <tr><td>Alt+click</td><td>pick the class under the cursor</td></tr>
@@ -21,7 +21,7 @@ SHORTCUTS_HELP = """<table>
 <tr><td>Ctrl+0</td><td>fit to window</td></tr>
 <tr><td><b>V</b></td><td>hide / show the overlay</td></tr>
 <tr><td>Ctrl+1 / 2 / 3</td><td>classes / boundaries only / model confidence</td></tr>
-<tr><td>Ctrl+Z, Ctrl+Shift+Z</td><td>undo, redo (a step per stroke)</td></tr>
+<tr><td>Ctrl+Z; Ctrl+Y or Ctrl+Shift+Z</td><td>undo; redo (a step per stroke)</td></tr>
 <tr><td>Ctrl+Enter</td><td>mark the image done (or not)</td></tr>
 <tr><td>Ctrl+L, Ctrl+Shift+L</td><td>pre-label this image, the whole folder</td></tr>
 <tr><td>Left / Right, <b>,</b> / <b>.</b></td><td>video: previous / next frame (A / D too;
@@ -162,5 +162,12 @@ class MenusMixin:
             self.recent_menu.addAction("Clear the List").triggered.connect(self.settings.clear_recent_folders)
 
     def show_shortcuts(self) -> None:
-        QtWidgets.QMessageBox.information(self, "Keyboard Shortcuts", SHORTCUTS_HELP)
+        QtWidgets.QMessageBox.information(self, "Keyboard Shortcuts", shortcuts_help())
+
+
+def shortcuts_help() -> str:
+    """The Help > Keyboard Shortcuts table; the tool rows come from the tool table."""
+    tools = "\n".join(f"<tr><td><b>{spec.shortcut}</b></td><td>{spec.label.lower()}</td></tr>"
+                      for spec in TOOLS)
+    return SHORTCUTS_HELP.format(tools=tools)
 

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.canvas import Canvas
-from app.document.classes import ClassTable
-from app.document.editor import MAX_BRUSH, MIN_BRUSH, Editor, Tool
-from app.document.overlay import OverlayMode
+from .canvas import Canvas
+from .document.classes import ClassTable
+from .document.editor import MAX_BRUSH, MIN_BRUSH, Editor
+from .document.overlay import OverlayMode
+from .document.tool_table import TOOLS
 
-TOOL_KEYS = {Tool.BRUSH: "B", Tool.PROTECTED: "R", Tool.ERASER: "E", Tool.FILL: "F",
-             Tool.POLYGON: "G", Tool.PICKER: "I", Tool.PAN: "H"}
-TOOL_TIPS = {
-    Tool.BRUSH: "Paint the current class",
-    Tool.PROTECTED: "Paint the current class only over one class; every other class is protected "
-                    "(by default the class under the first point of the stroke)",
-    Tool.ERASER: "Make pixels unlabelled",
-    Tool.FILL: "Fill the connected region under the click with the current class",
-    Tool.POLYGON: "Click the corners; double-click or Enter fills, Backspace removes a corner, "
-                  "Esc cancels",
-    Tool.PICKER: "Pick the class under the click (Alt+click does it with any tool)",
-    Tool.PAN: "Drag to pan (or hold Space, or drag with the middle button)",
-}
 OPACITY_TIP = "Overlay opacity (V hides and shows the overlay)"
 
 
@@ -34,15 +22,15 @@ class EditToolBar(QtWidgets.QToolBar):
         self.classes: ClassTable | None = None
         group = QtGui.QActionGroup(self)
         group.setExclusive(True)
-        self.tool_actions: dict[Tool, QtGui.QAction] = {}
-        for tool, key in TOOL_KEYS.items():
-            action = QtGui.QAction(tool.label, self, checkable=True)
-            action.setShortcut(QtGui.QKeySequence(key))
-            action.setToolTip(f"{tool.label} ({key}): {TOOL_TIPS[tool]}")
-            action.triggered.connect(lambda _=False, t=tool: editor.set_tool(t))
+        self.tool_actions: dict[str, QtGui.QAction] = {}
+        for spec in TOOLS:
+            action = QtGui.QAction(spec.label, self, checkable=True)
+            action.setShortcut(QtGui.QKeySequence(spec.shortcut))
+            action.setToolTip(f"{spec.label} ({spec.shortcut}): {spec.tip}")
+            action.triggered.connect(lambda _=False, t=spec.id: editor.set_tool(t))
             group.addAction(action)
             self.addAction(action)
-            self.tool_actions[tool] = action
+            self.tool_actions[spec.id] = action
         self.addSeparator()
 
         self.addWidget(QtWidgets.QLabel(" Size "))
@@ -111,9 +99,9 @@ class EditToolBar(QtWidgets.QToolBar):
             blocker = QtCore.QSignalBlocker(self.size_spin)
             self.size_spin.setValue(ed.brush_size)
             del blocker
-        self.size_spin.setEnabled(ed.tool.paints)
+        self.size_spin.setEnabled(ed.spec.paints)
         for action in self._only_actions:
-            action.setVisible(ed.tool == Tool.PROTECTED)
+            action.setVisible(ed.spec.only_over)
         k = self.only_combo.findData(ed.protect_target) if ed.protect_target is not None else 0
         if k >= 0 and k != self.only_combo.currentIndex():
             blocker = QtCore.QSignalBlocker(self.only_combo)

@@ -6,7 +6,9 @@
 * :mod:`~app.document.overlay`: label map -> overlay pixels, one dirty rectangle at a time;
 * :mod:`~app.document.project`: a folder, per-image state, label PNG + sidecar on disk;
 * :mod:`~app.document.saver`: the background autosave writer;
-* :mod:`~app.document.editor`: the tool state machine (what a press, drag, click does).
+* :mod:`~app.document.tool_table`: one entry per tool (id, label, shortcut, tip, handler);
+* :mod:`~app.document.handlers`: what each tool does with a press, drag or click;
+* :mod:`~app.document.editor`: the shared tool state; sends the mouse to the current handler.
 """
 
 from app.document.classes import ClassTable

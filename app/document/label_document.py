@@ -11,7 +11,7 @@ import numpy as np
 from app.document.classes import ClassTable
 from app.document.events import Event
 from app.document.geometry import Rect
-from app.document.tools import Edit, apply_edit
+from app.document.tools import Edit, apply_edit, patch
 from app.document.undo import DEFAULT_MAX_BYTES, StrokeRecorder, UndoStack, UndoStep
 
 
@@ -101,13 +101,14 @@ class LabelDocument:
         self._stroke = StrokeRecorder(self.labels, name)
         self._stroke_state = self.state
 
-    def apply(self, edit: Edit | None) -> Rect | None:
-        """Apply one tool edit inside the current stroke (one is opened if needed)."""
+    def apply(self, edit: Edit | None, name: str = "edit") -> Rect | None:
+        """Apply one tool edit (one class or a patch of several) inside the current stroke; with
+        none open, the edit is its own undo step called ``name``."""
         if edit is None:
             return None
         auto = self._stroke is None
         if auto:
-            self.begin_stroke("edit")
+            self.begin_stroke(name)
         self._stroke.touch(edit.rect)
         rect = apply_edit(self.labels, edit)
         self.revision += 1
@@ -118,12 +119,8 @@ class LabelDocument:
 
     def set_region(self, rect: Rect, values: np.ndarray, name: str) -> None:
         """Replace ``rect`` with ``values`` as one undo step (e.g. "fill gaps")."""
-        self.begin_stroke(name)
-        self._stroke.touch(rect)
-        self.labels[rect.slices] = values
-        self.revision += 1
-        self.labels_changed.emit(rect)
         self.end_stroke()
+        self.apply(patch(self.labels, rect, values), name)
 
     def end_stroke(self) -> UndoStep | None:
         """Close the stroke: one undo step with only the changed pixels."""

@@ -1,7 +1,8 @@
 """Editing tools as pure functions on numpy label maps.
 
 Each tool *describes* its change as an :class:`Edit` (a rectangle, a boolean mask inside it and
-the class id to write) and never mutates the map itself: the document snapshots the rectangle
+the class id to write, or a patch of class ids when one gesture writes several classes) and never
+mutates the map itself: the document snapshots the rectangle
 for undo, then applies the edit. Only pixels that actually change are in the mask, so undo
 patches stay small.
 
@@ -20,14 +21,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from app.document.geometry import Rect
+from .geometry import Rect
 
 
 @dataclass(frozen=True)
 class Edit:
     rect: Rect
     mask: np.ndarray  # bool, rect.height x rect.width: the pixels to set
-    value: int
+    value: int | np.ndarray  # one class id, or uint8 ids of the rect's shape (a patch)
 
     @property
     def count(self) -> int:
@@ -36,11 +37,12 @@ class Edit:
 
 def apply_edit(labels: np.ndarray, edit: Edit) -> Rect:
     """Write ``edit`` into ``labels`` in place; return the dirty rectangle."""
-    labels[edit.rect.slices][edit.mask] = edit.value
+    value = edit.value if np.isscalar(edit.value) else edit.value[edit.mask]
+    labels[edit.rect.slices][edit.mask] = value
     return edit.rect
 
 
-def _finish(labels: np.ndarray, rect: Rect, mask: np.ndarray, value: int,
+def _finish(labels: np.ndarray, rect: Rect, mask: np.ndarray, value: int | np.ndarray,
             only_over: int | None) -> Edit | None:
     region = labels[rect.slices]
     mask = mask & (region != value)
@@ -53,7 +55,26 @@ def _finish(labels: np.ndarray, rect: Rect, mask: np.ndarray, value: int,
     cols = np.flatnonzero(mask.any(axis=0))
     r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
     tight = Rect(rect.x0 + c0, rect.y0 + r0, rect.x0 + c1, rect.y0 + r1)
-    return Edit(tight, np.ascontiguousarray(mask[r0:r1, c0:c1]), int(value))
+    if np.isscalar(value):
+        value = int(value)
+    else:
+        value = np.ascontiguousarray(value[r0:r1, c0:c1], dtype=np.uint8)
+    return Edit(tight, np.ascontiguousarray(mask[r0:r1, c0:c1]), value)
+
+
+def patch(labels: np.ndarray, rect: Rect, values: np.ndarray, mask: np.ndarray | None = None,
+          only_over: int | None = None) -> Edit | None:
+    """Write the class ids ``values`` (``rect``-shaped) where ``mask`` is set (everywhere when
+    None): the edit of a tool that decides several classes at once, such as a re-segmentation."""
+    if rect.is_empty() or rect.clip(labels.shape[1], labels.shape[0]) != rect:
+        raise ValueError("a patch must lie inside the label map")
+    values = np.asarray(values)
+    if values.shape != (rect.height, rect.width):
+        raise ValueError(f"patch values are {values.shape}, the rectangle {rect.height}x{rect.width}")
+    mask = np.ones(values.shape, bool) if mask is None else np.asarray(mask, bool)
+    if mask.shape != values.shape:
+        raise ValueError("the patch mask does not match its values")
+    return _finish(labels, rect, mask, values, only_over)
 
 
 def capsule_mask(shape: tuple[int, ...], p0: tuple[float, float], p1: tuple[float, float],

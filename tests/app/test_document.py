@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.document import ClassTable, ImageState, LabelDocument
-from app.document.editor import Editor, Tool
+from app.document.editor import Editor
 from app.document.undo import TILE
 
 
@@ -88,8 +88,7 @@ def test_any_edit_sequence_undoes_and_redoes_exactly(ops):
     ed = editor_for(doc)
     history = [doc.labels.tobytes()]
     for tool, cls, x0, y0, x1, y1, size in ops:
-        ed.set_tool({"brush": Tool.BRUSH, "eraser": Tool.ERASER, "fill": Tool.FILL,
-                     "protected": Tool.PROTECTED}[tool])
+        ed.set_tool(tool)
         ed.set_class(cls)
         ed.set_brush_size(size)
         stroke(ed, [(x0, y0), (x1, y1)])
@@ -137,15 +136,15 @@ def test_editor_tools_and_shortcut_state():
     doc = make_doc(fill=0)
     doc.labels[100:200, 100:200] = 6
     ed = editor_for(doc)
-    ed.set_tool(Tool.PICKER)
+    ed.set_tool("picker")
     ed.press(150, 150)
-    assert ed.current_class == 6 and ed.tool == Tool.BRUSH  # picker hands back to the brush
-    ed.set_tool(Tool.POLYGON)
+    assert ed.current_class == 6 and ed.tool == "brush"  # picker hands back to the brush
+    ed.set_tool("polygon")
     ed.set_class(2)
     for p in [(10, 10), (60, 10), (60, 40)]:
         ed.press(*p)
         ed.release()
-    assert ed.close_polygon() and (doc.labels[12:20, 45:58] == 2).all()
+    assert ed.commit() and (doc.labels[12:20, 45:58] == 2).all()
     ed.grow_brush(3)
     assert ed.brush_size > 15
     ed.grow_brush(-100)
@@ -156,7 +155,7 @@ def test_eraser_paints_unlabelled_and_fill_gaps_closes_them():
     doc = make_doc(fill=1)
     doc.labels[:, 200:] = 2
     ed = editor_for(doc, brush_size=30)
-    ed.set_tool(Tool.ERASER)
+    ed.set_tool("eraser")
     stroke(ed, [(200, 10), (200, 290)])
     assert (doc.labels == doc.classes.ignore_index).sum() > 30 * 250
     assert ed.fill_gaps()

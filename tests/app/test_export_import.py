@@ -22,7 +22,6 @@ from srcrm.io import read_label_png
 from app import io_actions
 from app.document import ImageState
 from app.document.classes import ClassTable
-from app.document.editor import Tool
 from app.io_actions import folder_export
 from app_test_helpers import FakePredictor, drag, key
 
@@ -117,7 +116,7 @@ def test_the_menus_list_the_formats_and_grey_out_what_cannot_run(make_window, im
 def test_labelme_export_reads_back_the_same_labels(make_window, image_folder, answers, tmp_path, qtbot):
     window = open_prelabelled(make_window, qtbot, image_folder / "frame_00.png")
     paint(window, 8, (30, 30), (120, 100))                 # a car across all three bands
-    window.editor.set_tool(Tool.ERASER)
+    window.editor.set_tool("eraser")
     paint(window, 0, (60, 60), (60, 60))                   # and an unlabelled hole in it
     assert (window.doc.labels == CAMVID.ignore_index).any()
     doc = window.doc
@@ -395,7 +394,7 @@ def test_unlabelled_pixels_stay_unlabelled_when_the_class_list_grew(make_window,
     classes = window.project.classes
     assert classes.ignore_index == 11 and classes.names[12] == "crane"
     paint(window, 12, (20, 100), (140, 100))
-    window.editor.set_tool(Tool.ERASER)
+    window.editor.set_tool("eraser")
     paint(window, 0, (80, 20), (80, 60))
     labels = window.doc.labels.copy()
     assert {11, 12} <= set(np.unique(labels).tolist())

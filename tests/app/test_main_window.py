@@ -12,7 +12,6 @@ from PySide6 import QtCore, QtGui
 from srcrm.io import read_label_png
 
 from app.document import ImageState, OverlayMode
-from app.document.editor import Tool
 from app_test_helpers import SAMPLE, FakePredictor, click, drag, expected_disk, key
 
 Qt = QtCore.Qt
@@ -152,7 +151,7 @@ def test_protected_brush_only_paints_over_the_chosen_class(make_window, image_fo
     wait_prelabelled(qtbot, window)
     before = window.doc.labels.copy()   # rows 0-39 sky(0), 40-79 building(1), 80-119 road(3)
     key(window, Qt.Key.Key_R)
-    assert window.editor.tool == Tool.PROTECTED
+    assert window.editor.tool == "protected"
     window.editor.set_class(8)          # car
     window.editor.set_brush_size(60)
     # Start on building, sweep across sky, building and road.
@@ -279,7 +278,7 @@ def test_a_restart_restores_exactly_where_the_user_was(make_window, image_folder
     assert again.doc is not None and again.doc.path.name == "frame_02.png"
     np.testing.assert_array_equal(again.doc.labels, labels)
     assert again.doc.state == ImageState.EDITED
-    assert again.editor.tool == Tool.ERASER and again.editor.brush_size == 33
+    assert again.editor.tool == "eraser" and again.editor.brush_size == 33
     assert again.editor.current_class == 9
     assert again.canvas.opacity() == pytest.approx(0.8, abs=0.01)
     assert again.canvas.mode == OverlayMode.BOUNDARIES

@@ -1,0 +1,44 @@
+"""What every tool handler may do with the mouse; a tool that ignores an event inherits a no-op.
+
+A handler holds only its own gesture state (the last point of a stroke, the corners of a polygon)
+and reads the shared state (document, class, brush size) from the editor it was made for, so the
+same handler works on an image or a video frame alike.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..editor import Editor
+
+
+class ToolHandler:
+    """The base handler: a tool that does nothing with the mouse (the pan tool, say)."""
+
+    #: The tool collects clicks until committed: double-click or Enter commits, Backspace
+    #: removes the last click, Esc cancels (the polygon).
+    multi_click = False
+
+    def __init__(self, editor: Editor) -> None:
+        self.editor = editor
+
+    def press(self, x: float, y: float) -> None:
+        """The left button went down at image coordinates ``(x, y)``."""
+
+    def move(self, x: float, y: float) -> None:
+        """The mouse moved with the button held."""
+
+    def release(self) -> None:
+        """The button came up (also called to close an open stroke when the tool changes)."""
+
+    def commit(self) -> bool:
+        """Finish a multi-click gesture; True if it changed the labels."""
+        return False
+
+    def step_back(self) -> None:
+        """Remove the last click of a multi-click gesture."""
+
+    def cancel(self) -> None:
+        """Drop a gesture in progress without changing the labels."""
+        self.release()

@@ -1,0 +1,70 @@
+"""The tool table: every editing tool is one entry here plus its handler file.
+
+The editor dispatches the mouse to the entry's handler; the tool bar, the Edit > Tools menu and
+the shortcuts are built from the entries, in this order. To add a tool, write a
+:class:`~.handlers.base.ToolHandler` subclass in its own file and append a :class:`ToolSpec`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from .handlers.base import ToolHandler
+from .handlers.brush import BrushHandler, EraserHandler, ProtectedBrushHandler
+from .handlers.fill import FillHandler
+from .handlers.picker import PickerHandler
+from .handlers.polygon import PolygonHandler
+
+
+class Cursor(str, enum.Enum):
+    """What the canvas shows under the mouse."""
+
+    BRUSH = "brush"  # a circle of the brush diameter
+    CROSS = "cross"
+    PAN = "pan"      # an open hand; the left button pans the view instead of editing
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    id: str                       # stable: saved in the session, used by scripts and tests
+    label: str                    # menu and tool-bar text; also the name of a stroke's undo step
+    shortcut: str
+    tip: str
+    handler: type[ToolHandler]
+    paints: bool = False          # drags a brush: the brush size applies
+    cursor: Cursor = Cursor.CROSS
+    only_over: bool = False       # shows the "only over" class choice
+    transient: bool = False       # hands back to the previous tool after one use
+
+
+TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec("brush", "Brush", "B", "Paint the current class", BrushHandler,
+             paints=True, cursor=Cursor.BRUSH),
+    ToolSpec("protected", "Protected brush", "R",
+             "Paint the current class only over one class; every other class is protected "
+             "(by default the class under the first point of the stroke)", ProtectedBrushHandler,
+             paints=True, cursor=Cursor.BRUSH, only_over=True),
+    ToolSpec("eraser", "Eraser", "E", "Make pixels unlabelled", EraserHandler,
+             paints=True, cursor=Cursor.BRUSH),
+    ToolSpec("fill", "Flood fill", "F",
+             "Fill the connected region under the click with the current class", FillHandler),
+    ToolSpec("polygon", "Polygon fill", "G",
+             "Click the corners; double-click or Enter fills, Backspace removes a corner, "
+             "Esc cancels", PolygonHandler),
+    ToolSpec("picker", "Eyedropper", "I",
+             "Pick the class under the click (Alt+click does it with any tool)", PickerHandler,
+             transient=True),
+    ToolSpec("pan", "Pan", "H", "Drag to pan (or hold Space, or drag with the middle button)",
+             ToolHandler, cursor=Cursor.PAN),
+)
+
+DEFAULT_TOOL = "brush"
+
+
+def tool_spec(tool_id: str) -> ToolSpec:
+    """The entry for ``tool_id``; ValueError for an unknown id (a stale saved session, say)."""
+    for spec in TOOLS:
+        if spec.id == tool_id:
+            return spec
+    raise ValueError(f"unknown tool {tool_id!r}")
