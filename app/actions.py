@@ -9,7 +9,7 @@ until every label file is on disk), and ``window.show_notice(text, level)``.
 
 Example::
 
-    from app.actions import register_exporter
+    from .actions import register_exporter
     register_exporter("COCO JSON…", lambda window: export_coco(window.project))
 
 ``enabled(window)`` greys an entry out when it cannot run (no image open, say); entries with the

@@ -17,11 +17,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.document.editor import Editor
-from app.document.tool_table import Cursor
-from app.document.geometry import Rect
-from app.document.label_document import LabelDocument
-from app.document.overlay import OverlayMode, OverlayRenderer
+from .document.editor import Editor
+from .document.tool_table import Cursor
+from .document.geometry import Rect
+from .document.label_document import LabelDocument
+from .document.overlay import OverlayMode, OverlayRenderer
 
 Qt = QtCore.Qt
 

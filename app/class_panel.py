@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.dialogs import Dialogs
-from app.document.classes import ClassTable
+from .dialogs import Dialogs
+from .document.classes import ClassTable
 
 ROLE_ID = QtCore.Qt.ItemDataRole.UserRole
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.document.label_document import ImageState
-from app.document.project import Project
+from .document.label_document import ImageState
+from .document.project import Project
 
 STATE_COLORS = {
     ImageState.NEW: QtGui.QColor(140, 140, 140),

@@ -26,8 +26,8 @@ def create_window(argv: list[str] | None = None):
     args = parse_args(sys.argv[1:] if argv is None else list(argv))
     from PySide6 import QtWidgets
 
-    from app.main_window import MainWindow
-    from app.settings import APPLICATION, ORGANIZATION, AppSettings
+    from .main_window import MainWindow
+    from .settings import APPLICATION, ORGANIZATION, AppSettings
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0]])
     app.setOrganizationName(ORGANIZATION)

@@ -12,25 +12,25 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from srcrm.io import ImageReadError
 
-from app import io_actions
-from app.canvas import Canvas
-from app.class_panel import ClassPanel
-from app.dialogs import Dialogs
-from app.document.classes import ClassTable
-from app.document.editor import Editor
-from app.document.label_document import ImageState, LabelDocument
-from app.document.overlay import OverlayMode
-from app.document.project import IMAGE_EXTENSIONS, Project
-from app.document.saver import SaveQueue
-from app.finetune.flow import FinetuneMixin
-from app.image_list import ImageList
-from app.menus import MenusMixin
-from app.notice import NoticeBar
-from app.prelabel_flow import PrelabelMixin
-from app.settings import SAMPLE_IMAGE, AppSettings
-from app.toolbar import EditToolBar
-from app.video import VideoMixin, is_video_file
-from app.workers import Prelabeller, default_predictor_factory
+from . import io_actions
+from .canvas import Canvas
+from .class_panel import ClassPanel
+from .dialogs import Dialogs
+from .document.classes import ClassTable
+from .document.editor import Editor
+from .document.label_document import ImageState, LabelDocument
+from .document.overlay import OverlayMode
+from .document.project import IMAGE_EXTENSIONS, Project
+from .document.saver import SaveQueue
+from .finetune.flow import FinetuneMixin
+from .image_list import ImageList
+from .menus import MenusMixin
+from .notice import NoticeBar
+from .prelabel_flow import PrelabelMixin
+from .settings import SAMPLE_IMAGE, AppSettings
+from .toolbar import EditToolBar
+from .video import VideoMixin, is_video_file
+from .workers import Prelabeller, default_predictor_factory
 
 
 class _SaverBridge(QtCore.QObject):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from PySide6 import QtGui, QtWidgets
 
-from app import actions, io_actions
-from app.document.overlay import OverlayMode
-from app.document.tool_table import TOOLS
+from . import actions, io_actions
+from .document.overlay import OverlayMode
+from .document.tool_table import TOOLS
 
 SHORTCUTS_HELP = """<table>
 <tr><td><b>A</b> / <b>D</b></td><td>previous / next image (Shift+D: next unfinished)</td></tr>

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.dialogs import OVERWRITE
-from app.document.classes import ClassTable
-from app.document.label_document import ImageState
-from app.document.overlay import OverlayMode
-from app.workers import PrelabelResult
+from .dialogs import OVERWRITE
+from .document.classes import ClassTable
+from .document.label_document import ImageState
+from .document.overlay import OverlayMode
+from .workers import PrelabelResult
 
 
 class PrelabelMixin:

@@ -11,11 +11,11 @@
 * :mod:`~app.document.editor`: the shared tool state; sends the mouse to the current handler.
 """
 
-from app.document.classes import ClassTable
-from app.document.geometry import Rect
-from app.document.label_document import ImageState, LabelDocument
-from app.document.overlay import OverlayMode, OverlayRenderer
-from app.document.project import Project
+from .classes import ClassTable
+from .geometry import Rect
+from .label_document import ImageState, LabelDocument
+from .overlay import OverlayMode, OverlayRenderer
+from .project import Project
 
 __all__ = ["ClassTable", "ImageState", "LabelDocument", "OverlayMode", "OverlayRenderer",
            "Project", "Rect"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.document.events import Event
+from .events import Event
 
 UNLABELLED_NAME = "unlabelled"
 

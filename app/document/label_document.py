@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.document.classes import ClassTable
-from app.document.events import Event
-from app.document.geometry import Rect
-from app.document.tools import Edit, apply_edit, patch
-from app.document.undo import DEFAULT_MAX_BYTES, StrokeRecorder, UndoStack, UndoStep
+from .classes import ClassTable
+from .events import Event
+from .geometry import Rect
+from .tools import Edit, apply_edit, patch
+from .undo import DEFAULT_MAX_BYTES, StrokeRecorder, UndoStack, UndoStep
 
 
 class ImageState(str, enum.Enum):

@@ -12,8 +12,8 @@ import enum
 
 import numpy as np
 
-from app.document.classes import ClassTable
-from app.document.geometry import Rect
+from .classes import ClassTable
+from .geometry import Rect
 
 
 class OverlayMode(str, enum.Enum):

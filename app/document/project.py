@@ -36,9 +36,9 @@ import numpy as np
 
 from srcrm.io import ImageReadError, atomic_write_bytes, atomic_write_text, read_image, read_label_png
 
-from app.document.classes import ClassTable
-from app.document.events import Event
-from app.document.label_document import ImageState, LabelDocument
+from .classes import ClassTable
+from .events import Event
+from .label_document import ImageState, LabelDocument
 
 LABEL_DIR_NAME = ".srcrm"
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable
 
-from app.document.events import Event
+from .events import Event
 
 
 class SaveQueue:

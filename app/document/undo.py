@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from app.document.events import Event
-from app.document.geometry import Rect
+from .events import Event
+from .geometry import Rect
 
 TILE = 64
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024

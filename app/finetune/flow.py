@@ -21,13 +21,13 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from app.document.model_versions import ModelVersions, VersionRegistryError
-from app.finetune.process import FinetuneCommand, FinetuneProcess
-from app.finetune.progress_dialog import FinetuneProgressDialog
-from app.finetune.report_dialog import FinetuneReportDialog
-from app.finetune.staging import (StagedData, StagingCancelled, shortage, stage_training_data,
+from ..document.model_versions import ModelVersions, VersionRegistryError
+from .process import FinetuneCommand, FinetuneProcess
+from .progress_dialog import FinetuneProgressDialog
+from .report_dialog import FinetuneReportDialog
+from .staging import (StagedData, StagingCancelled, shortage, stage_training_data,
                                   training_names)
-from app.background_job import BackgroundJob
+from ..background_job import BackgroundJob
 
 
 @dataclass
@@ -163,7 +163,7 @@ class FinetuneMixin:
             return
         if not self._finetune_possible():
             return
-        from app.finetune.options_dialog import FinetuneOptionsDialog
+        from .options_dialog import FinetuneOptionsDialog
 
         names = training_names(self._finetune_target())
         dialog = FinetuneOptionsDialog(self._finetune_defaults(), names, self)

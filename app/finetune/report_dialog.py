@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.finetune.progress_dialog import format_duration
+from .progress_dialog import format_duration
 
 # (key in the metrics dict, row title, higher is better)
 SUMMARY_ROWS = (

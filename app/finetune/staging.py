@@ -28,11 +28,11 @@ import numpy as np
 from srcrm.io import ImageReadError, atomic_write_text, read_label_png, write_png
 from srcrm.video import VideoReadError, frames_at
 
-from app.document.classes import UNLABELLED_NAME, ClassTable
-from app.document.project import Project
+from ..document.classes import UNLABELLED_NAME, ClassTable
+from ..document.project import Project
 
 if TYPE_CHECKING:  # (importing the app.video package would bring in its Qt widgets)
-    from app.video.session import VideoSession
+    from ..video.session import VideoSession
 
 MIN_TRAINING_IMAGES = 2
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import functools
 
-from app import actions
-from app.io_actions import exporters, importers
-from app.io_actions.common import UserError, labelset_of, state
-from app.io_actions.dialogs import ExportOptions, IoDialogs
+from .. import actions
+from . import exporters, importers
+from .common import UserError, labelset_of, state
+from .dialogs import ExportOptions, IoDialogs
 
 __all__ = ["ExportOptions", "IoDialogs", "UserError", "current_job", "labelset_of", "register",
            "shutdown"]

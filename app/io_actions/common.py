@@ -10,8 +10,8 @@ from PySide6 import QtCore
 
 from srcrm.data.labelsets import LabelSet
 
-from app.document.classes import ClassTable
-from app.io_actions.dialogs import ClassItem, ExportOptions
+from ..document.classes import ClassTable
+from .dialogs import ClassItem, ExportOptions
 
 NO_CLASS = 255  # a value no class has: the formats take it as unlabelled
 

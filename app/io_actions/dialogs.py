@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6 import QtWidgets
 
-from app.class_panel import swatch
+from ..class_panel import swatch
 
 JSON_FILTER = "JSON files (*.json);;All files (*)"
 PNG_FILTER = "PNG images (*.png);;All files (*)"

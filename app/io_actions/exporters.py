@@ -15,8 +15,8 @@ from srcrm.formats import cityscapes, cutout, labelme, svg, voc, yolo
 from srcrm.formats.errors import FormatError
 from srcrm.formats.polygons import Coverage, polygonize
 
-from app.document.label_document import ImageState, LabelDocument
-from app.io_actions.common import (
+from ..document.label_document import ImageState, LabelDocument
+from .common import (
     UserError,
     check_target,
     class_items,
@@ -27,7 +27,7 @@ from app.io_actions.common import (
     start_path,
     state,
 )
-from app.io_actions.dialogs import (
+from .dialogs import (
     JSON_FILTER,
     PNG_FILTER,
     SVG_FILTER,
@@ -35,7 +35,7 @@ from app.io_actions.dialogs import (
     ExportOptions,
     ask,
 )
-from app.io_actions.folder_export import ExportItem, FolderExport, coco_file_name
+from .folder_export import ExportItem, FolderExport, coco_file_name
 
 POLYGON_FIELDS = ("tolerance", "min_area")
 

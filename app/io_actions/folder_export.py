@@ -23,9 +23,9 @@ from srcrm.formats import coco
 from srcrm.formats.polygons import polygonize
 from srcrm.io import ImageReadError, read_label_png
 
-from app.document.classes import ClassTable
-from app.io_actions.common import export_labels
-from app.io_actions.dialogs import ExportOptions
+from ..document.classes import ClassTable
+from .common import export_labels
+from .dialogs import ExportOptions
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from srcrm.formats import coco, labelme, masks
 from srcrm.formats.errors import FormatError
 from srcrm.formats.reading import Sample, load_json
 
-from app.document.geometry import Rect
-from app.document.label_document import LabelDocument
-from app.io_actions.common import UserError, labelset_of, remember, start_path
-from app.io_actions.dialogs import JSON_FILTER, PNG_FILTER, ask
+from ..document.geometry import Rect
+from ..document.label_document import LabelDocument
+from .common import UserError, labelset_of, remember, start_path
+from .dialogs import JSON_FILTER, PNG_FILTER, ask
 
 
 def _document(window) -> LabelDocument:

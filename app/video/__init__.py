@@ -13,6 +13,6 @@ same tools, as an image.
 * :mod:`~app.video.video_menu`, :mod:`~app.video.video_dialogs`: actions, keys, questions.
 """
 
-from app.video.video_flow import VideoMixin, is_video_file
+from .video_flow import VideoMixin, is_video_file
 
 __all__ = ["VideoMixin", "is_video_file"]

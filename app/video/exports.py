@@ -21,11 +21,11 @@ from srcrm.video import (
     write_overlay_video,
 )
 
-from app import actions
-from app.actions import FileAction
-from app.io_actions.common import UserError, labelset_of, remember, safe_name, state
-from app.io_actions.dialogs import JSON_FILTER
-from app.video.video_dialogs import ask
+from .. import actions
+from ..actions import FileAction
+from ..io_actions.common import UserError, labelset_of, remember, safe_name, state
+from ..io_actions.dialogs import JSON_FILTER
+from .video_dialogs import ask
 
 MP4_FILTER = "MP4 videos (*.mp4);;All files (*)"
 SUBMENU = "Video"

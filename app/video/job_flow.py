@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.video import tasks
-from app.video.propagate_dialog import PropagationPreviewDialog
-from app.video.video_dialogs import MAX_PROPAGATE, ask
-from app.background_job import BackgroundJob, JobProgress, describe_progress
+from . import tasks
+from .propagate_dialog import PropagationPreviewDialog
+from .video_dialogs import MAX_PROPAGATE, ask
+from ..background_job import BackgroundJob, JobProgress, describe_progress
 
 
 def frames(n: int) -> str:

@@ -12,8 +12,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from srcrm.overlay import blend
 
-from app.document.classes import ClassTable
-from app.video.tasks import Propagation
+from ..document.classes import ClassTable
+from .tasks import Propagation
 
 OUTLINE_RGB = (255, 230, 0)
 MAX_SIZE = QtCore.QSize(960, 640)

@@ -19,9 +19,9 @@ import numpy as np
 from srcrm.io import atomic_write_text
 from srcrm.video import FrameLabelStore, FrameSource, open_source
 
-from app.document.classes import ClassTable
-from app.document.label_document import ImageState, LabelDocument
-from app.document.project import LABEL_DIR_NAME
+from ..document.classes import ClassTable
+from ..document.label_document import ImageState, LabelDocument
+from ..document.project import LABEL_DIR_NAME
 
 META_FILE = "studio.json"
 

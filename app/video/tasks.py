@@ -18,7 +18,7 @@ from srcrm.video import (
     smooth_store,
 )
 
-from app.video.session import VideoSession
+from .session import VideoSession
 
 
 # --- pre-labelling and smoothing --------------------------------------------------------------

@@ -10,10 +10,10 @@ from PySide6 import QtCore, QtWidgets
 
 from srcrm.video import VIDEO_SUFFIXES
 
-from app.class_panel import swatch
-from app.document.classes import ClassTable
-from app.io_actions.dialogs import ask as ask_io
-from app.video.tasks import PrelabelRequest
+from ..class_panel import swatch
+from ..document.classes import ClassTable
+from ..io_actions.dialogs import ask as ask_io
+from .tasks import PrelabelRequest
 
 VIDEO_FILTER = (f"Videos ({' '.join('*' + s for s in sorted(VIDEO_SUFFIXES))});;All files (*)")
 MAX_PROPAGATE = 100  # frames held in memory while the user looks at the preview

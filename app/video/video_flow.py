@@ -18,12 +18,12 @@ from PySide6 import QtCore, QtWidgets
 
 from srcrm.video import VIDEO_SUFFIXES, LabelStoreError, VideoReadError, flicker
 
-from app.document.label_document import ImageState
-from app.video.job_flow import VideoJobsMixin
-from app.video.session import VideoSession
-from app.video.timeline import Timeline
-from app.video.video_dialogs import ask
-from app.video.video_menu import VideoMenuMixin
+from ..document.label_document import ImageState
+from .job_flow import VideoJobsMixin
+from .session import VideoSession
+from .timeline import Timeline
+from .video_dialogs import ask
+from .video_menu import VideoMenuMixin
 
 
 def is_video_file(path: Path) -> bool:

@@ -9,8 +9,8 @@ video is open."""
 
 from __future__ import annotations
 
-from app import actions
-from app.video import exports
+from .. import actions
+from . import exports
 
 
 class VideoMenuMixin:
