@@ -18,7 +18,7 @@ import threading
 from dataclasses import fields
 from typing import TYPE_CHECKING
 
-from srcrm.cli import _size
+from srcrm.commands.options import size
 
 if TYPE_CHECKING:
     from srcrm.finetune import FinetuneReport
@@ -42,7 +42,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="NEW.pt")
     p.add_argument("--steps", type=int)
     p.add_argument("--lr", type=float)
-    p.add_argument("--crop", type=_size,
+    p.add_argument("--crop", type=size,
                    help="training crop HxW (default: 512x512 on a GPU, 256x256 on the CPU)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--freeze-backbone", action="store_true")
@@ -94,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
     print(format_comparison(report), file=human)
     if report_png and report.before:
         plot_comparison(report, report_png)
+    if report.save_error:
+        print(f"error: cannot write {report.save_error}; the trained model was saved to "
+              f"{report.out} instead", file=sys.stderr)
+        return 2
     return 0
 
 

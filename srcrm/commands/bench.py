@@ -1,0 +1,27 @@
+"""``srcrm bench``: training and inference speed, the full model against the baseline."""
+
+from __future__ import annotations
+
+import argparse
+
+from srcrm.commands.options import add_model_args, model_config, size
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("bench", help="training and inference speed, full model vs baseline")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--train-size", type=size, default=(256, 256))
+    p.add_argument("--infer-size", type=size, default=(360, 480))
+    p.add_argument("--batch-size", type=int, default=4)
+    p.add_argument("--repeats", type=int, default=5)
+    add_model_args(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from srcrm.bench import BenchConfig, run_benchmark
+
+    cfg = BenchConfig(device=args.device, train_size=args.train_size, infer_size=args.infer_size,
+                      batch_size=args.batch_size, repeats=args.repeats)
+    print(run_benchmark(cfg, model_config(args)))
+    return 0

@@ -1,0 +1,51 @@
+"""``srcrm eval``: the per-class IoU table and mIoU of a checkpoint on a dataset split."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from srcrm.commands.options import add_checkpoint_arg
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("eval", help="per-class IoU table and mIoU on a split")
+    p.add_argument("--data", required=True)
+    p.add_argument("--split", default="val")
+    add_checkpoint_arg(p)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--slide", action="store_true", help="sliding-window inference")
+    p.add_argument("--flip", action="store_true", help="flip test-time augmentation")
+    p.add_argument("--scales", type=float, nargs="+", default=[1.0])
+    p.add_argument("--json", help="also write the metrics to this JSON file")
+    p.add_argument("--plot", help="also draw the per-class IoU chart to this PNG")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from srcrm.checkpoint import load_checkpoint
+    from srcrm.data.datasets import open_dataset
+    from srcrm.device import pick_device
+    from srcrm.evaluate import evaluate, format_table
+    from srcrm.inference import InferenceConfig
+
+    ckpt = load_checkpoint(args.checkpoint)
+    data = open_dataset(args.data, args.split)
+    if data.labelset.num_classes != ckpt.config.num_classes:
+        print(f"error: the model has {ckpt.config.num_classes} classes but {args.data} has "
+              f"{data.labelset.num_classes}", file=sys.stderr)
+        return 2
+    device = pick_device(args.device)
+    inference = InferenceConfig(mode="slide" if args.slide else "whole", flip=args.flip,
+                                scales=tuple(args.scales))
+    result = evaluate(ckpt.build_model().to(device), data, device, inference)
+    print(format_table(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    if args.plot:
+        from srcrm.plots import plot_class_iou
+
+        plot_class_iou({"model": result}, args.plot)
+    return 0

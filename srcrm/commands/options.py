@@ -1,0 +1,36 @@
+"""Argument types and option groups that several commands share."""
+
+from __future__ import annotations
+
+import argparse
+
+from srcrm.config import BACKBONES, ModelConfig
+
+
+def size(text: str) -> tuple[int, int]:
+    """``HxW`` as ``(h, w)``, at least 32 pixels each way (the network's coarsest stride)."""
+    try:
+        h, w = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HxW, e.g. 1024x2048, got {text!r}") from None
+    if h < 32 or w < 32:
+        raise argparse.ArgumentTypeError("height and width must be at least 32")
+    return h, w
+
+
+def add_model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backbone", default="resnet18", choices=BACKBONES)
+    p.add_argument("--decoder-channels", type=int, default=128)
+    p.add_argument("--no-srm", action="store_true", help="bilinear upsampling instead of SRM (ablation)")
+    p.add_argument("--no-crm", action="store_true", help="a 1x1 lateral instead of CRM (ablation)")
+
+
+def model_config(args: argparse.Namespace, num_classes: int = 11) -> ModelConfig:
+    """The architecture that :func:`add_model_args` options describe."""
+    return ModelConfig(num_classes=num_classes, backbone=args.backbone,
+                       decoder_channels=args.decoder_channels, srm=not args.no_srm, crm=not args.no_crm)
+
+
+def add_checkpoint_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checkpoint", default=None, help="a .pt checkpoint or model manifest "
+                   "(default: the bundled model)")
