@@ -1,0 +1,91 @@
+"""Alpha by matting, solved only in a trimap's unknown band.
+
+Methods, measured in ``benchmarks/bench_matting.py`` (figures in ``docs/refine_edge.md``):
+
+- ``cf``: closed-form matting (Levin et al.) through pymatting: a sparse linear system over
+  the unknown pixels, whose local colour-line model recovers twigs and hair. The default.
+- ``lkm``: large-kernel matting (pymatting): the same model with big windows, matrix-free.
+- ``knn``: KNN matting (pymatting): non-local, links pixels of alike colour anywhere.
+- ``guided``: OpenCV's guided filter of the hard mask by the image: fastest, but it only
+  snaps the rim to colour edges and cannot bring back what the mask lost.
+
+A band with no sure foreground or no sure background (a band wider than the region) leaves
+the solvers nothing to match colours against; the guided filter stands in then. Each works
+on the bounding box of the unknown band (plus a margin of known pixels), and
+``should_iterate(fraction)`` is called as the solver converges, so callers can report
+progress and cancel (by raising from it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from srcrm.matting.trimap import BACKGROUND, FOREGROUND, UNKNOWN
+
+METHODS = ("cf", "lkm", "knn", "guided")
+_MARGIN = 12  # known pixels kept around the band: the solvers' windows reach this far
+_RTOL = 1e-5  # conjugate-gradient tolerance; the matte no longer changes visibly below it
+
+Iterate = Callable[[float], None] | None
+
+
+def estimate_alpha(image: np.ndarray, trimap: np.ndarray, method: str = "cf",
+                   on_iteration: Iterate = None) -> np.ndarray:
+    """A float32 HxW alpha in [0, 1] for ``image`` (HxWx3 uint8): exactly 1 and 0 on the
+    trimap's known pixels, solved by ``method`` (one of :data:`METHODS`) in between."""
+    if method not in METHODS:
+        raise ValueError(f"unknown matting method {method!r}; choose one of {', '.join(METHODS)}")
+    alpha = (trimap == FOREGROUND).astype(np.float32)
+    unknown = trimap == UNKNOWN
+    if not unknown.any():
+        return alpha
+    rows, cols = np.flatnonzero(unknown.any(1)), np.flatnonzero(unknown.any(0))
+    y0, y1 = max(rows[0] - _MARGIN, 0), min(rows[-1] + _MARGIN + 1, trimap.shape[0])
+    x0, x1 = max(cols[0] - _MARGIN, 0), min(cols[-1] + _MARGIN + 1, trimap.shape[1])
+    crop_image = image[y0:y1, x0:x1].astype(np.float64) / 255
+    crop_trimap = trimap[y0:y1, x0:x1]
+    if not ((crop_trimap == FOREGROUND).any() and (crop_trimap == BACKGROUND).any()):
+        method = "guided"  # nothing sure on one side to match colours against
+    solved = _solver(method)(crop_image, crop_trimap, on_iteration)
+    crop_unknown = unknown[y0:y1, x0:x1]
+    alpha[y0:y1, x0:x1][crop_unknown] = np.clip(solved[crop_unknown], 0, 1)
+    return alpha
+
+
+def _pymatting(estimate, **laplacian_kwargs):
+    def solve(image, trimap, on_iteration):
+        kwargs = {"rtol": _RTOL, "maxiter": 2000}
+        if on_iteration is not None:
+            def callback(A, x, b, norm_b, r, norm_r):
+                on_iteration(min(1.0, np.log(max(norm_r / max(norm_b, 1e-30), 1e-30))
+                                 / np.log(_RTOL)))
+            kwargs["callback"] = callback
+        levels = np.select([trimap == FOREGROUND, trimap == BACKGROUND], [1.0, 0.0], 0.5)
+        return estimate(image, levels, laplacian_kwargs=laplacian_kwargs, cg_kwargs=kwargs)
+    return solve
+
+
+def _guided(image, trimap, on_iteration):
+    # the hard mask is the trimap's inside; unknown pixels start from the nearer side
+    inside = trimap == FOREGROUND
+    dist_in = cv2.distanceTransform((~inside).astype(np.uint8), cv2.DIST_L2, 3)
+    dist_out = cv2.distanceTransform((trimap != BACKGROUND).astype(np.uint8), cv2.DIST_L2, 3)
+    src = (dist_in <= dist_out).astype(np.float32)
+    alpha = cv2.ximgproc.guidedFilter(image.astype(np.float32), src, 6, 1e-3)
+    if on_iteration is not None:
+        on_iteration(1.0)
+    return alpha
+
+
+def _solver(method: str):
+    if method == "guided":
+        return _guided
+    # pymatting (and its numba kernels) loads on first use, not with this package
+    from pymatting import estimate_alpha_cf, estimate_alpha_knn, estimate_alpha_lkm
+
+    return {"cf": _pymatting(estimate_alpha_cf, epsilon=1e-6),
+            "lkm": _pymatting(estimate_alpha_lkm, epsilon=1e-6, radius=5),
+            "knn": _pymatting(estimate_alpha_knn)}[method]

@@ -1,0 +1,90 @@
+"""Refine edge on cases whose true alpha and colours are known exactly."""
+
+import numpy as np
+import pytest
+
+from srcrm.matting import (
+    METHODS,
+    Cancelled,
+    RefineConfig,
+    make_trimap,
+    paint_band,
+    refine,
+)
+from srcrm.matting.trimap import BACKGROUND, FOREGROUND, UNKNOWN
+
+RED, BLUE = np.array([200, 30, 30]), np.array([20, 40, 180])
+
+
+def soft_edge(h=40, w=64):
+    """Red on the left, blue on the right, with a 10 px linear blend: the true alpha."""
+    alpha = np.clip((35 - np.arange(w)) / 10, 0, 1)[None].repeat(h, 0)
+    image = alpha[..., None] * RED + (1 - alpha[..., None]) * BLUE
+    return np.rint(image).astype(np.uint8), alpha
+
+
+def test_trimap_band_is_the_pixels_near_the_rim_on_both_sides():
+    mask = np.zeros((20, 30), bool)
+    mask[:, :15] = True
+    row = make_trimap(mask, 3)[10]
+    assert (row[:12] == FOREGROUND).all() and (row[18:] == BACKGROUND).all()
+    assert (row[12:18] == UNKNOWN).all()
+    assert (make_trimap(mask, 0) == np.where(mask, FOREGROUND, BACKGROUND)).all()
+
+
+def test_refine_brush_widens_the_band_only_where_painted():
+    mask = np.zeros((20, 30), bool)
+    mask[:, :15] = True
+    widen = np.zeros_like(mask)
+    paint_band(widen, [(15, 2), (15, 4)], radius=6)
+    trimap = make_trimap(mask, 2, widen)
+    assert (trimap[3, 9:22] == UNKNOWN).all()  # brushed: 6 px either side
+    assert (trimap[15, 9:12] == FOREGROUND).all() and (trimap[15, 18:22] == BACKGROUND).all()
+
+
+@pytest.mark.parametrize("method", ["cf", "guided"])
+def test_a_known_soft_edge_is_recovered(method):
+    image, truth = soft_edge()
+    matte = refine(image, truth > 0.5, RefineConfig(band=10, method=method, decontaminate=False))
+    hard_error = np.abs((truth > 0.5) - truth).mean()
+    error = np.abs(matte.alpha - truth)
+    if method == "cf":  # two flat colours fit closed-form matting's model exactly
+        assert error.max() < 0.03
+    else:
+        assert error.mean() < 0.8 * hard_error
+    # outside the band the matte is the hard region, exactly
+    assert (matte.alpha[:, :15] == 1).all() and (matte.alpha[:, 56:] == 0).all()
+
+
+def test_decontaminated_colours_carry_no_background():
+    image, truth = soft_edge()
+    matte = refine(image, truth > 0.5, RefineConfig(band=10))
+    visible = truth > 0.1
+    # the raw pixels drift towards blue across the edge; the decontaminated ones stay red
+    assert np.abs(image[visible].astype(int) - RED).max() > 100
+    assert np.abs(matte.foreground[visible].astype(int) - RED).max() <= 12
+    rgba = matte.rgba()
+    assert rgba.shape == (40, 64, 4) and (rgba[..., 3] == matte.alpha_u8()).all()
+    assert (rgba[:, :10, :3] == image[:, :10]).all()  # opaque pixels keep their colour
+
+
+def test_progress_rises_and_cancel_stops():
+    image, truth = soft_edge()
+    seen = []
+    refine(image, truth > 0.5, RefineConfig(band=10), on_progress=seen.append)
+    assert seen[0] == 0 and seen[-1] == 1 and seen == sorted(seen)
+    calls = []
+    with pytest.raises(Cancelled):
+        refine(image, truth > 0.5, RefineConfig(band=10),
+               should_stop=lambda: calls.append(1) or len(calls) > 2)
+    assert len(calls) == 3
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="method"):
+        RefineConfig(method="magic")
+    with pytest.raises(ValueError, match="band"):
+        RefineConfig(band=-1)
+    with pytest.raises(ValueError, match="size"):
+        refine(np.zeros((4, 4, 3), np.uint8), np.ones((5, 4), bool))
+    assert set(METHODS) >= {"cf", "guided"}
