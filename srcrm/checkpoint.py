@@ -24,9 +24,10 @@ from torch import nn
 
 from srcrm.config import ModelConfig
 from srcrm.io import atomic_write, atomic_write_text
+from srcrm.models.network import upgrade_state_dict
 
 FORMAT = "srcrm-checkpoint"
-VERSION = 1
+VERSION = 2  # 1: the network before its encoder/decoder/head split; still loaded
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 DEFAULT_MANIFEST = RESOURCES / "models" / "default.json"
 PART_BYTES = 15 * 1024 * 1024
@@ -112,19 +113,19 @@ def _parse(data: bytes, name: str, expected_config: ModelConfig | None) -> Check
         raise CheckpointError(f"{name}: not a readable checkpoint (corrupt or truncated): {exc}") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{name}: not an SRCRM checkpoint (maybe another model's weights)")
-    if payload.get("version") != VERSION:
+    if payload.get("version") not in (1, VERSION):
         raise CheckpointError(f"{name}: checkpoint version {payload.get('version')} is not supported")
     try:
         cfg = ModelConfig.from_dict(payload["config"])
         ckpt = Checkpoint(
             config=cfg,
-            state_dict=payload["state_dict"],
+            state_dict=upgrade_state_dict(payload["state_dict"]),
             class_names=list(payload["class_names"]),
             palette=[tuple(int(c) for c in rgb) for rgb in payload["palette"]],
             ignore_index=int(payload["ignore_index"]),
             meta=dict(payload.get("meta") or {}),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CheckpointError(f"{name}: checkpoint is missing or has malformed fields: {exc}") from exc
     if len(ckpt.class_names) != cfg.num_classes or len(ckpt.palette) != cfg.num_classes:
         raise CheckpointError(f"{name}: {cfg.num_classes} classes but {len(ckpt.class_names)} names")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-BACKBONES = ("resnet18", "resnet50", "resnet101")
+from srcrm.models.registry import ENCODERS
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,20 @@ class ModelConfig:
     aux_heads: bool = True
 
     def __post_init__(self) -> None:
-        if self.backbone not in BACKBONES:
-            raise ValueError(f"unknown backbone {self.backbone!r}; choose one of {BACKBONES}")
+        if self.backbone not in ENCODERS:
+            raise ValueError(f"unknown backbone {self.backbone!r}; choose one of {tuple(ENCODERS)}")
         if self.num_classes < 1:
             raise ValueError("num_classes must be at least 1")
+
+    @property
+    def align_block(self) -> str:
+        """The decoder's level-alignment block (a key of ``registry.ALIGN_BLOCKS``)."""
+        return "srm" if self.srm else "bilinear"
+
+    @property
+    def context_block(self) -> str:
+        """The decoder's coarsest-level block (a key of ``registry.CONTEXT_BLOCKS``)."""
+        return "crm" if self.crm else "lateral"
 
     @property
     def name(self) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from srcrm.config import BACKBONES, ModelConfig
+from srcrm.config import ModelConfig
+from srcrm.models.registry import ENCODERS
 
 
 def size(text: str) -> tuple[int, int]:
@@ -19,7 +20,7 @@ def size(text: str) -> tuple[int, int]:
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--backbone", default="resnet18", choices=BACKBONES)
+    p.add_argument("--backbone", default="resnet18", choices=list(ENCODERS))
     p.add_argument("--decoder-channels", type=int, default=128)
     p.add_argument("--no-srm", action="store_true", help="bilinear upsampling instead of SRM (ablation)")
     p.add_argument("--no-crm", action="store_true", help="a 1x1 lateral instead of CRM (ablation)")

@@ -1,5 +1,15 @@
-"""Network building blocks: backbone, the two refinement modules, and the assembled network."""
+"""Network building blocks: encoders, the two refinement modules, the decoder, the network.
 
-from srcrm.models.network import SRCRMNet, build_model
+The tables of parts (:mod:`srcrm.models.registry`) import without torch; the network itself is
+imported on first use of :func:`build_model` or :class:`SRCRMNet`.
+"""
 
 __all__ = ["SRCRMNet", "build_model"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from srcrm.models import network
+
+        return getattr(network, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

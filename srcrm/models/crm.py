@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from srcrm.config import ModelConfig
 from srcrm.models.layers import ConvBNReLU
 
 
@@ -46,8 +47,10 @@ class SpatialAttention(nn.Module):
 
 
 class ContextualRefinement(nn.Module):
-    def __init__(self, in_channels: Sequence[int], stage_channels: int, out_channels: int):
+    def __init__(self, in_channels: Sequence[int], strides: Sequence[int], stage_channels: int,
+                 out_channels: int):
         super().__init__()
+        self.factors = tuple(strides[-1] // s for s in strides)
         self.projections = nn.ModuleList(ConvBNReLU(c, stage_channels, 1) for c in in_channels)
         total = stage_channels * len(in_channels)
         self.channel_attention = ChannelAttention(total)
@@ -56,9 +59,8 @@ class ContextualRefinement(nn.Module):
 
     def forward(self, features: Sequence[torch.Tensor]) -> torch.Tensor:
         pooled = []
-        for i, (feat, proj) in enumerate(zip(features, self.projections)):
+        for feat, proj, factor in zip(features, self.projections, self.factors):
             x = proj(feat)
-            factor = 2 ** (len(features) - 1 - i)
             if factor > 1:
                 # Each backbone stride-2 layer rounds up, so ceil-mode pooling lands on the c5 grid.
                 x = F.avg_pool2d(x, factor, factor, ceil_mode=True)
@@ -66,3 +68,18 @@ class ContextualRefinement(nn.Module):
         x = torch.cat(pooled, dim=1)
         x = self.spatial_attention(self.channel_attention(x))
         return self.fuse(x)
+
+
+class LateralContext(ConvBNReLU):
+    """The ablation stand-in for :class:`ContextualRefinement`: a 1x1 conv on the last stage."""
+
+    def forward(self, features: Sequence[torch.Tensor]) -> torch.Tensor:
+        return super().forward(features[-1])
+
+
+def crm_block(in_channels: Sequence[int], strides: Sequence[int], cfg: ModelConfig) -> nn.Module:
+    return ContextualRefinement(in_channels, strides, cfg.crm_channels, cfg.decoder_channels)
+
+
+def lateral_block(in_channels: Sequence[int], strides: Sequence[int], cfg: ModelConfig) -> nn.Module:
+    return LateralContext(in_channels[-1], cfg.decoder_channels, 1)

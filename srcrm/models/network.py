@@ -1,5 +1,5 @@
-"""The SRCRM network: ResNet encoder, CRM context at the top, an SRM-aligned top-down decoder,
-and a classifier on the fused 1/4-resolution levels."""
+"""The SRCRM network, composed as encoder -> decoder -> head (the segmentation_models_pytorch
+layout), each part chosen from the tables in :mod:`srcrm.models.registry`."""
 
 from __future__ import annotations
 
@@ -8,15 +8,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from srcrm.config import ModelConfig
-from srcrm.models.backbone import ResNet
-from srcrm.models.crm import ContextualRefinement
+from srcrm.models.decoder import SRCRMDecoder
 from srcrm.models.layers import ConvBNReLU
-from srcrm.models.srm import BilinearAlign, SemanticRefinement
-
-
-def _aligner(cfg: ModelConfig) -> nn.Module:
-    d = cfg.decoder_channels
-    return SemanticRefinement(d, d) if cfg.srm else BilinearAlign()
+from srcrm.models.registry import ENCODERS, resolve
 
 
 class SegmentationHead(nn.Sequential):
@@ -38,39 +32,16 @@ class SRCRMNet(nn.Module):
         self.cfg = cfg
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
-        d = cfg.decoder_channels
-        self.backbone = ResNet(cfg.backbone)
-        c2, c3, c4, c5 = self.backbone.channels
-        if cfg.crm:
-            self.top = ContextualRefinement(self.backbone.channels, cfg.crm_channels, d)
-        else:
-            self.top = ConvBNReLU(c5, d, 1)
-        self.laterals = nn.ModuleList(ConvBNReLU(c, d, 1) for c in (c4, c3, c2))
-        self.top_down_align = nn.ModuleList(_aligner(cfg) for _ in range(3))
-        self.smooth = nn.ModuleList(ConvBNReLU(d, d, 3) for _ in range(3))
-        self.fusion_align = nn.ModuleList(_aligner(cfg) for _ in range(3))
-        self.fuse = ConvBNReLU(4 * d, d, 1)
+        self.encoder = resolve(ENCODERS, cfg.backbone)()
+        self.decoder = SRCRMDecoder(self.encoder.out_channels, self.encoder.strides, cfg)
+        d = self.decoder.out_channels
         self.head = SegmentationHead(d, d // 2, cfg.num_classes)
         if cfg.aux_heads:
             self.aux = nn.ModuleList(SegmentationHead(d, 64, cfg.num_classes) for _ in range(2))
 
-    def decode(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Return the fused 1/4 features and the pyramid [p5, p4, p3, p2]."""
-        feats = self.backbone((x - self.mean) / self.std)
-        p = self.top(feats) if self.cfg.crm else self.top(feats[-1])
-        pyramid = [p]
-        for lateral, align, smooth, feat in zip(self.laterals, self.top_down_align, self.smooth,
-                                                reversed(feats[:-1])):
-            lat = lateral(feat)
-            p = smooth(lat + align(p, lat))
-            pyramid.append(p)
-        p2 = pyramid[-1]
-        levels = [p2] + [align(level, p2) for align, level in zip(self.fusion_align, pyramid[:-1])]
-        return self.fuse(torch.cat(levels, dim=1)), pyramid
-
     def forward(self, x: torch.Tensor, return_aux: bool = False):
         size = x.shape[-2:]
-        fused, pyramid = self.decode(x)
+        fused, pyramid = self.decoder(self.encoder((x - self.mean) / self.std))
         logits = F.interpolate(self.head(fused), size=size, mode="bilinear", align_corners=False)
         if not return_aux:
             return logits
@@ -81,6 +52,23 @@ class SRCRMNet(nn.Module):
             for head, level in zip(self.aux, pyramid[:2])
         ]
         return logits, aux
+
+
+# Checkpoint format 1 held SRCRMNet before it was split into encoder, decoder and head.
+_V1_PREFIXES = {"backbone.": "encoder.", "top.": "decoder.context.", "laterals.": "decoder.laterals.",
+                "top_down_align.": "decoder.top_down_align.", "smooth.": "decoder.smooth.",
+                "fusion_align.": "decoder.fusion_align.", "fuse.": "decoder.fuse."}
+
+
+def upgrade_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``state`` with format-1 parameter names moved to today's; today's names pass unchanged."""
+    def renamed(key: str) -> str:
+        for old, new in _V1_PREFIXES.items():
+            if key.startswith(old):
+                return new + key[len(old):]
+        return key
+
+    return {renamed(k): v for k, v in state.items()}
 
 
 def build_model(cfg: ModelConfig) -> SRCRMNet:

@@ -87,3 +87,11 @@ class BilinearAlign(nn.Module):
 
     def forward(self, coarse: torch.Tensor, fine: torch.Tensor) -> torch.Tensor:
         return upsample_like(coarse, fine)
+
+
+def srm_block(channels: int) -> nn.Module:
+    return SemanticRefinement(channels, channels)
+
+
+def bilinear_block(channels: int) -> nn.Module:
+    return BilinearAlign()

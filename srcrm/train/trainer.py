@@ -121,7 +121,7 @@ class Trainer:
             self.cfg.model = model_cfg
             model = build_model(model_cfg)
         if cfg.freeze_backbone:
-            for p in model.backbone.parameters():
+            for p in model.encoder.parameters():
                 p.requires_grad_(False)
         if cfg.sync_bn and self.dist.enabled and self.device.type == "cuda":  # CUDA-only in torch
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)

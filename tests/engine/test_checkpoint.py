@@ -1,8 +1,10 @@
 """Checkpoints round-trip, and bad files get a clear CheckpointError, never code execution."""
 
 import json
+import lzma
 import os
 import pickle
+from pathlib import Path
 
 import pytest
 import torch
@@ -102,3 +104,16 @@ def test_manifest_checks_the_hash_of_its_parts(tmp_path, monkeypatch):
     part.write_bytes(bytes(damaged))
     with pytest.raises(CheckpointError, match="damaged"):
         load_checkpoint(manifest)
+
+
+def test_a_checkpoint_from_before_the_encoder_decoder_split_loads_unchanged(tmp_path):
+    """Format 1 (SRCRMNet's old parameter names) loads into today's modules with the logits it
+    gave when it was written (tests/engine/data/make_v1_fixture.py made the fixture)."""
+    data = Path(__file__).parent / "data"
+    (tmp_path / "v1.pt").write_bytes(lzma.decompress((data / "v1_resnet18_3cls.pt.xz").read_bytes()))
+    assert torch.load(tmp_path / "v1.pt", weights_only=True)["version"] == 1
+    expected = torch.load(data / "v1_resnet18_3cls_expected.pt", weights_only=True)
+    model = load_checkpoint(tmp_path / "v1.pt").build_model()
+    with torch.no_grad():
+        logits = model(expected["input"])
+    assert torch.allclose(logits, expected["logits"], atol=1e-5)

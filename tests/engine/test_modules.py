@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from srcrm.config import ModelConfig
 from srcrm.models import build_model
 from srcrm.models.crm import ContextualRefinement
+from srcrm.models.registry import ENCODERS
 from srcrm.models.srm import SemanticRefinement, warp
 
 
@@ -68,9 +69,9 @@ def test_crm_output_on_the_coarsest_grid_at_odd_sizes():
     torch.manual_seed(0)
     net = build_model(ModelConfig(decoder_channels=32)).eval()
     with torch.no_grad():
-        feats = net.backbone(torch.rand(1, 3, 361, 479))
-        out = net.top(feats)
-    assert isinstance(net.top, ContextualRefinement)
+        feats = net.encoder(torch.rand(1, 3, 361, 479))
+        out = net.decoder.context(feats)
+    assert isinstance(net.decoder.context, ContextualRefinement)
     assert out.shape == (1, 32, *feats[-1].shape[-2:]) == (1, 32, 12, 15)
 
 
@@ -101,3 +102,41 @@ def test_ablation_switches_remove_the_modules():
     n = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     assert n(base) < n(only_srm) < n(full) and n(base) < n(only_crm) < n(full)
 
+
+
+class _TinyEncoder(torch.nn.Module):
+    """A three-stage encoder at strides 2, 4, 8: what a new backbone file would hold."""
+
+    out_channels, strides = (8, 16, 24), (2, 4, 8)
+
+    def __init__(self):
+        super().__init__()
+        chans = (3, *self.out_channels)
+        self.stages = torch.nn.ModuleList(torch.nn.Conv2d(a, b, 3, 2, 1) for a, b in zip(chans, chans[1:]))
+
+    def forward(self, x):
+        feats = []
+        for stage in self.stages:
+            x = stage(x)
+            feats.append(x)
+        return feats
+
+
+def test_a_backbone_is_one_table_entry_and_the_decoder_follows_its_channels(monkeypatch):
+    monkeypatch.setitem(ENCODERS, "tiny", f"{__name__}:_TinyEncoder")
+    net = build_model(ModelConfig(num_classes=4, backbone="tiny", decoder_channels=16)).eval()
+    assert isinstance(net.decoder.context, ContextualRefinement) and net.decoder.context.factors == (4, 2, 1)
+    with torch.no_grad():
+        assert net(torch.rand(1, 3, 50, 70)).shape == (1, 4, 50, 70)
+    assert _count(net, SemanticRefinement) == 4  # two top-down and two fusion steps for 3 stages
+
+
+def test_every_listed_encoder_states_the_channels_and_strides_it_returns():
+    from srcrm.models.registry import resolve
+
+    for name in ENCODERS:
+        encoder = resolve(ENCODERS, name)().eval()
+        with torch.no_grad():
+            feats = encoder(torch.rand(1, 3, 64, 96))
+        assert tuple(f.shape[1] for f in feats) == encoder.out_channels, name
+        assert tuple(64 // f.shape[2] for f in feats) == encoder.strides, name

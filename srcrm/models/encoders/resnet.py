@@ -1,4 +1,4 @@
-"""ResNet backbones (He et al., 2016), written here because torchvision does not import beside
+"""ResNet encoders (He et al., 2016), written here because torchvision does not import beside
 our torch. They return the four stages c2..c5 at strides 4, 8, 16 and 32."""
 
 from __future__ import annotations
@@ -54,19 +54,13 @@ def _shortcut(in_ch: int, out_ch: int, stride: int) -> nn.Module:
     return nn.Sequential(nn.Conv2d(in_ch, out_ch, 1, stride, bias=False), nn.BatchNorm2d(out_ch))
 
 
-_LAYOUTS = {
-    "resnet18": (BasicBlock, (2, 2, 2, 2)),
-    "resnet50": (Bottleneck, (3, 4, 6, 3)),
-    "resnet101": (Bottleneck, (3, 4, 23, 3)),
-}
-
-
 class ResNet(nn.Module):
     """A ResNet trunk without the classifier."""
 
-    def __init__(self, name: str = "resnet18"):
+    strides = (4, 8, 16, 32)
+
+    def __init__(self, block: type[BasicBlock | Bottleneck], depths: tuple[int, int, int, int]):
         super().__init__()
-        block, depths = _LAYOUTS[name]
         self.stem = nn.Sequential(
             nn.Conv2d(3, 64, 7, 2, 3, bias=False),
             nn.BatchNorm2d(64),
@@ -82,7 +76,7 @@ class ResNet(nn.Module):
                 in_ch = width * block.expansion
             stages.append(nn.Sequential(*blocks))
         self.stages = nn.ModuleList(stages)
-        self.channels = tuple(w * block.expansion for w in (64, 128, 256, 512))
+        self.out_channels = tuple(w * block.expansion for w in (64, 128, 256, 512))
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -104,3 +98,15 @@ class ResNet(nn.Module):
             x = stage(x)
             features.append(x)
         return features
+
+
+def resnet18() -> ResNet:
+    return ResNet(BasicBlock, (2, 2, 2, 2))
+
+
+def resnet50() -> ResNet:
+    return ResNet(Bottleneck, (3, 4, 6, 3))
+
+
+def resnet101() -> ResNet:
+    return ResNet(Bottleneck, (3, 4, 23, 3))
