@@ -18,6 +18,7 @@ COMMANDS = {
     "bench": "srcrm.commands.bench",
     "convert": "srcrm.formats.cli",
     "finetune": "srcrm.commands.finetune",
+    "cutout": "srcrm.commands.cutout",
 }
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from matting_test_helpers import RED, soft_edge
 
 from srcrm.matting import (
     METHODS,
@@ -12,15 +13,6 @@ from srcrm.matting import (
     refine,
 )
 from srcrm.matting.trimap import BACKGROUND, FOREGROUND, UNKNOWN
-
-RED, BLUE = np.array([200, 30, 30]), np.array([20, 40, 180])
-
-
-def soft_edge(h=40, w=64):
-    """Red on the left, blue on the right, with a 10 px linear blend: the true alpha."""
-    alpha = np.clip((35 - np.arange(w)) / 10, 0, 1)[None].repeat(h, 0)
-    image = alpha[..., None] * RED + (1 - alpha[..., None]) * BLUE
-    return np.rint(image).astype(np.uint8), alpha
 
 
 def test_trimap_band_is_the_pixels_near_the_rim_on_both_sides():
