@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from srcrm.io import ImageReadError
+from srcrm.suffixes import IMAGE_SUFFIXES
 
 from . import io_actions
 from .canvas import Canvas
@@ -20,7 +21,7 @@ from .document.classes import ClassTable
 from .document.editor import Editor
 from .document.label_document import ImageState, LabelDocument
 from .document.overlay import OverlayMode
-from .document.project import IMAGE_EXTENSIONS, Project
+from .document.project import Project
 from .document.saver import SaveQueue
 from .finetune.flow import FinetuneMixin
 from .image_list import ImageList
@@ -197,11 +198,11 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
             self.open_video(path)
         elif path.is_dir():
             self.open_folder(path)
-        elif path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS:
+        elif path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
             self.open_folder(path.parent, select=path)
         elif path.is_file():
             self.show_notice(f"{path.name} is not an image this app opens "
-                             f"({', '.join(sorted(IMAGE_EXTENSIONS))}).", "error")
+                             f"({', '.join(IMAGE_SUFFIXES)}).", "error")
         else:
             self.show_notice(f"{path}: no such file or folder.", "error")
 
@@ -217,7 +218,7 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
             self.show_notice(f"Cannot open the folder {folder}: {exc}", "error")
             return False
         if not len(project):
-            self.show_notice(f"{folder} holds no images ({', '.join(sorted(IMAGE_EXTENSIONS))}).", "warning")
+            self.show_notice(f"{folder} holds no images ({', '.join(IMAGE_SUFFIXES)}).", "warning")
         if self.project is not None:
             self.project.classes.changed.disconnect(self._on_classes_changed)
         self.project = project

@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from srcrm.checkpoint import Checkpoint
-from srcrm.data.datasets import IMAGE_SUFFIXES, SegmentationData
+from srcrm.data.datasets import SegmentationData
 from srcrm.data.labelsets import LabelSet, generated_palette, read_class_names
 from srcrm.formats.classes import UNLABELLED_NAMES
+from srcrm.suffixes import IMAGE_SUFFIXES
 
 
 def open_finetune_data(data_dir, parent: Checkpoint) -> SegmentationData:

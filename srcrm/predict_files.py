@@ -10,11 +10,11 @@ from pathlib import Path
 import cv2
 from tqdm import tqdm
 
-from srcrm.data.datasets import IMAGE_SUFFIXES
 from srcrm.device import pick_device
 from srcrm.io import ImageReadError, atomic_write_bytes, read_image, write_png
 from srcrm.overlay import blend
 from srcrm.predictor import Predictor
+from srcrm.suffixes import IMAGE_SUFFIXES
 from srcrm.train.distributed import init_distributed, local_device, shard
 from srcrm.video import (
     VIDEO_SUFFIXES,

@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,23 +34,20 @@ import cv2
 import numpy as np
 
 from srcrm.io import ImageReadError, atomic_write_bytes, atomic_write_text, read_image, read_label_png
+from srcrm.natural_sort import natural_key
+from srcrm.suffixes import IMAGE_SUFFIXES
 
 from .classes import ClassTable
 from .events import Event
 from .label_document import ImageState, LabelDocument
 
 LABEL_DIR_NAME = ".srcrm"
-IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
 SIDECAR_FORMAT = "srcrm-studio-labels"
 SIDECAR_VERSION = 1
 
 
 def is_image_file(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".")
-
-
-def natural_key(name: str) -> list:
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
+    return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
 
 
 def list_images(folder: Path) -> list[Path]:

@@ -14,8 +14,7 @@ from torch.utils.data import Dataset
 from srcrm.data import labelsets
 from srcrm.data.labelsets import LabelSet
 from srcrm.io import read_image, read_label_png
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+from srcrm.suffixes import IMAGE_SUFFIXES
 
 
 @dataclass

@@ -23,10 +23,10 @@ from srcrm.formats.errors import FormatError
 from srcrm.formats.polygons import polygonize
 from srcrm.formats.reading import Sample, load_json
 from srcrm.io import atomic_write_text
+from srcrm.suffixes import IMAGE_SUFFIXES
 
 SOURCES = ("png", "labelme", "coco", "yolo", "cityscapes")
 TARGETS = ("png", "labelme", "coco", "yolo", "cityscapes", "voc")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 # Targets that can be a single file, with that file's suffix (the others are folders).
 _FILE_SUFFIX = {"png": ".png", "voc": ".png", "labelme": ".json", "coco": ".json", "yolo": ".txt"}
 _NOT_LABELS = ("classes.txt",)  # text files that sit beside YOLO labels but are not labels

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -24,8 +23,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from srcrm.data.datasets import IMAGE_SUFFIXES
 from srcrm.io import ImageReadError, read_image
+from srcrm.natural_sort import natural_key
+from srcrm.suffixes import IMAGE_SUFFIXES
 from srcrm.video.seeking import Cursor, EndOfVideo, Timeline
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm"})
@@ -202,7 +202,7 @@ class ImageSequenceSource(FrameSource):
         super().__init__(folder, folder.name)
         self.files = sorted((p for p in folder.iterdir()
                              if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
-                            key=natural_key)
+                            key=lambda p: natural_key(p.name))
         if not self.files:
             raise VideoReadError(f"{folder}: no images in this folder "
                                  f"({', '.join(IMAGE_SUFFIXES)})")
@@ -248,9 +248,3 @@ def _runs(indices: list[int]) -> Iterator[tuple[int, int]]:
             start = i
         prev = i
     yield start, prev + 1
-
-
-def natural_key(path: Path) -> list:
-    """Sort key that orders the numbers inside names by value: ``f2`` < ``f10``."""
-    return [int(part) if part.isdigit() else part.casefold()
-            for part in re.split(r"(\d+)", path.name)]
