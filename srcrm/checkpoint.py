@@ -94,6 +94,8 @@ def load_checkpoint(path=None, expected_config: ModelConfig | None = None) -> Ch
         data = _read_manifest_parts(path)
     elif path.is_file():
         data = path.read_bytes()
+    elif path.is_symlink():
+        raise CheckpointError(f"{path}: a symbolic link that leads nowhere (broken, or a loop)")
     else:
         raise CheckpointError(f"{path}: no such checkpoint file")
     return _parse(data, str(path), expected_config)
@@ -106,9 +108,8 @@ def _parse(data: bytes, name: str, expected_config: ModelConfig | None) -> Check
     try:
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise CheckpointError(
-            f"{name}: refused to load: the file holds objects other than weights "
-            f"(it may be hostile, or from another program)") from exc
+        raise CheckpointError(f"{name}: refused: the file contains code or objects a "
+                              f"checkpoint must not have") from exc
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
         raise CheckpointError(f"{name}: not a readable checkpoint (corrupt or truncated): {exc}") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:

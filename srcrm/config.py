@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from srcrm.limits import check_channels, check_class_count
 from srcrm.models.registry import ENCODERS
 
 
@@ -28,6 +29,9 @@ class ModelConfig:
             raise ValueError(f"unknown backbone {self.backbone!r}; choose one of {tuple(ENCODERS)}")
         if self.num_classes < 1:
             raise ValueError("num_classes must be at least 1")
+        check_class_count(self.num_classes, "the model")
+        check_channels(self.decoder_channels, "decoder_channels")
+        check_channels(self.crm_channels, "crm_channels")
 
     @property
     def align_block(self) -> str:

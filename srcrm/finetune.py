@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,9 +28,13 @@ from srcrm.data.datasets import SegmentationData
 from srcrm.device import device_name, pick_device
 from srcrm.evaluate import evaluate
 from srcrm.finetune_data import open_finetune_data
+from srcrm.io import refuse_bundled_output
 from srcrm.models.head import adapt_classes
-from srcrm.train import TrainConfig, TrainEvent, Trainer
+from srcrm.train import TrainConfig, Trainer, TrainEvent
 from srcrm.train.trainer import Cancelled
+
+SAVE_RETRIES = 3
+RETRY_DELAY_S = 0.5
 
 __all__ = ["Cancelled", "FinetuneConfig", "FinetuneEvent", "FinetuneReport", "finetune",
            "split_holdout"]
@@ -63,8 +68,9 @@ class FinetuneReport:
     seconds: float
     parent: str
     class_names: list[str]
-    out: str = ""
+    out: str = ""  # where the model was written: the output asked for, or the fallback
     device: str = ""
+    save_error: str = ""  # why the output asked for could not be written (then ``out`` says where)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,7 +133,8 @@ def finetune(parent, data_dir, out_path, cfg: FinetuneConfig = FinetuneConfig(),
     stop = should_stop or (lambda: False)
     parent_path = Path(parent) if parent is not None else DEFAULT_MANIFEST
     out_path = Path(out_path)
-    if out_path.resolve() == parent_path.resolve():
+    refuse_bundled_output(out_path)
+    if os.path.realpath(out_path) == os.path.realpath(parent_path):  # realpath: no raise on a loop
         raise ValueError(f"{out_path}: the output would replace the model it starts from; "
                          f"choose another output file")
     parent_ckpt = load_checkpoint(parent_path)
@@ -169,10 +176,36 @@ def finetune(parent, data_dir, out_path, cfg: FinetuneConfig = FinetuneConfig(),
         # The parent's own notes (its licence, say) carry over; the training record is new.
         meta = {**parent_ckpt.meta, **trained_meta, "init_from": str(parent_path),
                 "finetune": _provenance(report, parent_sha256, data_dir, cfg)}
-        save_checkpoint(out_path, trainer.net, class_names=labelset.class_names,
-                        palette=labelset.palette, ignore_index=labelset.ignore_index, meta=meta)
+        saved, report.save_error = _save_keeping_weights(
+            out_path, lambda path: save_checkpoint(
+                path, trainer.net, class_names=labelset.class_names, palette=labelset.palette,
+                ignore_index=labelset.ignore_index, meta=meta))
+        report.out = str(saved)
     emit(FinetuneEvent("done", cfg.steps, cfg.steps, miou=report.after.get("miou"), report=report))
     return report
+
+
+def _save_keeping_weights(out_path: Path, save: Callable[[Path], object],
+                          retries: int = SAVE_RETRIES) -> tuple[Path, str]:
+    """Save with ``save(path)`` to ``out_path``, retrying a failed write (a disk that is full
+    for a moment); if it keeps failing, save to the system's temporary folder so that the
+    trained weights are not lost. Returns the path written and the error that moved it there
+    ("" when the output was written). Raises OSError only when both places fail."""
+    for attempt in range(retries):
+        try:
+            save(out_path)
+            return out_path, ""
+        except OSError as exc:
+            error = f"{out_path}: {exc.strerror or exc}"
+            time.sleep(RETRY_DELAY_S * (attempt + 1))
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    fallback = Path(tempfile.gettempdir()) / f"srcrm-finetune-{stamp}-{out_path.name}"
+    try:
+        save(fallback)
+    except OSError as exc:
+        raise OSError(f"{error}, and the fallback {fallback} failed too "
+                      f"({exc.strerror or exc}); the trained model is lost") from exc
+    return fallback, error
 
 
 def _train_config(cfg: FinetuneConfig, data_dir, scratch, start: Path, device,

@@ -24,6 +24,7 @@ from srcrm.checkpoint import Checkpoint
 from srcrm.data.datasets import SegmentationData
 from srcrm.data.labelsets import LabelSet, generated_palette, read_class_names
 from srcrm.formats.classes import UNLABELLED_NAMES
+from srcrm.limits import check_class_count
 from srcrm.suffixes import IMAGE_SUFFIXES
 
 
@@ -31,7 +32,7 @@ def open_finetune_data(data_dir, parent: Checkpoint) -> SegmentationData:
     """The labelled images of ``data_dir`` with a label set that extends ``parent``'s.
 
     Raises ``FileNotFoundError`` for a folder without images, labels or classes, and
-    ``ValueError`` for classes the model cannot take, a label whose size differs from its
+    ``ValueError`` for classes the model cannot take (more than 8-bit label maps hold, too), a label whose size differs from its
     image's, or label values that are neither a class nor the ignore index.
     """
     root = Path(data_dir)
@@ -42,7 +43,9 @@ def open_finetune_data(data_dir, parent: Checkpoint) -> SegmentationData:
     classes_file = root / "classes.txt"
     if not classes_file.is_file():
         raise FileNotFoundError(f"{root}: classes.txt (one class name per line) is missing")
-    labelset = extend_labelset(parent, read_class_names(classes_file), root.name)
+    names = read_class_names(classes_file)
+    check_class_count(len(names), str(classes_file))
+    labelset = extend_labelset(parent, names, root.name)
     images = sorted(p for p in (base / "images").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     twins = sorted(stem for stem, n in Counter(p.stem for p in images).items() if n > 1)
     if twins:

@@ -11,21 +11,40 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import cv2
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
+from srcrm.limits import ImageTooLarge, check_image_size
 
 # Read once at import: os.umask can only be read by setting it, which is not thread-safe.
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
+_PIL_LIMIT_LOCK = threading.Lock()
+BUNDLED_MODEL_DIR = Path(__file__).resolve().parent.parent / "resources" / "models"
 
 
 class ImageReadError(ValueError):
     """An image file is missing, unreadable or not an image."""
+
+
+def give_default_mode(path: str | os.PathLike) -> None:
+    """Give a file made by ``mkstemp`` (mode 0600) the mode any other new file gets."""
+    os.chmod(path, 0o666 & ~_UMASK)
+
+
+def refuse_bundled_output(path: str | os.PathLike) -> None:
+    """Raise ValueError when ``path`` lies in the bundled model's folder: writing there would
+    damage the model every run without ``--checkpoint`` uses."""
+    target = Path(os.path.realpath(path))  # unlike Path.resolve, no error on a symlink loop
+    if target == BUNDLED_MODEL_DIR or BUNDLED_MODEL_DIR in target.parents:
+        raise ValueError(f"{path}: refused: this is the bundled model's folder "
+                         f"({BUNDLED_MODEL_DIR}); choose another output")
 
 
 @contextlib.contextmanager
@@ -39,7 +58,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
+        give_default_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -69,11 +88,34 @@ def write_png(path: str | os.PathLike, array: np.ndarray) -> None:
     atomic_write_bytes(path, buf.tobytes())
 
 
+def check_declared_size(path: Path) -> None:
+    """Read only the image's header and raise :class:`ImageReadError` when the size it declares
+    is over :func:`srcrm.limits.max_pixels`, before anything is decoded or allocated. Formats
+    Pillow cannot identify are left to the decoder."""
+    with _PIL_LIMIT_LOCK:
+        # Pillow's own bomb check is lower than ours and not configurable per call; it is
+        # lifted for this header read only, and ours applies instead.
+        saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try:
+            with Image.open(path) as im:
+                width, height = im.size
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            return
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+    try:
+        check_image_size(width, height, "the image")
+    except ImageTooLarge as exc:
+        raise ImageReadError(f"{path}: refused: {exc}") from None
+
+
 def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Read an image file as an RGB uint8 array, or raise :class:`ImageReadError` saying why."""
+    """Read an image file as an RGB uint8 array, or raise :class:`ImageReadError` saying why
+    (including an image that declares more pixels than the limit)."""
     path = Path(path)
     if not path.is_file():
         raise ImageReadError(f"{path}: no such file")
+    check_declared_size(path)
     data = np.fromfile(path, dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if image is None:
@@ -81,9 +123,35 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
+# EXIF orientations 5..8 turn the image a quarter: width and height swap.
+_QUARTER_TURNS = (5, 6, 7, 8)
+
+
+def displayed_size(path: str | os.PathLike) -> tuple[int, int]:
+    """(height, width) of an image as :func:`read_image` returns it, EXIF orientation applied
+    (OpenCV rotates by it, and so do viewers), from the header alone. This is the one rule
+    for every reader that needs an image's size without its pixels: labels made for the
+    image as shown must match the image as read."""
+    path = Path(path)
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+            turned = im.getexif().get(0x0112) in _QUARTER_TURNS
+    except (Image.DecompressionBombError, UnidentifiedImageError, OSError, ValueError,
+            SyntaxError) as exc:
+        raise ImageReadError(f"{path}: not a readable image ({exc})") from None
+    try:
+        check_image_size(width, height, "the image")
+    except ImageTooLarge as exc:
+        raise ImageReadError(f"{path}: refused: {exc}") from None
+    return (width, height) if turned else (height, width)
+
+
 def read_label_png(path: str | os.PathLike) -> np.ndarray:
     """Read a single-channel label PNG of class ids as uint8 (HxW)."""
     path = Path(path)
+    if path.is_file():
+        check_declared_size(path)
     data = np.fromfile(path, dtype=np.uint8) if path.is_file() else np.empty(0, np.uint8)
     labels = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if labels is None:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from srcrm.limits import check_class_count
+
 
 @dataclass(frozen=True)
 class LabelSet:
@@ -13,6 +15,9 @@ class LabelSet:
     class_names: tuple[str, ...]
     palette: tuple[tuple[int, int, int], ...]
     ignore_index: int
+
+    def __post_init__(self) -> None:
+        check_class_count(len(self.class_names), f"the label set {self.name}".rstrip())
 
     @property
     def num_classes(self) -> int:

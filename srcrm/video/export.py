@@ -22,7 +22,7 @@ import numpy as np
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import coco, labelme
 from srcrm.formats.polygons import polygonize
-from srcrm.io import atomic_write, atomic_write_bytes
+from srcrm.io import atomic_write, atomic_write_bytes, give_default_mode
 from srcrm.overlay import blend
 from srcrm.video.label_store import FrameLabelStore
 from srcrm.video.source import FrameSource, frames_at
@@ -98,8 +98,8 @@ def export_labelme_frames(store: FrameLabelStore, source: FrameSource, labelset:
     for done, (index, frame) in _tracked(frame_iter, on_progress, should_stop, len(indices)):
         image = out_dir / f"{index:06d}.jpg"
         _write_jpeg(image, frame)
-        coverage = polygonize(store.read(index), labelset.num_classes, tolerance=tolerance)
-        labelme.write(out_dir / f"{index:06d}.json", coverage, labelset, image)
+        labelme.write(out_dir / f"{index:06d}.json", store.read(index), labelset, image,
+                      tolerance=tolerance)
     return done
 
 
@@ -181,13 +181,15 @@ def _write_video(source: FrameSource, path: str | os.PathLike, frames: Iterable[
         if not writer.isOpened():
             raise OSError(f"{path}: cannot write an MP4 video here")
         frame_iter = frames_at(source, indices)
-        for _, (index, frame) in _tracked(frame_iter, on_progress, should_stop, len(indices),
-                                          raise_on_stop=True):
+        written = 0
+        for written, (index, frame) in _tracked(frame_iter, on_progress, should_stop,
+                                                len(indices), raise_on_stop=True):
             image = render(index, frame)
             writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if colour else image)
         writer.release()
+        give_default_mode(tmp)
         os.replace(tmp, path)
-        return len(indices)
+        return written  # fewer than asked when the video turned out shorter than it claimed
     except _Cancelled:
         return 0
     finally:

@@ -5,9 +5,11 @@ names are ``NNNNNN.png`` by zero-based frame index (the ``srcrm predict VIDEO --
 contract). ``store.json`` beside them keeps the frame count, the frame size, which frames a
 person edited (pre-labelling never overwrites those) and which model labelled the rest.
 
-Every write is atomic, so a frame's PNG is either whole or absent. A PNG that is not the right
-shape anyway (written by another tool, cut short, another size) counts as missing: it is
-reported in :attr:`FrameLabelStore.problems` with the reason, and pre-labelling redoes it.
+Every write is atomic, so a frame's PNG is either whole or absent. A PNG that is not usable
+anyway (written by another tool, cut short, another size, a valid header over a corrupt body)
+counts as missing: it is reported in :attr:`FrameLabelStore.problems` with the reason, and
+pre-labelling redoes it. Each file is decoded once to verify it; the result is remembered
+until the file changes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from srcrm.io import ImageReadError, atomic_write_bytes, atomic_write_text, read_label_png
+from srcrm.io import (
+    ImageReadError,
+    atomic_write_bytes,
+    atomic_write_text,
+    read_label_png,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,7 @@ class FrameLabelStore:
         self.folder = Path(folder)
         self._lock = threading.RLock()
         self._problems: dict[int, str] = {}
+        self._verified: dict[int, tuple[int, int]] = {}  # frame -> (mtime_ns, size) that decoded
         meta = self._load_meta()
         self.frame_count: int | None = meta["frame_count"]
         self.size: tuple[int, int] | None = meta["size"]
@@ -84,6 +92,13 @@ class FrameLabelStore:
         meta = {"frame_count": self.frame_count, "size": list(self.size) if self.size else None,
                 "edited": sorted(self._edited), "model": self._model}
         atomic_write_text(self.folder / META_FILE, json.dumps(meta, indent=1) + "\n")
+
+    def set_frame_count(self, count: int) -> None:
+        """Correct the frame count (a truncated video turned out shorter than it claimed)."""
+        with self._lock:
+            if count != self.frame_count:
+                self.frame_count = int(count)
+                self._save_meta()
 
     @property
     def model(self) -> str | None:
@@ -124,21 +139,37 @@ class FrameLabelStore:
         return self.folder / f"{int(index):06d}.png"
 
     def has(self, index: int) -> bool:
-        """Whether frame ``index`` has a usable label PNG. Checks the PNG's header and end
-        (no decoding), so it is cheap enough to run over every frame."""
-        return self._check(int(index), self.path(index)) is None
+        """Whether frame ``index`` has a usable label PNG: its header and end are checked, and
+        it is decoded once (remembered until the file changes)."""
+        index, path = int(index), self.path(index)
+        if self._check(index, path) is not None:
+            return False
+        return self._verified_stamp(index, path) is not None or self.read(index) is not None
 
     def read(self, index: int) -> np.ndarray | None:
         """The frame's labels (HxW uint8), or None when missing or unusable."""
-        path = self.path(index)
-        if self._check(int(index), path) is not None:
+        index, path = int(index), self.path(index)
+        if self._check(index, path) is not None:
             return None
         try:
+            stat = path.stat()
             labels = read_label_png(path)
-        except ImageReadError as exc:
-            self._report(int(index), str(exc))
+        except (OSError, ImageReadError) as exc:
+            self._report(index, f"{path}: does not decode ({exc})")
             return None
+        with self._lock:
+            self._verified[index] = (stat.st_mtime_ns, stat.st_size)
         return labels
+
+    def _verified_stamp(self, index: int, path: Path) -> tuple[int, int] | None:
+        """The remembered stamp of a file that decoded, if it has not changed since."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        with self._lock:
+            stamp = self._verified.get(index)
+        return stamp if stamp == (stat.st_mtime_ns, stat.st_size) else None
 
     def write(self, index: int, labels: np.ndarray, edited: bool = False) -> None:
         """Store a frame's labels, replacing any. ``edited`` marks them as a person's work."""
@@ -168,7 +199,7 @@ class FrameLabelStore:
         with os.scandir(self.folder) as entries:
             for entry in entries:
                 match = _NAME.match(entry.name)
-                if match and self._check(int(match[1]), Path(entry.path)) is None:
+                if match and self.has(int(match[1])):
                     found.append(int(match[1]))
         return sorted(found)
 

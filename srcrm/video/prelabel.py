@@ -8,17 +8,19 @@ decoding and PNG encoding overlap with inference.
 It resumes: frames that already have labels are skipped, and frames a person edited are never
 overwritten (checked at the moment of writing, so an edit made during the run is safe too).
 A cancel (``should_stop``) or Ctrl-C stops after the current batch; every label map written
-until then stays. A frame that cannot be decoded stops the run with a
-:class:`~srcrm.video.source.VideoReadError` naming it, after the frames before it are written.
+until then stays. A truncated file is labelled up to its true end and the run finishes (the
+summary gives the end, and the store's frame count is corrected); a frame that cannot be
+decoded is left unlabelled and named in the summary, and the run goes on.
 """
 
 from __future__ import annotations
 
+import bisect
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from srcrm.video.label_store import FrameLabelStore, LabelStoreError
 from srcrm.video.source import FrameSource, frames_at
@@ -50,6 +52,9 @@ class PrelabelSummary:
     skipped: int  # already labelled, or edited by a person
     cancelled: bool
     seconds: float
+    frame_count: int = 0  # the frames the video really holds, as far as known after the run
+    truncated: bool = False  # its header claims more frames than it holds
+    damaged: dict[int, str] = field(default_factory=dict)  # frames that could not be decoded
 
 
 def prelabel_video(source: FrameSource, store: FrameLabelStore, predictor,
@@ -65,6 +70,7 @@ def prelabel_video(source: FrameSource, store: FrameLabelStore, predictor,
     candidates = store.missing(cfg.start, stop) if cfg.skip_labelled else range(cfg.start, stop)
     edited = store.edited
     todo = [i for i in candidates if i not in edited]
+    todo_set = set(todo)
     began = time.perf_counter()
     decoder = _Decoder(source, todo, cfg.queue_size)
     writer = _Writer(store, cfg.queue_size)
@@ -73,10 +79,13 @@ def prelabel_video(source: FrameSource, store: FrameLabelStore, predictor,
 
     def report() -> None:
         if on_progress is not None:
+            # Frames past a true end found meanwhile, or undecodable, leave the total.
+            gone = sum(1 for i in source.damaged if i in todo_set)
+            total = max(bisect.bisect_left(todo, source.frame_count) - gone, writer.written)
             elapsed = time.perf_counter() - began
             rate = writer.written / elapsed if elapsed > 0 else 0.0
-            eta = (len(todo) - writer.written) / rate if rate > 0 else None
-            on_progress(PrelabelProgress(writer.written, len(todo), writer.last_index, rate, eta))
+            eta = (total - writer.written) / rate if rate > 0 else None
+            on_progress(PrelabelProgress(writer.written, total, writer.last_index, rate, eta))
 
     try:
         for batch in decoder.batches(cfg.batch_size, stopped):
@@ -91,9 +100,13 @@ def prelabel_video(source: FrameSource, store: FrameLabelStore, predictor,
         writer.finish()
     writer.raise_error()
     report()
+    if source.truncated:
+        store.set_frame_count(source.frame_count)
     return PrelabelSummary(labelled=writer.written, cancelled=cancelled,
                            skipped=(stop - cfg.start) - len(todo) + writer.refused,
-                           seconds=time.perf_counter() - began)
+                           seconds=time.perf_counter() - began, frame_count=source.frame_count,
+                           truncated=source.truncated,
+                           damaged={i: why for i, why in source.damaged.items() if i in todo_set})
 
 
 class _Decoder:

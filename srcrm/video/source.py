@@ -7,8 +7,10 @@ sequential path for pre-labelling and export, with its own decoder so it can run
 thread while ``read`` serves the user.
 
 A container's frame count can be wrong (a truncated or damaged file). The true end is found
-when decoding reaches it: the read fails with a :class:`VideoReadError` that says so, and
-``frame_count`` shrinks to the frames that really are there.
+when decoding reaches it, and ``frame_count`` shrinks to the frames that really are there:
+``read`` past it fails with a :class:`VideoReadError` that says so, while ``frames`` simply
+ends there (and skips a frame that is present but cannot be decoded, noting it in
+``damaged``), so that a long job labels everything that decodes and finishes.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class FrameSource:
     def __init__(self, path: Path, name: str):
         self.path = path
         self.name = name
+        self.damaged: dict[int, str] = {}  # frames that ``frames`` skipped, and why
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -82,8 +85,15 @@ class FrameSource:
             self._cache.move_to_end(index)
             return frame.copy()
 
+    @property
+    def truncated(self) -> bool:
+        """Whether the true end turned out to come before the frame count the file claims."""
+        return False
+
     def frames(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
-        """``(index, frame)`` for ``start <= index < stop``, decoded in sequence."""
+        """``(index, frame)`` for ``start <= index < stop``, decoded in sequence. Ends early at
+        the true end of a truncated file; a frame that cannot be decoded is left out and
+        recorded in :attr:`damaged`."""
         stop = self.frame_count if stop is None else min(stop, self.frame_count)
         if start < 0:
             raise ValueError(f"start must not be negative, got {start}")
@@ -163,11 +173,23 @@ class VideoFileSource(FrameSource):
     def _decode(self, index: int) -> np.ndarray:
         return self._converted(self._cursor, index)
 
+    @property
+    def truncated(self) -> bool:
+        return self.frame_count < self.claimed_frame_count
+
     def _sequential(self, start: int, stop: int) -> Iterator[tuple[int, np.ndarray]]:
         cursor = Cursor(self.path, self._timeline)
         try:
             for index in range(start, stop):
-                yield index, self._converted(cursor, index)
+                try:
+                    bgr = cursor.read(index)
+                except EndOfVideo as end:
+                    self.frame_count = min(self.frame_count, end.end)
+                    return
+                except ValueError as exc:
+                    self.damaged[index] = f"{self.path}: {exc}"
+                    continue
+                yield index, self._checked(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), index)
         finally:
             cursor.close()
 
@@ -221,7 +243,12 @@ class ImageSequenceSource(FrameSource):
 
     def _sequential(self, start: int, stop: int) -> Iterator[tuple[int, np.ndarray]]:
         for index in range(start, stop):
-            yield index, self._decode(index)
+            try:
+                frame = self._decode(index)
+            except VideoReadError as exc:
+                self.damaged[index] = str(exc)
+                continue
+            yield index, frame
 
     def _file(self, index: int) -> Path:
         return self.files[index]

@@ -1,5 +1,5 @@
 """Pre-labelling a video: every frame gets its own labels, runs resume, edits are kept, a cancel
-keeps what was written, and a damaged video stops with the frame named."""
+keeps what was written, and a truncated video is labelled to its true end and finishes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from srcrm.predictor import Predictor
 from srcrm.video import (
     FrameLabelStore,
     VideoPrelabelConfig,
-    VideoReadError,
     open_source,
     prelabel_video,
 )
@@ -74,14 +73,24 @@ def test_a_cancel_keeps_what_was_written_and_the_next_run_finishes_without_redoi
     assert stored_indices(store, range(40)) == list(range(40))
 
 
-def test_a_damaged_video_stops_at_the_bad_frame_keeping_the_ones_before(tmp_path):
+def test_a_truncated_video_is_labelled_to_its_true_end_and_a_rerun_finishes(tmp_path):
     cut = truncate(write_video(tmp_path / "v.avi", 40, "MJPG"), 0.5)
     source = open_source(cut)
     store = store_for(source, tmp_path / "labels")
-    with pytest.raises(VideoReadError, match=r"cut_v\.avi: frame \d+ cannot be decoded"):
-        prelabel_video(source, store, IndexPredictor())
-    assert store.labelled() == list(range(len(store.labelled())))
-    assert len(store.labelled()) >= source.frame_count - 1
+    seen = []
+    summary = prelabel_video(source, store, IndexPredictor(), on_progress=seen.append)
+    end = summary.frame_count
+    assert summary.truncated and 10 < end < 40 and source.frame_count == end
+    assert store.frame_count == end  # the store learns the true length
+    labelled = store.labelled()
+    assert set(labelled) | set(summary.damaged) == set(range(end))  # every frame that decodes
+    assert len(summary.damaged) <= 1  # at most the last, cut-off frame
+    assert stored_indices(store, labelled[:-1]) == labelled[:-1]  # the last may be cut short
+    assert all(0 <= p.done <= p.total for p in seen) and seen[-1].done == seen[-1].total
+    # A rerun (a fresh source claims 40 frames again) finds nothing left and finishes.
+    again = open_source(cut)
+    rerun = prelabel_video(again, store_for(again, tmp_path / "labels"), IndexPredictor())
+    assert rerun.labelled == 0 and rerun.truncated and rerun.frame_count == end
 
 
 def test_the_real_default_model_labels_a_tiny_video(tmp_path):
