@@ -21,7 +21,8 @@ MIN_BRUSH, MAX_BRUSH = 1, 500
 
 class Editor:
     """Events: ``changed()`` (tool, size, class or protected class), ``outline_changed(points)``
-    (the corners of a multi-click gesture in progress), ``message(text)`` (a status-bar hint).
+    (the corners of a multi-click gesture in progress), ``message(text)`` (a status-bar hint),
+    ``notice(text)`` (a gesture the tool could not act on; nothing changed).
 
     The mouse goes to the current tool's handler (see :mod:`~.tool_table`)."""
 
@@ -34,9 +35,11 @@ class Editor:
         self.protect_target: int | None = None  # None: the class under the stroke's first point
         self.outline: list[tuple[float, float]] = []
         self._handlers: dict[str, ToolHandler] = {}
+        self.model = None  # the app's ModelService, for tools that run the model (zoom)
         self.changed = Event()
         self.outline_changed = Event()
         self.message = Event()
+        self.notice = Event()
 
     # --- state --------------------------------------------------------------------------------
 

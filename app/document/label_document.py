@@ -55,6 +55,8 @@ class LabelDocument:
         self.state = ImageState(state)
         self.path = Path(path) if path is not None else None
         self.model = model
+        # Pixels a person has written (kept through undo): zoomed re-inference never replaces them.
+        self.human_edits = np.zeros((h, w), bool)
         self.undo_stack = UndoStack(max_undo_bytes)
         self.revision = 0
         self._stroke: StrokeRecorder | None = None
@@ -101,9 +103,10 @@ class LabelDocument:
         self._stroke = StrokeRecorder(self.labels, name)
         self._stroke_state = self.state
 
-    def apply(self, edit: Edit | None, name: str = "edit") -> Rect | None:
+    def apply(self, edit: Edit | None, name: str = "edit", by_person: bool = True) -> Rect | None:
         """Apply one tool edit (one class or a patch of several) inside the current stroke; with
-        none open, the edit is its own undo step called ``name``."""
+        none open, the edit is its own undo step called ``name``. ``by_person`` False: the model
+        wrote it (zoomed re-inference), so its pixels stay open to the model."""
         if edit is None:
             return None
         auto = self._stroke is None
@@ -111,6 +114,8 @@ class LabelDocument:
             self.begin_stroke(name)
         self._stroke.touch(edit.rect)
         rect = apply_edit(self.labels, edit)
+        if by_person:
+            self.human_edits[edit.rect.slices] |= edit.mask
         self.revision += 1
         self.labels_changed.emit(rect)
         if auto:
@@ -152,6 +157,7 @@ class LabelDocument:
         recorder = StrokeRecorder(self.labels, "pre-label")
         recorder.touch(Rect.full(self.shape))
         self.labels[...] = labels
+        self.human_edits[...] = False
         self.confidence = None if confidence is None else confidence.astype(np.float32)
         self.model = model
         self.revision += 1

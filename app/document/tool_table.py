@@ -15,6 +15,10 @@ from .handlers.brush import BrushHandler, EraserHandler, ProtectedBrushHandler
 from .handlers.fill import FillHandler
 from .handlers.picker import PickerHandler
 from .handlers.polygon import PolygonHandler
+from .handlers.scribble import ScribbleHandler
+from .handlers.smart_stroke import QuickSelectHandler, SuperpixelHandler
+from .handlers.snap_polygon import SnapPolygonHandler
+from .handlers.zoom import ZoomHandler
 
 
 class Cursor(str, enum.Enum):
@@ -52,6 +56,23 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec("polygon", "Polygon fill", "G",
              "Click the corners; double-click or Enter fills, Backspace removes a corner, "
              "Esc cancels", PolygonHandler),
+    ToolSpec("quick_select", "Quick select", "Q",
+             "Drag: the class spreads from the drag up to the image's and the model's edges, "
+             "at most about the circle's radius", QuickSelectHandler,
+             paints=True, cursor=Cursor.BRUSH, only_over=True),
+    ToolSpec("superpixel", "Superpixels", "S",
+             "Click or drag: fill whole superpixels (about the circle's size)", SuperpixelHandler,
+             paints=True, cursor=Cursor.BRUSH, only_over=True),
+    ToolSpec("scribble", "Scribble re-segment", "W",
+             "Drag scribbles of two or more classes (switch class between them); Enter "
+             "re-segments the region around them, Backspace drops the last, Esc cancels",
+             ScribbleHandler, paints=True, only_over=True),
+    ToolSpec("snap_polygon", "Edge-snapping polygon", "L",
+             "Click corners: each side follows the image's edges; double-click or Enter fills, "
+             "Backspace removes a corner, Esc cancels", SnapPolygonHandler, only_over=True),
+    ToolSpec("zoom", "Zoomed re-inference", "Z",
+             "Drag a rectangle: the model looks again at it enlarged 2x and relabels the pixels "
+             "no person has edited", ZoomHandler),
     ToolSpec("picker", "Eyedropper", "I",
              "Pick the class under the click (Alt+click does it with any tool)", PickerHandler,
              transient=True),

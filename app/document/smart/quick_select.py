@@ -1,0 +1,36 @@
+"""Quick-select brush: the stroke's class spreads outward and stops at edges.
+
+The stroke seeds the class; everything farther than twice the reach from it seeds "not this";
+a watershed on the evidence image (photo blended with the model's class colours, see
+:mod:`.evidence`) decides the band in between. The two fronts advance equally through flat
+regions, so without an edge the paint spreads about ``reach`` pixels; an image edge or a model
+boundary inside the band stops it there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from ..tools import Edit, _finish
+from .evidence import Evidence
+from .segment import seeded_watershed
+from .strokes import Point, stroke_mask, window_around
+
+
+def quick_select(evidence: Evidence, labels: np.ndarray, points: Sequence[Point],
+                 diameter: float, value: int, reach: float,
+                 only_over: int | None = None) -> Edit | None:
+    """Paint ``value`` over the stroke ``points`` (brush ``diameter``) and the pixels up to
+    the nearest edge within about ``reach`` pixels of it. None when nothing changes."""
+    reach = max(1.0, float(reach))
+    window = window_around(labels.shape, points, diameter / 2 + 2.1 * reach + 4)
+    seed = stroke_mask(window, points, diameter)
+    # Distance from the stroke: the band it may take is within 2 * reach.
+    dist = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, 5)
+    markers = np.where(dist > 2 * reach, 2, 0).astype(np.int32)
+    markers[seed] = 1
+    grown = seeded_watershed(evidence.window(window), markers) == 1
+    return _finish(labels, window, grown, value, only_over)

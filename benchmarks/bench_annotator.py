@@ -1,0 +1,353 @@
+"""Annotator effort: how many actions a simulated person needs with plain and with smart tools.
+
+The robot starts from the model's pre-label and fixes the largest wrong region first, until at
+least 95% of the labelled pixels are right or it has spent 200 actions. It runs twice on the
+same images with the same model and the same rules; only the tools differ:
+
+* plain: flood fill, polygon fill (at most 12 corners) and a brush of at most 32 px;
+* smart: the same, plus quick-select, superpixels and the edge-snapping polygon
+  (``app/document/smart``).
+
+What the robot knows is what a person sees: where the labels are wrong and which class is right
+there. It uses the ground truth for nothing else; what an action changes is computed by the tool
+from the image and the model alone. Its written rules, the same in both runs:
+
+1. Regions are the 8-connected groups of wrong pixels that should be one class. Take the
+   largest one not given up.
+2. Try the tools of the run's list for that region in order (large regions, of 2000 pixels or
+   more, and small ones have their own list). Every try is an action (one stroke, click,
+   polygon or rectangle). A try is kept when it makes at least half as many pixels right as
+   the region has (the list's last tool: when it makes any right); otherwise it is undone (the
+   undo is not counted) and the next tool is tried.
+3. If no tool helps, the region is given up.
+
+Gestures, from what a person sees alone: the *anchor* is the region's innermost pixel; the
+*stroke* a straight drag along its main axis through the pixels where the brush fits inside it;
+the *outline* a polygon of at most 12 corners around the region, loosely taking in the
+already-right pixels of the same class next to it (painting them changes nothing). Flood fill
+is tried only where the connected patch of the class under the anchor is at least 90% wrong
+pixels of this region (a person sees that the whole blob is wrong). Zoomed re-inference is not
+in the lists: the robot has no rule for when a second look helps, and on trial it rarely did
+(docs/annotator_benchmark.md).
+
+    nice -n 10 .venv/bin/python benchmarks/bench_annotator.py --data ../shared/data/camvid \\
+        --split val --images 20
+
+Prints ``actions brush: N``, ``actions smart: N`` (mean per image) and ``ms per smart action:
+N``; with ``--out`` writes the per-class table and a plot (docs/annotator_benchmark.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from app.document import tools
+from app.document.smart.evidence import Evidence
+from app.document.smart.quick_select import quick_select
+from app.document.smart.scissors import snapping_polygon_fill
+from app.document.smart.superpixels import superpixel_fill
+from srcrm.data.datasets import open_dataset
+from srcrm.predictor import Predictor
+
+TARGET = 0.95
+MAX_ACTIONS = 200
+MAX_BRUSH = 32
+MAX_CORNERS = 12
+LARGE = 2000
+FILL_PURITY = 0.9
+
+
+@dataclass
+class Region:
+    mask: np.ndarray  # bool, full image
+    cls: int          # the right class (what a person sees)
+    area: int
+    anchor: tuple[float, float]
+    depth: float      # distance from the anchor to the region's edge
+
+
+@dataclass
+class Scene:
+    """One image as the robot works on it."""
+
+    image: np.ndarray
+    truth: np.ndarray
+    labels: np.ndarray
+    evidence: Evidence
+    ignore: int
+    given_up: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.given_up = np.zeros(self.truth.shape, bool)
+
+    @property
+    def valid(self) -> np.ndarray:
+        return self.truth != self.ignore
+
+    def accuracy(self) -> float:
+        valid = self.valid
+        return float((self.labels == self.truth)[valid].sum() / max(1, valid.sum()))
+
+    def largest_region(self) -> Region | None:
+        wrong = (self.labels != self.truth) & self.valid & ~self.given_up
+        best = None
+        for cls in np.unique(self.truth[wrong]):
+            n, comp, stats, _ = cv2.connectedComponentsWithStats(
+                (wrong & (self.truth == cls)).astype(np.uint8), connectivity=8)
+            if n > 1:
+                k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+                area = int(stats[k, cv2.CC_STAT_AREA])
+                if best is None or area > best[0]:
+                    best = (area, int(cls), comp == k)
+        if best is None:
+            return None
+        area, cls, mask = best
+        dist = cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+        i, j = np.unravel_index(int(np.argmax(dist)), dist.shape)
+        return Region(mask, cls, area, (j + 0.5, i + 0.5), float(dist[i, j]))
+
+
+# --- gestures: what a person would draw for a region ---------------------------------------------
+
+def stroke_path(region: Region, diameter: float) -> list[tuple[float, float]]:
+    """A straight drag along the region's main axis, through the pixels where the brush fits."""
+    dist = cv2.distanceTransform(np.pad(region.mask, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    ys, xs = np.nonzero(dist >= min(diameter / 2, region.depth))
+    pts = np.stack([xs, ys], 1).astype(np.float64) + 0.5
+    if len(pts) < 2:
+        return [region.anchor]
+    centre = pts.mean(0)
+    _, _, vt = np.linalg.svd(pts - centre, full_matrices=False)
+    t = (pts - centre) @ vt[0]
+    a, b = pts[int(np.argmin(t))], pts[int(np.argmax(t))]
+    return [tuple(a), tuple(b)]
+
+
+def outline(s: Scene, region: Region) -> list[tuple[float, float]]:
+    k = int(region.depth + 4)
+    grown = cv2.dilate(region.mask.astype(np.uint8),
+                       cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1)))
+    loose = region.mask | (grown.astype(bool) & (s.labels == region.cls) & (s.truth == region.cls))
+    contours, _ = cv2.findContours(loose.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_SIMPLE)
+    contour = max(contours, key=cv2.contourArea)
+    eps = 1.0
+    poly = cv2.approxPolyDP(contour, eps, True)
+    while len(poly) > MAX_CORNERS:
+        eps *= 1.4
+        poly = cv2.approxPolyDP(contour, eps, True)
+    return [(float(x) + 0.5, float(y) + 0.5) for x, y in poly.reshape(-1, 2)]
+
+
+def brush_diameter(region: Region) -> float:
+    return float(np.clip(2 * region.depth, 1, MAX_BRUSH))
+
+
+# --- tools: (scene, region) -> Edit | None, computed from the image and the model only ------------
+
+def t_fill(s: Scene, r: Region):
+    x, y = r.anchor
+    edit = tools.flood_fill(s.labels, x, y, r.cls)
+    if edit is None:
+        return None
+    patch = np.zeros(s.labels.shape, bool)
+    patch[edit.rect.slices] = edit.mask
+    if (patch & r.mask).sum() < FILL_PURITY * patch.sum():
+        return "skip"  # a person sees the blob is not all wrong: no fill, no action
+    return edit
+
+
+def t_polygon(s: Scene, r: Region):
+    return tools.polygon_fill(s.labels, outline(s, r), r.cls)
+
+
+def t_brush(s: Scene, r: Region):
+    d = brush_diameter(r)
+    path = stroke_path(r, d)
+    return tools.brush(s.labels, path[0], path[-1], d, r.cls)
+
+
+def t_quick_select(s: Scene, r: Region):
+    d = min(brush_diameter(r), 8.0)
+    reach = float(np.clip(1.5 * r.depth + 4, 4, 120))
+    return quick_select(s.evidence, s.labels, stroke_path(r, 2 * r.depth), d, r.cls, reach)
+
+
+def t_superpixel(s: Scene, r: Region):
+    size = int(np.clip(1.5 * r.depth, 6, 40))
+    return superpixel_fill(s.image, s.labels, stroke_path(r, 2 * r.depth), 3.0, size, r.cls)
+
+
+def t_snap_polygon(s: Scene, r: Region):
+    return snapping_polygon_fill(s.image, s.labels, outline(s, r), r.cls)
+
+
+PLAIN = {"large": (t_fill, t_polygon, t_brush), "small": (t_fill, t_brush, t_polygon)}
+SMART = {"large": (t_fill, t_quick_select, t_snap_polygon, t_polygon, t_brush),
+         "small": (t_fill, t_quick_select, t_superpixel, t_brush, t_polygon)}
+SMART_TOOLS = {t_quick_select, t_superpixel, t_snap_polygon}
+
+
+@dataclass
+class RunResult:
+    actions: int = 0
+    accuracy: list[float] = field(default_factory=list)  # after each action
+    per_class: Counter = field(default_factory=Counter)  # actions spent on regions of a class
+    tool_uses: Counter = field(default_factory=Counter)   # kept actions per tool
+    smart_ms: list[float] = field(default_factory=list)
+    final: np.ndarray | None = None
+
+
+def gain(s: Scene, edit) -> int:
+    """Right pixels gained by an edit (what a person sees after it)."""
+    sl = edit.rect.slices
+    before = s.labels[sl]
+    after = before.copy()
+    after[edit.mask] = edit.value if np.isscalar(edit.value) else edit.value[edit.mask]
+    truth, valid = s.truth[sl], s.valid[sl]
+    return int(((after == truth) & valid).sum()) - int(((before == truth) & valid).sum())
+
+
+def annotate(scene: Scene, toolset: dict) -> RunResult:
+    res = RunResult(accuracy=[scene.accuracy()])
+    while res.accuracy[-1] < TARGET and res.actions < MAX_ACTIONS:
+        region = scene.largest_region()
+        if region is None:
+            break
+        helped = False
+        tried = toolset["large" if region.area >= LARGE else "small"]
+        for tool in tried:
+            if res.actions >= MAX_ACTIONS:
+                break
+            t0 = time.perf_counter()
+            try:
+                edit = tool(scene, region)
+            except ValueError:  # SmartToolError: the tool refused the gesture, no action
+                continue
+            if tool in SMART_TOOLS:
+                res.smart_ms.append(1000 * (time.perf_counter() - t0))
+            if isinstance(edit, str):
+                continue
+            res.actions += 1
+            res.per_class[region.cls] += 1
+            need = 1 if tool is tried[-1] else max(1, region.area // 2)
+            if edit is not None and gain(scene, edit) >= need:
+                tools.apply_edit(scene.labels, edit)
+                res.tool_uses[tool.__name__[2:]] += 1
+                helped = True
+            res.accuracy.append(scene.accuracy())
+            if helped:
+                break
+        if not helped:
+            scene.given_up |= region.mask
+    res.final = scene.labels.copy()
+    return res
+
+
+def iou_counts(pred: np.ndarray, truth: np.ndarray, n: int, ignore: int) -> np.ndarray:
+    valid = truth != ignore
+    idx = truth[valid].astype(np.int64) * n + pred[valid].astype(np.int64)
+    return np.bincount(idx[pred[valid] < n], minlength=n * n).reshape(n, n)
+
+
+def main(argv: list[str] | None = None) -> int:
+    global MAX_CORNERS
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--split", required=True)
+    ap.add_argument("--images", type=int, default=0, help="evenly spaced subset (0: all)")
+    ap.add_argument("--checkpoint", default=None)
+    ap.add_argument("--corners", type=int, default=MAX_CORNERS, help="polygon corner budget")
+    ap.add_argument("--out", default=None, help="write the Markdown table here (and a .png plot)")
+    args = ap.parse_args(argv)
+    MAX_CORNERS = max(3, args.corners)
+    try:
+        data = open_dataset(args.data, args.split)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    predictor = Predictor.from_checkpoint(args.checkpoint, device="cpu")
+    n_cls, ignore = len(predictor.class_names), data.labelset.ignore_index
+    picks = range(len(data)) if args.images <= 0 else \
+        sorted(set(np.linspace(0, len(data) - 1, args.images).round().astype(int).tolist()))
+
+    runs = {"brush": [], "smart": []}
+    conf = defaultdict(lambda: np.zeros((n_cls, n_cls), np.int64))
+    for count, i in enumerate(picks, 1):
+        image, truth = data[i]
+        pred = predictor.predict(image)
+        prelabel, confidence = pred.labels, pred.confidence
+        conf["model"] += iou_counts(prelabel, truth, n_cls, ignore)
+        for name, toolset in (("brush", PLAIN), ("smart", SMART)):
+            labels = prelabel.copy()
+            scene = Scene(image, truth, labels, Evidence(image, labels, n_cls, confidence), ignore)
+            res = annotate(scene, toolset)
+            runs[name].append(res)
+            conf[name] += iou_counts(res.final, truth, n_cls, ignore)
+        print(f"[{count}/{len(picks)}] {data.names[i]}: start {runs['brush'][-1].accuracy[0]:.1%}, "
+              f"brush {runs['brush'][-1].actions}, smart {runs['smart'][-1].actions} actions",
+              file=sys.stderr, flush=True)
+
+    smart_ms = [m for r in runs["smart"] for m in r.smart_ms]
+    print(f"actions brush: {np.mean([r.actions for r in runs['brush']]):.1f}")
+    print(f"actions smart: {np.mean([r.actions for r in runs['smart']]):.1f}")
+    print(f"ms per smart action: {np.mean(smart_ms) if smart_ms else 0:.1f}")
+    if args.out:
+        write_report(Path(args.out), runs, conf, predictor.class_names, len(picks), args)
+    return 0
+
+
+def write_report(path: Path, runs, conf, names, n_images, args) -> None:
+    from srcrm.io import atomic_write_text
+    from srcrm.plots import plt, save_figure
+
+    def iou(m):
+        inter = np.diag(m)
+        union = m.sum(0) + m.sum(1) - inter
+        return np.where(union > 0, inter / np.maximum(union, 1), np.nan)
+
+    ious = {k: iou(v) for k, v in conf.items()}
+    lines = [(f"Images: {n_images} of `{args.split}` (evenly spaced), target {TARGET:.0%} of "
+              f"labelled pixels right, at most {MAX_ACTIONS} actions, polygons of at most {MAX_CORNERS} corners."), "",
+             ("| class | actions brush (per image) | actions smart (per image) | IoU model | "
+              "IoU after brush run | IoU after smart run |"), "|---|---|---|---|---|---|"]
+    for c, name in enumerate(names):
+        pb = sum(r.per_class[c] for r in runs["brush"]) / n_images
+        ps = sum(r.per_class[c] for r in runs["smart"]) / n_images
+        lines.append(f"| {name} | {pb:.2f} | {ps:.2f} | {100 * ious['model'][c]:.1f} | "
+                     f"{100 * ious['brush'][c]:.1f} | {100 * ious['smart'][c]:.1f} |")
+    uses = {k: sum((r.tool_uses for r in runs[k]), Counter()) for k in runs}
+    lines += ["", "Actions that helped, by tool: " + "; ".join(
+        f"{k}: " + ", ".join(f"{t} {n}" for t, n in uses[k].most_common()) for k in runs)]
+    lines.append(f"Reached the target: brush {sum(r.accuracy[-1] >= TARGET for r in runs['brush'])}"
+                 f"/{n_images}, smart {sum(r.accuracy[-1] >= TARGET for r in runs['smart'])}"
+                 f"/{n_images} images.")
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for name, style in (("brush", "-"), ("smart", "--")):
+        curves = [r.accuracy for r in runs[name]]
+        longest = max(len(c) for c in curves)
+        padded = np.array([c + [c[-1]] * (longest - len(c)) for c in curves])
+        ax.plot(100 * padded.mean(0), style, label=f"{name} tools")
+    ax.axhline(100 * TARGET, color="grey", lw=0.8)
+    ax.set_xlabel("actions")
+    ax.set_ylabel("labelled pixels right (%), mean")
+    ax.set_xlim(0, min(MAX_ACTIONS, longest))
+    ax.legend()
+    save_figure(fig, path.with_suffix(".png"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,312 @@
+"""Smart tools on synthetic images whose edges are known, and through the editor (no Qt)."""
+
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+
+from app.document import ClassTable, ImageState, LabelDocument
+from app.document.editor import Editor
+from app.document.geometry import Rect
+from app.document.smart import SmartToolError
+from app.document.smart.evidence import Evidence
+from app.document.smart.quick_select import quick_select
+from app.document.smart.scissors import snapping_polygon_fill
+from app.document.smart.scribble import resegment
+from app.document.smart.superpixels import superpixel_fill
+from app.document.smart.zoom import ZoomConfig, zoom_edit, zoom_labels, zoom_rect
+from app.document.tools import apply_edit, polygon_fill
+
+EDGE = 60  # the step edge: columns < EDGE are red, the others green
+
+
+def step_image(h=40, w=200):
+    image = np.zeros((h, w, 3), np.uint8)
+    image[:, :EDGE] = (200, 50, 50)
+    image[:, EDGE:] = (50, 200, 50)
+    return image
+
+
+def written(labels, edit):
+    """The label map after ``edit``, leaving ``labels`` alone."""
+    out = labels.copy()
+    apply_edit(out, edit)
+    return out
+
+
+def left_of(shape, x):
+    mask = np.zeros(shape, bool)
+    mask[:, :x] = True
+    return mask
+
+
+def test_quick_select_stops_exactly_at_a_colour_edge():
+    image, labels = step_image(), np.zeros((40, 200), np.uint8)
+    edit = quick_select(Evidence(image, labels, 11), labels, [(30, 0), (30, 39.9)], 5, 3, reach=40)
+    np.testing.assert_array_equal(written(labels, edit) == 3, left_of(labels.shape, EDGE))
+
+
+def test_quick_select_without_an_edge_spreads_about_its_reach():
+    image, labels = np.full((40, 200, 3), 90, np.uint8), np.zeros((40, 200), np.uint8)
+    edit = quick_select(Evidence(image, labels, 11), labels, [(30, 0), (30, 39.9)], 5, 3, reach=20)
+    cols = np.flatnonzero((written(labels, edit) == 3).any(axis=0))
+    assert cols[0] == 0 and abs(cols[-1] - (30 + 2.5 + 20)) <= 2
+
+
+def test_quick_select_stops_at_the_models_boundary_in_a_flat_image():
+    image = np.full((40, 200, 3), 90, np.uint8)
+    labels = np.zeros((40, 200), np.uint8)
+    labels[:, EDGE:] = 1  # the model says building from the edge on, where the photo shows none
+    evidence = Evidence(image, labels, 11, confidence=np.ones((40, 200), np.float32))
+    edit = quick_select(evidence, labels, [(30, 0), (30, 39.9)], 5, 3, reach=40)
+    np.testing.assert_array_equal(written(labels, edit) == 3, left_of(labels.shape, EDGE))
+
+
+def test_quick_select_in_protected_mode_changes_only_that_class():
+    image, labels = step_image(), np.zeros((40, 200), np.uint8)
+    labels[10:20, 5:25] = 7  # fence inside the red region: protected
+    edit = quick_select(Evidence(image, labels, 11), labels, [(30, 0), (30, 39.9)], 5, 3, 40,
+                        only_over=0)
+    after = written(labels, edit)
+    expected = left_of(labels.shape, EDGE) & (labels == 0)
+    np.testing.assert_array_equal(after == 3, expected)
+    assert (after[10:20, 5:25] == 7).all()
+
+
+def test_a_superpixel_click_fills_one_region():
+    image, labels = step_image(60, 120), np.zeros((60, 120), np.uint8)
+    edit = superpixel_fill(image, labels, [(45.5, 30.5)], 1, 24, 3)
+    np.testing.assert_array_equal(written(labels, edit) == 3, left_of(labels.shape, EDGE))
+
+
+def test_superpixels_never_cross_a_strong_edge():
+    rng = np.random.default_rng(1)
+    image = step_image(120, 160).astype(np.int16) + rng.integers(-12, 12, (120, 160, 3))
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    labels = np.zeros((120, 160), np.uint8)
+    edit = superpixel_fill(image, labels, [(20, 10), (50, 110)], 3, 12, 3)
+    filled = written(labels, edit) == 3
+    assert filled.sum() > 600 and not filled[:, EDGE:].any()
+
+
+def test_scribbles_of_two_classes_split_the_region_at_the_edge():
+    image, labels = step_image(), np.zeros((40, 200), np.uint8)
+    scribbles = [(2, [(20, 10), (20, 30)]), (5, [(120, 10), (120, 30)])]
+    edit = resegment(Evidence(image, labels, 11), labels, scribbles, diameter=3, margin=8)
+    after = written(labels, edit)
+    region = Rect(10, 0, 130, 40)  # the scribbles' box grown by the margin and half the brush
+    expected = np.zeros_like(labels)
+    expected[region.slices] = np.where(np.arange(region.x0, region.x1) < EDGE, 2, 5)
+    np.testing.assert_array_equal(after, expected)
+
+
+def test_scribbles_of_one_class_are_refused():
+    image, labels = step_image(), np.zeros((40, 200), np.uint8)
+    with pytest.raises(SmartToolError, match="two classes"):
+        resegment(Evidence(image, labels, 11), labels, [(2, [(20, 10)]), (2, [(120, 10)])], 3, 8)
+
+
+def disk_image():
+    image = np.full((120, 120, 3), 30, np.uint8)
+    cv2.circle(image, (60, 60), 40, (230, 230, 230), -1)
+    return image, image[..., 0] > 128
+
+
+def test_the_snapping_polygon_follows_the_circle_that_straight_sides_cut():
+    image, disk = disk_image()
+    labels = np.zeros((120, 120), np.uint8)
+    corners = [(60 + 40 * np.cos(a) + 0.5, 60 + 40 * np.sin(a) + 0.5)
+               for a in np.linspace(0, 2 * np.pi, 6, endpoint=False)]
+    snapped = written(labels, snapping_polygon_fill(image, labels, corners, 4)) == 4
+    straight = written(labels, polygon_fill(labels, corners, 4)) == 4
+    ring = np.ones((3, 3), np.uint8)
+    inner = cv2.erode(disk.astype(np.uint8), ring).astype(bool)
+    outer = cv2.dilate(disk.astype(np.uint8), ring).astype(bool)
+    assert snapped[inner].all() and not snapped[~outer].any()  # exact up to the edge pixels
+    assert (straight != disk).sum() > 5 * (snapped != disk).sum()
+
+
+def test_a_stroke_outside_the_image_is_refused():
+    image, labels = step_image(), np.zeros((40, 200), np.uint8)
+    with pytest.raises(SmartToolError, match="outside the image"):
+        quick_select(Evidence(image, labels, 11), labels, [(-50, -5), (-10, -40)], 5, 3, 20)
+    with pytest.raises(SmartToolError, match="outside the image"):
+        superpixel_fill(image, labels, [(300, 20)], 1, 16, 3)
+
+
+class ByBrightness:
+    """A stand-in model: bright pixels are car (8), the rest road (3); it records its inputs."""
+
+    def __init__(self):
+        self.seen = []
+
+    def __call__(self, image):
+        self.seen.append(image.shape)
+        grey = image.mean(axis=2)
+        return SimpleNamespace(labels=np.where(grey > 128, 8, 3).astype(np.uint8),
+                               confidence=np.ones(grey.shape, np.float32))
+
+
+def test_zoomed_reinference_runs_enlarged_and_spares_a_persons_pixels():
+    image = np.full((100, 100, 3), 20, np.uint8)
+    image[40:50, 40:44] = 240  # a far pole the first look missed
+    labels = np.full((100, 100), 3, np.uint8)
+    edited = np.zeros((100, 100), bool)
+    edited[40:45, 40:44] = True  # a person already labelled the pole's top as something else
+    labels[40:45, 40:44] = 6
+    model = ByBrightness()
+    rect = zoom_rect(labels.shape, 30, 30, 60, 60)
+    values = zoom_labels(model, image, rect, ZoomConfig(scale=2.0, context=0.25))
+    assert model.seen == [(92, 92, 3)]  # 30 px and 8 px of context each side, enlarged 2x
+    after = written(labels, zoom_edit(labels, rect, values, edited))
+    expected = np.full((100, 100), 3, np.uint8)
+    expected[45:50, 40:44] = 8
+    expected[40:45, 40:44] = 6
+    np.testing.assert_array_equal(after, expected)
+
+
+def test_zoom_with_flip_runs_the_mirror_image_too():
+    image = np.full((60, 60, 3), 20, np.uint8)
+    model = ByBrightness()
+    zoom_labels(model, image, Rect(10, 10, 30, 30), ZoomConfig(flip=True))
+    assert len(model.seen) == 2
+
+
+def test_a_zero_area_rectangle_is_refused():
+    with pytest.raises(SmartToolError, match="rectangle"):
+        zoom_rect((100, 100), 20, 20, 20, 70)
+    with pytest.raises(SmartToolError, match="rectangle"):
+        zoom_rect((100, 100), 200, 200, 260, 290)  # all outside
+
+
+# --- through the editor: one undo step, protected mode, notices --------------------------------
+
+def editor_on_step_image(tool):
+    doc = LabelDocument(step_image(), np.zeros((40, 200), np.uint8), classes=ClassTable.default(),
+                        state=ImageState.PRELABELLED)
+    ed = Editor()
+    ed.set_document(doc)
+    ed.set_tool(tool)
+    notices = []
+    ed.notice.connect(notices.append)
+    return ed, doc, notices
+
+
+def test_a_quick_select_drag_is_one_undo_step_with_exact_bytes():
+    ed, doc, _ = editor_on_step_image("quick_select")
+    ed.set_class(4)
+    ed.set_brush_size(80)  # reach 40
+    before = doc.labels.tobytes()
+    ed.press(30, 2)
+    for y in range(5, 40, 4):
+        ed.move(30, y)
+    ed.release()
+    after = doc.labels.copy()
+    np.testing.assert_array_equal(after == 4, left_of(after.shape, EDGE))
+    assert len(doc.undo_stack) == 1 and doc.undo_stack.undo_name == "Quick select"
+    assert doc.human_edits[:, :EDGE].all() and not doc.human_edits[:, EDGE:].any()
+    assert doc.undo() and doc.labels.tobytes() == before
+    assert doc.redo() and doc.labels.tobytes() == after.tobytes()
+
+
+def test_smart_tools_respect_the_protected_class():
+    ed, doc, _ = editor_on_step_image("superpixel")
+    doc.labels[:, 30:] = 1
+    ed.set_protect_target(0)
+    ed.set_class(5)
+    ed.set_brush_size(24)
+    ed.press(45.5, 20.5)
+    ed.release()
+    assert (doc.labels[:, :30] == 5).all() and (doc.labels[:, 30:] == 1).all()
+
+
+def test_bad_gestures_give_a_notice_and_change_nothing():
+    ed, doc, notices = editor_on_step_image("quick_select")
+    before = doc.labels.tobytes()
+    ed.press(-40, -40)
+    ed.move(-20, -30)
+    ed.release()
+    ed.set_tool("scribble")
+    ed.set_class(2)
+    ed.press(20, 10)
+    ed.move(20, 30)
+    ed.release()
+    ed.press(120, 10)
+    ed.release()
+    assert not ed.commit()
+    ed.set_tool("zoom")
+    ed.press(50, 10)
+    ed.move(50, 30)
+    ed.release()
+    assert notices == ["The stroke is outside the image.",
+                       "Scribble at least two classes to re-segment a region.",
+                       "Drag a rectangle over the image to re-run the model on it."]
+    assert doc.labels.tobytes() == before and len(doc.undo_stack) == 0
+
+
+def test_scribble_and_snapping_polygon_through_the_editor():
+    ed, doc, _ = editor_on_step_image("scribble")
+    for cls, x in ((2, 20), (5, 120)):
+        ed.set_class(cls)
+        ed.press(x, 10)
+        ed.move(x, 30)
+        ed.release()
+    assert ed.commit()
+    assert (doc.labels[:, 20:EDGE] == 2).all() and (doc.labels[:, EDGE:120] == 5).all()
+    ed.set_tool("snap_polygon")
+    ed.set_class(9)
+    for x, y in ((62, 2), (150, 3), (150, 37), (63, 36)):
+        ed.press(x, y)
+        ed.release()
+    ed.step_back()
+    ed.press(63, 36)
+    ed.release()
+    assert ed.commit()
+    # The left side, clicked at x = 62..63, snapped onto the edge (the pixel on either side).
+    assert (doc.labels[5:35, EDGE:148] == 9).all() and not (doc.labels[:, :EDGE - 1] == 9).any()
+    assert [s.name for s in doc.undo_stack._undo] == ["Scribble re-segment", "Edge-snapping polygon"]
+
+
+class FakeModelService:
+    """Runs a job at once, as the app's runner would deliver its outcome on the GUI thread."""
+
+    def __init__(self, predict):
+        self.predict = predict
+        self.info = object()
+        self.titles = []
+
+    def submit(self, title, work):
+        from app.document.events import Event
+
+        self.titles.append(title)
+        job = SimpleNamespace(succeeded=Event(), failed=Event())
+        self._result = work(job)
+        return job
+
+    def deliver(self, job):
+        job.succeeded.emit(self._result)
+
+
+def test_zoom_through_the_editor_is_one_step_that_a_person_can_undo():
+    image = np.full((100, 100, 3), 20, np.uint8)
+    image[40:50, 40:44] = 240
+    doc = LabelDocument(image, np.full((100, 100), 3, np.uint8), classes=ClassTable.default(),
+                        state=ImageState.PRELABELLED)
+    ed = Editor()
+    ed.set_document(doc)
+    ed.set_tool("zoom")
+    ed.model = FakeModelService(ByBrightness())
+    jobs = []
+    submit = ed.model.submit
+    ed.model.submit = lambda title, work: jobs.append(submit(title, work)) or jobs[-1]
+    ed.press(30, 30)
+    ed.move(60, 60)
+    assert ed.outline == [(30, 30), (60, 30), (60, 60), (30, 60)]
+    ed.release()
+    assert ed.outline == [] and len(jobs) == 1
+    ed.model.deliver(jobs[0])
+    assert (doc.labels[40:50, 40:44] == 8).all() and (doc.labels != 8).sum() == 100 * 100 - 40
+    assert not doc.human_edits.any()  # the model wrote these pixels: still open to it
+    assert doc.undo_stack.undo_name == "Zoomed re-inference"
+    assert doc.undo() and (doc.labels == 3).all()
