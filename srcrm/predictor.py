@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -72,9 +72,7 @@ class Predictor:
         batch = images[0][None] if len(images) == 1 else np.stack(images)  # no copy for one
         x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device)
         x = x.permute(0, 3, 1, 2).to(self.dtype) / 255
-        probs = predict_probs(self.model, x, InferenceConfig(
-            mode=mode, tile=self.inference.tile, flip=self.inference.flip,
-            scales=self.inference.scales))
+        probs = predict_probs(self.model, x, replace(self.inference, mode=mode))
         confidence, labels = probs.max(dim=1)
         labels, confidence = labels.to(torch.uint8).cpu().numpy(), confidence.float().cpu().numpy()
         return [Prediction(lab, conf) for lab, conf in zip(labels, confidence, strict=True)]
