@@ -1,5 +1,5 @@
 """Export a labelled video: label PNGs, COCO (with its video fields), labelme per frame, and
-MP4s of the overlay or of a matte.
+MP4s of the overlay or of a matte, and a matte as a PNG sequence (hard, or refined by matting).
 
 Each export streams frame by frame (bounded memory), reports ``on_progress(done, total)``,
 stops soon when ``should_stop()`` says so, and returns how many frames the output holds.
@@ -22,9 +22,11 @@ import numpy as np
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import coco, labelme
 from srcrm.formats.polygons import polygonize
-from srcrm.io import atomic_write, atomic_write_bytes, give_default_mode
+from srcrm.io import atomic_write, atomic_write_bytes, give_default_mode, write_png
+from srcrm.matting import Cancelled, RefineConfig
 from srcrm.overlay import blend
 from srcrm.video.label_store import FrameLabelStore
+from srcrm.video.matte import SteadyMatting
 from srcrm.video.source import FrameSource, frames_at
 
 Progress = Callable[[int, int], None] | None
@@ -120,20 +122,60 @@ def write_overlay_video(source: FrameSource, store: FrameLabelStore, palette,
 
 def write_matte_video(source: FrameSource, store: FrameLabelStore, class_ids: Iterable[int],
                       path: str | os.PathLike, frames: Iterable[int] | None = None,
-                      on_progress: Progress = None, should_stop: Stop = None) -> int:
+                      on_progress: Progress = None, should_stop: Stop = None,
+                      refine_with: RefineConfig | None = None) -> int:
     """A greyscale MP4 matte for compositing: 255 where the label is one of ``class_ids``,
-    0 elsewhere and on frames without labels."""
-    lut = np.zeros(256, np.uint8)
-    lut[list(class_ids)] = 255
-
-    def render(index: int, frame: np.ndarray) -> np.ndarray:
-        labels = store.read(index)
-        return np.zeros(frame.shape[:2], np.uint8) if labels is None else lut[labels]
-
+    0 elsewhere and on frames without labels. With ``refine_with`` the edge is a soft alpha
+    refined by matting and steadied along the optical flow (:mod:`srcrm.video.matte`)."""
+    render = _matte_renderer(store, class_ids, refine_with, should_stop)
     return _write_video(source, path, frames, render, False, on_progress, should_stop)
 
 
+def export_matte_pngs(source: FrameSource, store: FrameLabelStore, class_ids: Iterable[int],
+                      out_dir: str | os.PathLike, frames: Iterable[int] | None = None,
+                      on_progress: Progress = None, should_stop: Stop = None,
+                      refine_with: RefineConfig | None = None) -> int:
+    """The same matte as :func:`write_matte_video`, losslessly, as ``out_dir/NNNNNN.png``
+    (8-bit greyscale) for every frame; a cancelled export keeps the frames it finished."""
+    out_dir = Path(out_dir)
+    indices = list(range(source.frame_count)) if frames is None else sorted(set(frames))
+    render = _matte_renderer(store, class_ids, refine_with, should_stop)
+    written = 0
+    try:
+        for _, (index, frame) in _tracked(frames_at(source, indices), on_progress, should_stop,
+                                          len(indices), raise_on_stop=True):
+            write_png(out_dir / f"{index:06d}.png", render(index, frame))
+            written += 1
+    except _Cancelled:
+        pass
+    return written
+
+
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _matte_renderer(store: FrameLabelStore, class_ids: Iterable[int],
+                    refine_with: RefineConfig | None, should_stop: Stop
+                    ) -> Callable[[int, np.ndarray], np.ndarray]:
+    """``render(index, frame)``: the frame's matte as uint8, hard or refined (frames must come
+    in order for the refined one to be steady)."""
+    lut = np.zeros(256, np.uint8)
+    lut[list(class_ids)] = 255
+    steady = SteadyMatting(refine_with) if refine_with is not None else None
+
+    def render(index: int, frame: np.ndarray) -> np.ndarray:
+        labels = store.read(index)
+        if labels is None:
+            return np.zeros(frame.shape[:2], np.uint8)
+        hard = lut[labels]
+        if steady is None or not hard.any():
+            return hard
+        try:
+            return steady(index, frame, hard > 0, should_stop).alpha_u8()
+        except Cancelled:
+            raise _Cancelled from None
+
+    return render
 
 
 def _labelled(store: FrameLabelStore, frames: Iterable[int] | None) -> list[int]:
