@@ -75,9 +75,13 @@ def test_quick_select_in_protected_mode_changes_only_that_class():
 
 
 def test_a_superpixel_click_fills_one_region():
-    image, labels = step_image(60, 120), np.zeros((60, 120), np.uint8)
-    edit = superpixel_fill(image, labels, [(45.5, 30.5)], 1, 24, 3)
-    np.testing.assert_array_equal(written(labels, edit) == 3, left_of(labels.shape, EDGE))
+    image = np.full((120, 160, 3), (40, 60, 200), np.uint8)
+    image[50:70, 60:84] = (220, 200, 40)  # a sign, smaller than a superpixel
+    labels = np.zeros((120, 160), np.uint8)
+    edit = superpixel_fill(image, labels, [(70.5, 60.5)], 1, 24, 3)
+    sign = np.zeros(labels.shape, bool)
+    sign[50:70, 60:84] = True
+    np.testing.assert_array_equal(written(labels, edit) == 3, sign)
 
 
 def test_superpixels_never_cross_a_strong_edge():
@@ -215,10 +219,12 @@ def test_smart_tools_respect_the_protected_class():
     doc.labels[:, 30:] = 1
     ed.set_protect_target(0)
     ed.set_class(5)
-    ed.set_brush_size(24)
-    ed.press(45.5, 20.5)
+    ed.set_brush_size(16)
+    ed.press(20.5, 20.5)
+    ed.move(40.5, 20.5)
     ed.release()
-    assert (doc.labels[:, :30] == 5).all() and (doc.labels[:, 30:] == 1).all()
+    painted = doc.labels == 5
+    assert painted.sum() > 100 and not painted[:, 30:].any() and (doc.labels[:, 30:] == 1).all()
 
 
 def test_bad_gestures_give_a_notice_and_change_nothing():

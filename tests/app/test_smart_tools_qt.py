@@ -1,0 +1,110 @@
+"""The smart tools in the app: tool bar entries, shortcuts, mouse gestures, notices, a video
+frame, and zoomed re-inference running through the model's background lane."""
+
+import numpy as np
+import pytest
+from app_test_helpers import FakePredictor, click, drag, key
+from app_video_helpers import BatchPredictor, wait_video_idle
+from PySide6 import QtCore
+
+from app.document import ImageState
+from app.document.tool_table import TOOLS
+
+Qt = QtCore.Qt
+SMART = {"quick_select": Qt.Key.Key_Q, "superpixel": Qt.Key.Key_S, "scribble": Qt.Key.Key_W,
+         "snap_polygon": Qt.Key.Key_L, "zoom": Qt.Key.Key_Z}
+
+
+def at(window, x, y):
+    return QtCore.QPointF(window.canvas.image_to_widget(x, y))
+
+
+def open_prelabelled(make_window, image_folder, qtbot, predictor=None):
+    window = make_window(image_folder / "frame_00.png", predictor=predictor or FakePredictor())
+    qtbot.waitUntil(lambda: window.doc is not None and window.doc.state == ImageState.PRELABELLED
+                    and not window.model.busy, timeout=30000)
+    return window
+
+
+def test_each_smart_tool_has_a_toolbar_entry_and_a_shortcut(make_window, image_folder, qtbot):
+    window = open_prelabelled(make_window, image_folder, qtbot)
+    shortcuts = {spec.id: spec.shortcut for spec in TOOLS}
+    for tool_id, qt_key in SMART.items():
+        action = window.toolbar.tool_actions[tool_id]
+        assert action.shortcut().toString() == shortcuts[tool_id]
+        key(window, qt_key)
+        assert window.editor.tool == tool_id and action.isChecked()
+    window.toolbar.tool_actions["quick_select"].trigger()
+    assert window.editor.tool == "quick_select"
+
+
+def test_a_quick_select_drag_on_the_canvas_fills_up_to_the_models_border(make_window, image_folder, qtbot):
+    window = open_prelabelled(make_window, image_folder, qtbot)
+    before = window.doc.labels.copy()  # rows 0-39 sky, 40-79 building, 80-119 road (sure)
+    key(window, Qt.Key.Key_Q)
+    key(window, Qt.Key.Key_9)  # car
+    window.editor.set_brush_size(60)  # spreads up to 30 px where nothing stops it
+    drag(window.canvas, [at(window, 20, 100), at(window, 60, 100), at(window, 100, 100)])
+    changed = window.doc.labels != before
+    assert changed.sum() > 2000 and (window.doc.labels[changed] == 8).all()
+    assert not changed[:80].any(), "the model's sure road/building border stops it"
+    assert len(window.doc.undo_stack) == 2  # pre-label + one drag
+    key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.doc.labels.tobytes() == before.tobytes()
+
+
+def test_a_bad_gesture_shows_a_notice_and_changes_nothing(make_window, image_folder, qtbot):
+    window = open_prelabelled(make_window, image_folder, qtbot)
+    before = window.doc.labels.tobytes()
+    key(window, Qt.Key.Key_W)
+    click(window.canvas, at(window, 30, 30))
+    click(window.canvas, at(window, 90, 90))
+    window.canvas.setFocus()
+    key(window.canvas, Qt.Key.Key_Return)
+    assert window.notice.isVisible() and window.notice.level == "warning"
+    assert "two classes" in window.notice.text
+    assert window.doc.labels.tobytes() == before and len(window.doc.undo_stack) == 1
+
+
+def test_zoomed_reinference_runs_the_model_in_the_background(make_window, image_folder, qtbot):
+    predictor = FakePredictor()
+    window = open_prelabelled(make_window, image_folder, qtbot, predictor)
+    calls = predictor.calls
+    doc = window.doc
+    doc.labels[10:20, 10:20] = 5  # a person's edit inside the rectangle, and the model's own work
+    doc.human_edits[10:20, 10:20] = True
+    doc.labels[100:110, 100:110] = 6
+    key(window, Qt.Key.Key_Z)
+    drag(window.canvas, [at(window, 5, 5), at(window, 150, 115)])
+    qtbot.waitUntil(lambda: doc.undo_stack.undo_name == "Zoomed re-inference", timeout=20000)
+    assert predictor.calls == calls + 1 and predictor.threads[-1] != "MainThread"
+    assert (doc.labels[10:20, 10:20] == 5).all(), "a person's pixels are kept"
+    assert (doc.labels[100:110, 100:110] == 3).all(), "the model's own pixels are looked at again"
+
+
+def test_smart_tools_work_on_a_video_frame(make_window, clip, qtbot):
+    window = make_window(clip, predictor=BatchPredictor(), auto_prelabel=False)
+    window.show_frame(5)
+    doc = window.doc
+    doc.labels[:] = 3
+    key(window, Qt.Key.Key_S)
+    key(window, Qt.Key.Key_5)  # sidewalk
+    window.editor.set_brush_size(16)
+    click(window.canvas, at(window, 30, 30))
+    painted = window.doc.labels.copy()
+    assert 0 < (painted == 4).sum() < painted.size // 4
+    assert window.doc.state == ImageState.EDITED
+    wait_video_idle(qtbot, window)
+    np.testing.assert_array_equal(window.video.store.read(5), painted)
+    assert window.video.store.is_edited(5)
+
+
+@pytest.fixture
+def image_folder(image_folder):
+    """The shared folder of noise images, made flat per band so edges are the model's alone."""
+    import cv2
+
+    for k in range(3):
+        flat = np.full((120, 160, 3), 120, np.uint8)
+        cv2.imwrite(str(image_folder / f"frame_{k:02d}.png"), flat)
+    return image_folder
