@@ -34,6 +34,18 @@ class Dialogs:
             QtWidgets.QMessageBox.StandardButton.No)
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
+    def confirm_quit_unsaved(self, parent, names: list[str], reason: str) -> bool:
+        """True to quit although the labels of ``names`` could not be saved."""
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        answer = QtWidgets.QMessageBox.warning(
+            parent, "Quit and lose edits?",
+            f"The labels of {shown} could not be saved ({reason}) and exist only in memory.\n\n"
+            f"Quit anyway and lose them? Choose No, free some space or fix the permissions, "
+            f"then press Ctrl+S.",
+            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+            QtWidgets.QMessageBox.StandardButton.No)
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
     def folder_edits_policy(self, parent, edited: int, total: int) -> str | None:
         """SKIP or OVERWRITE the images with human edits, or None to cancel."""
         box = QtWidgets.QMessageBox(parent)

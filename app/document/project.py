@@ -7,12 +7,19 @@ Where labels live: ``<folder>/.srcrm/`` (``LABEL_DIR_NAME``), one pair of files 
 * ``NAME.json``: a small sidecar (image name and size, state, classes and colours, ignore
   index, model, time, and the SHA-1 of the label PNG it describes);
 * ``NAME.confidence.png``: the model's top-class probability, 0..255 (only after pre-labelling);
+* ``NAME.journal``: the strokes finished since the last save (:mod:`app.document.journal`),
+  replayed on open, so that a kill loses at most the stroke in progress;
 
 plus ``project.json`` (the project's class table and the last image open). ``NAME`` is the image
 name without its extension (with it, when two images share a stem). A hidden subfolder never
 collides with a dataset's own ``labels/`` or ``masks/`` folder and never shows up as images; a
 folder that cannot be written (a read-only share, the bundled samples) gets its labels under the
-app's data folder instead (the caller passes ``label_dir``).
+app's data folder instead (the caller passes ``label_dir``). Labels already in such a folder's
+own ``.srcrm`` are still read (never re-pre-labelled); edits to them are saved under
+``label_dir``, and opening the image says so.
+
+A save that fails (a full disk) keeps its snapshot in memory: reopening the image shows the
+unsaved labels, not the older ones on disk, and :meth:`Project.unsaved` names what is at risk.
 
 Every file is written atomically (temporary file, fsync, ``os.replace``): a crash or a kill at
 any moment leaves the previous version or the new one, never a broken file. The label PNG is
@@ -26,6 +33,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +41,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from srcrm.io import ImageReadError, atomic_write_bytes, atomic_write_text, read_image, read_label_png
+from srcrm.io import (
+    ImageReadError,
+    atomic_write_bytes,
+    atomic_write_text,
+    read_image,
+    read_label_png,
+)
 from srcrm.natural_sort import natural_key
 from srcrm.suffixes import IMAGE_SUFFIXES
 
 from .classes import ClassTable
 from .events import Event
+from .journal import StrokeJournal
 from .label_document import ImageState, LabelDocument
 
 LABEL_DIR_NAME = ".srcrm"
@@ -74,6 +89,7 @@ class Snapshot:
     state: ImageState
     model: str | None
     classes: dict
+    journal_mark: int = 0  # the journal's end when taken: a save drops the records before it
 
 
 class Project:
@@ -85,6 +101,12 @@ class Project:
         if not self.folder.is_dir():
             raise FileNotFoundError(f"{self.folder}: no such folder")
         self.label_dir = Path(label_dir) if label_dir is not None else self.folder / LABEL_DIR_NAME
+        own = self.folder / LABEL_DIR_NAME
+        # The folder's own labels, when they cannot be written: read, and edited elsewhere.
+        self.read_only_dir = own if own.is_dir() and own != self.label_dir else None
+        self._journals: dict[Path, StrokeJournal] = {}
+        self._unsaved: dict[Path, tuple[Snapshot, str]] = {}
+        self._lock = threading.Lock()
         paths = list_images(self.folder) if images is None else [Path(p).resolve() for p in images]
         stems: dict[str, int] = {}
         for p in paths:
@@ -109,6 +131,18 @@ class Project:
 
     def label_path(self, image: Path) -> Path:
         return self.label_dir / f"{self._base(image)}.png"
+
+    def journal_path(self, image: Path) -> Path:
+        return self.label_dir / f"{self._base(image)}.journal"
+
+    def _existing(self, path: Path) -> Path:
+        """``path`` (under ``label_dir``), or its twin in the read-only folder when only that
+        one exists."""
+        if self.read_only_dir is not None and not path.exists():
+            twin = self.read_only_dir / path.name
+            if twin.exists():
+                return twin
+        return path
 
     def sidecar_path(self, image: Path) -> Path:
         return self.label_dir / f"{self._base(image)}.json"
@@ -145,17 +179,16 @@ class Project:
             self.entry_changed.emit(index)
 
     def _read_sidecar(self, image: Path) -> dict | None:
-        try:
-            data = json.loads(self.sidecar_path(image).read_text())
-            return data if isinstance(data, dict) else None
-        except (OSError, ValueError):
-            return None
+        data = _read_json(self._existing(self.sidecar_path(image)))
+        return data if isinstance(data, dict) else None
 
     def _read_state(self, image: Path, verify: bool = False) -> ImageState:
         """The state in the sidecar, or EDITED (human work assumed) when the label PNG has no
         valid sidecar or is newer than it (a crash between the two writes). Listing a folder
         only compares modification times; ``verify`` also checks the PNG's hash."""
-        label = self.label_path(image)
+        label = self._existing(self.label_path(image))
+        if self.journal_path(image).is_file():
+            return ImageState.EDITED  # strokes left from a crash: human work not yet saved
         if not label.is_file():
             return ImageState.NEW
         side = self._read_sidecar(image)
@@ -165,7 +198,8 @@ class Project:
             return ImageState.EDITED  # a label map with no (valid) sidecar: assume human work
         if state in (ImageState.NEW, ImageState.PRELABELLED):
             try:
-                newer = label.stat().st_mtime_ns > self.sidecar_path(image).stat().st_mtime_ns
+                sidecar = self._existing(self.sidecar_path(image))
+                newer = label.stat().st_mtime_ns > sidecar.stat().st_mtime_ns
             except OSError:
                 newer = True
             if newer or (verify and side.get("labels_sha1")
@@ -188,17 +222,17 @@ class Project:
     # --- project file -------------------------------------------------------------------------
 
     def _read_project_file(self) -> None:
-        try:
-            data = json.loads(self.project_file.read_text())
-        except (OSError, ValueError):
+        data = _read_json(self._existing(self.project_file))
+        if not isinstance(data, dict):
             return
         try:
             self.classes = ClassTable.from_dict(data)
             self.classes_source = str(data.get("classes_source", "file"))
         except (KeyError, TypeError, ValueError):
             pass
-        self.model = data.get("model")
-        self.last_image = data.get("last_image")
+        model, last = data.get("model"), data.get("last_image")
+        self.model = model if isinstance(model, str) else None
+        self.last_image = last if isinstance(last, str) else None
 
     def save_project_file(self) -> None:
         data = self.classes.to_dict()
@@ -208,42 +242,117 @@ class Project:
     # --- documents ----------------------------------------------------------------------------
 
     def load_document(self, index: int) -> tuple[LabelDocument, list[str]]:
-        """Read an image and its saved labels. Raises :class:`ImageReadError` for a bad image;
-        a bad label file is moved aside (never deleted) and reported in the warnings."""
+        """Read an image and its labels: the unsaved ones kept after a failed save, else the
+        saved ones with the journal's strokes replayed over them. Raises
+        :class:`ImageReadError` for a bad image (one that declares too many pixels, too); a
+        bad label file is moved aside (never deleted) and reported in the warnings."""
         entry = self.entries[index]
         image = read_image(entry.path)
+        self.retry_unsaved([entry.path])  # the disk may have room again
+        with self._lock:
+            kept = self._unsaved.get(entry.path)
+        if kept is not None and kept[0].labels.shape == image.shape[:2]:
+            doc, warnings = self._unsaved_document(image, *kept)
+        else:
+            doc, warnings = self._saved_document(image, entry.path)
+        doc.edited.connect(lambda step: self._journal_step(doc, step))
+        self.set_state(index, doc.state)
+        self.last_image = entry.path.name
+        return doc, warnings
+
+    def _unsaved_document(self, image: np.ndarray, snap: Snapshot,
+                          error: str) -> tuple[LabelDocument, list[str]]:
+        doc = LabelDocument(image, snap.labels.copy(), classes=self.classes,
+                            confidence=snap.confidence, state=snap.state, path=snap.image_path,
+                            model=snap.model)
+        warning = (f"The labels of {snap.image_path.name} are not saved yet ({error}); they "
+                   f"are kept in memory and saved again with your next change or Ctrl+S.")
+        return doc, [warning]
+
+    def _saved_document(self, image: np.ndarray, path: Path) -> tuple[LabelDocument, list[str]]:
         h, w = image.shape[:2]
         warnings: list[str] = []
         labels = confidence = None
         state = ImageState.NEW
         model = None
-        label_path = self.label_path(entry.path)
+        label_path = self._existing(self.label_path(path))
+        read_only = label_path.parent != self.label_dir
         if label_path.is_file():
             try:
                 labels = read_label_png(label_path)
                 if labels.shape != (h, w):
-                    aside = self._move_aside(label_path, f"wrong-size-{labels.shape[1]}x{labels.shape[0]}")
-                    warnings.append(f"The saved labels for {entry.path.name} are "
-                                    f"{labels.shape[1]}x{labels.shape[0]} but the image is {w}x{h}; "
-                                    f"they were kept as {aside.name} and the image opens unlabelled.")
+                    size = f"{labels.shape[1]}x{labels.shape[0]}"
+                    warnings.append(self._set_aside(label_path, f"wrong-size-{size}", path,
+                                                    f"they are {size} but the image is {w}x{h}"))
                     labels = None
             except ImageReadError as exc:
-                aside = self._move_aside(label_path, "unreadable")
-                warnings.append(f"The saved labels for {entry.path.name} could not be read ({exc}); "
-                                f"the file was kept as {aside.name} and the image opens unlabelled.")
+                warnings.append(self._set_aside(label_path, "unreadable", path, str(exc)))
                 labels = None
         if labels is not None:
-            state = self._read_state(entry.path, verify=True)
-            side = self._read_sidecar(entry.path) or {}
+            state = self._read_state(path, verify=True)
+            side = self._read_sidecar(path) or {}
             model = side.get("model")
-            confidence = self._read_confidence(entry.path, (h, w))
+            confidence = self._read_confidence(path, (h, w))
+            if read_only:
+                warnings.append(f"The labels of {path.name} are read from {label_path.parent}, "
+                                f"which cannot be written; your edits are saved to "
+                                f"{self.label_dir} instead.")
+        if not read_only:  # else nothing is saved under label_dir yet: the first save writes all
+            self._saved_confidence[path] = confidence
+        recovered = self._replay_journal(path, (h, w), labels)
+        if recovered is not None:
+            count, replayed = recovered
+            labels, state = replayed, ImageState.EDITED if state != ImageState.DONE else state
+            warnings.append(f"{count} stroke(s) on {path.name} made after its last save (the app "
+                            f"stopped before it could save them) were recovered.")
         doc = LabelDocument(image, labels, classes=self.classes, confidence=confidence,
-                            state=state, path=entry.path, model=model)
-        self._saved_confidence[entry.path] = confidence
-        self.set_state(index, doc.state)
-        self.last_image = entry.path.name
+                            state=state, path=path, model=model)
+        if recovered is not None:
+            try:  # the recovered strokes go into the label file, and the journal is emptied
+                self.write_snapshot(self.snapshot(doc))
+            except OSError:
+                pass  # kept in memory (unsaved()) and still in the journal
         return doc, warnings
 
+    def _set_aside(self, label_path: Path, why: str, image: Path, what: str) -> str:
+        """Move a bad label file aside (only under ``label_dir``: a read-only one stays) and
+        say so."""
+        if label_path.parent != self.label_dir:
+            return (f"The labels of {image.name} in {label_path.parent} could not be read "
+                    f"({what}); the image opens unlabelled.")
+        aside = self._move_aside(label_path, why)
+        return (f"The saved labels for {image.name} could not be read ({what}); the file was "
+                f"kept as {aside.name} and the image opens unlabelled.")
+
+    # --- the stroke journal -------------------------------------------------------------------
+
+    def journal(self, image: Path) -> StrokeJournal:
+        with self._lock:
+            journal = self._journals.get(image)
+            if journal is None:
+                journal = self._journals[image] = StrokeJournal(self.journal_path(image))
+            return journal
+
+    def _replay_journal(self, image: Path, shape: tuple[int, int],
+                        labels: np.ndarray | None) -> tuple[int, np.ndarray] | None:
+        """The labels with the journal's strokes replayed over them, and how many; None when
+        there are none."""
+        journal = self.journal(image)
+        if not journal.path.is_file():
+            return None
+        base = labels.copy() if labels is not None else np.full(shape, self.classes.ignore_index, np.uint8)
+        count = journal.replay(base)
+        return (count, base) if count else None
+
+    def _journal_step(self, doc: LabelDocument, step) -> None:
+        """Append a finished step's region to the journal (before the autosave is queued)."""
+        rect = step.rect
+        if rect is None or doc.path is None:
+            return
+        try:
+            self.journal(doc.path).append(doc.labels, rect.y0, rect.x0, rect.height, rect.width)
+        except OSError:
+            pass  # a full disk: the autosave fails too, and that failure is what the user sees
     def _read_confidence(self, image: Path, shape: tuple[int, int]) -> np.ndarray | None:
         path = self.confidence_path(image)
         if not path.is_file():
@@ -269,9 +378,47 @@ class Project:
         write_conf = self._saved_confidence.get(doc.path) is not doc.confidence
         self._saved_confidence[doc.path] = doc.confidence
         return Snapshot(doc.path, doc.width, doc.height, doc.labels.copy(), doc.confidence,
-                        write_conf, doc.state, doc.model, self.classes.to_dict())
+                        write_conf, doc.state, doc.model, self.classes.to_dict(),
+                        self.journal(doc.path).mark())
 
     def write_snapshot(self, snap: Snapshot) -> None:
+        """Write the label map, confidence and sidecar; then drop the journal's records the
+        snapshot holds. A failure (OSError) keeps the snapshot in memory (see
+        :meth:`unsaved`) and is raised for the caller to report."""
+        try:
+            self._write_files(snap)
+        except OSError as exc:
+            with self._lock:
+                self._unsaved[snap.image_path] = (snap, exc.strerror or str(exc))
+            raise
+        with self._lock:
+            self._unsaved.pop(snap.image_path, None)
+        if snap.journal_mark:
+            self.journal(snap.image_path).drop_through(snap.journal_mark)
+
+    def unsaved(self) -> list[Path]:
+        """Images whose last save failed: their newest labels exist only in memory."""
+        with self._lock:
+            return list(self._unsaved)
+
+    def retry_unsaved(self, images: list[Path] | None = None) -> list[Path]:
+        """Write the kept snapshots again (of ``images``, or all); returns those still unsaved."""
+        with self._lock:
+            kept = [snap for path, (snap, _) in self._unsaved.items()
+                    if images is None or path in images]
+        for snap in kept:
+            try:
+                self.write_snapshot(snap)
+            except OSError:
+                pass  # still failing: it stays in memory and in unsaved()
+        return self.unsaved()
+
+    def unsaved_reason(self) -> str:
+        """Why the last of the failed saves failed (e.g. "No space left on device")."""
+        with self._lock:
+            return next(reversed(self._unsaved.values()))[1] if self._unsaved else ""
+
+    def _write_files(self, snap: Snapshot) -> None:
         label_bytes = _encode_png(snap.labels)
         atomic_write_bytes(self.label_path(snap.image_path), label_bytes)
         conf_path = self.confidence_path(snap.image_path)
@@ -320,3 +467,12 @@ def _encode_png(array: np.ndarray) -> bytes:
 
 def _sha1(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
+
+
+def _read_json(path: Path):
+    """A small JSON file's content, or None when it is missing, unreadable, not JSON, or
+    nested too deeply to parse (a hostile file must not abort the app)."""
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
