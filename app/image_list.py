@@ -1,4 +1,5 @@
-"""The image list: every image of the folder with its state, and the progress count."""
+"""The image list: every image of the folder with its state, and the progress count; in video
+mode, the video with its labelled-frame count and the frames a person edited."""
 
 from __future__ import annotations
 
@@ -28,9 +29,11 @@ def state_icon(state: ImageState) -> QtGui.QIcon:
 
 
 class ImageList(QtWidgets.QWidget):
-    """Signal ``image_chosen(index)`` when the user picks an image."""
+    """Signals ``image_chosen(index)`` when the user picks an image, ``frame_chosen(index)``
+    when they pick a frame of the video."""
 
     image_chosen = QtCore.Signal(int)
+    frame_chosen = QtCore.Signal(int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -64,6 +67,7 @@ class ImageList(QtWidgets.QWidget):
             self.project.entry_changed.disconnect(self.update_entry)
         self.project = project
         self.tree.clear()
+        self.tree.setHeaderLabels(["Image", "State"])
         if project is None:
             self.summary.setText("No folder open")
             return
@@ -121,5 +125,41 @@ class ImageList(QtWidgets.QWidget):
         del blocker
         self.tree.scrollToItem(item)
 
+    def set_video(self, name: str, path: str) -> None:
+        """Video mode: one row for the video; :meth:`show_frames` fills in its state."""
+        self.set_project(None)
+        self.tree.setHeaderLabels(["Video", "State"])
+        item = QtWidgets.QTreeWidgetItem([name, ""])
+        item.setToolTip(0, path)
+        self.tree.addTopLevelItem(item)
+        item.setExpanded(True)
+
+    def show_frames(self, frame_count: int, labelled: set[int], edited: set[int]) -> None:
+        """The video's counts, and one row per frame a person edited (click: go there)."""
+        video = self.tree.topLevelItem(0)
+        if video is None:
+            return
+        n = frame_count
+        state = (ImageState.EDITED if edited else
+                 ImageState.PRELABELLED if labelled else ImageState.NEW)
+        video.setText(1, f"{len(labelled)}/{n} labelled")
+        video.setIcon(0, self._icons[state])
+        video.takeChildren()
+        for index in sorted(edited):
+            child = QtWidgets.QTreeWidgetItem([f"frame {index}", ImageState.EDITED.label])
+            child.setData(0, QtCore.Qt.ItemDataRole.UserRole, ("frame", index))
+            child.setIcon(0, self._icons[ImageState.EDITED])
+            child.setForeground(1, QtGui.QBrush(STATE_COLORS[ImageState.EDITED]))
+            video.addChild(child)
+        video.setExpanded(True)
+        self.summary.setText(f"{len(labelled)} / {n} frames labelled · {len(edited)} edited")
+        self.progress.setRange(0, max(n, 1))
+        self.progress.setValue(len(labelled))
+        self.progress.setFormat(f"{len(labelled)}/{n} labelled")
+
     def _choose(self, item: QtWidgets.QTreeWidgetItem) -> None:
-        self.image_chosen.emit(int(item.data(0, QtCore.Qt.ItemDataRole.UserRole)))
+        data = item.data(0, QtCore.Qt.ItemDataRole.UserRole)
+        if isinstance(data, tuple):
+            self.frame_chosen.emit(int(data[1]))
+        elif data is not None:  # (the video's own row holds none)
+            self.image_chosen.emit(int(data))

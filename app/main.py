@@ -39,10 +39,11 @@ def create_window(argv: list[str] | None = None):
 
 
 def main(argv: list[str] | None = None) -> int:
-    window = create_window(argv)
+    window = create_window(argv)  # (held here so it lives while the event loop runs)
     from PySide6 import QtWidgets
 
     code = QtWidgets.QApplication.instance().exec()
+    del window
     return code
 
 

@@ -1,7 +1,8 @@
-"""The main window: it puts the pieces together (canvas, image list, class panel, tool bar,
-status bar), opens folders and images, autosaves and remembers the session. Its actions and
-menus are in :mod:`app.menus`, pre-labelling in :mod:`app.prelabel_flow`; the data and its
-operations live in :mod:`app.document`, and this module only wires them to Qt."""
+"""The main window: it puts the views together (canvas, image list, class panel, tool bar,
+status bar) onto the Qt-free :class:`~app.session.Session`, which holds what is open, the tool,
+the model, the jobs and what is saved. It opens folders and images and remembers the session.
+Actions and menus are in :mod:`app.menus`, pre-labelling in :mod:`app.prelabel_flow`, video
+mode in :mod:`app.video`; the data and its operations live in :mod:`app.document`."""
 
 from __future__ import annotations
 
@@ -18,11 +19,9 @@ from .canvas import Canvas
 from .class_panel import ClassPanel
 from .dialogs import Dialogs
 from .document.classes import ClassTable
-from .document.editor import Editor
 from .document.label_document import ImageState, LabelDocument
 from .document.overlay import OverlayMode
 from .document.project import Project
-from .document.saver import SaveQueue
 from .finetune.flow import FinetuneMixin
 from .image_list import ImageList
 from .menus import MenusMixin
@@ -30,8 +29,11 @@ from .notice import NoticeBar
 from .prelabel_flow import PrelabelMixin
 from .settings import SAMPLE_IMAGE, AppSettings
 from .toolbar import EditToolBar
-from .video import VideoMixin, is_video_file
-from .workers import Prelabeller, default_predictor_factory
+from .video.video_flow import VideoMixin, is_video_file
+from .gui_thread import GuiPoster
+from .jobs import JobRunner, ModelService
+from .jobs.model import default_predictor_factory
+from .session import ImageMode, Session
 
 
 class _SaverBridge(QtCore.QObject):
@@ -48,19 +50,19 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         super().__init__()
         self.settings = settings
         self.dialogs = dialogs or Dialogs()
-        self.editor = Editor()
-        self.project: Project | None = None
-        self.doc: LabelDocument | None = None
-        self.current_index: int | None = None
+        # The state: one session; background work in one runner, the model owning its thread.
+        self.jobs = JobRunner(GuiPoster(self).post)
+        self.model = ModelService(self.jobs, predictor_factory or default_predictor_factory)
+        self.session = Session(self.jobs, self.model)
+        self.editor = self.session.editor
+        self.saver = self.session.saver
         self.model_path = model_path if model_path is not None else settings.model_path()
         self.device = device or settings.device()
         self._model_classes: ClassTable | None = None
-        self._overwrite_ok: set[Path] = set()
+        self._prelabel_job = None
         self._skipped_edited = 0
         self._last_opacity = 0.5
-        self._saved_revision: dict[Path, int] = {}
-        self._closed = False
-        self._meta_dirty: set[Path] = set()  # state or classes changed, labels maybe not
+        self._go_to = self.load_image  # what A / D open: an image, or a frame in video mode
 
         self.setWindowTitle("SRCRM Studio")
         self.setAcceptDrops(True)
@@ -88,28 +90,30 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         self._build_actions()
         self._build_menus()
 
-        # Autosave: a background writer, fed a snapshot after every stroke.
-        self.saver = SaveQueue()
+        # Autosave: the session feeds the background writer after every stroke.
         self._saver_bridge = _SaverBridge()
         self.saver.saved.connect(self._saver_bridge.saved.emit)
         self.saver.failed.connect(lambda key, exc: self._saver_bridge.failed.emit(key, str(exc)))
         self._saver_bridge.saved.connect(self._on_saved)
         self._saver_bridge.failed.connect(self._on_save_failed)
 
-        self.prelabeller = Prelabeller(predictor_factory or default_predictor_factory, self)
-        self.prelabeller.model_ready.connect(self._on_model_ready)
-        self.prelabeller.model_failed.connect(self._on_model_failed)
-        self.prelabeller.progress.connect(self._on_prelabel_progress)
-        self.prelabeller.result.connect(self._on_prelabel_result)
-        self.prelabeller.image_failed.connect(self._on_prelabel_image_failed)
-        self.prelabeller.notice.connect(lambda text: self.show_notice(text, "warning"))
-        self.prelabeller.device_changed.connect(self._on_device_changed)
-        self.prelabeller.finished.connect(self._on_prelabel_finished)
+        self.jobs.started.connect(lambda _job: self._update_actions())
+        self.jobs.finished.connect(lambda _job: self._closed or self._update_actions())
+        self.session.document_changed.connect(self._on_document_changed)
+        self.session.edited.connect(self._on_doc_edited)
+        self.session.changed.connect(self._update_actions)
+        self.session.saving.connect(lambda: self.save_label.setText("Saving…"))
+        self.session.mode_changed.connect(self._on_mode_opened)
+        self.model.ready.connect(self._on_model_ready)
+        self.model.load_failed.connect(self._on_model_failed)
+        self.model.notice.connect(lambda text: self.show_notice(text, "warning"))
+        self.model.device_changed.connect(self._on_device_changed)
 
         self._session_timer = QtCore.QTimer(self, singleShot=True, interval=800,
                                             timeout=self.save_session)
         self.editor.changed.connect(self._on_editor_changed)
         self.editor.message.connect(lambda text: self.statusBar().showMessage(text, 3000))
+        self.editor.notice.connect(lambda text: self.show_notice(text, "warning", key="tool"))
         self.canvas.hovered.connect(self._on_hover)
         self.canvas.view_changed.connect(self._session_timer.start)
         self.image_list.image_chosen.connect(self.load_image)
@@ -124,6 +128,29 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         if state is not None:
             self.restoreState(state)
         self._update_actions()
+
+    # --- what the session has open -----------------------------------------------------------
+
+    @property
+    def project(self):
+        return self.session.project
+
+    @property
+    def video(self):
+        return self.session.video
+
+    @property
+    def doc(self) -> LabelDocument | None:
+        return self.session.doc
+
+    @property
+    def current_index(self) -> int | None:
+        """The open image's index in the folder (image mode only)."""
+        return self.session.mode.index if self.project is not None else None
+
+    @property
+    def _closed(self) -> bool:
+        return self.session.closed
 
     # --- construction -------------------------------------------------------------------------
 
@@ -209,7 +236,7 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
     def open_folder(self, folder: Path, select: Path | str | None = None,
                     view: list[float] | None = None) -> bool:
         self.close_video()
-        self._leave_document()
+        self.session.leave_document()
         self.flush_saves()
         folder = Path(folder)
         try:
@@ -219,17 +246,11 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
             return False
         if not len(project):
             self.show_notice(f"{folder} holds no images ({', '.join(IMAGE_SUFFIXES)}).", "warning")
-        if self.project is not None:
-            self.project.classes.changed.disconnect(self._on_classes_changed)
-        self.project = project
-        self.current_index = None
-        self.doc = None
+        self.session.set_mode(ImageMode(project, self.saver, self.session.saves))
+        self._go_to = self.load_image
         self._adopt_model_classes(project, warn=False)
         self._use_project_model()  # the fine-tuned version this folder was last used with
-        project.classes.changed.connect(self._on_classes_changed)
         self.image_list.set_project(project)
-        self.class_panel.set_classes(project.classes)
-        self.toolbar.set_classes(project.classes)
         self.settings.add_recent_folder(project.folder)
         index = None
         if select is not None:
@@ -241,9 +262,6 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
             index = next((i for i, e in enumerate(project.entries) if e.state != ImageState.DONE), 0)
         if index is not None:
             self.load_image(index, view=view)
-        else:
-            self.canvas.set_document(None)
-            self.editor.set_document(None)
         self._update_actions()
         return True
 
@@ -253,24 +271,19 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
             return
         if index == self.current_index and self.doc is not None:
             return
-        self._leave_document()
+        self.session.leave_document()
         self.flush_saves()
-        self.current_index = index
         self.image_list.set_current(index)
         entry = project.entries[index]
         try:
-            doc, warnings = project.load_document(index)
+            doc, warnings = self.session.mode.load(index)
         except (ImageReadError, OSError, ValueError) as exc:
-            self.doc = None
-            self.canvas.set_document(None)
-            self.editor.set_document(None)
-            self.class_panel.set_share(None)
+            self.session.close_document()
             self.image_list.mark_error(index, str(exc))
             self.show_notice(f"Cannot open {entry.path.name}: {exc}. Your other images and labels "
                              f"are unaffected; press D for the next image.", "error", key="image")
             self._update_actions()
             return
-        self._saved_revision[doc.path] = doc.revision
         self._show_document(doc, view, fit=True)
         self.notice.dismiss("image")
         if warnings:
@@ -278,45 +291,39 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         self._update_actions()
         self._session_timer.start()
         if (doc.state == ImageState.NEW and self.act_auto_prelabel.isChecked()
-                and self.prelabeller.info is not None and not self.prelabeller.busy):
+                and self.model.info is not None and not self.model.busy):
             self._start_prelabel([doc.path])
 
     def _show_document(self, doc: LabelDocument, view: list[float] | None, fit: bool) -> None:
-        """Make ``doc`` the one being edited (an image, or a video frame): follow its events,
-        show it, and restore ``view`` or, with ``fit``, fit it to the window."""
-        self.doc = doc
-        doc.edited.connect(self._on_doc_edited)
-        doc.state_changed.connect(self._on_doc_state_changed)
-        doc.undo_stack.changed.connect(self._update_actions)
-        self.canvas.set_document(doc)
-        self.editor.set_document(doc)
-        self.class_panel.set_share(doc.labels)
+        """Make ``doc`` the one being edited (an image, or a video frame), and restore ``view``
+        or, with ``fit``, fit it to the window."""
+        self.session.show(doc)
         if view is not None and len(view) == 4:
             self.canvas.set_view_rect(view)
         elif fit:
             self.canvas.fit_to_window()
 
-    def _leave_document(self) -> None:
-        self.editor.cancel()
-        doc = self.doc
-        if doc is None:
-            return
-        self._autosave(doc)
-        doc.edited.disconnect(self._on_doc_edited)
-        doc.state_changed.disconnect(self._on_doc_state_changed)
-        doc.undo_stack.changed.disconnect(self._update_actions)
+    def _on_document_changed(self, doc: LabelDocument | None) -> None:
+        self.canvas.set_document(doc)
+        self.class_panel.set_share(None if doc is None else doc.labels)
+
+    def _on_mode_opened(self, mode) -> None:
+        if mode is not None:
+            mode.classes.changed.connect(self._session_timer.start)
+            self.class_panel.set_classes(mode.classes)
+            self.toolbar.set_classes(mode.classes)
 
     def step_image(self, delta: int) -> None:
-        if self.video is not None:  # A / D step frames in a video
-            self.step_frame(delta)
+        """A / D: the next or previous image, or frame in video mode."""
+        mode = self.session.mode
+        if mode is None or not mode.count:
             return
-        if self.project is None or not len(self.project):
-            return
-        index = 0 if self.current_index is None else self.current_index + delta
-        if 0 <= index < len(self.project):
-            self.load_image(index)
+        index = 0 if mode.index is None else mode.index + delta
+        if 0 <= index < mode.count:
+            self._go_to(index)
         else:
-            self.statusBar().showMessage("First image" if index < 0 else "Last image", 2000)
+            self.statusBar().showMessage(f"First {mode.noun}" if index < 0 else
+                                         f"Last {mode.noun}", 2000)
 
     def next_unfinished(self) -> None:
         if self.project is None:
@@ -349,31 +356,11 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
 
     # --- saving -------------------------------------------------------------------------------
 
-    def _autosave(self, doc: LabelDocument) -> None:
-        if self.video is not None:
-            self._autosave_frame(doc)
-            return
-        if self.project is None or doc.path is None or self._closed:
-            return
-        if self._saved_revision.get(doc.path) == doc.revision and doc.path not in self._meta_dirty:
-            return
-        self._meta_dirty.discard(doc.path)
-        self._saved_revision[doc.path] = doc.revision
-        snap = self.project.snapshot(doc)
-        project = self.project
-        self.save_label.setText("Saving…")
-        self.saver.submit(doc.path, lambda: project.write_snapshot(snap))
+    def _autosave(self, doc: LabelDocument | None) -> None:
+        self.session.autosave(doc)
 
-    def _on_doc_edited(self, _step) -> None:
-        self._autosave(self.doc)
-        self.class_panel.set_share(self.doc.labels)
-        self._update_actions()
-
-    def _on_doc_state_changed(self, state: ImageState) -> None:
-        if self.project is not None and self.current_index is not None:
-            self.project.set_state(self.current_index, state)
-        self._meta_dirty.add(self.doc.path)
-        self._update_actions()
+    def _on_doc_edited(self, doc: LabelDocument) -> None:
+        self.class_panel.set_share(doc.labels)
 
     def _on_saved(self, _key) -> None:
         if self.saver.idle:
@@ -385,12 +372,10 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         self.show_notice(f"Could not save the labels of {name}: {message}. Your edits are kept in "
                          f"memory; free some space or fix the permissions, then press Ctrl+S.", "error")
         if self.doc is not None and Path(key) == self.doc.path:
-            self._saved_revision.pop(self.doc.path, None)
+            self.session.saves.unsaved(self.doc.path)
 
     def save_now(self) -> None:
-        if self.doc is not None:
-            self._saved_revision.pop(self.doc.path, None)
-            self._autosave(self.doc)
+        self.session.autosave(force=True)
         self.flush_saves()
         if self.project is not None:
             self.project.save_project_file()
@@ -402,13 +387,11 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
     # --- session ------------------------------------------------------------------------------
 
     def session_state(self) -> dict:
-        ed = self.editor
+        ed, mode = self.editor, self.session.mode
+        where = (mode.session_fields(self.doc) if mode is not None else
+                 {"folder": None, "video": None, "image": None})
         return {
-            "folder": str(self.project.folder) if self.project else None,
-            "video": str(self.video.path) if self.video else None,
-            "image": self.doc.path.name if self.doc and self.doc.path else
-                     (self.project.entries[self.current_index].path.name
-                      if self.project and self.current_index is not None else None),
+            **where,
             "view": self.canvas.view_rect() if self.doc else None,
             "tool": ed.tool,
             "brush_size": ed.brush_size,
@@ -453,28 +436,19 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         if not self._closed:
             self.editor.cancel()
             self.save_session()
-            if self.doc is not None:
-                self._autosave(self.doc)
-            self._closed = True
-            self.prelabeller.blockSignals(True)  # no late results into a closing window
-            self.prelabeller.shutdown()
             self.shutdown_finetune()  # a training in progress stops; nothing is kept
-            self._shutdown_video()  # video jobs stop; frames written so far stay
             io_actions.shutdown(self)  # a folder export in progress stops, writing nothing
-            self.saver.close()
+            # The open labels are saved, every job stops (video frames written so far stay) and
+            # no late result reaches the closing window.
+            self.session.shutdown()
+            self._shutdown_video()
             self.settings.save_window_state(self.saveGeometry(), self.saveState())
         super().closeEvent(ev)
 
     # --- editing commands ---------------------------------------------------------------------
 
     def toggle_done(self) -> None:
-        if self.doc is None:
-            return
-        if self.doc.state == ImageState.DONE:
-            self.doc.set_state(ImageState.EDITED)
-        else:
-            self.doc.set_state(ImageState.DONE)
-        self._autosave(self.doc)
+        self.session.toggle_done()
 
     def fill_gaps(self) -> None:
         if not self.editor.fill_gaps():
@@ -498,15 +472,6 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         self.class_panel.set_current(self.editor.current_class)
         self._session_timer.start()
         self._update_tool_status()
-
-    def _on_classes_changed(self) -> None:
-        if self.project is not None and self.project.classes_source == "default":
-            self.project.classes_source = "user"  # (adopting a model's classes resets it)
-        self._session_timer.start()
-        doc = self.doc  # the sidecars carry the class table
-        if doc is not None and doc.state != ImageState.NEW:
-            self._meta_dirty.add(doc.path)
-            self._autosave(doc)
 
     # --- feedback -----------------------------------------------------------------------------
 
@@ -546,13 +511,16 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         self.act_fill_gaps.setEnabled(has_doc)
         self.act_done.setEnabled(has_doc)
         self.act_done.setChecked(bool(doc and doc.state == ImageState.DONE))
-        model_ok = self.prelabeller.info is not None and not self.prelabeller.busy
+        model_ok = self.model.info is not None and not self.model.busy
         self.act_prelabel.setEnabled(has_doc and model_ok)
         self.act_prelabel_folder.setEnabled(self.project is not None and model_ok)
-        self.act_cancel_prelabel.setEnabled(self.prelabeller.busy)
-        title = "SRCRM Studio"
-        if self.project is not None and self.current_index is not None:
-            entry = self.project.entries[self.current_index]
-            title = f"{entry.path.name} ({entry.state.label}) — {self.project.folder} — SRCRM Studio"
-        self.setWindowTitle(title)
+        self.act_cancel_prelabel.setEnabled(self._prelabel_job is not None)
+        for act in (self.act_load_model, self.act_default_model, self.act_cpu_only):
+            act.setEnabled(not self.model.busy)  # never swap the model under a running job
+        mode = self.session.mode
+        self.setWindowTitle(mode.title(self.doc) if mode is not None else "SRCRM Studio")
+        if mode is not None and not mode.image_commands:
+            for act in (self.act_prelabel, self.act_prelabel_folder, self.act_done,
+                        self.act_next_open):
+                act.setEnabled(False)
         self._update_video_actions()

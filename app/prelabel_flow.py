@@ -1,7 +1,7 @@
 """Model loading and pre-labelling as the user sees it (a mixin of
 :class:`~app.main_window.MainWindow`): the questions before overwriting human edits, progress,
 cancel, results into the open document or onto disk, and the device in the status bar. The
-work itself runs in :mod:`app.workers`, off the GUI thread."""
+work itself runs in the model's lane of the job runner (:mod:`app.jobs`), off the GUI thread."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .dialogs import OVERWRITE
 from .document.classes import ClassTable
 from .document.label_document import ImageState
 from .document.overlay import OverlayMode
-from .workers import PrelabelResult
+from .jobs import Job, JobProgress, PrelabelResult
 
 
 class PrelabelMixin:
@@ -21,12 +21,12 @@ class PrelabelMixin:
             self.load_model(str(path))
 
     def load_model(self, path: str | None) -> None:
-        if self.prelabeller.busy:
-            self.show_notice("Wait for pre-labelling to finish (or cancel it) before changing the model.", "warning")
-            return
+        """Switch the model; jobs predicting with the old one are cancelled and the load waits
+        for them to stop (the menu entries are greyed out while they run)."""
         self.model_path = path
         self.device_label.setText("Model: loading…")
-        self.prelabeller.load_model(path, self.device)
+        self.model.load(path, self.device)
+        self._update_actions()
 
     def _on_model_ready(self, info) -> None:
         self.settings.set_model_path(self.model_path)
@@ -40,7 +40,7 @@ class PrelabelMixin:
         doc = self.doc
         if (doc is not None and doc.path is not None  # a video frame has no path of its own
                 and doc.state == ImageState.NEW and self.act_auto_prelabel.isChecked()
-                and not self.prelabeller.busy):
+                and not self.model.busy):
             self._start_prelabel([doc.path])
 
     def _adopt_model_classes(self, project, warn: bool) -> None:
@@ -69,7 +69,7 @@ class PrelabelMixin:
         self._update_actions()
 
     def _on_device_changed(self, name: str) -> None:
-        info = self.prelabeller.info
+        info = self.model.info
         self.device_label.setText(f"{info.name if info else 'Model'} · {name}")
 
     def prelabel_current(self) -> None:
@@ -79,7 +79,7 @@ class PrelabelMixin:
         if doc.state.has_human_work:
             if not self.dialogs.confirm_replace_edits(self, doc.name):
                 return
-            self._overwrite_ok.add(doc.path)
+            self.session.saves.approve_overwrite([doc.path])
         self._start_prelabel([doc.path])
 
     def prelabel_folder(self) -> None:
@@ -93,7 +93,7 @@ class PrelabelMixin:
             if policy is None:
                 return
         if policy == OVERWRITE:
-            self._overwrite_ok.update(edited)
+            self.session.saves.approve_overwrite(edited)
             paths = [e.path for e in entries]
         else:
             paths = [e.path for e in entries if not e.state.has_human_work]
@@ -108,18 +108,21 @@ class PrelabelMixin:
             self.statusBar().showMessage("Nothing to pre-label", 3000)
 
     def _model_usable(self) -> bool:
-        if self.prelabeller.busy:
+        if self.model.busy:
             self.statusBar().showMessage("Pre-labelling is already running", 3000)
             return False
-        if self.prelabeller.info is None:
-            what = "still loading" if self.prelabeller.loading else "not loaded"
+        if self.model.info is None:
+            what = "still loading" if self.model.loading else "not loaded"
             self.show_notice(f"The model is {what}; pre-labelling is not available yet.", "warning")
             return False
         return True
 
     def _start_prelabel(self, paths: list[Path]) -> None:
-        self._skipped_edited = 0
-        self.prelabeller.start(paths)
+        self._skipped_edited = self._labelled_count = 0
+        job = self._prelabel_job = self.model.prelabel(paths)
+        job.progress.connect(self._on_prelabel_progress)
+        job.partial.connect(self._on_prelabel_result)
+        job.finished.connect(self._on_prelabel_finished)
         self.progress_bar.setRange(0, len(paths))
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat(f"Pre-labelling 0/{len(paths)}")
@@ -128,24 +131,31 @@ class PrelabelMixin:
         self._update_actions()
 
     def cancel_prelabel(self) -> None:
-        if self.prelabeller.busy:
-            self.prelabeller.cancel()
+        if self._prelabel_job is not None:
+            self._prelabel_job.cancel()
             self.progress_bar.setFormat("Cancelling…")
 
-    def _on_prelabel_progress(self, _job: int, done: int, total: int, name: str) -> None:
-        self.progress_bar.setRange(0, max(total, 1))
-        self.progress_bar.setValue(done)
-        self.progress_bar.setFormat(f"Pre-labelling {done}/{total}")
-        if name:
-            self.progress_bar.setToolTip(f"Now: {name}")
+    def _on_prelabel_progress(self, p: JobProgress) -> None:
+        if self._closed:
+            return
+        self.progress_bar.setRange(0, max(p.total, 1))
+        self.progress_bar.setValue(p.done)
+        self.progress_bar.setFormat(f"Pre-labelling {p.done}/{p.total}")
+        if p.text:
+            self.progress_bar.setToolTip(f"Now: {p.text}")
 
     def _on_prelabel_result(self, res: PrelabelResult) -> None:
+        if self._closed:
+            return
+        if res.error is not None:
+            self.show_notice(f"{res.path.name}: {res.error}", "error")
+            return
+        self._labelled_count += 1
         project = self.project
         index = project.index_of(res.path) if project is not None else None
         if index is None:
             return  # the folder was closed meanwhile
-        approved = res.path in self._overwrite_ok
-        self._overwrite_ok.discard(res.path)
+        approved = self.session.saves.take_approval(res.path)
         doc = self.doc
         if doc is not None and doc.path == res.path:
             if doc.state.has_human_work and not approved:
@@ -167,11 +177,12 @@ class PrelabelMixin:
         snap = project.prediction_snapshot(index, res.labels, res.confidence, res.model)
         self.saver.submit(res.path, lambda: project.write_snapshot(snap))
 
-    def _on_prelabel_image_failed(self, _job: int, path: str, message: str) -> None:
-        name = Path(path).name if path else "pre-labelling"
-        self.show_notice(f"{name}: {message}", "error")
-
-    def _on_prelabel_finished(self, _job: int, cancelled: bool, done: int) -> None:
+    def _on_prelabel_finished(self, job: Job) -> None:
+        if job is self._prelabel_job:
+            self._prelabel_job = None
+        if self._closed:
+            return
+        cancelled, done = job.cancelled, self._labelled_count
         self.progress_bar.hide()
         self.cancel_button.hide()
         text = f"Pre-labelling cancelled after {done} image(s)" if cancelled else \
@@ -183,7 +194,7 @@ class PrelabelMixin:
         doc = self.doc  # the user moved on to a new image while the model was busy
         if (doc is not None and doc.path is not None and doc.state == ImageState.NEW
                 and not cancelled and self.act_auto_prelabel.isChecked()
-                and self.prelabeller.info is not None):
+                and self.model.info is not None and not self.model.busy):
             self._start_prelabel([doc.path])
 
     def _toggle_auto_prelabel(self, on: bool) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from ..document.model_versions import ModelVersions, VersionRegistryError
 from .process import FinetuneCommand, FinetuneProcess
@@ -27,7 +27,7 @@ from .progress_dialog import FinetuneProgressDialog
 from .report_dialog import FinetuneReportDialog
 from .staging import (StagedData, StagingCancelled, shortage, stage_training_data,
                                   training_names)
-from ..background_job import BackgroundJob
+from ..jobs import Job
 
 
 @dataclass
@@ -40,7 +40,7 @@ class FinetuneRun:
     label_dir: Path          # the folder's or video's labels (the model's versions go there)
     parent: str | None       # "default", a version id, or the parent checkpoint's path
     progress: FinetuneProgressDialog
-    staging: BackgroundJob | None = None  # staging the labels, until the process starts
+    staging: Job | None = None  # staging the labels, until the process starts
     report_dialog: FinetuneReportDialog | None = None
 
 
@@ -71,7 +71,8 @@ class FinetuneMixin:
         """What fine-tuning trains on: the open video, else the open folder (a
         :class:`~app.video.session.VideoSession`, a :class:`~app.document.project.Project`,
         or None)."""
-        return self.video if self.video is not None else self.project
+        mode = self.session.mode
+        return mode.finetune_target if mode is not None else None
 
     def model_versions(self, label_dir: Path | None = None) -> ModelVersions | None:
         """The open folder's or video's registry; None (after a notice) when it is damaged."""
@@ -112,6 +113,9 @@ class FinetuneMixin:
             menu.addAction("No fine-tuned versions yet").setEnabled(False)
         if self.model_path is not None and using is None:
             menu.addAction(f"Now: {Path(self.model_path).name}").setEnabled(False)
+        if self.model.busy:  # the model is not swapped under a running job
+            for act in menu.actions():
+                act.setEnabled(False)
 
     def switch_model_version(self, version_id: str | None) -> None:
         """Use a version of the open project (None: the bundled default) and remember it."""
@@ -126,14 +130,9 @@ class FinetuneMixin:
         self._switch_model(registry.current_file())
 
     def _switch_model(self, path: Path | None) -> None:
-        """Load ``path`` (None: the bundled default); a pre-labelling run still going on with
-        the old model is cancelled first (it stops after its current image)."""
-        if not self.prelabeller.busy:
-            self.load_model(str(path) if path is not None else None)
-            return
-        self.cancel_prelabel()
-        self.prelabeller.finished.connect(lambda *_: self._switch_model(path),
-                                          QtCore.Qt.ConnectionType.SingleShotConnection)
+        """Load ``path`` (None: the bundled default); jobs still predicting with the old model
+        are cancelled and the load waits for them (see :meth:`~app.jobs.ModelService.load`)."""
+        self.load_model(str(path) if path is not None else None)
 
     def _use_project_model(self) -> None:
         """On opening a folder: switch to the model version it was last used with (folders
@@ -180,7 +179,7 @@ class FinetuneMixin:
             self.show_notice("Open a folder of images or a video to fine-tune on.", "warning",
                              key="finetune")
             return False
-        if self.prelabeller.info is None:
+        if self.model.info is None:
             self.show_notice("Fine-tuning starts from the current model, which is not loaded; "
                              "load one from the Model menu first.", "warning", key="finetune")
             return False
@@ -205,11 +204,12 @@ class FinetuneMixin:
         target = self._finetune_target()
         scratch = tempfile.TemporaryDirectory(prefix="srcrm-studio-finetune-")
         root = Path(scratch.name)
-        ignore_index = self.prelabeller.info.ignore_index
-        staging = BackgroundJob(
-            "Staging", lambda job: _stage(target, root / "data", ignore_index, job), self)
+        ignore_index = self.model.info.ignore_index
+        staging = self.jobs.submit(
+            "Staging", lambda job: _stage(target, root / "data", ignore_index, job),
+            lane="staging")
         count = len(training_names(target))
-        model_name = self.prelabeller.info.name
+        model_name = self.model.info.name
         if target is self.video:
             preparing, labelled = (f"Preparing {count} frames…",
                                    f"frames you edited in {target.path.name}")
@@ -235,7 +235,6 @@ class FinetuneMixin:
         progress.cancel_requested.connect(lambda: self._cancel_finetune(run))
         self.finetune_run = run
         self.act_finetune.setText("Show &Fine-tuning Progress…")
-        staging.start()
         progress.show()
         return run
 
@@ -345,9 +344,9 @@ class FinetuneMixin:
         run = self.finetune_run
         if run is None:
             return
-        if run.staging is not None:
-            run.staging.blockSignals(True)
-            run.staging.shutdown()
+        if run.staging is not None:  # its outcome is dropped; the scratch folder goes below
+            run.staging.cancel()
+            run.staging.wait(120)
         run.process.blockSignals(True)
         run.process.stop_and_wait()
         if run.report_dialog is not None:
@@ -383,7 +382,7 @@ class FinetuneMixin:
                                          "re-pre-label", 4000)
 
 
-def _stage(target, root: Path, parent_ignore_index: int, job: BackgroundJob) -> StagedData | None:
+def _stage(target, root: Path, parent_ignore_index: int, job: Job) -> StagedData | None:
     """Runs on the staging thread: the staged data, or None when the user cancelled."""
     try:
         return stage_training_data(target, root, parent_ignore_index, progress=job.report,

@@ -1,16 +1,14 @@
 """The COCO export of a whole folder, off the GUI thread.
 
-As with pre-labelling (:mod:`app.workers`), a :class:`CocoWorker` runs in its own QThread and
-reports progress with signals; :class:`FolderExport` (GUI thread) owns the thread, shows a
-progress dialog whose Cancel stops the worker after the current image, and reports the outcome
-in the notice bar. Nothing is written until every image is traced, and then atomically, so a
+The tracing runs as a job of the window's :class:`~app.jobs.JobRunner` (:func:`coco_work`);
+:class:`FolderExport` (GUI thread) shows a progress dialog whose Cancel stops it after the
+current image, and reports the outcome in the notice bar. Nothing is written until every image is traced, and then atomically, so a
 cancelled or failed export leaves no file (and an older export of the same name intact).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,57 +47,48 @@ class ExportReport:
     failure: str | None = None  # the file itself could not be written
 
 
-class CocoWorker(QtCore.QObject):
-    progress = QtCore.Signal(int, int, str)  # done, total, image name
-    finished = QtCore.Signal(object)         # ExportReport
+def coco_work(items: list[ExportItem], classes: ClassTable, labelset: LabelSet, out: Path,
+              options: ExportOptions):
+    """The export as a job's ``work(job) -> ExportReport``: trace every image, then write."""
 
-    def __init__(self, items: list[ExportItem], classes: ClassTable, labelset: LabelSet,
-                 out: Path, options: ExportOptions):
-        super().__init__()
-        self.items = items
-        self.classes = classes
-        self.labelset = labelset
-        self.out = out
-        self.options = options
-        self.cancel_event = threading.Event()
-
-    @QtCore.Slot()
-    def run(self) -> None:
-        report = ExportReport(self.out, len(self.items))
+    def work(job) -> ExportReport:
+        report = ExportReport(out, len(items))
         try:
-            self._run(report)
+            _trace_and_write(job, items, classes, labelset, options, report)
         except Exception as exc:  # noqa: BLE001 - reported, the app goes on
             report.failure = str(exc)
-        self.finished.emit(report)
+        return report
 
-    def _run(self, report: ExportReport) -> None:
-        pairs = []
-        n = len(self.items)
-        for k, item in enumerate(self.items):
-            if self.cancel_event.is_set():
-                report.cancelled = True
-                return
-            self.progress.emit(k, n, item.image.name)
-            try:
-                labels = item.labels if item.labels is not None else read_label_png(item.label_path)
-                with Image.open(item.image) as im:
-                    size = im.size
-                if size != (labels.shape[1], labels.shape[0]):
-                    raise ValueError(f"its labels are {labels.shape[1]}x{labels.shape[0]} but the "
-                                     f"image is {size[0]}x{size[1]}")
-                coverage = polygonize(export_labels(labels, self.classes), self.labelset.num_classes,
-                                      tolerance=self.options.tolerance,
-                                      min_area=self.options.min_area)
-            except (ImageReadError, OSError, ValueError) as exc:
-                report.errors.append(f"{item.image.name}: {exc}")
-                continue
-            pairs.append((item.file_name, coverage))
-        if self.cancel_event.is_set():
+    return work
+
+
+def _trace_and_write(job, items, classes, labelset, options, report: ExportReport) -> None:
+    pairs = []
+    n = len(items)
+    for k, item in enumerate(items):
+        if job.should_stop():
             report.cancelled = True
             return
-        self.progress.emit(n, n, "")
-        coco.write(self.out, pairs, self.labelset, rle_all=self.options.rle_all)
-        report.written = len(pairs)
+        job.report(k, n, item.image.name)
+        try:
+            labels = item.labels if item.labels is not None else read_label_png(item.label_path)
+            with Image.open(item.image) as im:
+                size = im.size
+            if size != (labels.shape[1], labels.shape[0]):
+                raise ValueError(f"its labels are {labels.shape[1]}x{labels.shape[0]} but the "
+                                 f"image is {size[0]}x{size[1]}")
+            coverage = polygonize(export_labels(labels, classes), labelset.num_classes,
+                                  tolerance=options.tolerance, min_area=options.min_area)
+        except (ImageReadError, OSError, ValueError) as exc:
+            report.errors.append(f"{item.image.name}: {exc}")
+            continue
+        pairs.append((item.file_name, coverage))
+    if job.should_stop():
+        report.cancelled = True
+        return
+    job.report(n, n, "")
+    coco.write(report.path, pairs, labelset, rle_all=options.rle_all)
+    report.written = len(pairs)
 
 
 def coco_file_name(image: Path, out: Path) -> str:
@@ -123,13 +112,9 @@ class FolderExport(QtCore.QObject):
         self._window = window
         self._closing = False
         self.report: ExportReport | None = None
-        self._thread = QtCore.QThread()
-        self._thread.setObjectName("srcrm-export")
-        self.worker = CocoWorker(items, window.project.classes.copy(), labelset, out, options)
-        self.worker.moveToThread(self._thread)
-        self._thread.started.connect(self.worker.run)
-        self.worker.progress.connect(self._on_progress)
-        self.worker.finished.connect(self._on_finished)
+        self.out, self.total = out, len(items)
+        self._work = coco_work(items, window.project.classes.copy(), labelset, out, options)
+        self.job = None
 
         self.dialog = QtWidgets.QProgressDialog(f"Exporting {len(items)} images as COCO JSON…",
                                                 "Cancel", 0, max(1, len(items)), window)
@@ -142,43 +127,44 @@ class FolderExport(QtCore.QObject):
         self.dialog.setValue(0)
 
     def start(self) -> None:
-        self._thread.start()
+        self.job = self._window.jobs.submit("COCO export", self._work, lane="export")
+        self.job.progress.connect(self._on_progress)
+        self.job.succeeded.connect(self._on_finished)
+        self.job.failed.connect(lambda message: self._on_finished(
+            ExportReport(self.out, self.total, failure=message)))
 
     @property
     def running(self) -> bool:
         return self.report is None
 
     def cancel(self) -> None:
-        self.worker.cancel_event.set()
+        if self.job is not None:
+            self.job.cancel()
         if self.report is None and not self._closing:
             self.dialog.setLabelText("Cancelling after the current image…")
 
     def shutdown(self, timeout_ms: int = 60000) -> None:
         """Stop and wait (the window is closing): a cancelled export writes nothing."""
         self._closing = True
-        self.worker.cancel_event.set()
-        self._thread.quit()
-        self._thread.wait(timeout_ms)
+        if self.job is not None:
+            self.job.cancel()
+            self.job.wait(timeout_ms / 1000)
         self._close_dialog()
         if self.report is None:
-            self.report = ExportReport(self.worker.out, len(self.worker.items), cancelled=True)
+            self.report = ExportReport(self.out, self.total, cancelled=True)
 
-    @QtCore.Slot(int, int, str)
-    def _on_progress(self, done: int, total: int, name: str) -> None:
-        if self._closing or self.worker.cancel_event.is_set():
+    def _on_progress(self, p) -> None:
+        if self._closing or self.job.cancelled:
             return
-        self.dialog.setMaximum(max(1, total))
-        self.dialog.setValue(done)
-        self.dialog.setLabelText(f"Exporting {name} ({done + 1} of {total})…" if name
-                                 else f"Writing {self.worker.out.name}…")
+        self.dialog.setMaximum(max(1, p.total))
+        self.dialog.setValue(p.done)
+        self.dialog.setLabelText(f"Exporting {p.text} ({p.done + 1} of {p.total})…" if p.text
+                                 else f"Writing {self.out.name}…")
 
-    @QtCore.Slot(object)
     def _on_finished(self, report: ExportReport) -> None:
         if self._closing:  # the window is closing: shutdown() has cleaned up
             return
         self.report = report
-        self._thread.quit()
-        self._thread.wait()
         self._close_dialog()
         self._window.show_notice(*describe(report), key="export")
         self.done.emit(report)

@@ -6,13 +6,11 @@ same tools, as an image.
   step, play, save frames;
 * :mod:`~app.video.job_flow`: pre-label, smooth, propagate, with progress and cancel;
 * :mod:`~app.video.tasks`: that work itself, over :mod:`srcrm.video`, run as
-  jobs (:class:`~app.background_job.BackgroundJob`);
+  jobs (run by :class:`~app.jobs.JobRunner`);
 * :mod:`~app.video.timeline`: the slider, play button, jump box and flicker strip;
 * :mod:`~app.video.propagate_dialog`: the preview of a propagated correction;
 * :mod:`~app.video.exports`: the Video export menu;
 * :mod:`~app.video.video_menu`, :mod:`~app.video.video_dialogs`: actions, keys, questions.
+
+The package imports nothing itself, so the Qt-free parts load without Qt.
 """
-
-from .video_flow import VideoMixin, is_video_file
-
-__all__ = ["VideoMixin", "is_video_file"]

@@ -3,7 +3,7 @@ frame ids, labelme JSON per frame, an MP4 of the overlay, and a matte MP4 of cho
 
 Each asks where (the questions of :mod:`app.io_actions.dialogs`, and the class picker of
 :mod:`app.video.video_dialogs`), then runs the engine's exporter (:mod:`srcrm.video.export`) in
-a :class:`~app.background_job.BackgroundJob` with progress and cancel, and says in the notice
+a job of the window's :class:`~app.jobs.JobRunner` with progress and cancel, and says in the notice
 bar how many frames it wrote and where."""
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Video work as the user sees it (part of :class:`~app.video.video_flow.VideoMixin`):
-pre-label, smooth, propagate a correction, export, each in a
-:class:`~app.background_job.BackgroundJob` with progress, speed and time left in the status
-bar and a Cancel button; and the timeline's statistics, refreshed in the background after each.
+pre-label, smooth, propagate a correction, export, each a job of the window's
+:class:`~app.jobs.JobRunner` with progress, speed and time left in the status bar and a Cancel
+button; and the timeline's statistics, refreshed in the background after each.
 
-One user task runs at a time. Its outcome arrives through bound methods of the window, so
-Qt delivers it on the GUI thread."""
+One user task runs at a time; pre-labelling runs in the model's lane, on the thread that owns
+the predictor. Outcomes arrive on the GUI thread."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from . import tasks
 from .propagate_dialog import PropagationPreviewDialog
 from .video_dialogs import MAX_PROPAGATE, ask
-from ..background_job import BackgroundJob, JobProgress, describe_progress
+from ..jobs import Job, JobProgress, describe_progress
 
 
 def frames(n: int) -> str:
@@ -23,15 +23,17 @@ def frames(n: int) -> str:
 class VideoJobsMixin:
     # --- running a job ------------------------------------------------------------------------
 
-    def start_video_job(self, title: str, work,
-                        on_done: Callable[[object, bool], None]) -> BackgroundJob | None:
-        """Run ``work`` in the background; ``on_done(result, cancelled)`` on the GUI thread
-        when it succeeds (a failure becomes an error notice)."""
+    def start_video_job(self, title: str, work, on_done: Callable[[object, bool], None], *,
+                        uses_model: bool = False) -> Job | None:
+        """Run ``work`` in the background (in the model's lane when it predicts);
+        ``on_done(result, cancelled)`` on the GUI thread when it succeeds (a failure becomes an
+        error notice)."""
         if self._video_job is not None:
             self.show_notice(f"{self._video_job.title} is running; wait for it or cancel it "
                              f"first.", "warning", key="video-job")
             return None
-        job = BackgroundJob(title, work, self)
+        job = (self.model.submit(title, work) if uses_model
+               else self.jobs.submit(title, work, lane="video"))
         job.progress.connect(self._on_video_job_progress)
         job.succeeded.connect(self._on_video_job_succeeded)
         job.failed.connect(self._on_video_job_failed)
@@ -43,7 +45,6 @@ class VideoJobsMixin:
         self.progress_bar.setFormat(title)
         self.progress_bar.show()
         self.cancel_button.show()
-        job.start()
         self._update_actions()
         return job
 
@@ -77,11 +78,9 @@ class VideoJobsMixin:
                          "error", key="video-job")
         self._sync_frame_count()
 
-    def _on_video_job_finished(self) -> None:
-        job, video = self._video_job, self._video_job_video
+    def _on_video_job_finished(self, _job: Job) -> None:
+        video = self._video_job_video
         self._video_job = self._video_job_done = self._video_job_video = None
-        if job is not None:
-            job.deleteLater()
         if video is not None and video is not self.video:
             video.close()  # closed while the job ran (close_video left it open for the job)
         if self._closed:
@@ -104,11 +103,10 @@ class VideoJobsMixin:
             self._stats_job.cancel()  # its result would be stale; a new one follows
             self._stats_again = True
             return
-        job = BackgroundJob("Counting", tasks.statistics(video), self)
+        job = self.jobs.submit("Counting", tasks.statistics(video), lane="stats")
         job.succeeded.connect(self._on_stats_ready)
         job.finished.connect(self._on_stats_finished)
         self._stats_job, self._stats_video = job, video
-        job.start()
 
     def _on_stats_ready(self, stats) -> None:
         if stats is None or self.video is not self._stats_video or self._closed:
@@ -117,10 +115,8 @@ class VideoJobsMixin:
         self.timeline.set_flicker(stats.flicker)
         self._refresh_marks()
 
-    def _on_stats_finished(self) -> None:
-        job, self._stats_job = self._stats_job, None
-        if job is not None:
-            job.deleteLater()
+    def _on_stats_finished(self, _job: Job) -> None:
+        self._stats_job = None
         if self._stats_again and not self._closed:
             self._stats_again = False
             self.refresh_video_stats()
@@ -135,18 +131,33 @@ class VideoJobsMixin:
                                                 len(video.labelled))
         if request is None:
             return
-        self._autosave(self.doc)
-        worker = self.prelabeller.worker
-        work = tasks.prelabel(video, worker.predictor, worker.model_name, request)
+        self._start_video_prelabel(request)
+
+    def auto_prelabel_video(self) -> None:
+        """"Pre-label New Images When Opened" covers videos too: frames the model has not
+        labelled yet are labelled in the background (frames with labels, edited ones above all,
+        are kept)."""
+        video = self.video
+        if (video is None or not self.act_auto_prelabel.isChecked() or self.model.info is None
+                or self.model.busy or self._video_job is not None
+                or len(video.store.labelled()) >= video.frame_count):
+            return
+        self._start_video_prelabel(tasks.PrelabelRequest())
+
+    def _start_video_prelabel(self, request: tasks.PrelabelRequest) -> None:
+        video = self.video
+        if self.doc is not None:
+            self._autosave(self.doc)
+        work = tasks.prelabel(video, self.model, self.model.name, request)
         self._prelabel_start = request.start
-        self.start_video_job("Pre-labelling", work, self._on_video_prelabelled)
+        self.start_video_job("Pre-labelling", work, self._on_video_prelabelled, uses_model=True)
 
     def _video_model_usable(self) -> bool:
-        if self.prelabeller.info is None or self.prelabeller.worker.predictor is None:
-            what = "still loading" if self.prelabeller.loading else "not loaded"
+        if self.model.info is None:
+            what = "still loading" if self.model.loading else "not loaded"
             self.show_notice(f"The model is {what}; pre-labelling is not available yet.", "warning")
             return False
-        if self.prelabeller.busy:
+        if self.model.busy:
             self.statusBar().showMessage("Image pre-labelling is running; try again when it ends", 4000)
             return False
         return True
@@ -196,7 +207,7 @@ class VideoJobsMixin:
         video, doc = self.video, self.doc
         if video is None or doc is None:
             return
-        region = doc.labels != self._frame_baseline
+        region = doc.labels != self.session.mode.baseline
         if not region.any():
             self.show_notice("Nothing to propagate: paint a correction on this frame first "
                              "(what changed since it was shown is carried forward).", "warning",
@@ -227,9 +238,11 @@ class VideoJobsMixin:
             self.statusBar().showMessage("Propagation discarded; nothing was written", 5000)
             return
         for item in propagation.frames:
-            self._submit_frame(item.index, item.labels)
+            self.session.mode.submit(item.index, item.labels)
+        self.save_label.setText("Saving…")
+        self._refresh_marks()
         if self.doc is not None and video.frame == propagation.source_index:
-            self._frame_baseline = self.doc.labels.copy()  # this correction is carried now
+            self.session.mode.baseline = self.doc.labels.copy()  # this correction is carried now
         changed = sum(item.changed for item in propagation.frames)
         self.show_notice(f"Carried the correction of frame {propagation.source_index} to frames "
                          f"{first}–{last} ({changed} pixels changed); they count as edited.",
@@ -246,9 +259,4 @@ class VideoJobsMixin:
         edited = video.store.edited | pending
         labelled = video.labelled | edited
         self.timeline.set_marks(labelled, edited)
-        n = video.frame_count  # the Images panel sums up the video
-        self.image_list.summary.setText(f"{len(labelled)} / {n} frames labelled · "
-                                        f"{len(edited)} edited")
-        self.image_list.progress.setRange(0, max(n, 1))
-        self.image_list.progress.setValue(len(labelled))
-        self.image_list.progress.setFormat(f"{len(labelled)}/{n} labelled")
+        self.image_list.show_frames(video.frame_count, labelled, edited)

@@ -1,4 +1,4 @@
-"""The video work that runs in a :class:`~app.background_job.BackgroundJob`. Each function here
+"""The video work that runs as a job of the :class:`~app.jobs.JobRunner`. Each function here
 returns a ``work(job)`` over the engine's :mod:`srcrm.video` calls and the open
 :class:`~app.video.session.VideoSession`; nothing here touches a widget."""
 

@@ -3,10 +3,10 @@ video or an image sequence, show one frame at a time in the same canvas with the
 an image, step, seek and play, and save each frame's labels as the user edits it.
 
 A frame on screen is an ordinary :class:`~app.document.label_document.LabelDocument` without a
-file path: the window's autosave hands it here (:meth:`VideoMixin._autosave_frame`), which
-queues the label map on the background writer (``edited=True`` in the
-:class:`~srcrm.video.FrameLabelStore`). Until the write lands the map stays in
-:class:`~app.video.session.PendingWrites`, so going back to a frame never shows older labels.
+file path; the session's :class:`~app.session.VideoMode` saves it after each stroke (queued on
+the background writer, ``edited=True`` in the :class:`~srcrm.video.FrameLabelStore`). Until the
+write lands the map stays in :class:`~app.video.session.PendingWrites`, so going back to a frame
+never shows older labels.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtWidgets
 from srcrm.video import VIDEO_SUFFIXES, LabelStoreError, VideoReadError, flicker
 
 from ..document.label_document import ImageState
+from ..session import VideoMode
 from .job_flow import VideoJobsMixin
 from .session import VideoSession
 from .timeline import Timeline
@@ -35,19 +36,17 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
 
     def _init_video(self) -> None:
         """Create the timeline and video state (called once from the window's constructor)."""
-        self.video: VideoSession | None = None
         self._video_job = self._video_job_done = self._video_job_video = None
         self._stats_job = self._stats_video = None
         self._stats_again = False
         self._prelabel_start = 0
-        self._frame_baseline = None  # the frame's labels as shown: what "changed" is measured from
-        self._frame_saved_revision = 0
         self._play_origin = (0.0, 0)  # (clock, frame) playing started from
         self._play_last = 0  # the frame the last tick showed
         self.timeline = Timeline()
         self.timeline.hide()
         self.centralWidget().layout().addWidget(self.timeline)
         self.timeline.frame_requested.connect(self.show_frame)
+        self.image_list.frame_chosen.connect(self.show_frame)
         self.timeline.play_toggled.connect(self.toggle_play)
         self._play_timer = QtCore.QTimer(self, timeout=self._play_tick)
         self._play_timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
@@ -56,7 +55,9 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         self.statusBar().insertPermanentWidget(2, self.video_job_label)
         self.cancel_button.clicked.connect(self.cancel_video_job)
         self._session_timer.timeout.connect(self._save_video_meta)
-        self.prelabeller.model_ready.connect(self._on_video_model_ready)
+        self.model.ready.connect(self._on_video_model_ready)
+        self.session.saving.connect(self._refresh_marks)
+        self.session.edited.connect(lambda _doc: self.toggle_play(False))
 
     # --- opening and closing ------------------------------------------------------------------
 
@@ -93,23 +94,16 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         if self.video is not None:
             self.close_video()
         else:
-            self._leave_document()
+            self.session.leave_document()
         self.flush_saves()
         if self.project is not None:
-            self.project.classes.changed.disconnect(self._on_classes_changed)
             self.save_session()  # the folder remembers its last image
-            self.project = None
-            self.current_index = None
-            self.image_list.set_project(None)
-        self.doc = None
-        self.video = video
+        self.session.set_mode(VideoMode(video, self.saver))
+        self._go_to = self.show_frame
+        self.image_list.set_video(video.path.name, str(video.path))
         self._use_project_model()  # the fine-tuned version this video was last used with
         if self._model_classes is not None:
             video.adopt_classes(self._model_classes)
-        video.classes.changed.connect(self._on_classes_changed)
-        video.classes.changed.connect(self._on_video_classes_changed)
-        self.class_panel.set_classes(video.classes)
-        self.toolbar.set_classes(video.classes)
         self.timeline.set_video(video.frame_count, video.source.fps)
         self.timeline.show()
         self.notice.dismiss("video")
@@ -121,6 +115,7 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         self._refresh_marks()
         self.refresh_video_stats()
         self._update_actions()
+        self.auto_prelabel_video()
         return True
 
     def close_video(self) -> None:
@@ -129,17 +124,11 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         if video is None:
             return
         self.toggle_play(False)
-        if self.doc is not None:
-            self._leave_document()
+        self.session.leave_document()
         self.flush_saves()
         self._save_video_meta()
+        self.session.set_mode(None)
         video.last_frame, video.frame = max(0, video.frame), -1  # (if it is opened again)
-        video.classes.changed.disconnect(self._on_classes_changed)
-        video.classes.changed.disconnect(self._on_video_classes_changed)
-        self.video = None
-        self.doc = None
-        self.canvas.set_document(None)
-        self.editor.set_document(None)
         self.timeline.hide()
         # A job still running keeps its own reference and finishes on its own.
         if self._video_job is None:
@@ -154,12 +143,8 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             pass  # the label maps report their own save errors; this only costs the position
 
     def _shutdown_video(self) -> None:
-        """The window is closing: stop the background work, then remember where the user was."""
+        """The window is closing (the job runner has stopped): remember where the user was."""
         self._play_timer.stop()
-        for job in (self._video_job, self._stats_job):
-            if job is not None:
-                job.blockSignals(True)
-                job.shutdown()
         self._save_video_meta()
         if self.video is not None:
             self.video.close()
@@ -167,10 +152,7 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
     def _on_video_model_ready(self, _info) -> None:
         if self.video is not None and self._model_classes is not None:
             self.video.adopt_classes(self._model_classes)
-
-    def _on_video_classes_changed(self) -> None:
-        if self.video is not None and self.video.classes_source == "default":
-            self.video.classes_source = "user"
+        self.auto_prelabel_video()
 
     # --- showing a frame ----------------------------------------------------------------------
 
@@ -193,16 +175,10 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             self._sync_frame_count()
             return False
         leaving, touched = video.frame, self.doc is not None and self.doc.revision > 0
-        if self.doc is not None:
-            self.doc.edited.disconnect(self._on_frame_edited)
-            self._leave_document()
-        doc = video.document(index, image)
         first = self.doc is None
-        video.frame = index
-        self._frame_saved_revision = doc.revision
-        self._frame_baseline = doc.labels.copy()
+        self.session.leave_document()
+        doc = self.session.mode.load(index, image)
         self._show_document(doc, view, fit=first)
-        doc.edited.connect(self._on_frame_edited)
         self.timeline.set_frame(index)
         self.notice.dismiss("frame")
         if touched:
@@ -242,45 +218,6 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             self.timeline.set_video(video.frame_count, video.source.fps)
             self.timeline.set_frame(max(0, video.frame))
             self.refresh_video_stats()
-
-    # --- saving -------------------------------------------------------------------------------
-
-    def _autosave_frame(self, doc) -> None:
-        """Queue the frame's labels for writing if they changed since shown or last saved, and
-        again any frame whose write failed (Ctrl+S after a full disk)."""
-        video = self.video
-        if video is None or doc is not self.doc or self._closed:
-            return
-        for index, labels in video.pending.take_failed():
-            self._submit_frame(index, labels)
-        if doc.revision != self._frame_saved_revision:
-            self._frame_saved_revision = doc.revision
-            self._submit_frame(video.frame, doc.labels.copy())
-
-    def _submit_frame(self, index: int, labels) -> None:
-        video = self.video
-        store, pending = video.store, video.pending
-        token = pending.add(index, labels)
-        video.labelled.add(index)
-        try:  # marked now, not when the write lands: pre-labelling must leave it alone already
-            store.mark_edited(index)
-        except OSError:
-            pass  # the write below fails the same way, and says so
-
-        def write() -> None:
-            try:
-                store.write(index, labels, edited=True)
-            except BaseException:
-                pending.failed(index, token)  # the window's notice says so; Ctrl+S tries again
-                raise
-            pending.written(index, token)
-
-        self.save_label.setText("Saving…")
-        self.saver.submit(store.path(index), write)
-        self._refresh_marks()
-
-    def _on_frame_edited(self, _step) -> None:
-        self.toggle_play(False)
 
     def _update_flicker_around(self, index: int) -> None:
         """After frame ``index`` changed: its flicker against the frame before, and the next
@@ -345,7 +282,7 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         idle = self._video_job is None
         for act in self.frame_actions:
             act.setEnabled(on)
-        model_ok = self.prelabeller.info is not None and not self.prelabeller.busy
+        model_ok = self.model.info is not None and not self.model.busy
         self.act_prelabel_video.setEnabled(on and idle and model_ok)
         self.act_smooth_video.setEnabled(on and idle)
         self.act_propagate.setEnabled(on and idle and self.doc is not None)

@@ -3,6 +3,7 @@ sequential decode sees them, a batch predictor stub, and waits."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 
 import cv2
 import numpy as np
+import pytest
 
 from app_test_helpers import FakePredictor
 
@@ -85,6 +87,13 @@ class BatchPredictor(FakePredictor):
         if self.batch_delay:
             time.sleep(self.batch_delay)
         return [self.predict(image) for image in images]
+
+
+@pytest.fixture
+def make_window(make_window):
+    """Video tests start pre-labelling themselves: their windows open with "Pre-label New
+    Images When Opened" off (one test turns it on to check that opening a video obeys it)."""
+    return functools.partial(make_window, auto_prelabel=False)
 
 
 def wait_video_idle(qtbot, window, timeout: int = 30000) -> None:

@@ -59,6 +59,7 @@ class FakeDialogs:
         self.folder_policy = "skip"
         self.color = (255, 0, 255)
         self.text = "new class"
+        self.quit_unsaved = True
         self.asked: list[str] = []
 
     def confirm_replace_edits(self, parent, name):
@@ -68,6 +69,10 @@ class FakeDialogs:
     def folder_edits_policy(self, parent, edited, total):
         self.asked.append(f"folder:{edited}/{total}")
         return self.folder_policy
+
+    def confirm_quit_unsaved(self, parent, names, reason):
+        self.asked.append(f"quit-unsaved:{','.join(names)}")
+        return self.quit_unsaved
 
     def pick_color(self, parent, rgb, title):
         return self.color
@@ -103,7 +108,8 @@ def make_window(qtbot, settings_path, dialogs):
 
     windows = []
 
-    def factory(path=None, predictor=None, model=None, restore=False, wait_model=True):
+    def factory(path=None, predictor=None, model=None, restore=False, wait_model=True,
+                auto_prelabel=None):
         if predictor is not None:
             def predictor_factory(_path, device, p=predictor):
                 if device == "cuda":
@@ -111,6 +117,8 @@ def make_window(qtbot, settings_path, dialogs):
                 return p
         else:
             predictor_factory = None
+        if auto_prelabel is not None:  # "Pre-label New Images When Opened"
+            AppSettings(settings_path).set_auto_prelabel(auto_prelabel)
         window = MainWindow(AppSettings(settings_path), dialogs=dialogs,
                             predictor_factory=predictor_factory,
                             model_path=str(model) if model else None, device="cpu")
@@ -120,7 +128,7 @@ def make_window(qtbot, settings_path, dialogs):
         windows.append(window)
         window.start(path, restore=restore)
         if wait_model:
-            qtbot.waitUntil(lambda: not window.prelabeller.loading, timeout=30000)
+            qtbot.waitUntil(lambda: not window.model.loading, timeout=30000)
         return window
 
     yield factory

@@ -75,7 +75,7 @@ def trigger(menu, *path):
 def open_prelabelled(make_window, qtbot, path):
     window = make_window(path, predictor=FakePredictor())
     qtbot.waitUntil(lambda: window.doc is not None and window.doc.state == ImageState.PRELABELLED
-                    and not window.prelabeller.busy, timeout=30000)
+                    and not window.model.busy, timeout=30000)
     return window
 
 
@@ -350,7 +350,7 @@ def test_coco_folder_export_can_be_cancelled_and_writes_nothing(make_window, ima
         """An image that takes until the export is cancelled (10 s at most)."""
         calls.append(1)
         deadline = time.monotonic() + 10
-        while not (jobs and jobs[-1].worker.cancel_event.is_set()) and time.monotonic() < deadline:
+        while not (jobs and jobs[-1].job.cancelled) and time.monotonic() < deadline:
             time.sleep(0.01)
         return real(*args, **kwargs)
 
@@ -380,7 +380,7 @@ def test_coco_folder_export_can_be_cancelled_and_writes_nothing(make_window, ima
     qtbot.waitUntil(lambda: len(calls) == 2, timeout=5000)
     window.close()
     assert job.report is not None and job.report.cancelled
-    assert job._thread.isFinished()
+    assert job.job.done
     assert not answers.save.exists()
 
 

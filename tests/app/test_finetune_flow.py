@@ -61,7 +61,7 @@ def test_fine_tune_keep_registers_a_version_and_switches_to_it(make_window, dial
     default_parts = sorted(default_checkpoint_path().parent.glob("default.*"))
     default_hash = sha256(default_parts)
     window = make_window(folder)  # the bundled default model
-    assert window.prelabeller.info is not None, window.notice.text
+    assert window.model.info is not None, window.notice.text
     # A class the user adds (after CamVid's ignore id) and paints, and a renamed one.
     dialogs.text = "crane"
     window.class_panel.add_class()
@@ -95,8 +95,8 @@ def test_fine_tune_keep_registers_a_version_and_switches_to_it(make_window, dial
     assert label_files(folder) == before_labels  # nothing of the user's changed meanwhile
 
     dialog.keep_button.click()
-    qtbot.waitUntil(lambda: window.prelabeller.info is not None
-                    and "v1.pt" in window.prelabeller.info.name, timeout=30000)
+    qtbot.waitUntil(lambda: window.model.info is not None
+                    and "v1.pt" in window.model.info.name, timeout=30000)
     registry = ModelVersions(folder / ".srcrm" / "models")
     v1 = registry.get("v1")
     assert registry.current == "v1" and window.model_path == str(registry.file_of(v1))
@@ -106,8 +106,8 @@ def test_fine_tune_keep_registers_a_version_and_switches_to_it(make_window, dial
     ckpt = load_checkpoint(registry.file_of(v1))
     assert ckpt.meta["finetune"]["data"]["holdout"] == v1.holdout_names
     # The app's classes match the new model's: the added class predicts the id the user painted.
-    assert window.prelabeller.info.class_names == window.project.classes.names
-    assert window.prelabeller.info.ignore_index == window.project.classes.ignore_index
+    assert window.model.info.class_names == window.project.classes.names
+    assert window.model.info.ignore_index == window.project.classes.ignore_index
     assert "classes" not in window.notice.text
     assert not Path(run.scratch.name).exists() and window.finetune_run is None
     assert sha256(default_parts) == default_hash and label_files(folder) == before_labels
@@ -198,7 +198,7 @@ def test_a_failed_training_says_why_and_changes_nothing(make_window, tiny_checkp
     shutil.copyfile(tiny_checkpoint, parent)
     folder = make_labelled_project(tmp_path / "shots", CHECKED)
     window = make_window(folder, model=parent)
-    model_name = window.prelabeller.info.name
+    model_name = window.model.info.name
     parent.write_bytes(parent.read_bytes()[:5000])  # damaged on disk after it was loaded
     damaged = parent.read_bytes()
     before_labels = label_files(folder)
@@ -209,7 +209,7 @@ def test_a_failed_training_says_why_and_changes_nothing(make_window, tiny_checkp
     assert "not a readable checkpoint" in window.notice.text
     assert "unchanged" in run.progress.status_label.text() and run.progress.details.isVisible()
     assert run.progress.details.toPlainText().strip()  # the child's last words
-    assert window.prelabeller.info.name == model_name and parent.read_bytes() == damaged
+    assert window.model.info.name == model_name and parent.read_bytes() == damaged
     assert label_files(folder) == before_labels and not (folder / ".srcrm" / "models").exists()
 
 
@@ -258,10 +258,10 @@ def test_re_prelabel_untouched_images_never_touches_edited_or_done_ones(
     (image_folder / "frame_04.png").write_bytes((image_folder / "frame_00.png").read_bytes())
     model = ShiftingPredictor()
     window = make_window(image_folder / "frame_00.png", predictor=model)
-    qtbot.waitUntil(lambda: window.doc.state == ImageState.PRELABELLED and not window.prelabeller.busy,
+    qtbot.waitUntil(lambda: window.doc.state == ImageState.PRELABELLED and not window.model.busy,
                     timeout=10000)
     window.prelabel_folder()
-    qtbot.waitUntil(lambda: not window.prelabeller.busy, timeout=10000)
+    qtbot.waitUntil(lambda: not window.model.busy, timeout=10000)
     window.editor.set_class(7)
     drag(window.canvas, [QtCore.QPointF(window.canvas.image_to_widget(80, 60))])  # frame_00: edited
     window.load_image(1)
@@ -280,10 +280,10 @@ def test_re_prelabel_untouched_images_never_touches_edited_or_done_ones(
 
     model.road = 8  # "the new model": pre-labels road as car
     window.load_model("new-model.pt")
-    qtbot.waitUntil(lambda: window.prelabeller.info is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.model.info is not None, timeout=10000)
     calls = model.calls
     window.act_reprelabel_untouched.trigger()
-    qtbot.waitUntil(lambda: not window.prelabeller.busy, timeout=10000)
+    qtbot.waitUntil(lambda: not window.model.busy, timeout=10000)
     window.flush_saves()
 
     assert model.calls - calls == 3  # frames 02, 04, 05 (03 is not a readable image)

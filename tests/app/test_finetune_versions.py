@@ -94,23 +94,23 @@ def test_versions_are_listed_switchable_and_remembered_across_a_restart(
     registry.set_current("v1")
 
     window = make_window(image_folder, model=tiny_checkpoint)  # the folder brings its own model
-    qtbot.waitUntil(lambda: window.prelabeller.info is not None
-                    and "v1.pt" in window.prelabeller.info.name, timeout=30000)
+    qtbot.waitUntil(lambda: window.model.info is not None
+                    and "v1.pt" in window.model.info.name, timeout=30000)
     texts = menu_texts(window)
     assert texts[0] == "Bundled Default Model"
     assert "v1 · mIoU 50.0% · 3 images, 20 steps" in texts and "v2 · mIoU 60.0% · 3 images, 20 steps" in texts
     assert checked(window) == ["v1 · mIoU 50.0% · 3 images, 20 steps"]
 
     next(a for a in window.versions_menu.actions() if a.text().startswith("v2")).trigger()
-    qtbot.waitUntil(lambda: window.prelabeller.info is not None
-                    and "v2.pt" in window.prelabeller.info.name, timeout=30000)
+    qtbot.waitUntil(lambda: window.model.info is not None
+                    and "v2.pt" in window.model.info.name, timeout=30000)
     assert ModelVersions(models).current == "v2"
     assert checked(window) == ["v2 · mIoU 60.0% · 3 images, 20 steps"]
     window.close()
 
     restarted = make_window(restore=True)  # the last session: this folder, and its model
-    qtbot.waitUntil(lambda: restarted.prelabeller.info is not None
-                    and "v2.pt" in restarted.prelabeller.info.name, timeout=30000)
+    qtbot.waitUntil(lambda: restarted.model.info is not None
+                    and "v2.pt" in restarted.model.info.name, timeout=30000)
     assert restarted.project.folder == image_folder
     assert checked(restarted) == ["v2 · mIoU 60.0% · 3 images, 20 steps"]
 

@@ -14,7 +14,7 @@ from srcrm.io import read_image, read_label_png
 from app.document.model_versions import ModelVersions
 from app.finetune.staging import engine_class_names
 from app_test_helpers import drag
-from app_video_helpers import BatchPredictor, square_box, write_clip
+from app_video_helpers import BatchPredictor, make_window, square_box, write_clip  # noqa: F401 (make_window: a fixture)
 from test_finetune_flow import QUICK, wait_ended, wait_staged
 
 EDITED = [2, 5, 9]
@@ -46,7 +46,7 @@ def prelabel_frame(window, index: int) -> None:
 
 def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_window, clip, qtbot):
     window = make_window(clip)  # the bundled default model
-    assert window.prelabeller.info is not None, window.notice.text
+    assert window.model.info is not None, window.notice.text
     for index in EDITED:
         correct_frame(window, index)
     prelabel_frame(window, 7)
@@ -73,8 +73,8 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
     assert dialog is not None and dialog.isVisible(), run.progress.status_label.text()
     assert dialog.keep_button.text() == "Keep as v1 and Use It"
     dialog.keep_button.click()
-    qtbot.waitUntil(lambda: window.prelabeller.info is not None
-                    and "v1.pt" in window.prelabeller.info.name, timeout=30000)
+    qtbot.waitUntil(lambda: window.model.info is not None
+                    and "v1.pt" in window.model.info.name, timeout=30000)
     label_root = clip.parent.resolve() / ".srcrm"
     assert video.label_dir.resolve() == label_root and video.store.folder.parent == video.label_dir
     registry = ModelVersions(label_root / "models")
@@ -88,7 +88,7 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
     # Opening the video again (another window, the default model) comes back to its version.
     again = make_window(clip)
     qtbot.waitUntil(lambda: again.model_path == str(registry.file_of(v1))
-                    and again.prelabeller.info is not None and not again.prelabeller.loading,
+                    and again.model.info is not None and not again.model.loading,
                     timeout=30000)
     again.close()
 
@@ -97,8 +97,8 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
     ticked = [a.text() for a in window.versions_menu.actions() if a.isChecked()]
     assert len(ticked) == 1 and ticked[0].startswith("v1 ·")
     window.switch_model_version(None)
-    qtbot.waitUntil(lambda: window.model_path is None and window.prelabeller.info is not None
-                    and not window.prelabeller.loading, timeout=30000)
+    qtbot.waitUntil(lambda: window.model_path is None and window.model.info is not None
+                    and not window.model.loading, timeout=30000)
     assert ModelVersions(label_root / "models").current is None
 
 
@@ -111,4 +111,4 @@ def test_fewer_than_two_edited_frames_are_refused(make_window, clip, qtbot):
     assert "at least 2 frames you edited; this video has 1" in window.notice.text
     assert not (clip.parent / ".srcrm" / "models").exists()
     window.act_reprelabel_untouched.trigger()  # images only: it says what to use instead
-    assert "Pre-label the Video" in window.notice.text and not window.prelabeller.busy
+    assert "Pre-label the Video" in window.notice.text and not window.model.busy

@@ -19,7 +19,7 @@ Qt = QtCore.Qt
 
 def wait_prelabelled(qtbot, window, timeout=30000):
     qtbot.waitUntil(lambda: window.doc is not None and window.doc.state == ImageState.PRELABELLED
-                    and not window.prelabeller.busy, timeout=timeout)
+                    and not window.model.busy, timeout=timeout)
 
 
 def wait_saved(qtbot, window):
@@ -37,12 +37,11 @@ def test_open_sample_and_prelabel_it_in_the_worker(make_window, tiny_checkpoint,
     from srcrm.predictor import Predictor
 
     window = make_window(SAMPLE, model=tiny_checkpoint)
-    assert window.prelabeller.info is not None, window.notice.text
+    assert window.model.info is not None, window.notice.text
     wait_prelabelled(qtbot, window)
     doc = window.doc
     assert doc.path.name == SAMPLE.name and doc.shape == (360, 480)
-    assert window.prelabeller._thread is not QtCore.QThread.currentThread()
-    assert window.prelabeller.worker.thread() is window.prelabeller._thread
+    assert window.jobs.jobs() == [] and window.model._predictor is not None
     # The same labels the engine gives directly.
     direct = Predictor.from_checkpoint(tiny_checkpoint, "cpu").predict(cv2.cvtColor(
         cv2.imread(str(SAMPLE)), cv2.COLOR_BGR2RGB))
@@ -63,12 +62,12 @@ def test_prelabel_runs_off_the_gui_thread_with_progress_and_cancel(make_window, 
     window = make_window(image_folder / "frame_00.png", predictor=slow)
     wait_prelabelled(qtbot, window)  # auto pre-label of the new image that opened
     progress = []
-    window.prelabeller.progress.connect(lambda job, done, total, name: progress.append((done, total)))
     window.prelabel_folder()
+    window._prelabel_job.progress.connect(lambda p: progress.append((p.done, p.total)))
     assert window.progress_bar.isVisible() and window.cancel_button.isVisible()
     qtbot.waitUntil(lambda: slow.calls >= 4, timeout=10000)
     window.cancel_button.click()
-    qtbot.waitUntil(lambda: not window.prelabeller.busy, timeout=10000)
+    qtbot.waitUntil(lambda: not window.model.busy, timeout=10000)
     assert not window.progress_bar.isVisible()
     assert "cancelled" in window.statusBar().currentMessage()
     assert slow.calls < 1 + 9  # it stopped before the end (10 images, one corrupt)
@@ -119,7 +118,7 @@ def test_folder_prelabel_skips_edited_images_when_told(make_window, image_folder
     edited = window.doc.labels.copy()
     dialogs.folder_policy = "skip"
     window.prelabel_folder()
-    qtbot.waitUntil(lambda: not window.prelabeller.busy, timeout=10000)
+    qtbot.waitUntil(lambda: not window.model.busy, timeout=10000)
     assert dialogs.asked == ["folder:1/4"]
     np.testing.assert_array_equal(window.doc.labels, edited)
     wait_saved(qtbot, window)
@@ -329,7 +328,7 @@ def test_a_checkpoint_that_does_not_load_gets_a_clear_message(make_window, image
     bad = tmp_path / "broken.pt"
     bad.write_bytes(b"definitely not a checkpoint")
     window = make_window(image_folder / "frame_00.png", model=bad)
-    assert window.prelabeller.info is None
+    assert window.model.info is None
     assert "broken.pt" in window.notice.text and "not a readable checkpoint" in window.notice.text
     assert window.device_label.text() == "No model"
     assert not window.act_prelabel.isEnabled()
@@ -437,9 +436,9 @@ def test_main_opens_the_bundled_sample(qapp, tmp_path, qtbot):
     qtbot.addWidget(window)
     try:
         assert window.isVisible() and window.doc.path.name == SAMPLE.name
-        qtbot.waitUntil(lambda: not window.prelabeller.loading and not window.prelabeller.busy,
+        qtbot.waitUntil(lambda: not window.model.loading and not window.model.busy,
                         timeout=60000)
-        if window.prelabeller.info is not None:
+        if window.model.info is not None:
             wait_prelabelled(qtbot, window)
         else:
             assert window.doc.state == ImageState.NEW
@@ -456,8 +455,8 @@ def test_classes_come_from_the_checkpoint_unless_the_folder_has_its_own(make_win
     other.ignore_index = 255
     window = make_window(image_folder / "frame_00.png", predictor=other, wait_model=False)
     window.save_session()  # the project file exists before the model has said anything
-    assert window.project.project_file.is_file() and window.prelabeller.info is None
-    qtbot.waitUntil(lambda: window.prelabeller.info is not None, timeout=10000)
+    assert window.project.project_file.is_file() and window.model.info is None
+    qtbot.waitUntil(lambda: window.model.info is not None, timeout=10000)
     assert window.project.classes.names == ["background", "cat", "dog", "bird"]
     assert window.class_panel.tree.topLevelItem(1).text(1) == "cat"
     window.class_panel.tree.topLevelItem(1).setText(1, "kitten")

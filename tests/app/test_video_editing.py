@@ -10,7 +10,7 @@ from PySide6 import QtCore
 
 from app.document import ImageState
 from app_test_helpers import drag, key
-from app_video_helpers import BatchPredictor, wait_video_idle
+from app_video_helpers import BatchPredictor, make_window, wait_video_idle  # noqa: F401 (make_window: a fixture)
 
 Qt = QtCore.Qt
 

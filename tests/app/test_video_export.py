@@ -11,7 +11,16 @@ from srcrm.io import read_label_png
 
 from app.video import exports
 from app.video.tasks import PrelabelRequest
-from app_video_helpers import FRAMES, H, W, BatchPredictor, square_box, wait_video_idle, write_clip
+from app_video_helpers import (  # noqa: F401 (make_window: a fixture)
+    FRAMES,
+    H,
+    W,
+    BatchPredictor,
+    make_window,
+    square_box,
+    wait_video_idle,
+    write_clip,
+)
 
 CAR, ROAD = 8, 3
 LABELLED = range(0, 30)  # pre-labelled frames; the rest have none

@@ -11,7 +11,7 @@ from app.document import ImageState
 from app.video.propagate_dialog import PropagationPreviewDialog
 from app.video.tasks import PrelabelRequest
 from app_test_helpers import drag
-from app_video_helpers import FRAMES, BatchPredictor, square_box, wait_video_idle
+from app_video_helpers import BatchPredictor, FRAMES, make_window, square_box, wait_video_idle  # noqa: F401 (make_window: a fixture)
 
 Qt = QtCore.Qt
 CAR = 8
@@ -63,6 +63,31 @@ def test_prelabel_runs_in_a_worker_with_progress_and_refreshes_the_frame(make_wi
     assert window.video.labelled == set(range(FRAMES))
     assert np.isfinite(window.timeline.flicker[1:]).all()
     assert store.model and "model" in store.model
+    # Every prediction ran on the model's own thread (the one that loaded it).
+    assert set(predictor.threads) == {"srcrm-model"}
+    # Model changes wait while the model is busy: greyed out during a pre-label.
+    assert window.act_load_model.isEnabled() and window.act_cpu_only.isEnabled()
+
+
+def test_opening_a_video_with_auto_prelabel_on_labels_it_and_the_images_panel_shows_it(
+        make_window, clip, qtbot):
+    predictor = BatchPredictor(delay=0.05)
+    window = make_window(clip, predictor=predictor, auto_prelabel=True)
+    qtbot.waitUntil(lambda: window._video_job is not None, timeout=10000)
+    assert not window.act_load_model.isEnabled() and not window.act_cpu_only.isEnabled()
+    wait_video_idle(qtbot, window)
+    assert window.video.store.labelled() == list(range(FRAMES)) and predictor.frames_seen == FRAMES
+    assert window.doc.state == ImageState.PRELABELLED and window.act_load_model.isEnabled()
+    row = window.image_list.tree.topLevelItem(0)
+    assert row.text(0) == clip.name and row.text(1) == f"{FRAMES}/{FRAMES} labelled"
+    # An edited frame gets a row of its own; choosing it goes there.
+    window.show_frame(7)
+    paint(window, CAR, [(10, 10), (30, 30)])
+    window.show_frame(0)
+    wait_video_idle(qtbot, window)
+    assert row.childCount() == 1 and row.child(0).text(0) == "frame 7"
+    window.image_list.tree.itemClicked.emit(row.child(0), 0)
+    assert window.video.frame == 7
 
 
 def test_cancel_keeps_what_was_labelled_and_a_rerun_resumes(make_window, clip, qtbot, ask_prelabel):

@@ -7,12 +7,13 @@ from PySide6 import QtCore, QtGui
 from PySide6.QtTest import QTest
 
 from app_test_helpers import key
-from app_video_helpers import (
+from app_video_helpers import (  # noqa: F401 (make_window: a fixture)
     FRAMES,
     H,
     W,
     BatchPredictor,
     decode_all,
+    make_window,
     synthetic_frames,
     write_clip,
 )
@@ -165,7 +166,8 @@ def test_drop_a_video_file_opens_it(make_window, clip, image_folder, qtbot):
                             Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(drop)
     assert window.video is not None and window.project is None
-    assert window.image_list.tree.topLevelItemCount() == 0
+    videos = window.image_list.tree  # the Images panel shows the video
+    assert videos.topLevelItemCount() == 1 and videos.topLevelItem(0).text(0) == clip.name
     # And back to images: video mode ends, the timeline goes.
     window.open_path(image_folder)
     assert window.video is None and window.project is not None and not window.timeline.isVisible()

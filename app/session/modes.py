@@ -1,0 +1,222 @@
+"""Image mode and video mode: the two ways a session holds its documents, behind one interface.
+
+The window never asks which mode it is in; it asks the mode: what to save after a stroke,
+where A / D go, what the title says, what to fine-tune on, whether the image-only commands
+(pre-label the folder, mark done) apply.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import numpy as np
+
+from ..document.classes import ClassTable
+from ..document.label_document import ImageState, LabelDocument
+from ..document.project import Project
+from ..document.saver import SaveQueue
+from ..video.session import VideoSession
+from .save_state import SaveState
+
+
+class Mode(ABC):
+    """What a session has open. ``index`` is the image or frame on screen (None: none yet)."""
+
+    image_commands = False  # pre-label the folder, mark done, next unfinished
+    noun = "image"  # what one document is, for messages
+    count: int = 0
+    index: int | None = None
+
+    @property
+    @abstractmethod
+    def classes(self) -> ClassTable: ...
+
+    @property
+    @abstractmethod
+    def label_dir(self) -> Path:
+        """The folder the labels (and fine-tuned model versions) live in."""
+
+    @property
+    @abstractmethod
+    def finetune_target(self) -> Project | VideoSession: ...
+
+    @abstractmethod
+    def autosave(self, doc: LabelDocument, force: bool = False) -> bool:
+        """Hand ``doc``'s labels to the writer if they changed since loaded or last saved
+        (``force``: Ctrl+S, even if not); True if something was queued."""
+
+    def state_changed(self, doc: LabelDocument, state: ImageState) -> None:
+        """The document's state changed (a person edited it, marked it done)."""
+
+    def classes_changed(self, doc: LabelDocument | None) -> None:
+        """The class table changed (a class added, renamed, recoloured)."""
+
+    @abstractmethod
+    def session_fields(self, doc: LabelDocument | None) -> dict:
+        """What a restart needs to come back here (folder, video, image)."""
+
+    @abstractmethod
+    def title(self, doc: LabelDocument | None) -> str: ...
+
+    def close(self) -> None:
+        """Another folder or video is opening; labels were saved before this is called."""
+
+
+class ImageMode(Mode):
+    """A folder of images (a :class:`~app.document.project.Project`), one open at a time."""
+
+    image_commands = True
+
+    def __init__(self, project: Project, saver: SaveQueue, saves: SaveState):
+        self.project = project
+        self.saver = saver
+        self.saves = saves
+        self.index: int | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.project)
+
+    @property
+    def classes(self) -> ClassTable:
+        return self.project.classes
+
+    @property
+    def label_dir(self) -> Path:
+        return self.project.label_dir
+
+    @property
+    def finetune_target(self) -> Project:
+        return self.project
+
+    def load(self, index: int) -> tuple[LabelDocument, list[str]]:
+        """Read image ``index`` and its labels; raises what the project raises."""
+        self.index = index
+        doc, warnings = self.project.load_document(index)
+        self.saves.loaded(doc.path, doc.revision)
+        return doc, warnings
+
+    def autosave(self, doc: LabelDocument, force: bool = False) -> bool:
+        if doc.path is None:
+            return False
+        if force:
+            self.saves.unsaved(doc.path)
+        if not self.saves.needs_save(doc.path, doc.revision):
+            return False
+        self.saves.submitted(doc.path, doc.revision)
+        project, snap = self.project, self.project.snapshot(doc)
+        self.saver.submit(doc.path, lambda: project.write_snapshot(snap))
+        return True
+
+    def state_changed(self, doc: LabelDocument, state: ImageState) -> None:
+        if self.index is not None:
+            self.project.set_state(self.index, state)
+        self.saves.meta_changed(doc.path)
+
+    def classes_changed(self, doc: LabelDocument | None) -> None:
+        if self.project.classes_source == "default":
+            self.project.classes_source = "user"  # (adopting a model's classes resets it)
+        if doc is not None and doc.state != ImageState.NEW:  # the sidecars carry the classes
+            self.saves.meta_changed(doc.path)
+
+    def session_fields(self, doc: LabelDocument | None) -> dict:
+        image = (doc.path.name if doc is not None and doc.path is not None else
+                 self.project.entries[self.index].path.name if self.index is not None else None)
+        return {"folder": str(self.project.folder), "video": None, "image": image}
+
+    def title(self, doc: LabelDocument | None) -> str:
+        if self.index is None:
+            return "SRCRM Studio"
+        entry = self.project.entries[self.index]
+        return f"{entry.path.name} ({entry.state.label}) — {self.project.folder} — SRCRM Studio"
+
+
+class VideoMode(Mode):
+    """A video (a :class:`~app.video.session.VideoSession`), one frame at a time. A frame's
+    document has no path: its labels go to the video's label store, through
+    :class:`~app.video.session.PendingWrites` until they are on disk."""
+
+    noun = "frame"
+
+    def __init__(self, video: VideoSession, saver: SaveQueue):
+        self.video = video
+        self.saver = saver
+        self._doc: LabelDocument | None = None  # the frame on screen
+        self._saved_revision = 0
+        self.baseline: np.ndarray | None = None  # the frame as shown: what "changed" means
+
+    @property
+    def count(self) -> int:
+        return self.video.frame_count
+
+    @property
+    def index(self) -> int | None:
+        return self.video.frame if self.video.frame >= 0 else None
+
+    @property
+    def classes(self) -> ClassTable:
+        return self.video.classes
+
+    @property
+    def label_dir(self) -> Path:
+        return self.video.label_dir
+
+    @property
+    def finetune_target(self) -> VideoSession:
+        return self.video
+
+    def load(self, index: int, image: np.ndarray) -> LabelDocument:
+        """The document of frame ``index`` (its pixels already decoded)."""
+        doc = self.video.document(index, image)
+        self.video.frame = index
+        self._doc = doc
+        self._saved_revision = doc.revision
+        self.baseline = doc.labels.copy()
+        return doc
+
+    def classes_changed(self, doc: LabelDocument | None) -> None:
+        if self.video.classes_source == "default":
+            self.video.classes_source = "user"
+
+    def autosave(self, doc: LabelDocument, force: bool = False) -> bool:
+        """Also queues again every frame whose write failed (Ctrl+S after a full disk)."""
+        queued = False
+        for index, labels in self.video.pending.take_failed():
+            self.submit(index, labels)
+            queued = True
+        if doc is self._doc and doc.revision != self._saved_revision:
+            self._saved_revision = doc.revision
+            self.submit(self.video.frame, doc.labels.copy())
+            queued = True
+        return queued
+
+    def submit(self, index: int, labels: np.ndarray) -> None:
+        """Queue frame ``index``'s labels as a person's (pre-labelling leaves them alone)."""
+        video = self.video
+        store, pending = video.store, video.pending
+        token = pending.add(index, labels)
+        video.labelled.add(index)
+        try:  # marked now, not when the write lands: pre-labelling must leave it alone already
+            store.mark_edited(index)
+        except OSError:
+            pass  # the write below fails the same way, and says so
+
+        def write() -> None:
+            try:
+                store.write(index, labels, edited=True)
+            except BaseException:
+                pending.failed(index, token)  # the window's notice says so; Ctrl+S tries again
+                raise
+            pending.written(index, token)
+
+        self.saver.submit(store.path(index), write)
+
+    def session_fields(self, doc: LabelDocument | None) -> dict:
+        return {"folder": None, "video": str(self.video.path), "image": None}
+
+    def title(self, doc: LabelDocument | None) -> str:
+        edited = " (edited)" if doc is not None and doc.state.has_human_work else ""
+        video = self.video
+        return (f"{video.source.name} — frame {video.frame}{edited} — {video.path.parent} — "
+                f"SRCRM Studio")

@@ -1,0 +1,149 @@
+"""The session without a window: what is open, autosave after each stroke, save failures,
+approvals to replace edits, image mode and video mode behind one interface."""
+
+from __future__ import annotations
+
+import errno
+
+import cv2
+import numpy as np
+import pytest
+from app_video_helpers import write_clip
+
+from srcrm.io import read_label_png
+
+from app.document import ImageState, Project
+from app.jobs import JobRunner, ModelService
+from app.session import ImageMode, SaveState, Session, VideoMode
+from app.video.session import VideoSession
+
+
+@pytest.fixture
+def session():
+    jobs = JobRunner()
+    s = Session(jobs, ModelService(jobs))
+    yield s
+    s.shutdown()
+
+
+@pytest.fixture
+def folder(tmp_path):
+    for k in range(3):
+        cv2.imwrite(str(tmp_path / f"img{k}.png"), np.full((40, 60, 3), 40 * k, np.uint8))
+    return tmp_path
+
+
+def open_image(session, folder, index=0):
+    project = Project(folder)
+    session.set_mode(ImageMode(project, session.saver, session.saves))
+    doc, _ = session.mode.load(index)
+    session.show(doc)
+    return project, doc
+
+
+def stroke(session, cls, points):
+    ed = session.editor
+    ed.set_class(cls)
+    ed.press(*points[0])
+    for p in points[1:]:
+        ed.move(*p)
+    ed.release()
+
+
+def test_a_stroke_is_saved_without_asking_and_the_state_follows(session, folder):
+    project, doc = open_image(session, folder)
+    events = []
+    session.saving.connect(lambda: events.append("saving"))
+    session.edited.connect(lambda d: events.append("edited"))
+    stroke(session, 4, [(10, 10), (30, 20)])
+    assert events == ["saving", "edited"]
+    assert session.saver.flush(10)
+    saved = read_label_png(project.label_path(doc.path))
+    np.testing.assert_array_equal(saved, doc.labels)
+    assert project.entries[0].state == ImageState.EDITED
+    # Nothing changed since: leaving the image writes nothing more.
+    events.clear()
+    session.leave_document()
+    assert events == []
+    # Marking it done is saved too (the state lives in the sidecar).
+    session.show(doc)
+    session.toggle_done()
+    assert events == ["saving"] and project.entries[0].state == ImageState.DONE
+
+
+def test_a_failed_write_is_written_again_by_the_next_autosave(session, folder, monkeypatch):
+    project, doc = open_image(session, folder)
+    real = Project.write_snapshot
+    failures = []
+
+    def full_disk(self, snap):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Project, "write_snapshot", full_disk)
+    session.saver.failed.connect(lambda key, exc: (failures.append(key),
+                                                   session.saves.unsaved(key)))
+    stroke(session, 2, [(5, 5)])
+    assert session.saver.flush(10) and failures == [doc.path]
+    assert not project.label_path(doc.path).exists()
+    monkeypatch.setattr(Project, "write_snapshot", real)
+    assert session.autosave()  # (what Ctrl+S does) the edit is still in memory: written now
+    assert session.saver.flush(10)
+    np.testing.assert_array_equal(read_label_png(project.label_path(doc.path)), doc.labels)
+
+
+def test_save_state_tracks_revisions_meta_changes_and_one_time_approvals():
+    saves = SaveState()
+    saves.loaded("a", 0)
+    assert not saves.needs_save("a", 0) and saves.needs_save("a", 1)
+    saves.submitted("a", 1)
+    assert not saves.needs_save("a", 1)
+    saves.meta_changed("a")
+    assert saves.needs_save("a", 1)
+    saves.submitted("a", 1)
+    saves.unsaved("a")
+    assert saves.needs_save("a", 1)
+    saves.approve_overwrite(["a", "b"])
+    assert saves.take_approval("a") and not saves.take_approval("a") and not saves.take_approval("c")
+
+
+def test_video_mode_saves_frames_to_the_label_store_behind_the_same_interface(session, tmp_path):
+    clip = write_clip(tmp_path / "clip.mp4", n=6)
+    video = VideoSession.open(clip, None)
+    session.set_mode(VideoMode(video, session.saver))
+    mode = session.mode
+    assert (mode.count, mode.noun, mode.image_commands, mode.index) == (6, "frame", False, None)
+    doc = mode.load(2, video.source.read(2))
+    session.show(doc)
+    assert doc.path is None and mode.index == 2 and doc.state == ImageState.NEW
+    stroke(session, 5, [(10, 10), (20, 12)])
+    assert session.saver.flush(10)
+    assert video.store.is_edited(2)
+    np.testing.assert_array_equal(video.store.read(2), doc.labels)
+    # Moving to another frame saves nothing new and never writes the old map to the new frame.
+    other = mode.load(3, video.source.read(3))
+    session.show(other)
+    assert session.saver.flush(10) and not video.store.has(3)
+    assert mode.session_fields(other) == {"folder": None, "video": str(video.path), "image": None}
+    assert "frame 3" in mode.title(other)
+    session.set_mode(None)
+    assert session.doc is None and session.video is None
+    video.close()
+
+
+def test_the_image_mode_interface(session, folder):
+    project, doc = open_image(session, folder, index=1)
+    mode = session.mode
+    assert (mode.count, mode.noun, mode.image_commands, mode.index) == (3, "image", True, 1)
+    assert session.project is project and session.video is None
+    assert mode.session_fields(doc) == {"folder": str(folder), "video": None, "image": "img1.png"}
+    assert mode.title(doc).startswith("img1.png (new)")
+    assert mode.finetune_target is project and mode.label_dir == project.label_dir
+
+
+def test_the_session_jobs_and_tools_load_without_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys, app.session, app.jobs, app.document.tool_table; "
+            "sys.exit(any(m.startswith('PySide6') for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
