@@ -92,8 +92,10 @@ def export_labelme(window) -> None:
     path = _save_path(window, "Export as labelme JSON", f"{doc.path.stem}.json", JSON_FILTER, ".json")
     if path is None:
         return
-    labelme.write(path, _coverage(window, doc, options), labelset_of(window.project.classes),
-                  doc.path, embed_image=options.embed_image)
+    classes = window.project.classes
+    labelme.write(path, export_labels(doc.labels, classes), labelset_of(classes), doc.path,
+                  tolerance=options.tolerance, min_area=options.min_area,
+                  embed_image=options.embed_image)
     _done(window, doc, "labelme JSON", path)
 
 
@@ -119,10 +121,13 @@ def export_cityscapes(window) -> None:
         return
     folder = check_target(window, Path(folder))
     remember(window, folder, folder=True)
-    cityscapes.write(folder, doc.path.stem, _coverage(window, doc, options),
-                     labelset_of(window.project.classes))
+    classes = window.project.classes
+    warnings = cityscapes.write(folder, doc.path.stem, export_labels(doc.labels, classes),
+                                labelset_of(classes), tolerance=options.tolerance,
+                                min_area=options.min_area)
     names = ", ".join(p.name for p in cityscapes.paths(folder, doc.path.stem).values())
-    _done(window, doc, "Cityscapes files", f"{names} in {folder}")
+    _done(window, doc, "Cityscapes files", f"{names} in {folder}",
+          "".join(f". Note: {w}" for w in warnings))
 
 
 def export_yolo(window) -> None:
@@ -133,12 +138,14 @@ def export_yolo(window) -> None:
     path = _save_path(window, "Export as YOLO Segmentation", f"{doc.path.stem}.txt", TXT_FILTER, ".txt")
     if path is None:
         return
-    labelset = labelset_of(window.project.classes)
-    yolo.write(path, _coverage(window, doc, options))
+    classes = window.project.classes
+    labelset = labelset_of(classes)
+    holes = yolo.write(path, export_labels(doc.labels, classes), labelset,
+                       tolerance=options.tolerance, min_area=options.min_area)
     # data.yaml names the classes; it sits beside labels/ (or the .txt when there is no labels/).
     yaml_folder = path.parent.parent if path.parent.name == "labels" else path.parent
     yaml_path = yaml_folder / "data.yaml"
-    note = warning = ""
+    note, warning = "", "".join(f". Note: {w}" for w in holes)
     if not yaml_path.exists():
         yolo.write_data_yaml(yaml_folder, labelset)
         note = f" (classes in {yaml_path})"
@@ -148,8 +155,8 @@ def export_yolo(window) -> None:
         except FormatError:
             same = False
         if not same:
-            warning = (f". {yaml_path} was left as it is, but its class names differ from this "
-                       f"folder's: the class numbers written follow this folder's classes.")
+            warning += (f". {yaml_path} was left as it is, but its class names differ from this "
+                        f"folder's: the class numbers written follow this folder's classes.")
     _done(window, doc, "YOLO segmentation labels", f"{path}{note}", warning)
 
 

@@ -1,61 +1,165 @@
-"""Cityscapes-style ground truth: ``NAME_gtFine_labelIds.png``, ``NAME_gtFine_color.png`` and
-``NAME_gtFine_polygons.json``.
+"""Cityscapes ground truth: ``NAME_gtFine_polygons.json``, ``_labelIds.png``,
+``_instanceIds.png`` and ``_color.png``.
 
-As in Cityscapes, the PNGs are rasterised from the polygons, so the three files agree. The
-JSON holds ``imgHeight``, ``imgWidth`` and ``objects`` (``label``, ``polygon``) painted in order,
-later over earlier; shells are written largest first (:mod:`srcrm.formats.layers`), with
-``unlabeled`` objects reopening holes that hold no class. Label ids are the class ids and
-unlabelled pixels have the ignore index; colours come from the label set's palette (unlabelled:
-black).
+The JSON holds ``imgHeight``, ``imgWidth`` and ``objects`` (``label``, ``polygon``), painted in
+order, later over earlier, by the Cityscapes scripts' ``json2labelImg`` (Pillow, edges
+included, unpainted pixels ``unlabeled``). Polygons are :mod:`srcrm.formats.outlines`, so the
+scripts paint exactly the exported label map, and ``unlabeled`` objects reopen holes that hold
+no class.
+
+The scripts know only the Cityscapes label table. Where every class of the label set is in it,
+by name or by an alias (CamVid's ``tree`` is ``vegetation``), the files use its names and
+ids, unlabelled pixels are ``unlabeled`` (id 0), and ``instanceIds`` numbers each connected
+piece of a class that has instances (``id * 1000 + k``), as the scripts do. Otherwise the
+files carry the label set's own names and ids (unlabelled: the ignore index), which this
+reader and datumaro read, but the scripts do not.
+
+Reading paints polygons as ``json2labelImg`` does. Label-id PNGs without polygons, as datumaro
+and CVAT export them, are read with the dataset's ``label_colors.txt`` (``r g b name`` per
+line, the line number is the id) or else with the Cityscapes table.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
+import cv2
 import numpy as np
+from PIL import Image, ImageDraw
 
 from srcrm.data.labelsets import LabelSet
-from srcrm.formats.classes import ClassLookup
+from srcrm.formats import layout, masks
+from srcrm.formats.classes import ClassLookup, name_key
 from srcrm.formats.errors import FormatError
-from srcrm.formats.layers import layers
-from srcrm.formats.polygons import Coverage
-from srcrm.formats.rasterize import rasterize
-from srcrm.formats.reading import Sample, checked_polygon, image_size, load_json, paint
-from srcrm.io import atomic_write_text, write_png
+from srcrm.formats.jsonstream import StreamedJson
+from srcrm.formats.outlines import UNLABELLED, outline
+from srcrm.formats.reading import (
+    Sample,
+    checked_points,
+    crossing_note,
+    declared_classes,
+    image_size,
+    load_json,
+    nearby,
+    used_classes,
+)
+from srcrm.io import atomic_write, write_png
 
 UNLABELLED_LABEL = "unlabeled"  # Cityscapes' own name for it
 SUFFIX = "_gtFine_polygons.json"
+LABEL_IDS = "_gtFine_labelIds.png"
+LABEL_COLORS = "label_colors.txt"  # datumaro's class list for Cityscapes-style datasets
+NOT_CITYSCAPES = ("the class names are not all Cityscapes labels, so they are kept with their "
+                  "own ids; cityscapesScripts will not know them")
+
+# The Cityscapes label table (cityscapesScripts' helpers/labels.py): name -> (id, has instances).
+TABLE = {
+    "unlabeled": (0, False), "ego vehicle": (1, False), "rectification border": (2, False),
+    "out of roi": (3, False), "static": (4, False), "dynamic": (5, False), "ground": (6, False),
+    "road": (7, False), "sidewalk": (8, False), "parking": (9, False), "rail track": (10, False),
+    "building": (11, False), "wall": (12, False), "fence": (13, False),
+    "guard rail": (14, False), "bridge": (15, False), "tunnel": (16, False), "pole": (17, False),
+    "polegroup": (18, False), "traffic light": (19, False), "traffic sign": (20, False),
+    "vegetation": (21, False), "terrain": (22, False), "sky": (23, False), "person": (24, True),
+    "rider": (25, True), "car": (26, True), "truck": (27, True), "bus": (28, True),
+    "caravan": (29, True), "trailer": (30, True), "train": (31, True),
+    "motorcycle": (32, True), "bicycle": (33, True),
+}
+# Other datasets' names for Cityscapes labels (CamVid's and common spellings).
+ALIASES = {"tree": "vegetation", "sign symbol": "traffic sign", "signsymbol": "traffic sign",
+           "pedestrian": "person", "bicyclist": "rider", "pavement": "sidewalk",
+           "motorbike": "motorcycle", "bike": "bicycle"}
+
+
+def cityscapes_names(labelset: LabelSet) -> list[str] | None:
+    """The Cityscapes label of each class, where all classes have a distinct one; else None."""
+    found = []
+    for name in labelset.class_names:
+        key = name_key(name)
+        key = key if key in TABLE else ALIASES.get(key)
+        if key is None or key == UNLABELLED_LABEL or key in found:
+            return None
+        found.append(key)
+    return found
 
 
 def paths(folder: str | os.PathLike, name: str) -> dict[str, Path]:
     folder = Path(folder)
     return {kind: folder / f"{name}_gtFine_{kind}" for kind in
-            ("labelIds.png", "color.png", "polygons.json")}
+            ("labelIds.png", "instanceIds.png", "color.png", "polygons.json")}
 
 
-def write(folder: str | os.PathLike, name: str, coverage: Coverage, labelset: LabelSet) -> None:
-    """The three files of image ``name`` in ``folder``."""
+def write(folder: str | os.PathLike, name: str, labels: np.ndarray, labelset: LabelSet, *,
+          tolerance: float = 0.0, min_area: float = 0.0) -> list[str]:
+    """The four files of image ``name`` in ``folder``. Returns warnings (the class list is
+    not the Cityscapes one, so its scripts cannot read the files)."""
     out = paths(folder, name)
-    labels = rasterize(coverage.regions, coverage.height, coverage.width,
-                       fill=labelset.ignore_index)
-    palette = np.zeros((256, 3), np.uint8)
+    shapes = outline(labels, labelset.num_classes, tolerance=tolerance, min_area=min_area)
+    table = cityscapes_names(labelset)
+    warnings = []
+    if table is None:
+        names, ids, fill = list(labelset.class_names), np.arange(labelset.num_classes), \
+            labelset.ignore_index
+        instances = np.zeros(labelset.num_classes, bool)
+        warnings.append(NOT_CITYSCAPES)
+    else:
+        names, fill = table, TABLE[UNLABELLED_LABEL][0]
+        ids = np.array([TABLE[n][0] for n in table])
+        instances = np.array([TABLE[n][1] for n in table])
+    codes = np.where(labels < labelset.num_classes, labels, labelset.num_classes).astype(np.uint8)
+    lookup = np.append(ids, fill).astype(np.uint8)
+    label_ids = lookup[codes]
+    palette = np.zeros((labelset.num_classes + 1, 3), np.uint8)
     palette[:labelset.num_classes] = labelset.palette
-    objects = [{"label": UNLABELLED_LABEL if layer.class_id is None
-                else labelset.class_names[layer.class_id],
-                "polygon": layer.ring.astype(float).tolist()} for layer in layers(coverage)]
-    doc = {"imgHeight": coverage.height, "imgWidth": coverage.width, "objects": objects}
-    write_png(out["labelIds.png"], labels)
-    write_png(out["color.png"], palette[labels])
-    atomic_write_text(out["polygons.json"], json.dumps(doc))
+    write_png(out["labelIds.png"], label_ids)
+    write_png(out["instanceIds.png"], _instance_ids(codes, label_ids, ids, instances))
+    write_png(out["color.png"], palette[codes])
+    with atomic_write(out["polygons.json"], "w") as fh:
+        doc = StreamedJson(fh, {"imgHeight": shapes.height, "imgWidth": shapes.width}, "objects")
+        for class_id, ring in shapes:
+            doc.add({"label": UNLABELLED_LABEL if class_id == UNLABELLED else names[class_id],
+                     "polygon": ring.tolist()})
+        doc.close()
+    return warnings
+
+
+def _instance_ids(codes: np.ndarray, label_ids: np.ndarray, ids: np.ndarray,
+                  instances: np.ndarray) -> np.ndarray:
+    """16-bit instance ids: ``id * 1000 + k`` for the k-th 4-connected piece of a class with
+    instances, the label id elsewhere."""
+    out = label_ids.astype(np.uint16)
+    for class_id in np.flatnonzero(instances):
+        _, pieces = cv2.connectedComponents((codes == class_id).view(np.uint8), connectivity=4)
+        inside = pieces > 0
+        out[inside] = ids[class_id] * 1000 + pieces[inside] - 1
+    return out
+
+
+def claims(folder: Path, files: list[Path]) -> bool:
+    return any(p.name.endswith(("_polygons.json", LABEL_IDS)) for p in files)
+
+
+def source_files(folder: Path) -> list[Path]:
+    """The polygon files, or the label-id PNGs where there are none (datumaro, CVAT)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    polygons = [p for p in files if p.name.endswith("_polygons.json")]
+    return polygons or [p for p in files if p.name.endswith(LABEL_IDS)]
+
+
+def class_names(root: Path, files: list[Path]) -> list[str]:
+    """datumaro's ``label_colors.txt`` (its ``background`` aside), else ``classes.txt``, else
+    every label the files use, sorted."""
+    colors = nearby(root, (LABEL_COLORS,))
+    if colors is not None:
+        return [n for n in _id_names(colors).values() if name_key(n) != "background"]
+    return declared_classes(root) or used_classes(files, label_names)
 
 
 def image_name(path: str | os.PathLike) -> str:
     """``aachen_000000_000019`` for ``aachen_000000_000019_gtFine_polygons.json``."""
     name = Path(path).name
-    for suffix in (SUFFIX, "_gtCoarse_polygons.json", "_polygons.json", ".json"):
+    for suffix in (SUFFIX, "_gtCoarse_polygons.json", LABEL_IDS, "_polygons.json", ".json"):
         if name.endswith(suffix):
             return name[:-len(suffix)]
     return Path(path).stem
@@ -63,34 +167,93 @@ def image_name(path: str | os.PathLike) -> str:
 
 def label_names(path: str | os.PathLike) -> list[str]:
     """The labels a file uses, in order of first use, to build a class list from."""
+    path = Path(path)
+    if path.name.endswith(".png"):
+        return list(_id_names(path).values())
     doc = _document(path)
     labels = (o.get("label") for o in doc["objects"] if isinstance(o, dict) and "polygon" in o)
     return list(dict.fromkeys(str(n) for n in labels))
 
 
 def read(path: str | os.PathLike, labelset: LabelSet) -> Sample:
-    """The label map of a ``*_polygons.json``. Deleted objects and objects without a polygon
-    are skipped; ``cargroup`` and the like fall back to ``car`` when there is no such class."""
+    """The label map of a ``*_polygons.json``, or of a ``*_labelIds.png`` without one.
+    Deleted objects are skipped; ``cargroup`` and the like fall back to ``car``."""
     path = Path(path)
+    if path.name.endswith(".png"):
+        return _read_label_ids(path, labelset)
     doc = _document(path)
     size = image_size(doc, ("imgHeight", "imgWidth"), path)
     if size is None:
         raise FormatError(path, "no imgHeight/imgWidth")
     height, width = size
     lookup = ClassLookup(labelset)
-    shapes = []
+    canvas = Image.new("L", (width, height), labelset.ignore_index)
+    draw = ImageDraw.Draw(canvas)
+    warnings = []
     for i, obj in enumerate(doc["objects"]):
         if not isinstance(obj, dict) or obj.get("deleted") or "polygon" not in obj:
             continue
         label = str(obj.get("label"))
         where = f"object #{i} ({label})"
-        class_id = lookup.get(label)
-        if class_id is None and label.endswith("group"):
-            class_id = lookup.get(label[:-len("group")])
+        class_id = _class_id(label, lookup)
         if class_id is None:
             raise FormatError(path, lookup.unknown_message(label), where)
-        shapes.append((class_id, checked_polygon(obj["polygon"], height, width, path, where)))
-    return Sample(image_name(path), paint(shapes, height, width, labelset.ignore_index, path))
+        points = checked_points(obj["polygon"], height, width, path, where, min_points=1)
+        draw.polygon([tuple(p) for p in points.tolist()], fill=class_id)
+        note = crossing_note(points)
+        if note:
+            warnings.append(f"{path}: {where}: {note}, as the Cityscapes scripts paint it")
+    return Sample(image_name(path), np.asarray(canvas), None, tuple(warnings))
+
+
+def _class_id(label: str, lookup: ClassLookup) -> int | None:
+    """A file's label in the label set: itself, without ``group``, or by alias either way."""
+    for name in (label, label[:-len("group")] if label.endswith("group") else None):
+        if name is None:
+            continue
+        found = lookup.get(name)
+        if found is None:  # a Cityscapes name for one of the label set's classes, or back
+            key = name_key(name)
+            others = [k for k, v in ALIASES.items() if v == key] + [ALIASES.get(key)]
+            found = next((lookup.get(o) for o in others if o and lookup.get(o) is not None),
+                         None)
+        if found is not None:
+            return found
+    return None
+
+
+def _id_names(path: Path) -> dict[int, str]:
+    """The names of a label-id PNG's values: from ``label_colors.txt`` (``path`` itself, or in
+    a folder above it), else the Cityscapes table."""
+    colors = path if path.name == LABEL_COLORS else nearby(path.parent, (LABEL_COLORS,), 4)
+    if colors is None:
+        return {cs_id: name for name, (cs_id, _) in TABLE.items()}
+    try:
+        lines = colors.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormatError(colors, f"cannot read it ({exc})") from None
+    names = [line.split(maxsplit=3)[3].strip() for line in lines
+             if len(line.split(maxsplit=3)) == 4 and not line.startswith("#")]
+    return dict(enumerate(names))
+
+
+def _read_label_ids(path: Path, labelset: LabelSet) -> Sample:
+    """A label-id PNG: each value's name looked up in the label set; a ``background`` (the
+    first line of datumaro's table) or ``unlabeled`` value is unlabelled."""
+    names = _id_names(path)
+    raw = masks.read_values(path)
+    lookup = ClassLookup(labelset)
+    table = np.full(256, labelset.ignore_index, np.uint8)
+    for value in np.unique(raw).tolist():
+        name = names.get(value)
+        if name is None:
+            raise FormatError(path, f"value {value} is not in the class table "
+                                    f"({LABEL_COLORS} or the Cityscapes labels)")
+        class_id = _class_id(name, lookup)
+        if class_id is None and name_key(name) not in ("background", UNLABELLED_LABEL):
+            raise FormatError(path, lookup.unknown_message(name))
+        table[value] = labelset.ignore_index if class_id is None else class_id
+    return Sample(image_name(path), table[raw])
 
 
 def _document(path: str | os.PathLike) -> dict:
@@ -98,3 +261,28 @@ def _document(path: str | os.PathLike) -> dict:
     if not isinstance(doc, dict) or not isinstance(doc.get("objects"), list):
         raise FormatError(path, "not a Cityscapes polygons file (no 'objects' list)")
     return doc
+
+
+class Export(layout.Export):
+    """``gtFine/<subset>/<city>/NAME_gtFine_*`` and the images as
+    ``leftImg8bit/<subset>/<city>/NAME_leftImg8bit.*``. The city is the source's sub-folder,
+    else the name's part before its first ``_`` (``aachen`` of ``aachen_000000_000019``)."""
+
+    def add(self, sample: Sample, image: Path | None, sub: Path) -> list[Path]:
+        name = Path(sample.name)
+        folders = [*sub.parts, *name.parent.parts]
+        city = "_".join(folders) or (name.name.split("_")[0] if "_" in name.name else "default")
+        subset = self.settings.subset
+        out = paths(self.dst / "gtFine" / subset / city, name.name)
+        for path in out.values():
+            self.target(path, sample, image)
+        for warning in write(out["polygons.json"].parent, name.name, sample.labels, self.labelset,
+                             tolerance=self.settings.tolerance, min_area=self.settings.min_area):
+            if warning not in self.warnings:
+                self.warnings.append(warning)
+        copy = self.copy_image(image, self.dst / "leftImg8bit" / subset / city
+                               / f"{name.name}_leftImg8bit", sample)
+        return list(out.values()) + ([copy] if copy else [])
+
+    def finish(self) -> list[Path]:
+        return [self.write_classes(self.dst)]

@@ -39,7 +39,8 @@ def read_classes(path: str | os.PathLike, ignore_index: int | None = None) -> La
     return labelset_from_names(names, ignore_index, name=os.path.basename(path))
 
 
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
+    """A class name as files may spell it: case, spaces, underscores and hyphens aside."""
     return re.sub(r"[\s_-]+", " ", name.strip()).casefold()
 
 
@@ -50,18 +51,18 @@ class ClassLookup:
 
     def __init__(self, labelset: LabelSet):
         self.labelset = labelset
-        self._ids = {_key(n): labelset.ignore_index for n in UNLABELLED_NAMES}
+        self._ids = {name_key(n): labelset.ignore_index for n in UNLABELLED_NAMES}
         seen: dict[str, str] = {}
         for i, n in enumerate(labelset.class_names):
-            if _key(n) in seen:
-                raise ValueError(f"class names {seen[_key(n)]!r} and {n!r} differ only in case "
+            if name_key(n) in seen:
+                raise ValueError(f"class names {seen[name_key(n)]!r} and {n!r} differ only in case "
                                  "or spacing, so files cannot tell them apart")
-            seen[_key(n)] = n
-            self._ids[_key(n)] = i
+            seen[name_key(n)] = n
+            self._ids[name_key(n)] = i
 
     def get(self, name: str) -> int | None:
         """The id of ``name``, or None where the label set has no such class."""
-        return self._ids.get(_key(name))
+        return self._ids.get(name_key(name))
 
     def unknown_message(self, name: str) -> str:
         names = self.labelset.class_names

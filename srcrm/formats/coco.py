@@ -12,7 +12,7 @@ stay on top. A bad annotation fails its image only; the other images are still r
 
 from __future__ import annotations
 
-import json
+import contextlib
 import math
 import os
 from collections.abc import Iterable
@@ -22,34 +22,87 @@ import numpy as np
 import shapely
 
 from srcrm.data.labelsets import LabelSet
-from srcrm.formats import rle
+from srcrm.formats import layout, rle
 from srcrm.formats.classes import ClassLookup
 from srcrm.formats.errors import FormatError
-from srcrm.formats.polygons import Coverage, Region, mask_polygons
+from srcrm.formats.jsonstream import StreamedJson
+from srcrm.formats.polygons import Coverage, Region, polygonize
 from srcrm.formats.rasterize import polygon_mask
-from srcrm.formats.reading import Sample, checked_polygon, image_size, load_json, paint
-from srcrm.io import atomic_write_text
+from srcrm.formats.reading import (
+    Sample,
+    checked_points,
+    crossing_note,
+    image_size,
+    load_json,
+)
+from srcrm.io import atomic_write
+
+HEADER = {"info": {"description": "exported by SRCRM Studio"}, "licenses": []}
 
 
 def to_dict(items: Iterable[tuple[str, Coverage]], labelset: LabelSet, *,
             rle_all: bool = False) -> dict:
-    """The COCO document of ``(file_name, coverage)`` pairs."""
+    """The COCO document of ``(file_name, coverage)`` pairs, in memory (for a few images;
+    :class:`CocoFile` streams many)."""
     images, annotations = [], []
     for image_id, (file_name, coverage) in enumerate(items, start=1):
-        images.append({"id": image_id, "file_name": file_name, "height": coverage.height,
-                       "width": coverage.width})
+        images.append(_image_entry(image_id, file_name, coverage))
         for region in coverage.regions:
             annotations.append({"id": len(annotations) + 1, "image_id": image_id,
                                 **_annotation(region, coverage, rle_all)})
-    categories = [{"id": i + 1, "name": n, "supercategory": ""}
-                  for i, n in enumerate(labelset.class_names)]
-    return {"info": {"description": "exported by SRCRM Studio"}, "licenses": [],
-            "images": images, "annotations": annotations, "categories": categories}
+    return {**HEADER, "images": images, "annotations": annotations,
+            "categories": categories(labelset)}
+
+
+def categories(labelset: LabelSet) -> list[dict]:
+    """COCO categories of a label set: id = class id + 1."""
+    return [{"id": i + 1, "name": n, "supercategory": ""}
+            for i, n in enumerate(labelset.class_names)]
+
+
+def _image_entry(image_id: int, file_name: str, coverage: Coverage) -> dict:
+    return {"id": image_id, "file_name": file_name, "height": coverage.height,
+            "width": coverage.width}
+
+
+class CocoFile:
+    """A COCO file written image by image: each image's annotations go to disk as they are
+    made (memory stays that of one image), the image list and categories at the end. Nothing
+    replaces ``path`` until :meth:`close`; :meth:`abort` leaves it as it was."""
+
+    def __init__(self, path: str | os.PathLike, labelset: LabelSet, *, rle_all: bool = False):
+        self.path, self.labelset, self.rle_all = Path(path), labelset, rle_all
+        self.images: list[dict] = []
+        self._stack = contextlib.ExitStack()
+        fh = self._stack.enter_context(atomic_write(self.path, "w"))
+        self._out = StreamedJson(fh, HEADER, "annotations")
+
+    def add(self, file_name: str, coverage: Coverage) -> None:
+        image_id = len(self.images) + 1
+        self.images.append(_image_entry(image_id, file_name, coverage))
+        for region in coverage.regions:
+            self._out.add({"id": self._out.count + 1, "image_id": image_id,
+                           **_annotation(region, coverage, self.rle_all)})
+
+    def close(self) -> None:
+        self._out.close({"images": self.images, "categories": categories(self.labelset)})
+        self._stack.close()
+
+    def abort(self) -> None:
+        self._stack.__exit__(RuntimeError, RuntimeError("aborted"), None)
 
 
 def write(path: str | os.PathLike, items: Iterable[tuple[str, Coverage]], labelset: LabelSet,
           *, rle_all: bool = False) -> None:
-    atomic_write_text(path, json.dumps(to_dict(items, labelset, rle_all=rle_all)))
+    """The COCO file of ``(file_name, coverage)`` pairs."""
+    out = CocoFile(path, labelset, rle_all=rle_all)
+    try:
+        for file_name, coverage in items:
+            out.add(file_name, coverage)
+    except BaseException:
+        out.abort()
+        raise
+    out.close()
 
 
 def _annotation(region: Region, coverage: Coverage, rle_all: bool) -> dict:
@@ -74,26 +127,56 @@ def category_names(path: str | os.PathLike) -> list[str]:
     return [name for _, name in sorted(_categories(load_json(path), path).items())]
 
 
+def source_files(folder: Path) -> list[Path]:
+    """The ``annotations/instances_*.json`` of the layout, else every JSON file."""
+    files = sorted(folder.glob("annotations/instances_*.json"))
+    return files or sorted(p for p in folder.rglob("*.json") if p.is_file())
+
+
+def class_names(root: Path, files: list[Path]) -> list[str]:
+    """The categories the files declare, in id order (those of later files appended)."""
+    names: dict[str, None] = {}
+    for path in files:
+        try:
+            names.update(dict.fromkeys(category_names(path)))
+        except FormatError:
+            continue  # reported when the file is read
+    return list(names)
+
+
+def read_all(path: Path, labelset: LabelSet):
+    """Each image of a COCO file, or the error that stopped it."""
+    samples, errors = read(path, labelset)
+    yield from errors
+    yield from samples
+
+
 def read(path: str | os.PathLike, labelset: LabelSet) -> tuple[list[Sample], list[FormatError]]:
     """The label map of every image in a COCO file, and an error for each image that failed.
     A file that is not COCO at all raises :class:`FormatError`."""
     path = Path(path)
     doc = load_json(path)
     categories = _categories(doc, path)
-    images = _images(doc, path)
+    images, errors = _images(doc, path)
+    unusable = {im.get("id") for im in doc["images"]
+                if isinstance(im, dict) and isinstance(im.get("id"), int)} - set(images)
     annotations = doc.get("annotations")
     if not isinstance(annotations, list):
         raise FormatError(path, "not a COCO file (no 'annotations' list)")
     lookup = ClassLookup(labelset)
-    shapes: dict[int, list[tuple[float, int, shapely.Geometry]]] = {i: [] for i in images}
+    shapes: dict[int, list[tuple[int, int, int, np.ndarray]]] = {i: [] for i in images}
+    notes: dict[int, list[str]] = {i: [] for i in images}
     failed: dict[int, FormatError] = {}
-    errors = []
     for n, ann in enumerate(annotations):
         if not isinstance(ann, dict):
             errors.append(FormatError(path, "is not an object", f"annotation #{n}"))
             continue
         where = f"annotation {ann.get('id', f'#{n}')}"
         image_id = ann.get("image_id")
+        if not isinstance(image_id, int) or isinstance(image_id, bool):
+            image_id = repr(image_id)
+        if image_id in unusable:
+            continue  # its image is reported already
         if image_id not in images:
             errors.append(FormatError(path, f"refers to image id {image_id!r}, which the file "
                                             "does not list", where))
@@ -101,7 +184,8 @@ def read(path: str | os.PathLike, labelset: LabelSet) -> tuple[list[Sample], lis
         if image_id in failed:
             continue
         try:
-            shapes[image_id].extend(_shapes(ann, categories, lookup, images[image_id], path, where))
+            shapes[image_id].extend(_shapes(ann, categories, lookup, images[image_id], path,
+                                            where, notes[image_id]))
         except FormatError as exc:
             failed[image_id] = exc
     samples = []
@@ -109,25 +193,39 @@ def read(path: str | os.PathLike, labelset: LabelSet) -> tuple[list[Sample], lis
         if image_id in failed:
             errors.append(failed[image_id])
             continue
-        ordered = sorted(shapes[image_id], key=lambda s: -s[0])
-        try:
-            labels = paint([(c, g) for _, c, g in ordered], height, width,
-                           labelset.ignore_index, path)
-        except FormatError as exc:
-            errors.append(FormatError(path, exc.reason, f"image {file_name!r}"))
-            continue
-        image = path.parent / file_name
-        samples.append(Sample(_name(file_name), labels, image if image.is_file() else None))
+        labels = np.full((height, width), labelset.ignore_index, np.uint8)
+        for _, class_id, left, mask in sorted(shapes[image_id], key=lambda s: -s[0]):
+            labels[:, left:left + mask.shape[1]][mask] = class_id
+        samples.append(Sample(_name(file_name), labels, image_file(path, file_name),
+                              tuple(notes[image_id])))
     return samples, errors
 
 
-def _name(file_name: str) -> str:
-    """The sample name of a ``file_name``: its sub-folders are kept unless it climbs out of
-    the dataset (``..``) or is absolute, so outputs named after it stay in their folder."""
+def image_file(path: Path, file_name: str) -> Path | None:
+    """The image a COCO file names, where it exists: beside the file, or in the ``images``
+    folder of the ``annotations/instances_*.json`` layout."""
+    relative = _relative(file_name)
+    for folder in (path.parent, path.parent / "images", path.parent.parent / "images"):
+        candidate = folder / relative
+        if relative.name and candidate.is_file():
+            return candidate
+    return None
+
+
+def _relative(file_name: str) -> PurePosixPath:
+    """A ``file_name`` as a path inside the dataset: its sub-folders are kept unless it climbs
+    out (``..``) or is absolute, so nothing named after it lands outside its folder."""
     path = PurePosixPath(file_name.replace("\\", "/"))
-    if path.is_absolute() or ".." in path.parts:
-        path = PurePosixPath(path.name)
-    return str(path.with_suffix(""))
+    return PurePosixPath(path.name) if path.is_absolute() or ".." in path.parts else path
+
+
+def _name(file_name: str) -> str | None:
+    """The sample name of a ``file_name`` (:func:`_relative`, without the suffix); None for
+    a name that names no file (empty, ``.``, ``/``)."""
+    path = _relative(file_name)
+    if not path.name or path.name in (".", ".."):
+        return None
+    return str(path.with_suffix("")) if path.stem else str(path)
 
 
 def _categories(doc: object, path: str | os.PathLike) -> dict[int, str]:
@@ -142,25 +240,51 @@ def _categories(doc: object, path: str | os.PathLike) -> dict[int, str]:
     return out
 
 
-def _images(doc: dict, path: Path) -> dict[int, tuple[str, int, int]]:
+def _images(doc: dict, path: Path) -> tuple[dict[int, tuple[str, int, int]], list[FormatError]]:
+    """The file's images by id, and an error for each image entry that cannot be used (the
+    others are still read): malformed, a repeated id, or a name that is no file's name."""
     if not isinstance(doc.get("images"), list):
         raise FormatError(path, "not a COCO file (no 'images' list)")
-    out = {}
-    for im in doc["images"]:
+    out: dict[int, tuple[str, int, int]] = {}
+    errors, repeated = [], set()
+    for n, im in enumerate(doc["images"]):
+        where = f"image #{n}"
         if not (isinstance(im, dict) and isinstance(im.get("id"), int)
                 and isinstance(im.get("file_name"), str)):
-            raise FormatError(path, f"an image needs an integer 'id' and a 'file_name': {im!r}")
-        size = image_size(im, ("height", "width"), path)
+            errors.append(FormatError(path, "needs an integer 'id' and a 'file_name'", where))
+            continue
+        where = f"image {im['file_name']!r}"
+        if im["id"] in out or im["id"] in repeated:
+            repeated.add(im["id"])
+            errors.append(FormatError(path, "repeats an image id, so its annotations cannot "
+                                            "be told apart from the other image's", where))
+            continue
+        if _name(im["file_name"]) is None:
+            errors.append(FormatError(path, "has no usable file_name", where))
+            continue
+        try:
+            size = image_size(im, ("height", "width"), path)
+        except FormatError as exc:
+            errors.append(FormatError(path, exc.reason, where))
+            continue
         if size is None:
-            raise FormatError(path, f"image {im['file_name']!r} has no height and width")
+            errors.append(FormatError(path, "has no height and width", where))
+            continue
         out[im["id"]] = (im["file_name"], *size)
-    return out
+    for image_id in repeated:  # neither of two images with one id can be trusted
+        file_name = out.pop(image_id, ("?",))[0]
+        errors.append(FormatError(path, "repeats an image id, so its annotations cannot be "
+                                        "told apart from the other image's",
+                                  f"image {image_id} ({file_name!r})"))
+    return out, errors
 
 
 def _shapes(ann: dict, categories: dict[int, str], lookup: ClassLookup,
-            image: tuple[str, int, int], path: Path, where: str):
-    """``(area, class_id, geometry)`` for each part of one annotation."""
-    name = categories.get(ann.get("category_id"))
+            image: tuple[str, int, int], path: Path, where: str, notes: list[str]):
+    """``(area, class_id, first column, mask of the columns from there)`` for one annotation,
+    painted as pycocotools' ``annToMask`` paints it; what was unusual goes to ``notes``."""
+    category = ann.get("category_id")
+    name = categories.get(category) if isinstance(category, int) else None
     if name is None:
         raise FormatError(path, f"category id {ann.get('category_id')!r} is not in "
                                 "'categories'", where)
@@ -170,10 +294,20 @@ def _shapes(ann: dict, categories: dict[int, str], lookup: ClassLookup,
     _, height, width = image
     segmentation = ann.get("segmentation")
     if isinstance(segmentation, list):
-        parts = [checked_polygon(np.reshape(_numbers(p, path, where), (-1, 2)), height, width,
-                                 path, where) for p in segmentation]
-        # Parts are painted one by one: their union, as pycocotools merges them.
-        return [(float(shapely.area(parts).sum()), class_id, p) for p in parts]
+        parts = []
+        for p in segmentation:
+            points = checked_points(np.reshape(_numbers(p, path, where), (-1, 2)), height,
+                                    width, path, where)
+            problem = crossing_note(points)
+            if problem:
+                notes.append(f"{path}: {where}: {problem}, as pycocotools fills it")
+            parts.append(rle.from_polygon(points, height, width))
+        left = min((x for x, m in parts if m.shape[1]), default=0)
+        right = max((x + m.shape[1] for x, m in parts if m.shape[1]), default=0)
+        mask = np.zeros((height, max(right - left, 0)), bool)
+        for x, m in parts:  # the parts' union, as pycocotools merges them
+            mask[:, x - left:x - left + m.shape[1]] |= m
+        return [(int(mask.sum()), class_id, left, mask)]
     try:
         mask = rle.from_coco(segmentation)
     except ValueError as exc:
@@ -181,7 +315,7 @@ def _shapes(ann: dict, categories: dict[int, str], lookup: ClassLookup,
     if mask.shape != (height, width):
         raise FormatError(path, f"RLE size {list(mask.shape)} is not the image's "
                                 f"[{height}, {width}]", where)
-    return [(float(mask.sum()), class_id, mask_polygons(mask))]
+    return [(int(mask.sum()), class_id, 0, mask)]
 
 
 def _numbers(values: object, path: Path, where: str) -> np.ndarray:
@@ -192,3 +326,42 @@ def _numbers(values: object, path: Path, where: str) -> np.ndarray:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise FormatError(path, "polygon coordinates must be numbers", where) from None
+
+
+class Export(layout.Export):
+    """``annotations/instances_<subset>.json`` and the images in ``images/``, as datumaro
+    and CVAT look for them; or the one JSON file ``dst``, whose ``file_name`` entries then
+    point at the images where they are."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.path = self.dst if self.single else \
+            self.dst / "annotations" / f"instances_{self.settings.subset}.json"
+        self.file = CocoFile(self.path, self.labelset, rle_all=self.settings.rle_all)
+        self.without_image = 0
+
+    def add(self, sample: Sample, image: Path | None, sub: Path) -> list[Path]:
+        images = self.dst / "images"
+        copy = None if self.single else self.copy_image(image, images / sub / sample.name, sample)
+        if copy is not None:
+            file_name = copy.relative_to(images).as_posix()
+        elif image is not None and self.single:
+            relative = Path(os.path.relpath(image.absolute(), self.path.absolute().parent))
+            file_name = image.name if ".." in relative.parts else relative.as_posix()
+        else:
+            file_name = (sub / f"{sample.name}{image.suffix if image else '.png'}").as_posix()
+            self.without_image += image is None
+        self.file.add(file_name, polygonize(sample.labels, self.labelset.num_classes,
+                                            tolerance=self.settings.tolerance,
+                                            min_area=self.settings.min_area))
+        return [copy] if copy else []
+
+    def finish(self) -> list[Path]:
+        self.file.close()
+        if self.without_image:
+            self.warnings.append(f"{self.path}: {self.without_image} images are not known; their "
+                                 "file_name is NAME.png, to be put in images/")
+        return [self.path]
+
+    def abort(self) -> None:
+        self.file.abort()

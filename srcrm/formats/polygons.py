@@ -114,9 +114,9 @@ def polygonize(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
     height, width = labels.shape
     if labels.size == 0:
         return Coverage(height, width, (), ())
-    codes = _class_codes(labels, num_classes)
+    codes = class_codes(labels, num_classes)
     if min_area > 0:
-        codes = _absorb_small(codes, min_area)
+        codes = absorb_small(codes, min_area)
     values, polygons = _trace(codes)
     if tolerance > 0:
         polygons = shapely.coverage_simplify(polygons, tolerance, simplify_boundary=False)
@@ -138,7 +138,7 @@ def mask_polygons(mask: np.ndarray) -> shapely.MultiPolygon:
     return shapely.transform(shapely.multipolygons(pieces), lambda xy: xy + (cols[0], rows[0]))
 
 
-def _class_codes(labels: np.ndarray, num_classes: int) -> np.ndarray:
+def class_codes(labels: np.ndarray, num_classes: int) -> np.ndarray:
     """The label map as uint8 with every non-class value folded into one code, ``num_classes``."""
     if not 0 < num_classes < 256:
         raise ValueError(f"num_classes must be 1..255, got {num_classes}")
@@ -148,11 +148,11 @@ def _class_codes(labels: np.ndarray, num_classes: int) -> np.ndarray:
     return codes.astype(np.uint8)
 
 
-def _absorb_small(codes: np.ndarray, min_area: float) -> np.ndarray:
+def absorb_small(codes: np.ndarray, min_area: float) -> np.ndarray:
     """Give each pixel of a 4-connected piece smaller than ``min_area`` the value of the
     nearest pixel of a piece that is large enough."""
     small = np.zeros(codes.shape, np.uint8)
-    for value in _values(codes):
+    for value in present_values(codes):
         _, pieces, stats, _ = cv2.connectedComponentsWithStats(
             (codes == value).view(np.uint8), connectivity=4)
         tiny = stats[:, cv2.CC_STAT_AREA] < min_area
@@ -166,7 +166,7 @@ def _absorb_small(codes: np.ndarray, min_area: float) -> np.ndarray:
     return np.where(small.astype(bool), kept_values[nearest - 1], codes).astype(np.uint8)
 
 
-def _values(codes: np.ndarray) -> np.ndarray:
+def present_values(codes: np.ndarray) -> np.ndarray:
     """The values present in a uint8 map, ascending."""
     return np.flatnonzero(cv2.calcHist([codes], [0], None, [256], [0, 256]).ravel())
 
@@ -178,7 +178,7 @@ def _trace(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ring_value: list[int] = []
     ring_polygon: list[np.ndarray] = []
     is_hole: list[np.ndarray] = []
-    for value in _values(codes):
+    for value in present_values(codes):
         found, hierarchy = cv2.findContours((codes == value).view(np.uint8), cv2.RETR_CCOMP,
                                             cv2.CHAIN_APPROX_NONE)
         parent = hierarchy[0, :, 3]

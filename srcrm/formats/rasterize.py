@@ -11,7 +11,8 @@ Where shapes overlap, the one painted last wins. Shapes are painted in the order
 and classes not in it lie below all listed ones (each group keeping the given order).
 
 Polygons must be valid (no self-intersection, holes inside their shell): each row's coverage
-is the winding number of the edges crossed so far, which is 0 or 1 for a valid polygon.
+is the winding number of the edges crossed so far, which is 0 or 1 for a valid polygon. Files
+from other tools are painted with those tools' own rules instead (see each format's reader).
 """
 
 from __future__ import annotations

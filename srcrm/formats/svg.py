@@ -35,8 +35,8 @@ def to_svg(coverage: Coverage, labelset: LabelSet, classes: Iterable[int] | None
         if region.class_id in wanted:
             by_class.setdefault(region.class_id, []).append(region.polygon)
     w, h = coverage.width, coverage.height
-    lines = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-             f'viewBox="0 0 {w} {h}">']
+    lines = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+              f'viewBox="0 0 {w} {h}">')]
     for class_id in sorted(by_class):
         name = labelset.class_names[class_id]
         r, g, b = labelset.palette[class_id]

@@ -1,11 +1,16 @@
 """YOLO segmentation labels (Ultralytics): a text file per image and ``data.yaml``.
 
 Each line is ``class x1 y1 x2 y2 ...`` with coordinates divided by the image's width and
-height. Rings have no holes, so regions are written as shells, largest first
-(:mod:`srcrm.formats.layers`): the trainer paints overlapping masks smaller-on-top, which
-gives back the holes that other classes fill. Unlabelled pixels inside a region's hole cannot be
-written and come back as that region's class. ``data.yaml`` names the classes and expects the
-images in ``images/`` beside ``labels/``.
+height. Ultralytics' trainer scales them back, casts them to int32 and fills each polygon with
+``cv2.fillPoly`` (edges included), then lays the masks smaller-on-top. The written rings are
+:mod:`srcrm.formats.outlines` through pixel centres, stored as ``(column + 0.5) / width``, so
+the cast gives back the pixel exactly and the trainer paints the label map pixel for pixel.
+The format has no "no class": unlabelled pixels in a hole of a region come back as that
+region's class, and the export says how many per file. ``data.yaml`` names the classes; the
+images go in ``images/`` beside ``labels/``.
+
+Reading paints the polygons as the trainer does (self-intersecting ones too, by OpenCV's
+even-odd fill), on an image of the size given.
 """
 
 from __future__ import annotations
@@ -14,30 +19,49 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
-import shapely
 import yaml
 
 from srcrm.data.labelsets import LabelSet
+from srcrm.formats import layout
 from srcrm.formats.classes import ClassLookup
 from srcrm.formats.errors import FormatError
-from srcrm.formats.layers import layers
-from srcrm.formats.polygons import Coverage
-from srcrm.formats.reading import Sample, checked_polygon, paint
-from srcrm.io import atomic_write_text
+from srcrm.formats.outlines import outline
+from srcrm.formats.reading import MAX_POINTS, Sample, find_image, nearby
+from srcrm.io import ImageReadError, atomic_write, atomic_write_text, displayed_size
+
+NOT_LABELS = ("classes.txt", "labels.txt")  # text files beside YOLO labels that are not labels
 
 
-def to_text(coverage: Coverage) -> str:
-    scale = np.array([coverage.width, coverage.height], np.float64)
-    lines = []
-    for layer in layers(coverage, unlabelled=False):
-        xy = (layer.ring / scale).ravel()
-        lines.append(" ".join([str(layer.class_id), *(f"{v:.6f}" for v in xy)]))
-    return "".join(line + "\n" for line in lines)
+def write(path: str | os.PathLike, labels: np.ndarray, labelset: LabelSet, *,
+          tolerance: float = 0.0, min_area: float = 0.0) -> list[str]:
+    """The label file of one label map. Returns a warning when unlabelled pixels lie in holes
+    that the format cannot keep open."""
+    shapes = outline(labels, labelset.num_classes, tolerance=tolerance,
+                     min_area=min_area).labelled()
+    scale = np.array([shapes.width, shapes.height], np.float64)
+    with atomic_write(path, "w") as fh:
+        for class_id, ring in shapes:
+            xy = ((ring + 0.5) / scale).ravel()
+            fh.write(" ".join([str(class_id), *(f"{v:.6f}" for v in xy)]) + "\n")
+    lost = _covered_unlabelled(shapes, labels, labelset.num_classes)
+    if not lost:
+        return []
+    return [(f"{path}: {lost} unlabelled pixels lie in holes of labelled regions; YOLO has "
+             "no 'no class', so they read back as the surrounding class")]
 
 
-def write(path: str | os.PathLike, coverage: Coverage) -> None:
-    atomic_write_text(path, to_text(coverage))
+def _covered_unlabelled(shapes, labels: np.ndarray, num_classes: int) -> int:
+    """How many unlabelled pixels some written ring encloses (the trainer paints them)."""
+    unlabelled = (labels >= num_classes) | (labels < 0)
+    if not unlabelled.any() or not len(shapes):
+        return 0
+    covered = np.zeros(labels.shape, np.uint8)
+    for _, ring in shapes:
+        if len(ring) > 3:  # fewer points enclose no pixel that is not their own
+            cv2.fillPoly(covered, [ring.reshape(-1, 1, 2)], 1)
+    return int((covered.view(bool) & unlabelled).sum())
 
 
 def write_data_yaml(folder: str | os.PathLike, labelset: LabelSet) -> Path:
@@ -63,6 +87,55 @@ def read_names(path: str | os.PathLike) -> list[str]:
     raise FormatError(path, "no 'names' list or 0..N-1 mapping")
 
 
+def claims(folder: Path, files: list[Path]) -> bool:
+    return bool(source_files(folder, files))
+
+
+def source_files(folder: Path, files: list[Path] | None = None) -> list[Path]:
+    """The label files: ``.txt`` files in a ``labels`` folder, or beside a ``data.yaml``.
+    ``folder`` may be the ``data.yaml`` itself."""
+    if folder.suffix.lower() in (".yaml", ".yml"):
+        folder = folder.parent / "labels"
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if files is None else files
+    texts = [p for p in files if p.suffix == ".txt" and p.name not in NOT_LABELS]
+    in_labels = [p for p in texts if "labels" in p.relative_to(folder).parts[:-1]]
+    return in_labels or (texts if data_yaml(folder) else [])
+
+
+def data_yaml(src: Path) -> Path | None:
+    """The dataset file for labels at ``src``: itself, or data.yaml in it or above it."""
+    if src.suffix.lower() in (".yaml", ".yml"):
+        return src
+    return nearby(src if src.is_dir() else src.parent, ("data.yaml",), levels=3)
+
+
+def class_names(root: Path, files: list[Path]) -> list[str]:
+    found = data_yaml(root)
+    if found is None:
+        raise ValueError(f"{root}: no data.yaml with class names found; give the class "
+                         "list (--classes FILE)")
+    return read_names(found)
+
+
+def read_all(path: Path, labelset: LabelSet):
+    """One label file, sized by its image (YOLO files do not store the size; the image is
+    sized as it is displayed, EXIF orientation applied, as the trainer and predict see it)."""
+    try:
+        image = find_image(path, path.stem)
+        if image is None:
+            raise FormatError(path, "YOLO labels do not store the image size, and no image of "
+                                    "the same name was found beside them or in images/")
+        try:
+            height, width = displayed_size(image)
+        except ImageReadError as exc:
+            raise FormatError(path, f"its image cannot be sized: {exc}") from None
+        found = data_yaml(path)
+        sample = read(path, labelset, height, width, read_names(found) if found else None)
+        yield Sample(sample.name, sample.labels, image)
+    except FormatError as exc:
+        yield exc
+
+
 def read(path: str | os.PathLike, labelset: LabelSet, height: int, width: int,
          names: Sequence[str] | None = None) -> Sample:
     """The label map of one label file for an image of ``height`` x ``width`` (YOLO files do
@@ -70,12 +143,12 @@ def read(path: str | os.PathLike, labelset: LabelSet, height: int, width: int,
     to ``labelset`` by name; without them the indices are taken as ``labelset`` ids."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FormatError(path, f"cannot read it as text ({exc})") from None
     lookup = ClassLookup(labelset)
     known = labelset.class_names if names is None else tuple(names)
-    shapes = []
+    masks = []
     for number, line in enumerate(text.splitlines(), start=1):
         fields = line.split()
         if not fields:
@@ -92,11 +165,51 @@ def read(path: str | os.PathLike, labelset: LabelSet, height: int, width: int,
         class_id = lookup.get(known[index])
         if class_id is None:
             raise FormatError(path, lookup.unknown_message(known[index]), where)
-        if len(values) % 2:
-            raise FormatError(path, "an odd number of coordinates", where)
-        points = values.reshape(-1, 2) * (width, height)
-        shapes.append((class_id, checked_polygon(points, height, width, path,
-                                                 f"{where} ({known[index]})")))
-    areas = shapely.area([g for _, g in shapes])
-    ordered = [shapes[i] for i in np.argsort(-np.asarray(areas), kind="stable")]
-    return Sample(path.stem, paint(ordered, height, width, labelset.ignore_index, path))
+        if len(values) % 2 or not 6 <= len(values) <= 2 * MAX_POINTS:
+            raise FormatError(path, "needs an even number of coordinates, 3 points or more "
+                                    "(a 'class x y w h' box is not a segment)", where)
+        if not (np.isfinite(values).all() and (values >= -0.01).all() and (values <= 1.01).all()):
+            raise FormatError(path, "coordinates must be numbers in 0..1", where)
+        masks.append((class_id, _mask(values.reshape(-1, 2) * (width, height), height, width)))
+    out = np.full((height, width), labelset.ignore_index, np.uint8)
+    for class_id, (top, left, mask) in sorted(masks, key=lambda m: -int(m[1][2].sum())):
+        out[top:top + mask.shape[0], left:left + mask.shape[1]][mask] = class_id
+    return Sample(path.stem, out)
+
+
+def _mask(points: np.ndarray, height: int, width: int) -> tuple[int, int, np.ndarray]:
+    """The pixels ``cv2.fillPoly`` paints for one polygon (points cast to int32 as the
+    trainer does), as the top-left corner and the mask of its bounding box."""
+    xy = points.astype(np.int32)
+    left, top = np.maximum(xy.min(0), 0)
+    right, bottom = np.minimum(xy.max(0) + 1, (width, height))
+    mask = np.zeros((max(bottom - top, 0), max(right - left, 0)), np.uint8)
+    if mask.size:
+        cv2.fillPoly(mask, [(xy - (left, top)).reshape(-1, 1, 2)], 1)
+    return int(top), int(left), mask.view(bool)
+
+
+class Export(layout.Export):
+    """``labels/`` (the source's sub-folders kept), the images in ``images/`` beside it, as
+    ultralytics finds them, and ``data.yaml``."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.without_image = 0
+
+    def add(self, sample: Sample, image: Path | None, sub: Path) -> list[Path]:
+        out = self.target(self.dst / "labels" / sub / f"{sample.name}.txt", sample, image)
+        self.warnings += write(out, sample.labels, self.labelset,
+                               tolerance=self.settings.tolerance, min_area=self.settings.min_area)
+        copy = None if self.single else self.copy_image(image, self.dst / "images" / sub
+                                                        / sample.name, sample)
+        self.without_image += copy is None and not self.single
+        return [out] + ([copy] if copy else [])
+
+    def finish(self) -> list[Path]:
+        if self.single:
+            return []
+        if self.without_image:
+            self.warnings.append(f"{self.dst}: {self.without_image} label files have no image; "
+                                 "YOLO needs each image in images/ under the same name")
+        return [write_data_yaml(self.dst, self.labelset)]

@@ -1,5 +1,6 @@
 """labelme JSON: what we write opens as labelme expects and reads back to the same labels;
-bad files and bad shapes give an error that names the file and the shape."""
+shapes are painted as labelme paints them; bad files and bad shapes give an error that names
+the file and the shape."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from srcrm.formats import FormatError, labelme, polygonize
+from srcrm.formats import FormatError, labelme
 
 SHAPE_KEYS = {"label", "points", "group_id", "description", "shape_type", "flags"}
 
@@ -33,7 +34,7 @@ def polygon(label: str, points: list) -> dict:
 def test_written_file_has_labelme_fields_and_reads_back_exactly(tmp_path, camvid_label, labelset):
     image = tmp_path / "images" / "frame.jpg"
     out = tmp_path / "json" / "frame.json"
-    labelme.write(out, polygonize(camvid_label, 11), labelset, image)
+    assert labelme.write(out, camvid_label, labelset, image) == []
     doc = json.loads(out.read_text())
     assert {"version", "flags", "shapes", "imagePath", "imageData", "imageHeight",
             "imageWidth"} <= doc.keys()
@@ -47,9 +48,9 @@ def test_written_file_has_labelme_fields_and_reads_back_exactly(tmp_path, camvid
 
 def test_a_file_we_write_loads_back_with_the_same_shapes(tmp_path, camvid_label, labelset):
     first, second = tmp_path / "a.json", tmp_path / "b.json"
-    labelme.write(first, polygonize(camvid_label, 11), labelset, tmp_path / "a.jpg")
+    labelme.write(first, camvid_label, labelset, tmp_path / "a.jpg")
     loaded = labelme.read(first, labelset).labels
-    labelme.write(second, polygonize(loaded, 11), labelset, tmp_path / "a.jpg")
+    labelme.write(second, loaded, labelset, tmp_path / "a.jpg")
     def shapes(path):
         return [(s["label"], s["points"]) for s in json.loads(path.read_text())["shapes"]]
 
@@ -59,40 +60,56 @@ def test_a_file_we_write_loads_back_with_the_same_shapes(tmp_path, camvid_label,
 def test_embedded_image(tmp_path, labelset):
     image = tmp_path / "x.png"
     cv2.imwrite(str(image), np.zeros((4, 5, 3), np.uint8))
-    labelme.write(tmp_path / "x.json", polygonize(np.zeros((4, 5), np.uint8), 11), labelset,
-                  image, embed_image=True)
+    labelme.write(tmp_path / "x.json", np.zeros((4, 5), np.uint8), labelset, image,
+                  embed_image=True)
     doc = json.loads((tmp_path / "x.json").read_text())
     assert base64.b64decode(doc["imageData"]) == image.read_bytes()
 
 
-def test_rectangle_circle_mask_and_painting_order(tmp_path, labelset):
+def test_every_shape_type_is_painted_as_labelme_paints_it(tmp_path, labelset):
     mask = np.zeros((3, 4), np.uint8)
     mask[1:, 1:] = 255
     ok, png = cv2.imencode(".png", mask)
     shapes = [
-        {"label": "sky", "points": [[0, 0], [10, 10]], "shape_type": "rectangle"},
-        {"label": "road", "points": [[5, 5], [7, 5]], "shape_type": "circle"},
-        {"label": "car", "points": [[0, 0], [3, 2]], "shape_type": "mask",
+        {"label": "sky", "points": [[0, 0], [29, 29]], "shape_type": "rectangle"},
+        {"label": "road", "points": [[2, 2], [12, 12]], "shape_type": "rectangle"},
+        {"label": "car", "points": [[20, 5], [23, 5]], "shape_type": "circle"},
+        {"label": "car", "points": [[0, 20], [3, 22]], "shape_type": "mask",
          "mask": base64.b64encode(png.tobytes()).decode()},
-        {"label": "pole", "points": [[1, 1]], "shape_type": "point"},  # no area: skipped
-        polygon("Sign Symbol", [[8, 0], [10, 0], [10, 2]]),  # names match loosely
+        {"label": "pole", "points": [[20, 20]], "shape_type": "point"},
+        {"label": "fence", "points": [[0, 27], [29, 27]], "shape_type": "line"},
+        polygon("Sign Symbol", [[25, 0], [29, 0], [29, 4]]),  # names match loosely
     ]
-    labels = labelme.read(write_doc(tmp_path / "s.json", shapes), labelset).labels
-    assert labels[9, 0] == 0  # sky under everything else
-    assert labels[5, 5] == 3 and labels[3, 5] == 3 and labels[7, 7] == 0
-    assert (labels[1:3, 1:4] == 8).all() and labels[0, 0] == 0
-    assert labels[0, 9] == 6
+    sample = labelme.read(write_doc(tmp_path / "s.json", shapes, 40, 30), labelset)
+    labels = sample.labels
+    assert (labels[2:13, 2:13] == 3).all() and (labels == 3).sum() == 121  # 10x10: 11x11 px
+    assert labels[5, 20] == 8 and labels[5, 17] == 8 and labels[5, 16] == 0  # radius 3
+    assert (labels[21:23, 1:4] == 8).all() and labels[20, 0] == 0
+    assert labels[20, 20] == 2 and labels[20, 15] == 2 and labels[20, 14] == 0  # a disc, r 5
+    assert (labels[:, 10] == 7).sum() == 10 and (labels[:, 0] == 7).sum() == 10  # 10 px wide
+    assert labels[0, 29] == 6 and labels[4, 29] == 6
+    assert (labels[35:] == labelset.ignore_index).all()  # nothing painted there
+    thin = [w for w in sample.warnings if "pixels wide" in w or "radius 5" in w]
+    assert len(thin) == 2 and all("s.json" in w for w in thin)
+    assert any("shape #5 (fence)" in w for w in thin)
 
 
 def test_unlabelled_shapes_cut_holes(tmp_path, labelset):
-    shapes = [polygon("road", [[0, 0], [10, 0], [10, 10], [0, 10]]),
+    shapes = [polygon("road", [[0, 0], [9, 0], [9, 9], [0, 9]]),
               polygon("__ignore__", [[2, 2], [4, 2], [4, 4], [2, 4]])]
     labels = labelme.read(write_doc(tmp_path / "h.json", shapes), labelset).labels
-    assert (labels[2:4, 2:4] == labelset.ignore_index).all() and (labels == 3).sum() == 96
+    assert (labels[2:5, 2:5] == labelset.ignore_index).all() and (labels == 3).sum() == 91
+
+
+def test_self_intersecting_polygons_are_painted_and_named(tmp_path, labelset):
+    bowtie = polygon("car", [[0, 0], [8, 8], [8, 0], [0, 8]])
+    sample = labelme.read(write_doc(tmp_path / "b.json", [bowtie]), labelset)
+    assert sample.labels[4, 1] == 8 and sample.labels[1, 4] == 255 - 244  # left lobe, not top
+    [warning] = sample.warnings
+    assert "b.json: shape #0 (car)" in warning and "cross at (4, 4)" in warning
 
 
 @pytest.mark.parametrize("points, reason", [
-    ([[1, 1], [5, 1], [1, 5], [5, 5]], "self-intersecting"),
     ([[1, 1], [float("nan"), 1], [1, 5]], "NaN"),
     ([[-3, 1], [5, 1], [1, 5]], "outside"),
     ([[1, 1], [50, 1], [1, 5]], "outside"),
@@ -126,7 +143,7 @@ def test_unknown_class_and_broken_files(tmp_path, labelset):
 
 def test_truncated_files_are_a_clear_error(tmp_path, camvid_label, labelset):
     path = tmp_path / "full.json"
-    labelme.write(path, polygonize(camvid_label[:40, :60], 11), labelset, tmp_path / "i.png")
+    labelme.write(path, camvid_label[:40, :60], labelset, tmp_path / "i.png")
     text = path.read_text()
     for cut in np.linspace(1, len(text) - 1, 25).astype(int):
         (tmp_path / "cut.json").write_text(text[:cut])

@@ -1,0 +1,146 @@
+"""Label map to outlines through pixel centres, for tools that fill polygons edges included.
+
+labelme and the Cityscapes scripts paint polygons with Pillow's ``ImageDraw.polygon`` and
+ultralytics with ``cv2.fillPoly``. Both take integer vertices at pixel centres (a float is
+rounded or truncated first) and paint every pixel whose centre lies inside *or on* the
+polygon. Polygons along pixel corners (:mod:`srcrm.formats.polygons`, exact for COCO) therefore
+grow by one pixel on their right and bottom in those tools. These outlines instead run through
+the centres of a region's own boundary pixels, so each tool paints exactly the region's
+pixels: a one-pixel line is a ring that goes out and back, a single pixel a ring of one point.
+
+Each outline is the outer boundary of one 4-connected piece of one class, holes filled. Those
+filled outlines nest (two pieces' outlines are disjoint or one lies in a hole of the other),
+so painting them largest first, each over the earlier ones, gives back the label map: what
+fills a hole is a smaller outline painted later. Unlabelled pieces that lie in a hole get an
+outline too (``class_id`` -1), so formats with a name for "no class" can reopen the hole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from srcrm.formats.polygons import absorb_small, class_codes, present_values
+
+UNLABELLED = -1
+
+
+@dataclass(frozen=True)
+class Outlines:
+    """The outlines of one label map in painting order, stored flat: outline ``i`` is
+    ``xy[starts[i]:starts[i + 1]]`` (integer pixel ``(column, row)`` centres, not closed) of
+    class ``class_ids[i]`` (:data:`UNLABELLED`: no class)."""
+
+    height: int
+    width: int
+    class_ids: np.ndarray
+    starts: np.ndarray
+    xy: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.class_ids)
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        for i, class_id in enumerate(self.class_ids.tolist()):
+            yield class_id, self.xy[self.starts[i]:self.starts[i + 1]]
+
+    def labelled(self) -> Outlines:
+        """The outlines without the unlabelled ones, for formats with no name for them."""
+        keep = self.class_ids != UNLABELLED
+        lengths = np.diff(self.starts)[keep]
+        point_keep = np.repeat(keep, np.diff(self.starts))
+        return Outlines(self.height, self.width, self.class_ids[keep],
+                        np.concatenate(([0], np.cumsum(lengths))), self.xy[point_keep])
+
+
+def outline(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
+            min_area: float = 0.0, every_unlabelled: bool = False) -> Outlines:
+    """Trace a label map (HxW ints; ``0..num_classes-1`` are classes) into outlines.
+
+    ``min_area`` merges smaller pieces into their neighbours first, as
+    :func:`srcrm.formats.polygons.polygonize` does. ``tolerance`` (pixels) drops vertices with
+    Douglas-Peucker (the kept ones stay on pixel centres); above 0 the outlines are no longer
+    exact, and neighbours may overlap or part by up to about ``tolerance``.
+    ``every_unlabelled`` outlines all unlabelled pieces, not only those in holes: for tools
+    whose unpainted pixels are a class of their own (labelme's are 0, ``_background_``).
+    """
+    if labels.ndim != 2:
+        raise ValueError(f"a label map is HxW, got shape {labels.shape}")
+    if tolerance < 0 or min_area < 0:
+        raise ValueError("tolerance and min_area must not be negative")
+    height, width = labels.shape
+    codes = class_codes(labels, num_classes) if labels.size else labels.astype(np.uint8)
+    if min_area > 0 and labels.size:
+        codes = absorb_small(codes, min_area)
+    rings: list[np.ndarray] = []
+    ring_class: list[int] = []
+    for value in present_values(codes) if labels.size else []:
+        found = _pieces(codes == value,
+                        enclosed_only=value == num_classes and not every_unlabelled)
+        rings.extend(found)
+        ring_class.extend([UNLABELLED if value == num_classes else int(value)] * len(found))
+    if tolerance > 0:
+        rings = [cv2.approxPolyDP(r.reshape(-1, 1, 2), tolerance, True).reshape(-1, 2)
+                 if len(r) > 2 else r for r in rings]
+    # Every tool wants three points at least: a pixel or a two-pixel line repeats its last.
+    rings = [r if len(r) >= 3 else np.concatenate((r, r[-1:], r[-1:]))[:3] for r in rings]
+    lengths = np.fromiter((len(r) for r in rings), np.int64, len(rings))
+    xy = np.concatenate(rings).astype(np.int32) if rings else np.zeros((0, 2), np.int32)
+    order = np.argsort(-_areas(xy, lengths), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    xy = xy[np.argsort(np.repeat(rank, lengths), kind="stable")]
+    return Outlines(height, width, np.asarray(ring_class, np.int16)[order],
+                    np.concatenate(([0], np.cumsum(lengths[order]))), xy)
+
+
+def _pieces(mask: np.ndarray, enclosed_only: bool) -> list[np.ndarray]:
+    """The outer outline of every 4-connected piece of a mask. OpenCV's tracer follows
+    8-connected pieces, so pieces it would join at a corner are traced one by one; a piece of
+    one pixel is that pixel. ``enclosed_only`` leaves out pieces touching the image's edge: no
+    outline can enclose them, so unlabelled ones there never need reopening."""
+    mask = mask.view(np.uint8)
+    count4, piece4, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+    count8, piece8 = cv2.connectedComponents(mask, connectivity=8)
+    height, width = mask.shape
+    x, y, w, h, area = (stats[:, i] for i in range(5))
+    wanted = np.ones(count4, bool)
+    wanted[0] = False  # the mask's background
+    if enclosed_only:
+        wanted &= (x > 0) & (y > 0) & (x + w < width) & (y + h < height)
+    # Which 8-connected piece each 4-connected one lies in, and how many share it.
+    in8 = np.zeros(count4, np.int64)
+    in8[piece4.ravel()] = piece8.ravel()
+    shared = np.bincount(in8[1:], minlength=count8)[in8] > 1
+    rings: list[np.ndarray] = []
+    whole = wanted & ~shared
+    if whole.any():  # one tracer pass gives the outlines of all pieces that touch no other
+        contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        for contour, parent in zip(contours, hierarchy[0, :, 3], strict=True):
+            if parent < 0:
+                cx, cy = contour[0, 0]
+                if whole[piece4[cy, cx]]:
+                    rings.append(contour.reshape(-1, 2))
+    single = wanted & shared & (area == 1)
+    rings.extend(np.stack((x[single], y[single]), 1).reshape(-1, 1, 2))
+    for i in np.flatnonzero(wanted & shared & (area > 1)):
+        crop = (piece4[y[i]:y[i] + h[i], x[i]:x[i] + w[i]] == i).view(np.uint8)
+        contours, _ = cv2.findContours(crop, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        rings.append(contours[0].reshape(-1, 2) + (x[i], y[i]))
+    return rings
+
+
+def _areas(xy: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Each ring's enclosed area (shoelace formula; 0 for a line or a point)."""
+    if not len(lengths):
+        return np.zeros(0)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    ring = np.repeat(np.arange(len(lengths)), lengths)
+    nxt = np.arange(len(xy)) + 1
+    ends = starts + lengths
+    nxt[ends - 1] = starts
+    x, y = xy[:, 0].astype(np.int64), xy[:, 1].astype(np.int64)
+    return np.abs(np.bincount(ring, weights=x * y[nxt] - x[nxt] * y, minlength=len(lengths))) / 2

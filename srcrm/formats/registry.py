@@ -1,0 +1,135 @@
+"""The table of label formats: one entry per format, used by ``srcrm convert`` and the app's
+Export and Import menus alike.
+
+An entry names the format (``name`` for the command line, ``label`` for menus), the suffix of
+one image's label file where the format has one, and its module's parts: how to find its label
+files in a folder, the class names a source declares or uses, how to read one file (into one
+or more :class:`~srcrm.formats.reading.Sample`), and its :class:`~srcrm.formats.layout.Export`.
+Adding a format is one module and one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from srcrm.data.labelsets import LabelSet
+from srcrm.formats import cityscapes, coco, labelme, layout, masks, voc, yolo
+from srcrm.formats.errors import FormatError
+from srcrm.formats.reading import Sample, load_json
+
+Reader = Callable[[Path, LabelSet], Iterator["Sample | FormatError"]]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One label format.
+
+    ``suffix``: the file one image's labels are written to when the target is a file, or
+    "" where an export is always a folder. ``folder_only``: the app exports the whole folder
+    (COCO: one file for all images). ``claims(folder, files)``: whether a folder holds this
+    format (None: told apart by content, :func:`detect`).
+    """
+
+    name: str
+    label: str
+    suffix: str
+    export: type[layout.Export]
+    read: Reader | None = None
+    source_files: Callable[[Path], list[Path]] | None = None
+    class_names: Callable[[Path, list[Path]], list[str]] | None = None
+    claims: Callable[[Path, list[Path]], bool] | None = None
+    folder_only: bool = False
+
+    @property
+    def readable(self) -> bool:
+        return self.read is not None
+
+
+def _one(read: Callable[[Path, LabelSet], Sample]) -> Reader:
+    """A reader of one sample per file as a reader of many, its error as an item."""
+
+    def read_all(path: Path, labelset: LabelSet):
+        try:
+            yield read(path, labelset)
+        except FormatError as exc:
+            yield exc
+
+    return read_all
+
+
+# In detection order: layouts that name themselves first, plain masks last.
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("cityscapes", "Cityscapes", "", cityscapes.Export, _one(cityscapes.read),
+           cityscapes.source_files, cityscapes.class_names, cityscapes.claims),
+    Format("voc", "Pascal VOC", ".png", voc.Export, _one(voc.read), voc.source_files,
+           voc.class_names, voc.claims),
+    Format("coco", "COCO JSON", ".json", coco.Export, coco.read_all, coco.source_files,
+           coco.class_names, folder_only=True),
+    Format("labelme", "labelme JSON", ".json", labelme.Export, _one(labelme.read),
+           labelme.source_files, labelme.class_names),
+    Format("yolo", "YOLO segmentation", ".txt", yolo.Export, yolo.read_all, yolo.source_files,
+           yolo.class_names, yolo.claims),
+    Format("png", "PNG masks", ".png", masks.Export, _one(masks.read), masks.source_files,
+           masks.class_names, lambda folder, files: any(p.suffix.lower() == ".png"
+                                                        for p in files)),
+)}
+SOURCES = tuple(name for name, f in FORMATS.items() if f.readable)
+TARGETS = tuple(FORMATS)
+
+
+def get(name: str) -> Format:
+    """The format called ``name``, or ValueError listing the others."""
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise ValueError(f"unknown format {name!r}; choose one of {', '.join(FORMATS)}") \
+            from None
+
+
+def detect(src: str | Path) -> Format:
+    """The format of a label file, or of the label files in a folder."""
+    src = Path(src)
+    if src.is_file():
+        return _detect_file(src)
+    files = sorted(p for p in src.rglob("*") if p.is_file())
+    for fmt in FORMATS.values():
+        if fmt.claims is not None and fmt.claims(src, files) and fmt.name != "png":
+            return fmt
+    jsons = [p for p in files if p.suffix.lower() == ".json"]
+    for path in jsons:  # the first readable one tells; broken ones are reported later
+        try:
+            return _json_kind(path)
+        except FormatError:
+            if path == jsons[-1]:
+                raise
+    if FORMATS["png"].claims(src, files):
+        return FORMATS["png"]
+    raise FormatError(src, "no label files found (PNG masks, labelme or COCO JSON, YOLO "
+                           "labels, Cityscapes or VOC layouts)")
+
+
+def _detect_file(path: Path) -> Format:
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        if path.name.endswith(cityscapes.LABEL_IDS):
+            return FORMATS["cityscapes"]
+        return FORMATS["voc" if voc.MASKS in path.parts[:-1] else "png"]
+    if suffix in (".txt", ".yaml", ".yml"):
+        return FORMATS["yolo"]
+    if suffix == ".json":
+        return _json_kind(path)
+    raise FormatError(path, "not a label file this tool reads (PNG, JSON, YOLO .txt)")
+
+
+def _json_kind(path: Path) -> Format:
+    doc = load_json(path)
+    if isinstance(doc, dict):
+        if "shapes" in doc:
+            return FORMATS["labelme"]
+        if "annotations" in doc and "images" in doc:
+            return FORMATS["coco"]
+        if "objects" in doc and "imgHeight" in doc:
+            return FORMATS["cityscapes"]
+    raise FormatError(path, "not a labelme, COCO or Cityscapes JSON file")
