@@ -34,6 +34,8 @@ def register(subparsers) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--init-from", default=None, help="start from this checkpoint's weights")
     p.add_argument("--freeze-backbone", action="store_true")
+    p.add_argument("--fresh", action="store_true",
+                   help="start over, ignoring the resumable state a run left in --out")
     add_model_args(p)
     p.set_defaults(func=run)
 
@@ -55,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         warmup_steps=args.warmup, checkpoint_every=args.checkpoint_every,
         loss=LossConfig(ohem=args.ohem), amp=args.amp, sync_bn=args.sync_bn,
         eval_every=args.eval_every, seed=args.seed, device=args.device, workers=args.workers,
-        init_from=args.init_from, freeze_backbone=args.freeze_backbone, val_split=args.val_split)
+        init_from=args.init_from, freeze_backbone=args.freeze_backbone, val_split=args.val_split,
+        resume=not args.fresh)
     trainer = Trainer(cfg)
     bar = tqdm(total=cfg.steps, initial=0, desc="train", disable=not trainer.dist.is_main)
 

@@ -4,6 +4,7 @@ drive it and follow it through a progress callback."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import json
 import math
@@ -26,6 +27,7 @@ from srcrm.evaluate import evaluate
 from srcrm.io import atomic_write, atomic_write_text
 from srcrm.losses import segmentation_loss
 from srcrm.models import build_model
+from srcrm.models.network import upgrade_state_dict
 from srcrm.train.config import TrainConfig
 from srcrm.train.distributed import DistInfo, init_distributed, local_device
 
@@ -45,6 +47,22 @@ class TrainEvent:
 
 class Cancelled(Exception):
     """Raised inside :meth:`Trainer.fit` when ``should_stop`` says so; nothing is overwritten."""
+
+
+class ResumeMismatch(ValueError):
+    """The resumable state in the output folder was saved by a run with other settings."""
+
+
+# Settings a resumed run may change: they do not alter what the steps compute (``steps`` may
+# grow to extend a run).
+_RESUMABLE_CHANGES = frozenset({"out_dir", "val_split", "eval_every", "checkpoint_every", "workers",
+                                "device", "resume", "data_on_device", "resident_max_gib", "steps"})
+
+
+def run_settings(cfg: TrainConfig) -> dict:
+    """The settings a resumable state is stored with and checked against, as JSON values."""
+    data = json.loads(json.dumps(cfg.to_dict(), default=str))
+    return {k: v for k, v in data.items() if k not in _RESUMABLE_CHANGES}
 
 
 def poly_lr(step: int, cfg: TrainConfig) -> float:
@@ -86,7 +104,8 @@ class FocusSampler:
 class Trainer:
     def __init__(self, cfg: TrainConfig, on_event: Callable[[TrainEvent], None] | None = None,
                  train_data: SegmentationData | None = None, val_data: SegmentationData | None = None):
-        self.cfg = cfg
+        self.cfg = cfg = copy.deepcopy(cfg)  # set-up fills in fields; the caller's stays as given
+        self.settings = run_settings(cfg)
         self.on_event = on_event or (lambda event: None)
         self.dist: DistInfo = init_distributed(pick_device(cfg.device))
         self.device = local_device(pick_device(cfg.device), self.dist)
@@ -191,6 +210,7 @@ class Trainer:
 
         Returns the final metrics (empty without a validation split). Raises :class:`Cancelled`
         when ``should_stop`` returns true; the last saved state and checkpoint are kept as they were.
+        Raises :class:`ResumeMismatch` when the saved state's run had other settings.
         """
         cfg = self.cfg
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -271,7 +291,8 @@ class Trainer:
     def _save_state(self) -> None:
         if not self.dist.is_main:
             return
-        state = {"step": self.step, "model": self.net.state_dict(),
+        state = {"step": self.step, "settings": json.dumps(self.settings),
+                 "model": self.net.state_dict(),
                  "optimizer": self.optimizer.state_dict(), "scaler": self.scaler.state_dict(),
                  "history": json.dumps(self.history)}
         with atomic_write(self.out_dir / "last_state.pt") as fh:
@@ -283,7 +304,15 @@ class Trainer:
         if not path.is_file():
             return
         state = torch.load(path, map_location=self.device, weights_only=True)
-        self.net.load_state_dict(state["model"])
+        if "settings" in state:  # states saved before settings were stored resume as they are
+            saved = json.loads(state["settings"])
+            changed = sorted(k for k in saved.keys() | self.settings.keys()
+                             if saved.get(k) != self.settings.get(k))
+            if changed:
+                raise ResumeMismatch(
+                    f"{path} was saved by a run with other settings ({', '.join(changed)}); "
+                    f"start over with --fresh (resume=False), or give another output folder")
+        self.net.load_state_dict(upgrade_state_dict(state["model"]))
         self.optimizer.load_state_dict(state["optimizer"])
         self.scaler.load_state_dict(state["scaler"])
         self.step = int(state["step"])
