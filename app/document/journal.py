@@ -39,6 +39,9 @@ class StrokeJournal:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._fd: int | None = None
+        # Bytes dropped from the front so far: marks count from the journal's first byte ever,
+        # so a mark taken before a drop still means the same record after it.
+        self._dropped = 0
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -59,15 +62,15 @@ class StrokeJournal:
             except OSError:
                 os.ftruncate(fd, start)  # no half record left behind to hide later ones
                 raise
-            return start + len(record)
+            return self._dropped + start + len(record)
 
     def mark(self) -> int:
         """The journal's current end (what a snapshot taken now covers)."""
         with self._lock:
             try:
-                return self.path.stat().st_size
+                return self._dropped + self.path.stat().st_size
             except FileNotFoundError:
-                return 0
+                return self._dropped
 
     def drop_through(self, mark: int) -> None:
         """Forget the records before ``mark``: a save holding them is on disk. Records appended
@@ -77,14 +80,16 @@ class StrokeJournal:
                 size = self.path.stat().st_size
             except FileNotFoundError:
                 return
-            if mark <= 0:
+            cut = mark - self._dropped
+            if cut <= 0:
                 return
-            if size <= mark:
+            if size <= cut:
                 self._close()
                 self.path.unlink(missing_ok=True)
+                self._dropped += size
                 return
             with self.path.open("rb") as fh:
-                fh.seek(mark)
+                fh.seek(cut)
                 rest = fh.read()
             tmp = self.path.with_name(f".{self.path.name}.tmp")
             with tmp.open("wb") as fh:
@@ -93,12 +98,7 @@ class StrokeJournal:
                 os.fsync(fh.fileno())
             self._close()
             os.replace(tmp, self.path)
-
-    def discard(self) -> None:
-        """Remove the journal (its records are unusable, or were written elsewhere)."""
-        with self._lock:
-            self._close()
-            self.path.unlink(missing_ok=True)
+            self._dropped += cut
 
     def close(self) -> None:
         with self._lock:

@@ -131,6 +131,25 @@ def test_a_torn_record_is_ignored_and_a_save_keeps_later_records(tmp_path):
     assert journal.replay(np.zeros((3, 3), np.uint8)) == 0  # another size: not applied
 
 
+def test_a_save_that_lands_after_another_drops_only_its_own_records(tmp_path):
+    # Found by benchmarks/soak_kill.py: two snapshots queued back to back, the second's mark
+    # taken before the first save shortened the journal.
+    labels = np.zeros((10, 12), np.uint8)
+    journal = StrokeJournal(tmp_path / "a.journal")
+    for value in (1, 2):
+        labels[2 * value:2 * value + 2, 0:2] = value
+        journal.append(labels, 2 * value, 0, 2, 2)
+        if value == 1:
+            first = journal.mark()
+    second = journal.mark()
+    labels[8:10, 0:2] = 3
+    journal.append(labels, 8, 0, 2, 2)  # a stroke neither save holds
+    journal.drop_through(first)
+    journal.drop_through(second)
+    fresh = np.zeros((10, 12), np.uint8)
+    assert journal.replay(fresh) == 1 and fresh[8:10, 0:2].min() == 3
+
+
 def test_a_journal_record_cannot_inflate_past_its_region(tmp_path):
     path = tmp_path / "bomb.journal"
     values = zlib.compress(b"\x07" * 10_000_000)  # claims a 2x2 region, holds 10 MB
