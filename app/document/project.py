@@ -7,6 +7,8 @@ Where labels live: ``<folder>/.srcrm/`` (``LABEL_DIR_NAME``), one pair of files 
 * ``NAME.json``: a small sidecar (image name and size, state, classes and colours, ignore
   index, model, time, and the SHA-1 of the label PNG it describes);
 * ``NAME.confidence.png``: the model's top-class probability, 0..255 (only after pre-labelling);
+* ``NAME.edited.png``: 255 where a person wrote the label (only when someone did), so zoomed
+  re-inference spares those pixels after a restart too;
 * ``NAME.journal``: the strokes finished since the last save (:mod:`app.document.journal`),
   replayed on open, so that a kill loses at most the stroke in progress;
 
@@ -90,6 +92,7 @@ class Snapshot:
     model: str | None
     classes: dict
     journal_mark: int = 0  # the journal's end when taken: a save drops the records before it
+    human_edits: np.ndarray | None = None  # bool: pixels a person wrote (None: none)
 
 
 class Project:
@@ -149,6 +152,9 @@ class Project:
 
     def confidence_path(self, image: Path) -> Path:
         return self.label_dir / f"{self._base(image)}.confidence.png"
+
+    def edited_path(self, image: Path) -> Path:
+        return self.label_dir / f"{self._base(image)}.edited.png"
 
     @property
     def project_file(self) -> Path:
@@ -307,6 +313,8 @@ class Project:
                             f"stopped before it could save them) were recovered.")
         doc = LabelDocument(image, labels, classes=self.classes, confidence=confidence,
                             state=state, path=path, model=model)
+        if labels is not None:
+            doc.human_edits[...] = self._read_edited(path, (h, w))
         if recovered is not None:
             try:  # the recovered strokes go into the label file, and the journal is emptied
                 self.write_snapshot(self.snapshot(doc))
@@ -363,6 +371,14 @@ class Project:
             return None
         return conf.astype(np.float32) / 255.0 if conf.shape == shape else None
 
+    def _read_edited(self, image: Path, shape: tuple[int, int]) -> np.ndarray:
+        path = self.edited_path(image)
+        try:
+            mask = read_label_png(path) if path.is_file() else None
+        except ImageReadError:
+            mask = None
+        return mask > 0 if mask is not None and mask.shape == shape else np.zeros(shape, bool)
+
     def _move_aside(self, path: Path, why: str) -> Path:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = path.with_name(f"{path.stem}.{why}-{stamp}{path.suffix}")
@@ -379,7 +395,8 @@ class Project:
         self._saved_confidence[doc.path] = doc.confidence
         return Snapshot(doc.path, doc.width, doc.height, doc.labels.copy(), doc.confidence,
                         write_conf, doc.state, doc.model, self.classes.to_dict(),
-                        self.journal(doc.path).mark())
+                        self.journal(doc.path).mark(),
+                        doc.human_edits.copy() if doc.human_edits.any() else None)
 
     def write_snapshot(self, snap: Snapshot) -> None:
         """Write the label map, confidence and sidecar; then drop the journal's records the
@@ -428,6 +445,11 @@ class Project:
             else:
                 conf8 = np.clip(snap.confidence * 255.0 + 0.5, 0, 255).astype(np.uint8)
                 atomic_write_bytes(conf_path, _encode_png(conf8))
+        edited_path = self.edited_path(snap.image_path)
+        if snap.human_edits is None:
+            edited_path.unlink(missing_ok=True)
+        else:
+            atomic_write_bytes(edited_path, _encode_png(snap.human_edits.astype(np.uint8) * 255))
         sidecar = {
             "format": SIDECAR_FORMAT,
             "version": SIDECAR_VERSION,

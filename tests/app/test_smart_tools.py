@@ -316,3 +316,23 @@ def test_zoom_through_the_editor_is_one_step_that_a_person_can_undo():
     assert not doc.human_edits.any()  # the model wrote these pixels: still open to it
     assert doc.undo_stack.undo_name == "Zoomed re-inference"
     assert doc.undo() and (doc.labels == 3).all()
+
+
+def test_a_persons_pixels_are_saved_beside_the_labels_and_reloaded(tmp_path):
+    from app.document import Project
+    from app.document.tools import brush
+
+    cv2.imwrite(str(tmp_path / "street.png"), step_image()[..., ::-1])
+    project = Project(tmp_path)
+    doc, _ = project.load_document(0)
+    doc.set_prediction(np.zeros(doc.shape, np.uint8), None, "m")
+    project.save_document(doc)
+    assert not project.edited_path(doc.path).exists()  # nobody edited yet
+    doc.apply(brush(doc.labels, (20, 20), (40, 20), 9, 4))
+    doc.apply(brush(doc.labels, (120, 20), (140, 20), 9, 8), by_person=False)  # the model's
+    project.save_document(doc)
+    again, _ = Project(tmp_path).load_document(0)
+    np.testing.assert_array_equal(again.human_edits, doc.labels == 4)
+    again.set_prediction(np.zeros(doc.shape, np.uint8), None, "m")  # a new pre-label: all the model's
+    project.save_document(again)
+    assert not again.human_edits.any() and not project.edited_path(doc.path).exists()
