@@ -380,6 +380,16 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         if self.project is not None:
             self.project.save_project_file()
 
+    def _may_close_with_unsaved(self) -> bool:
+        """Saves that failed (a full disk) left labels only in memory: try them once more,
+        then ask before quitting would lose them."""
+        self.editor.cancel()
+        self._autosave(self.doc)
+        self.flush_saves()
+        lost = self.project.retry_unsaved() if self.project is not None else []
+        return not lost or self.dialogs.confirm_quit_unsaved(
+            self, [p.name for p in lost], self.project.unsaved_reason())
+
     def flush_saves(self, timeout: float = 30.0) -> bool:
         """Wait until every label file is on disk (before reading them back, exporting, quitting)."""
         return self.saver.flush(timeout)
@@ -433,6 +443,9 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         self.class_panel.set_current(ed.current_class)
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        if not self._closed and not self._may_close_with_unsaved():
+            ev.ignore()
+            return
         if not self._closed:
             self.editor.cancel()
             self.save_session()
