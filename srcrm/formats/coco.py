@@ -145,8 +145,11 @@ def class_names(root: Path, files: list[Path]) -> list[str]:
 
 
 def read_all(path: Path, labelset: LabelSet):
-    """Each image of a COCO file, or the error that stopped it."""
-    samples, errors = read(path, labelset)
+    """Each image of a COCO file, or the error that stopped it (or the whole file)."""
+    try:
+        samples, errors = read(path, labelset)
+    except FormatError as exc:
+        errors, samples = [exc], []
     yield from errors
     yield from samples
 
