@@ -63,7 +63,7 @@ def test_every_format_converts_there_and_back_exactly_in_its_tools_layout(tmp_pa
     classes = str(dataset / "classes.txt")
     there, back = tmp_path / target, tmp_path / "back"
     assert cli(str(dataset / "labels"), str(there), "--to", target, "--classes", classes) == 0
-    name = sorted((dataset / "labels").glob("*.png"))[0].stem
+    name = min((dataset / "labels").glob("*.png")).stem
     for path in LAYOUT[target]:
         assert (there / path.replace("NAME", name).replace("CITY", name.split("_")[0])).is_file()
     assert detect(there) == target

@@ -5,8 +5,8 @@ rotation are handled as the README's reliability rule says."""
 from __future__ import annotations
 
 import base64
-import os
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +75,7 @@ def test_any_bytes_give_labels_or_the_formats_error(seeds, name):
     path, seed = seeds[name]
     fmt = registry.FORMATS[name]
 
-    @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 60)), deadline=None, database=None,
+    @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow])
     @given(data=mutated(seed))
     def check(data):

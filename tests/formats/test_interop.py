@@ -11,7 +11,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from interop_tools import cityscapes_label_image, labelme_shapes_to_label, ultralytics_masks
+from interop_tools import (
+    cityscapes_label_image,
+    labelme_shapes_to_label,
+    ultralytics_masks,
+)
 
 from srcrm.data.labelsets import CAMVID
 from srcrm.formats import cityscapes, coco, labelme, polygonize, rle, yolo

@@ -69,7 +69,7 @@ def test_embedded_image(tmp_path, labelset):
 def test_every_shape_type_is_painted_as_labelme_paints_it(tmp_path, labelset):
     mask = np.zeros((3, 4), np.uint8)
     mask[1:, 1:] = 255
-    ok, png = cv2.imencode(".png", mask)
+    _, png = cv2.imencode(".png", mask)
     shapes = [
         {"label": "sky", "points": [[0, 0], [29, 29]], "shape_type": "rectangle"},
         {"label": "road", "points": [[2, 2], [12, 12]], "shape_type": "rectangle"},
