@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch first, so that the range in pyproject.toml pulls nothing bigger.
 	$(PY) -m pip install "torch==2.13.0"
 	$(PY) -m pip install -e ".[test]"
+	# The other tools' own rasterisers for tests/formats/test_interop.py, without their GUIs
+	# (labelme would pull PyQt5, which clashes with PySide6; cityscapesScripts an old backport).
+	$(PY) -m pip install --no-deps "labelme==6.3.1" "cityscapesscripts==2.3.0" "pyquaternion>=0.9"
 	touch $(STAMP)
 
 run: $(STAMP)
