@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6 import QtGui, QtWidgets
 
-from . import actions, io_actions
+from . import actions, io_actions, refine_edge
 from .document.overlay import OverlayMode
 from .document.tool_table import TOOLS
 
@@ -63,6 +63,8 @@ class MenusMixin:
         self.act_fill_gaps = a("Fill Unlabelled &Gaps", self.fill_gaps, "Ctrl+Shift+G",
                                "Give every unlabelled pixel the class of its nearest neighbour")
         self.act_done = a("Mark Image &Done", self.toggle_done, ["Ctrl+Return", "Ctrl+Enter"], checkable=True)
+        self.act_refine_edge = a("&Refine Edge…", lambda: refine_edge.open_panel(self), "Ctrl+Alt+E",
+                                 "Soft alpha matte of a class for cut-outs (the labels stay hard)")
         self.act_prev = a("&Previous Image", lambda: self.step_image(-1), "A")
         self.act_next = a("&Next Image", lambda: self.step_image(+1), "D")
         self.act_next_open = a("Next &Unfinished Image", self.next_unfinished, "Shift+D")
@@ -136,6 +138,7 @@ class MenusMixin:
         image.addActions([self.act_prev, self.act_next, self.act_next_open])
         image.addSeparator()
         image.addAction(self.act_done)
+        image.addAction(self.act_refine_edge)
         self._build_video_menu(mb)
 
         model = mb.addMenu("&Model")
