@@ -11,11 +11,12 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
+from srcrm.package_data import resource_dir
+
 ORGANIZATION = "SRCRM"
 APPLICATION = "SRCRM Studio"
 MAX_RECENT = 10
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-SAMPLES_DIR = RESOURCES / "samples"
+SAMPLES_DIR = resource_dir() / "samples"
 SAMPLE_IMAGE = SAMPLES_DIR / "camvid_0016E5_08085.jpg"
 
 

@@ -25,11 +25,11 @@ from torch import nn
 from srcrm.config import ModelConfig
 from srcrm.io import atomic_write, atomic_write_text
 from srcrm.models.network import upgrade_state_dict
+from srcrm.package_data import resource_dir
 
 FORMAT = "srcrm-checkpoint"
 VERSION = 2  # 1: the network before its encoder/decoder/head split; still loaded
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-DEFAULT_MANIFEST = RESOURCES / "models" / "default.json"
+DEFAULT_MANIFEST = resource_dir() / "models" / "default.json"
 PART_BYTES = 15 * 1024 * 1024
 
 

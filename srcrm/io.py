@@ -21,12 +21,13 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from srcrm.limits import ImageTooLarge, check_image_size
+from srcrm.package_data import resource_dir
 
 # Read once at import: os.umask can only be read by setting it, which is not thread-safe.
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 _PIL_LIMIT_LOCK = threading.Lock()
-BUNDLED_MODEL_DIR = Path(__file__).resolve().parent.parent / "resources" / "models"
+BUNDLED_MODEL_DIR = resource_dir() / "models"
 
 
 class ImageReadError(ValueError):
