@@ -33,11 +33,12 @@ def drag_on_preview(label, image_points):
     scale = min(label.width() / w, label.height() / h)
     left, top = (label.width() - w * scale) / 2, (label.height() - h * scale) / 2
     pos = [QtCore.QPointF(left + x * scale, top + y * scale) for x, y in image_points]
-    kinds = [QtCore.QEvent.Type.MouseButtonPress] + [QtCore.QEvent.Type.MouseMove] * (len(pos) - 1)
-    for kind, p in zip(kinds + [QtCore.QEvent.Type.MouseButtonRelease], pos + pos[-1:]):
-        button = Qt.MouseButton.LeftButton if kind != QtCore.QEvent.Type.MouseMove else Qt.MouseButton.NoButton
-        held = Qt.MouseButton.NoButton if kind == QtCore.QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
-        event = QtGui.QMouseEvent(kind, p, label.mapToGlobal(p), button, held,
+    E, held, none = QtCore.QEvent.Type, Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    steps = [(E.MouseButtonPress, pos[0], held, held)]
+    steps += [(E.MouseMove, p, none, held) for p in pos[1:]]
+    steps += [(E.MouseButtonRelease, pos[-1], held, none)]
+    for kind, p, button, buttons in steps:
+        event = QtGui.QMouseEvent(kind, p, label.mapToGlobal(p), button, buttons,
                                   Qt.KeyboardModifier.NoModifier)
         QtWidgets.QApplication.sendEvent(label, event)
 
