@@ -3,14 +3,17 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Where torch comes from: the CPU build by default (PyPI's Linux wheel carries CUDA, gigabytes of
+# it); for an NVIDIA GPU, e.g. make run TORCH_INDEX=https://download.pytorch.org/whl/cu128
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
-.PHONY: run test bench clean
+.PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
-	# The CPU build of torch first, so that the range in pyproject.toml pulls nothing bigger.
-	$(PY) -m pip install "torch==2.13.0"
+	# torch first, from TORCH_INDEX, so that the range in pyproject.toml pulls nothing bigger.
+	$(PY) -m pip install "torch==2.13.0" --index-url $(TORCH_INDEX)
 	$(PY) -m pip install -e ".[test]"
 	# The other tools' own rasterisers for tests/formats/test_interop.py, without their GUIs
 	# (labelme would pull PyQt5, which clashes with PySide6; cityscapesScripts an old backport).
@@ -18,10 +21,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	scripts/check_system_libs.sh $(PY)
 	$(PY) main.py
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# ruff: lint rules and formatting as pyproject.toml sets them.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: $(STAMP)
 	$(PY) -m srcrm bench

@@ -15,7 +15,8 @@ from srcrm.models.registry import ENCODERS, resolve
 
 class SegmentationHead(nn.Sequential):
     def __init__(self, in_ch: int, mid_ch: int, num_classes: int, dropout: float = 0.1):
-        super().__init__(ConvBNReLU(in_ch, mid_ch, 3), nn.Dropout2d(dropout), nn.Conv2d(mid_ch, num_classes, 1))
+        super().__init__(ConvBNReLU(in_ch, mid_ch, 3), nn.Dropout2d(dropout),
+                         nn.Conv2d(mid_ch, num_classes, 1))
 
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
