@@ -125,7 +125,7 @@ def test_manifest_checks_the_hash_of_its_parts(tmp_path, monkeypatch):
 
 def test_a_checkpoint_from_before_the_encoder_decoder_split_loads_unchanged(tmp_path):
     """Format 1 (SRCRMNet's old parameter names) loads into today's modules with the logits it
-    gave when it was written (tests/engine/data/make_v1_fixture.py made the fixture)."""
+    gave when it was written (tests/engine/data/README.md says how it was made)."""
     data = Path(__file__).parent / "data"
     (tmp_path / "v1.pt").write_bytes(lzma.decompress((data / "v1_resnet18_3cls.pt.xz").read_bytes()))
     assert torch.load(tmp_path / "v1.pt", weights_only=True)["version"] == 1
