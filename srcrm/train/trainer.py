@@ -193,7 +193,8 @@ class Trainer:
         images = torch.from_numpy(np.stack([image for image, _ in pairs])).permute(0, 3, 1, 2)
         images = images.contiguous().to(self.device)
         labels = torch.from_numpy(np.stack([label for _, label in pairs])).to(self.device)
-        focus = FocusSampler(labels, self.labelset.num_classes, self.generator) if cfg.augment.focus > 0 else None
+        focus = (FocusSampler(labels, self.labelset.num_classes, self.generator)
+                 if cfg.augment.focus > 0 else None)
         while True:
             idx = torch.randint(len(images), (cfg.batch_size,), generator=self.generator,
                                 device=self.device)
@@ -239,7 +240,8 @@ class Trainer:
             self.step += 1
             loss_value = loss.item()
             if not math.isfinite(loss_value):
-                raise FloatingPointError(f"loss became {loss_value} at step {self.step}; lower the learning rate")
+                raise FloatingPointError(
+                    f"loss became {loss_value} at step {self.step}; lower the learning rate")
             self.history["loss"].append([self.step, loss_value])
             elapsed = time.perf_counter() - started
             eta = elapsed / (self.step - start) * (cfg.steps - self.step)
