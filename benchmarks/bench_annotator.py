@@ -34,7 +34,8 @@ in the lists: the robot has no rule for when a second look helps, and on trial i
         --split val --images 20
 
 Prints ``actions brush: N``, ``actions smart: N`` (mean per image) and ``ms per smart action:
-N``; with ``--out`` writes the per-class table and a plot (docs/annotator_benchmark.md).
+N``, then ``clicks brush: N`` and ``clicks smart: N`` (a polygon counted by its corners);
+with ``--out`` writes the per-class table and a plot (docs/annotator_benchmark.md).
 """
 
 from __future__ import annotations
@@ -197,14 +198,17 @@ PLAIN = {"large": (t_fill, t_polygon, t_brush), "small": (t_fill, t_brush, t_pol
 SMART = {"large": (t_fill, t_quick_select, t_snap_polygon, t_polygon, t_brush),
          "small": (t_fill, t_quick_select, t_superpixel, t_brush, t_polygon)}
 SMART_TOOLS = {t_quick_select, t_superpixel, t_snap_polygon}
+POLYGONS = {t_polygon, t_snap_polygon}
 
 
 @dataclass
 class RunResult:
     actions: int = 0
+    clicks: int = 0  # a polygon counts its corners, every other action one
     accuracy: list[float] = field(default_factory=list)  # after each action
     per_class: Counter = field(default_factory=Counter)  # actions spent on regions of a class
     tool_uses: Counter = field(default_factory=Counter)   # kept actions per tool
+    tool_tries: Counter = field(default_factory=Counter)  # actions per tool, kept or undone
     smart_ms: list[float] = field(default_factory=list)
     final: np.ndarray | None = None
 
@@ -240,6 +244,8 @@ def annotate(scene: Scene, toolset: dict) -> RunResult:
             if isinstance(edit, str):
                 continue
             res.actions += 1
+            res.tool_tries[tool.__name__[2:]] += 1
+            res.clicks += len(outline(scene, region)) if tool in POLYGONS else 1
             res.per_class[region.cls] += 1
             need = 1 if tool is tried[-1] else max(1, region.area // 2)
             if edit is not None and gain(scene, edit) >= need:
@@ -303,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"actions brush: {np.mean([r.actions for r in runs['brush']]):.1f}")
     print(f"actions smart: {np.mean([r.actions for r in runs['smart']]):.1f}")
     print(f"ms per smart action: {np.mean(smart_ms) if smart_ms else 0:.1f}")
+    for name, results in runs.items():  # the effort a person feels: each corner is a click
+        print(f"clicks {name}: {np.mean([r.clicks for r in results]):.1f}")
     if args.out:
         write_report(Path(args.out), runs, conf, predictor.class_names, len(picks), args)
     return 0
@@ -328,8 +336,10 @@ def write_report(path: Path, runs, conf, names, n_images, args) -> None:
         lines.append(f"| {name} | {pb:.2f} | {ps:.2f} | {100 * ious['model'][c]:.1f} | "
                      f"{100 * ious['brush'][c]:.1f} | {100 * ious['smart'][c]:.1f} |")
     uses = {k: sum((r.tool_uses for r in runs[k]), Counter()) for k in runs}
-    lines += ["", "Actions that helped, by tool: " + "; ".join(
-        f"{k}: " + ", ".join(f"{t} {n}" for t, n in uses[k].most_common()) for k in runs)]
+    tries = {k: sum((r.tool_tries for r in runs[k]), Counter()) for k in runs}
+    lines += ["", "Tries kept / tries, by tool (all images): " + "; ".join(
+        f"{k} run: " + ", ".join(f"{t} {uses[k][t]}/{n}" for t, n in tries[k].most_common())
+        for k in runs) + "."]
     lines.append(f"Reached the target: brush {sum(r.accuracy[-1] >= TARGET for r in runs['brush'])}"
                  f"/{n_images}, smart {sum(r.accuracy[-1] >= TARGET for r in runs['smart'])}"
                  f"/{n_images} images.")
