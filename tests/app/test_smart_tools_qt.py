@@ -9,6 +9,7 @@ from PySide6 import QtCore
 
 from app.document import ImageState
 from app.document.tool_table import TOOLS
+from srcrm.io import read_label_png
 
 Qt = QtCore.Qt
 SMART = {"quick_select": Qt.Key.Key_Q, "superpixel": Qt.Key.Key_S, "scribble": Qt.Key.Key_W,
@@ -49,6 +50,9 @@ def test_a_quick_select_drag_on_the_canvas_fills_up_to_the_models_border(make_wi
     assert changed.sum() > 2000 and (window.doc.labels[changed] == 8).all()
     assert not changed[:80].any(), "the model's sure road/building border stops it"
     assert len(window.doc.undo_stack) == 2  # pre-label + one drag
+    qtbot.waitUntil(lambda: window.saver.idle, timeout=10000)  # autosaved like a brush stroke
+    saved = read_label_png(window.project.label_path(window.doc.path))
+    np.testing.assert_array_equal(saved, window.doc.labels)
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.doc.labels.tobytes() == before.tobytes()
 
