@@ -2,6 +2,8 @@
 
 * :mod:`~app.document.label_document`: one image, its label map, confidence, state, undo;
 * :mod:`~app.document.tools`: brush, protected brush, eraser, flood/polygon fill, eyedropper;
+* :mod:`~app.document.smart`: tools that follow the image and the model (quick-select,
+  superpixels, scribbles, edge-snapping polygon, zoomed re-inference);
 * :mod:`~app.document.undo`: region patches, a step per stroke, memory-bounded;
 * :mod:`~app.document.overlay`: label map -> overlay pixels, one dirty rectangle at a time;
 * :mod:`~app.document.project`: a folder, per-image state, label PNG + sidecar on disk;
