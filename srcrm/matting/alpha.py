@@ -55,7 +55,18 @@ def estimate_alpha(image: np.ndarray, trimap: np.ndarray, method: str = "cf",
     return alpha
 
 
-def _pymatting(estimate, **laplacian_kwargs):
+def _preconditioner(matrix):
+    # pymatting's incomplete Cholesky, started with a tiny diagonal shift: without one it
+    # often fails on large bands, prints a warning and retries (the shift barely changes
+    # the preconditioner, and not the solution)
+    from pymatting import ichol
+
+    return ichol(matrix, shifts=[1e-4, 1e-3, 1e-2, 0.1, 0.5, 1.0, 10.0])
+
+
+def _pymatting(estimate, extra=None, **laplacian_kwargs):
+    """A solver calling pymatting's ``estimate`` with CG progress; ``extra`` are more of its
+    keyword arguments."""
     def solve(image, trimap, on_iteration):
         kwargs = {"rtol": _RTOL, "maxiter": 2000}
         if on_iteration is not None:
@@ -64,7 +75,8 @@ def _pymatting(estimate, **laplacian_kwargs):
                                  / np.log(_RTOL)))
             kwargs["callback"] = callback
         levels = np.select([trimap == FOREGROUND, trimap == BACKGROUND], [1.0, 0.0], 0.5)
-        return estimate(image, levels, laplacian_kwargs=laplacian_kwargs, cg_kwargs=kwargs)
+        return estimate(image, levels, laplacian_kwargs=laplacian_kwargs, cg_kwargs=kwargs,
+                        **(extra or {}))
     return solve
 
 
@@ -86,6 +98,7 @@ def _solver(method: str):
     # pymatting (and its numba kernels) loads on first use, not with this package
     from pymatting import estimate_alpha_cf, estimate_alpha_knn, estimate_alpha_lkm
 
-    return {"cf": _pymatting(estimate_alpha_cf, epsilon=1e-6),
-            "lkm": _pymatting(estimate_alpha_lkm, epsilon=1e-6, radius=5),
-            "knn": _pymatting(estimate_alpha_knn)}[method]
+    ichol = {"preconditioner": _preconditioner}
+    return {"cf": _pymatting(estimate_alpha_cf, ichol, epsilon=1e-6),
+            "lkm": _pymatting(estimate_alpha_lkm, epsilon=1e-6, radius=5),  # matrix-free
+            "knn": _pymatting(estimate_alpha_knn, ichol)}[method]

@@ -74,11 +74,14 @@ def refine(image: np.ndarray, mask: np.ndarray, config: RefineConfig = RefineCon
         raise ValueError(f"need an HxWx3 image and an HxW mask of its size, got {image.shape} "
                          f"and {mask.shape}")
 
+    reached = [0.0]  # the solver's residual may rise for a step; progress never goes back
+
     def report(fraction: float) -> None:
         if should_stop is not None and should_stop():
             raise Cancelled
+        reached[0] = max(reached[0], fraction)
         if on_progress is not None:
-            on_progress(fraction)
+            on_progress(reached[0])
 
     report(0.0)
     trimap = make_trimap(mask, config.band, widen)
