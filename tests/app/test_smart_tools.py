@@ -47,6 +47,12 @@ def test_quick_select_stops_exactly_at_a_colour_edge():
     np.testing.assert_array_equal(written(labels, edit) == 3, left_of(labels.shape, EDGE))
 
 
+def test_quick_select_with_a_reach_beyond_the_image_still_stops_at_the_edge():
+    image, labels = step_image(40, 100), np.zeros((40, 100), np.uint8)
+    edit = quick_select(Evidence(image, labels, 11), labels, [(30, 0), (30, 39.9)], 5, 3, reach=200)
+    np.testing.assert_array_equal(written(labels, edit) == 3, left_of(labels.shape, EDGE))
+
+
 def test_quick_select_without_an_edge_spreads_about_its_reach():
     image, labels = np.full((40, 200, 3), 90, np.uint8), np.zeros((40, 200), np.uint8)
     edit = quick_select(Evidence(image, labels, 11), labels, [(30, 0), (30, 39.9)], 5, 3, reach=20)

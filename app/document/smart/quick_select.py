@@ -30,7 +30,9 @@ def quick_select(evidence: Evidence, labels: np.ndarray, points: Sequence[Point]
     seed = stroke_mask(window, points, diameter)
     # Distance from the stroke: the band it may take is within 2 * reach.
     dist = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, 5)
-    markers = np.where(dist > 2 * reach, 2, 0).astype(np.int32)
+    # An image smaller than the band: its farthest pixels say "not this", so edges still stop it.
+    far = min(2 * reach, 0.9 * float(dist.max()))
+    markers = np.where(dist > far, 2, 0).astype(np.int32)
     markers[seed] = 1
     grown = seeded_watershed(evidence.window(window), markers) == 1
     return _finish(labels, window, grown, value, only_over)
