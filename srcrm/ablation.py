@@ -2,7 +2,12 @@
 results table, per-class table and plots into ``docs/``.
 
 On a GPU all runs train at once as separate processes sharing the device (each keeps CamVid
-resident and augments there); on a CPU run them one at a time with ``--parallel 1``.
+resident and augments there); on a CPU run one or two at a time (``--parallel``) with
+``--threads`` each, so they do not oversubscribe the cores. Rerunning the same command resumes:
+finished runs are kept, stopped ones continue from their last resumable save.
+
+Every finished model is scored on the val split through the :class:`~srcrm.predictor.Predictor`
+(the app's fastest measured path); ``--eval-every N`` also records curves during training.
 
     python -m srcrm.ablation --data ../shared/data/camvid --out runs/ablation --steps 6000 --seeds 0 1
 """
@@ -11,14 +16,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
+import torch
+
 from srcrm.checkpoint import load_checkpoint
+from srcrm.data.datasets import open_dataset
 from srcrm.io import atomic_write_text
+from srcrm.metrics import SegmentationMetrics
 from srcrm.plots import plot_class_iou, plot_training
+from srcrm.predictor import Predictor
 
 VARIANTS = {  # name -> extra `srcrm train` flags
     "baseline": ["--no-srm", "--no-crm"],
@@ -34,25 +45,50 @@ def run_dir(out: Path, variant: str, seed: int) -> Path:
 
 def train_all(args) -> None:
     jobs = [(v, s) for s in args.seeds for v in VARIANTS]
-    running: list[subprocess.Popen] = []
+    running: list[tuple[subprocess.Popen, Path]] = []
+    env = dict(os.environ, **({"OMP_NUM_THREADS": str(args.threads)} if args.threads else {}))
     for variant, seed in jobs:
         folder = run_dir(Path(args.out), variant, seed)
+        if (folder / "model.pt").is_file():
+            score(folder, args.data)
+            continue
         cmd = [sys.executable, "-m", "srcrm", "train", "--data", args.data, "--out", str(folder),
                "--steps", str(args.steps), "--batch-size", str(args.batch_size),
-               "--crop", args.crop, "--lr", str(args.lr), "--seed", str(seed),
-               "--eval-every", str(args.eval_every), *VARIANTS[variant]]
+               "--crop", args.crop, "--lr", str(args.lr), "--warmup", str(args.warmup),
+               "--amp", args.amp, "--seed", str(seed), "--eval-every", str(args.eval_every),
+               "--val-split", "val" if args.eval_every else "",
+               "--checkpoint-every", str(args.checkpoint_every), *VARIANTS[variant]]
         folder.mkdir(parents=True, exist_ok=True)
-        log = open(folder / "train.log", "w")
-        running.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
+        log = open(folder / "train.log", "a")
+        running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), folder))
         if len(running) >= args.parallel:
-            _wait(running.pop(0))
-    for proc in running:
-        _wait(proc)
+            _finish(*running.pop(0), args.data)
+    for proc, folder in running:
+        _finish(proc, folder, args.data)
 
 
-def _wait(proc: subprocess.Popen) -> None:
+def _finish(proc: subprocess.Popen, folder: Path, data: str) -> None:
+    """Wait for a training run, then score it while the others train."""
     if proc.wait() != 0:
         raise RuntimeError(f"training failed: {' '.join(proc.args)} (see its train.log)")
+    score(folder, data)
+
+
+def score(folder: Path, data: str) -> dict:
+    """Val metrics of ``folder/model.pt``, computed once and kept in ``scores.json``."""
+    file = folder / "scores.json"
+    if file.is_file():
+        return json.loads(file.read_text())
+    val = open_dataset(data, "val")
+    predictor = Predictor(load_checkpoint(folder / "model.pt"), "auto")
+    metrics = SegmentationMetrics(val.labelset.num_classes, val.labelset.ignore_index)
+    for i in range(len(val)):
+        image, label = val[i]
+        metrics.update(torch.from_numpy(predictor.predict(image).labels)[None], torch.from_numpy(label)[None])
+    result = {**metrics.compute(), "class_names": list(val.labelset.class_names),
+              "inference_path": predictor.path.path}
+    atomic_write_text(file, json.dumps(result))
+    return result
 
 
 def collect(out: Path, seeds: list[int]) -> dict[str, list[dict]]:
@@ -61,9 +97,9 @@ def collect(out: Path, seeds: list[int]) -> dict[str, list[dict]]:
     for variant in VARIANTS:
         for seed in seeds:
             folder = run_dir(out, variant, seed)
-            if not (folder / "model.pt").is_file():
+            if not (folder / "scores.json").is_file():
                 continue
-            metrics = load_checkpoint(folder / "model.pt").meta["metrics"]
+            metrics = json.loads((folder / "scores.json").read_text())
             history = json.loads((folder / "history.json").read_text())
             results.setdefault(variant, []).append(
                 {"seed": seed, "metrics": metrics, "history": history, "checkpoint": str(folder / "model.pt")})
@@ -112,6 +148,10 @@ def main(argv=None) -> int:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--crop", default="360x480")
     p.add_argument("--lr", type=float, default=0.02)
+    p.add_argument("--warmup", type=int, default=200, help="linear warm-up steps")
+    p.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"])
+    p.add_argument("--checkpoint-every", type=int, default=500, help="steps between resumable saves")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads per run (0: torch's default)")
     p.add_argument("--eval-every", type=int, default=1000)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     p.add_argument("--parallel", type=int, default=8, help="runs at once (1 on a CPU)")

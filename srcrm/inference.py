@@ -3,6 +3,7 @@ with optional flip and multi-scale test-time augmentation."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -21,8 +22,10 @@ class InferenceConfig:
 
 
 @torch.no_grad()
-def predict_probs(model: nn.Module, x: torch.Tensor, cfg: InferenceConfig = InferenceConfig()) -> torch.Tensor:
-    """Class probabilities (N,C,H,W) for RGB input in [0, 1] (N,3,H,W)."""
+def predict_probs(model: nn.Module | Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
+                  cfg: InferenceConfig = InferenceConfig()) -> torch.Tensor:
+    """Class probabilities (N,C,H,W) for RGB input in [0, 1] (N,3,H,W). ``model`` is a network
+    or any forward pass to logits (a :mod:`srcrm.fast_inference` path)."""
     h, w = x.shape[-2:]
     total = None
     views = 0

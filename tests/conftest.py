@@ -10,6 +10,8 @@ import pytest
 import torch
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Predictors run plain fp32 unless a test picks a path: no timing, nothing in the user cache.
+os.environ.setdefault("SRCRM_INFERENCE_PATH", "fp32")
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,0 +1,233 @@
+"""Run a network's forward pass the fastest way this machine allows, chosen by measuring.
+
+Which way wins depends on the CPU: bf16 pays only where the CPU computes it natively
+(AVX512-BF16 or AMX; elsewhere it is emulated and several times slower than fp32), ONNX Runtime
+beats eager PyTorch on some CPUs and loses on others, and channels_last helps oneDNN's
+convolutions by a margin that varies. So the first time a model runs on a CPU, every way that can
+run here is timed on one representative image and the fastest is kept. The choice is cached per
+machine and architecture (the timing depends on the architecture, not on the weights), so later
+starts pay nothing; the ONNX export is cached per weights.
+
+``torch.compile`` is a path too, but never an automatic candidate: it compiles again for every
+new input size (tens of seconds each on a CPU), which an app that opens images of any size pays
+over and over. ``srcrm bench`` measures it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from srcrm.device import cpu_supports_bf16
+from srcrm.io import atomic_write_text
+
+PATHS = ("fp32", "channels_last", "bf16", "onnx", "compile")
+ENV_PATH = "SRCRM_INFERENCE_PATH"  # forces one path ("fp32", ...) instead of measuring
+ENV_CACHE = "SRCRM_CACHE_DIR"
+
+Forward = Callable[[torch.Tensor], torch.Tensor]  # (N,3,H,W) float in [0, 1] -> fp32 logits
+
+
+@dataclass(frozen=True)
+class FastPathConfig:
+    path: str = "auto"  # "auto" (measure, cached) or one of PATHS
+    probe_size: tuple[int, int] = (360, 480)  # the image the candidates are timed on
+    repeats: int = 3
+    cache_dir: str | None = None  # None: $SRCRM_CACHE_DIR, else the user cache folder
+
+    def __post_init__(self) -> None:
+        if self.path != "auto" and self.path not in PATHS:
+            raise ValueError(f"unknown inference path {self.path!r}; choose auto or one of {PATHS}")
+
+
+@dataclass(frozen=True)
+class PathChoice:
+    path: str
+    timings_ms: dict[str, float]  # what was measured (empty when forced or cached elsewhere)
+    cached: bool = False
+
+
+def cache_dir(cfg: FastPathConfig) -> Path:
+    if cfg.cache_dir:
+        return Path(cfg.cache_dir)
+    if os.environ.get(ENV_CACHE):
+        return Path(os.environ[ENV_CACHE])
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("srcrm", appauthor=False))
+
+
+def candidate_paths(device: torch.device, emulated_bf16: bool = False) -> list[str]:
+    """The paths worth timing on ``device``: bf16 only where it is native (or ``emulated_bf16``,
+    for tests that check its labels), ONNX only where ONNX Runtime is installed."""
+    if device.type != "cpu":
+        return []
+    paths = ["fp32", "channels_last"]
+    if emulated_bf16 or cpu_supports_bf16():
+        paths.append("bf16")
+    if _onnxruntime_available():
+        paths.append("onnx")
+    return paths
+
+
+def _onnxruntime_available() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def compile_available() -> bool:
+    """torch.compile on a CPU generates C++: it needs a compiler."""
+    return shutil.which(os.environ.get("CXX", "c++")) is not None
+
+
+# --- the paths -------------------------------------------------------------------------------
+
+
+class _Eager:
+    def __init__(self, model: nn.Module, channels_last: bool, dtype: torch.dtype | None):
+        self.model = model.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+        self.channels_last = channels_last
+        self.dtype = dtype
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        autocast = (torch.autocast(x.device.type, dtype=self.dtype) if self.dtype
+                    else contextlib.nullcontext())
+        with torch.no_grad(), autocast:
+            return self.model(x).float()
+
+
+class _OnnxRuntime:
+    def __init__(self, model: nn.Module, folder: Path, example: torch.Tensor):
+        import onnxruntime as ort
+
+        from srcrm.export import export_onnx
+
+        path = folder / "onnx" / f"{weights_key(model)}.onnx"
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with warnings.catch_warnings():  # the exporter's notes on constant folding
+                warnings.simplefilter("ignore")
+                export_onnx(model.to(memory_format=torch.contiguous_format), path, example)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        (logits,) = self.session.run(None, {"image": x.float().contiguous().numpy()})
+        return torch.from_numpy(logits)
+
+
+def build_forward(model: nn.Module, path: str, cfg: FastPathConfig = FastPathConfig()) -> Forward:
+    """The forward pass of ``model`` (fp32, eval, on the CPU for the bf16/onnx/compile paths)
+    along ``path``. The model's memory format is set to suit the path."""
+    if path == "fp32":
+        return _Eager(model, channels_last=False, dtype=None)
+    if path == "channels_last":
+        return _Eager(model, channels_last=True, dtype=None)
+    if path == "bf16":
+        return _Eager(model, channels_last=True, dtype=torch.bfloat16)
+    if path == "onnx":
+        return _OnnxRuntime(model, cache_dir(cfg), torch.rand(1, 3, *cfg.probe_size))
+    if path == "compile":
+        eager = _Eager(model, channels_last=True, dtype=None)
+        eager.model = torch.compile(eager.model)
+        return eager
+    raise ValueError(f"unknown inference path {path!r}; choose one of {PATHS}")
+
+
+def weights_key(model: nn.Module) -> str:
+    """A short hash of the architecture and weights: names the cached ONNX export."""
+    digest = hashlib.sha256(json.dumps(model.cfg.to_dict(), sort_keys=True).encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().float().contiguous().cpu().numpy().tobytes())
+    return digest.hexdigest()[:20]
+
+
+# --- choosing ------------------------------------------------------------------------------
+
+
+def machine_key() -> str:
+    """What the timings depend on besides the model: CPU model, cores in use, library versions."""
+    parts = [_cpu_model(), f"threads={torch.get_num_threads()}", f"torch={torch.__version__}",
+             f"bf16={cpu_supports_bf16()}"]
+    if _onnxruntime_available():
+        import onnxruntime
+
+        parts.append(f"onnxruntime={onnxruntime.__version__}")
+    return " ".join(parts)
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def time_forward(forward: Forward, x: torch.Tensor, repeats: int, warmup: int = 1) -> float:
+    """Median seconds per call after ``warmup`` calls."""
+    for _ in range(warmup):
+        forward(x)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        forward(x)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def choose_path(model: nn.Module, device: torch.device, cfg: FastPathConfig = FastPathConfig()) -> PathChoice:
+    """The path ``model`` should take on ``device``: forced (``cfg.path`` or $SRCRM_INFERENCE_PATH),
+    cached for this machine and architecture, or measured now and cached."""
+    forced = cfg.path if cfg.path != "auto" else os.environ.get(ENV_PATH, "auto")
+    if forced != "auto":
+        FastPathConfig(path=forced)  # validates the name
+        return PathChoice(forced, {})
+    candidates = candidate_paths(device)
+    if len(candidates) < 2:
+        return PathChoice(candidates[0] if candidates else "fp32", {})
+    file = cache_dir(cfg) / "inference_paths.json"
+    key = f"{machine_key()} | {json.dumps(model.cfg.to_dict(), sort_keys=True)} | {cfg.probe_size}"
+    cache = _read_json(file)
+    if key in cache and cache[key].get("path") in candidates:
+        return PathChoice(cache[key]["path"], cache[key].get("timings_ms", {}), cached=True)
+    timings = measure_paths(model, candidates, cfg)
+    best = min(timings, key=timings.get)
+    cache[key] = {"path": best, "timings_ms": timings}
+    file.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(file, json.dumps(cache, indent=1))
+    return PathChoice(best, timings)
+
+
+def measure_paths(model: nn.Module, paths: list[str], cfg: FastPathConfig = FastPathConfig()) -> dict[str, float]:
+    """Milliseconds per ``cfg.probe_size`` image along each path, measured one after another."""
+    x = torch.rand(1, 3, *cfg.probe_size)
+    return {path: 1000 * time_forward(build_forward(model, path, cfg), x, cfg.repeats) for path in paths}
+
+
+def _read_json(file: Path) -> dict:
+    try:
+        data = json.loads(file.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
