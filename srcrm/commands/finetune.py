@@ -91,12 +91,15 @@ def run(args: argparse.Namespace) -> int:
             send({"kind": "error", "message": str(exc)})
             raise
         bar.close()
+        moved = (f"cannot write {report.save_error}; the trained model was saved to "
+                 f"{report.out} instead") if report.save_error else ""
+        if moved:  # the app shows this message
+            send({"kind": "error", "message": moved})
     print(format_comparison(report), file=human)
     if report_png and report.before:
         plot_comparison(report, report_png)
-    if report.save_error:
-        print(f"error: cannot write {report.save_error}; the trained model was saved to "
-              f"{report.out} instead", file=sys.stderr)
+    if moved:
+        print(f"error: {moved}", file=sys.stderr)
         return 2
     return 0
 

@@ -221,3 +221,20 @@ def test_finetune_keeps_the_trained_weights_when_the_output_cannot_be_written(
                                                      reloaded.state_dict().values()))
     finally:
         saved.unlink(missing_ok=True)
+
+
+def test_the_finetune_command_says_where_the_weights_went(tmp_path, capsys, monkeypatch):
+    from srcrm.finetune import FinetuneReport
+
+    report = FinetuneReport(before={}, after={}, train_names=["a"], holdout_names=[], steps=1,
+                            seconds=1.0, parent="p.pt", class_names=["x"],
+                            out="/tmp/srcrm-finetune-new.pt",
+                            save_error=f"{tmp_path / 'new.pt'}: No space left on device")
+    monkeypatch.setattr(finetune_module, "finetune", lambda *args, **kwargs: report)
+    assert main(["finetune", "--data", str(tmp_path), "--out", str(tmp_path / "new.pt"),
+                 "--events", "-"]) == 2
+    out, err = capsys.readouterr()
+    assert '"kind": "error"' in out and "/tmp/srcrm-finetune-new.pt" in out  # for the app
+    assert err.splitlines()[-1] == (
+        f"error: cannot write {tmp_path / 'new.pt'}: No space left on device; the trained model "
+        f"was saved to /tmp/srcrm-finetune-new.pt instead")
