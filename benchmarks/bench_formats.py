@@ -1,6 +1,7 @@
-"""Benchmark: polygon export of a 2048x1024 label map with 19 classes, and the way back.
+"""Benchmark: polygon export of a 2048x1024 label map with 19 classes, and the way back;
+then the worst case for exports, a checkerboard, written in every polygon format.
 
-    .venv/bin/python benchmarks/bench_formats.py [--repeats 15]
+    .venv/bin/python benchmarks/bench_formats.py [--repeats 15] [--checkerboard 1024]
 
 Prints the median time of :func:`srcrm.formats.polygonize` (tolerance 0, the exact export) and
 of :func:`srcrm.formats.rasterize` on two maps: synthetic Cityscapes-sized blobs, and real CamVid
@@ -8,13 +9,22 @@ val labels tiled to 2048x1024 (when ../shared/data/camvid is there). Each is set
 baseline measured in the same run: per-class ``cv2.findContours`` through pixel centres, and
 ``cv2.fillPoly``, the usual quick way, which leaves gaps between neighbouring classes; the gap
 it leaves is printed too. Target: polygon export under 150 ms.
+
+The checkerboard (``--checkerboard N``: N x N pixels of two classes, every pixel its own region)
+is exported to labelme, Cityscapes, YOLO and COCO, each in a fresh process, as
+``srcrm convert`` writes them: the wall time and the process's peak memory (max RSS) are
+printed, and each file is read back and compared. Exports stream shape by shape, so the peak
+stays near that of the traced outlines themselves. ``--checkerboard 0`` skips it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -125,10 +135,71 @@ def run(name: str, labels: np.ndarray, repeats: int) -> float:
     return export
 
 
+def checkerboard(size: int) -> np.ndarray:
+    return (np.indices((size, size)).sum(0) % 2).astype(np.uint8)
+
+
+def export_checkerboard(fmt: str, size: int, out: Path) -> None:
+    """One export, in this (child) process; then read back and compared, after the timing."""
+    from srcrm.data.labelsets import LabelSet
+    from srcrm.formats import registry
+    from srcrm.formats.layout import ExportSettings
+    from srcrm.formats.reading import Sample
+
+    labels = checkerboard(size)
+    labelset = LabelSet("board", ("white", "black"), ((255, 255, 255), (0, 0, 0)), 2)
+    start = time.perf_counter()
+    export = registry.get(fmt).export(out, labelset, ExportSettings(), False)
+    export.add(Sample("board", labels), None, Path())
+    export.finish()
+    seconds = time.perf_counter() - start
+    label_file = {"labelme": "board.json", "yolo": "labels/board.txt",
+                  "coco": "annotations/instances_default.json",
+                  "cityscapes": "gtFine/default/default/board_gtFine_polygons.json"}[fmt]
+    back = registry.get(fmt)
+    if fmt == "yolo":
+        from srcrm.formats import yolo
+
+        samples = [yolo.read(out / label_file, labelset, size, size)]
+    else:
+        samples = list(back.read(out / label_file, labelset))
+    exact = all(getattr(s, "labels", None) is not None and (s.labels == labels).all()
+                for s in samples)
+    size_mb = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**20
+    print(f"{seconds:.1f} {size_mb:.1f} {exact}")
+
+
+def run_checkerboard(size: int) -> None:
+    print(f"\ncheckerboard {size}x{size}: {size * size:,} one-pixel regions, each format "
+          "in a fresh process")
+    for fmt in ("labelme", "cityscapes", "yolo", "coco"):
+        with tempfile.TemporaryDirectory() as tmp:
+            child = subprocess.Popen([sys.executable, __file__, "--child", fmt, str(size), tmp],
+                                     stdout=subprocess.PIPE, text=True)
+            output = child.stdout.read().split()
+            _, status, usage = os.wait4(child.pid, 0)
+            child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode or len(output) != 3:
+            print(f"  {fmt:10s} failed (exit {child.returncode})")
+            continue
+        seconds, size_mb, exact = output
+        print(f"  {fmt:10s} export {float(seconds):6.1f} s   peak memory "
+              f"{usage.ru_maxrss / 2**10:6.0f} MB   files {float(size_mb):6.1f} MB   "
+              f"reads back exactly: {exact}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--checkerboard", type=int, default=1024, metavar="N",
+                        help="size of the checkerboard export case; 0 skips it")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        export_checkerboard(args.child[0], int(args.child[1]), Path(args.child[2]))
+        return 0
+    if args.checkerboard:
+        run_checkerboard(args.checkerboard)
     export = run("blobs", blob_map(), args.repeats)
     camvid = tiled_camvid()
     if camvid is not None:

@@ -21,6 +21,7 @@ line, the line number is the id) or else with the Cityscapes table.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -117,9 +118,11 @@ def write(folder: str | os.PathLike, name: str, labels: np.ndarray, labelset: La
     write_png(out["color.png"], palette[codes])
     with atomic_write(out["polygons.json"], "w") as fh:
         doc = StreamedJson(fh, {"imgHeight": shapes.height, "imgWidth": shapes.width}, "objects")
+        labels = {i: json.dumps(n) for i, n in enumerate(names)}
+        labels[UNLABELLED] = json.dumps(UNLABELLED_LABEL)
         for class_id, ring in shapes:
-            doc.add({"label": UNLABELLED_LABEL if class_id == UNLABELLED else names[class_id],
-                     "polygon": ring.tolist()})
+            doc.add_encoded(f'{{"label": {labels[class_id]}, '
+                            f'"polygon": {json.dumps(ring.tolist())}}}')
         doc.close()
     return warnings
 

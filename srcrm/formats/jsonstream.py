@@ -16,7 +16,12 @@ class StreamedJson:
         fh.write("{" + (fields + ", " if fields else "") + json.dumps(key) + ": [")
 
     def add(self, item: Any) -> None:
-        self.fh.write((", " if self.count else "") + json.dumps(item))
+        self.add_encoded(json.dumps(item))
+
+    def add_encoded(self, text: str) -> None:
+        """An item already encoded as JSON (a template filled in: much faster than encoding a
+        dict per item, for a million small shapes)."""
+        self.fh.write((", " if self.count else "") + text)
         self.count += 1
 
     def close(self, tail: dict[str, Any] | None = None) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 from pathlib import Path
 
@@ -76,13 +77,14 @@ def write(path: str | os.PathLike, labels: np.ndarray, labelset: LabelSet,
 def write_outlines(path: str | os.PathLike, shapes: Outlines, labelset: LabelSet,
                    image_path: str, image_data: bytes | None = None) -> None:
     """The labelme file of traced outlines, one shape at a time."""
-    names = labelset.class_names
+    labels = {i: json.dumps(n) for i, n in enumerate(labelset.class_names)}
+    labels[UNLABELLED] = json.dumps(IGNORE_LABEL)
     with atomic_write(path, "w") as fh:
         out = StreamedJson(fh, {"version": VERSION, "flags": {}}, "shapes")
         for class_id, ring in shapes:
-            out.add({"label": IGNORE_LABEL if class_id == UNLABELLED else names[class_id],
-                     "points": ring.tolist(), "group_id": None, "description": "",
-                     "shape_type": "polygon", "flags": {}})
+            out.add_encoded(f'{{"label": {labels[class_id]}, "points": {json.dumps(ring.tolist())}'
+                            ', "group_id": null, "description": "", "shape_type": "polygon", '
+                            '"flags": {}}')
         out.close({"imagePath": image_path,
                    "imageData": None if image_data is None else base64.b64encode(image_data).decode(),
                    "imageHeight": shapes.height, "imageWidth": shapes.width})

@@ -75,32 +75,38 @@ def outline(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
     codes = class_codes(labels, num_classes) if labels.size else labels.astype(np.uint8)
     if min_area > 0 and labels.size:
         codes = absorb_small(codes, min_area)
-    rings: list[np.ndarray] = []
-    ring_class: list[int] = []
+    rings: list[np.ndarray] = []  # traced outlines, then one block of lone pixels per value
+    lengths: list[np.ndarray] = []
+    ring_class: list[np.ndarray] = []
     for value in present_values(codes) if labels.size else []:
-        found = _pieces(codes == value,
-                        enclosed_only=value == num_classes and not every_unlabelled)
-        rings.extend(found)
-        ring_class.extend([UNLABELLED if value == num_classes else int(value)] * len(found))
-    if tolerance > 0:
-        rings = [cv2.approxPolyDP(r.reshape(-1, 1, 2), tolerance, True).reshape(-1, 2)
-                 if len(r) > 2 else r for r in rings]
-    # Every tool wants three points at least: a pixel or a two-pixel line repeats its last.
-    rings = [r if len(r) >= 3 else np.concatenate((r, r[-1:], r[-1:]))[:3] for r in rings]
-    lengths = np.fromiter((len(r) for r in rings), np.int64, len(rings))
+        traced, singles = _pieces(codes == value,
+                                  enclosed_only=value == num_classes and not every_unlabelled)
+        if tolerance > 0:
+            traced = [cv2.approxPolyDP(r.reshape(-1, 1, 2), tolerance, True).reshape(-1, 2)
+                      if len(r) > 2 else r for r in traced]
+        # Every tool wants three points at least: a pixel or a two-pixel line repeats its last.
+        traced = [r if len(r) >= 3 else np.concatenate((r, r[-1:], r[-1:]))[:3]
+                  for r in traced]
+        rings.extend([*traced, np.repeat(singles, 3, axis=0)])
+        lengths.append(np.fromiter((len(r) for r in traced), np.int64, len(traced)))
+        lengths.append(np.full(len(singles), 3, np.int64))
+        ring_class.append(np.full(len(traced) + len(singles),
+                                  UNLABELLED if value == num_classes else int(value), np.int16))
+    lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
     xy = np.concatenate(rings).astype(np.int32) if rings else np.zeros((0, 2), np.int32)
     order = np.argsort(-_areas(xy, lengths), kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     xy = xy[np.argsort(np.repeat(rank, lengths), kind="stable")]
-    return Outlines(height, width, np.asarray(ring_class, np.int16)[order],
+    class_ids = np.concatenate(ring_class) if ring_class else np.zeros(0, np.int16)
+    return Outlines(height, width, class_ids[order],
                     np.concatenate(([0], np.cumsum(lengths[order]))), xy)
 
 
-def _pieces(mask: np.ndarray, enclosed_only: bool) -> list[np.ndarray]:
-    """The outer outline of every 4-connected piece of a mask. OpenCV's tracer follows
-    8-connected pieces, so pieces it would join at a corner are traced one by one; a piece of
-    one pixel is that pixel. ``enclosed_only`` leaves out pieces touching the image's edge: no
+def _pieces(mask: np.ndarray, enclosed_only: bool) -> tuple[list[np.ndarray], np.ndarray]:
+    """The outer outline of every 4-connected piece of a mask, and apart, as (K, 2) pixels,
+    the pieces of one pixel that touch others at a corner. OpenCV's tracer follows 8-connected
+    pieces, so pieces it would join at a corner are traced one by one. ``enclosed_only`` leaves out pieces touching the image's edge: no
     outline can enclose them, so unlabelled ones there never need reopening."""
     mask = mask.view(np.uint8)
     count4, piece4, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
@@ -125,12 +131,11 @@ def _pieces(mask: np.ndarray, enclosed_only: bool) -> list[np.ndarray]:
                 if whole[piece4[cy, cx]]:
                     rings.append(contour.reshape(-1, 2))
     single = wanted & shared & (area == 1)
-    rings.extend(np.stack((x[single], y[single]), 1).reshape(-1, 1, 2))
     for i in np.flatnonzero(wanted & shared & (area > 1)):
         crop = (piece4[y[i]:y[i] + h[i], x[i]:x[i] + w[i]] == i).view(np.uint8)
         contours, _ = cv2.findContours(crop, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         rings.append(contours[0].reshape(-1, 2) + (x[i], y[i]))
-    return rings
+    return rings, np.stack((x[single], y[single]), 1)
 
 
 def _areas(xy: np.ndarray, lengths: np.ndarray) -> np.ndarray:

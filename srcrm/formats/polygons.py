@@ -174,12 +174,16 @@ def present_values(codes: np.ndarray) -> np.ndarray:
 def _trace(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The value and the (Multi)Polygon of every 8-connected piece of every value, on the
     corner lattice; a piece that is several 4-connected ones comes as a MultiPolygon."""
+    lone = _lone_corner_pixels(codes)
     contours: list[np.ndarray] = []
     ring_value: list[int] = []
     ring_polygon: list[np.ndarray] = []
     is_hole: list[np.ndarray] = []
     for value in present_values(codes):
-        found, hierarchy = cv2.findContours((codes == value).view(np.uint8), cv2.RETR_CCOMP,
+        mask = (codes == value) & ~lone if lone is not None else codes == value
+        if not mask.any():
+            continue
+        found, hierarchy = cv2.findContours(mask.view(np.uint8), cv2.RETR_CCOMP,
                                             cv2.CHAIN_APPROX_NONE)
         parent = hierarchy[0, :, 3]
         first = len(contours)
@@ -187,6 +191,8 @@ def _trace(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ring_value.extend([value] * len(found))
         ring_polygon.append(first + np.where(parent < 0, np.arange(len(found)), parent))
         is_hole.append(parent >= 0)
+    if not contours:  # every pixel is a lone square
+        return _with_squares(np.zeros(0, np.int32), np.empty(0, object), codes, lone)
     order = np.lexsort((np.concatenate(is_hole), np.concatenate(ring_polygon)))
     contours = [contours[i] for i in order]  # each shell, then its holes
     polygon_of_ring = np.unique(np.concatenate(ring_polygon)[order], return_inverse=True)[1]
@@ -200,6 +206,8 @@ def _trace(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     junction = others >= 2
     keep = (side != side[prev]) | junction  # where the boundary turns, or three regions meet
     # Where the region's own pixels meet only diagonally the polygon may be invalid.
+    if lone is not None:  # squares of their own: they pinch nothing
+        a, b, c, d = _neighbour_pixels(np.where(lone, -2, codes), xy)
     value = value_of_ring[ring]
     pinched = keep & (((a == value) & (d == value) & (b != value) & (c != value))
                       | ((b == value) & (c == value) & (a != value) & (d != value)))
@@ -209,7 +217,36 @@ def _trace(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     broken = np.unique(polygon_of_ring[ring[pinched[keep]]])
     if len(broken):
         polygons[broken] = _repair(polygons[broken], _areas(xy, ring, polygon_of_ring)[broken])
-    return value_of_ring[np.r_[True, np.diff(polygon_of_ring) != 0]], polygons
+    values = value_of_ring[np.r_[True, np.diff(polygon_of_ring) != 0]]
+    return _with_squares(values, polygons, codes, lone)
+
+
+def _with_squares(values: np.ndarray, polygons: np.ndarray, codes: np.ndarray,
+                  lone: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The traced pieces and a unit square for each lone corner pixel."""
+    if lone is None:
+        return values, polygons
+    rows, cols = np.nonzero(lone)
+    squares = shapely.box(cols, rows, cols + 1, rows + 1, ccw=False)
+    return np.concatenate((values, codes[rows, cols])), np.concatenate((polygons, squares))
+
+
+def _lone_corner_pixels(codes: np.ndarray) -> np.ndarray | None:
+    """Pixels with no 4-neighbour of their value but a diagonal one, or None if there are
+    none. Traced with their diagonal neighbours they would make one pinched ring (in a
+    checkerboard, one ring through every pixel, very slow to repair), so each is a square of
+    its own instead."""
+    height, width = codes.shape
+    padded = np.pad(codes.astype(np.int16), 1, constant_values=-1)
+
+    def same(dy: int, dx: int) -> np.ndarray:
+        return padded[1 + dy:1 + dy + height, 1 + dx:1 + dx + width] == codes
+
+    lone = ~(same(-1, 0) | same(1, 0) | same(0, -1) | same(0, 1))
+    if not lone.any():
+        return None
+    lone &= same(-1, -1) | same(-1, 1) | same(1, -1) | same(1, 1)
+    return lone if lone.any() else None
 
 
 def _repair(polygons: np.ndarray, areas: np.ndarray) -> np.ndarray:
