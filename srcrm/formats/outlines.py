@@ -106,8 +106,9 @@ def outline(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
 def _pieces(mask: np.ndarray, enclosed_only: bool) -> tuple[list[np.ndarray], np.ndarray]:
     """The outer outline of every 4-connected piece of a mask, and apart, as (K, 2) pixels,
     the pieces of one pixel that touch others at a corner. OpenCV's tracer follows 8-connected
-    pieces, so pieces it would join at a corner are traced one by one. ``enclosed_only`` leaves out pieces touching the image's edge: no
-    outline can enclose them, so unlabelled ones there never need reopening."""
+    pieces, so pieces it would join at a corner are traced one by one. ``enclosed_only`` leaves
+    out pieces touching the image's edge: no outline can enclose them, so unlabelled ones there
+    never need reopening."""
     mask = mask.view(np.uint8)
     count4, piece4, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
     count8, piece8 = cv2.connectedComponents(mask, connectivity=8)
