@@ -1,5 +1,6 @@
 """Video > Export (also File > Export > Video): the label PNGs, one COCO file with video and
-frame ids, labelme JSON per frame, an MP4 of the overlay, and a matte MP4 of chosen classes.
+frame ids, labelme JSON per frame, an MP4 of the overlay, and a matte MP4 of chosen classes
+(hard, or with edges refined by matting, also as a PNG sequence).
 
 Each asks where (the questions of :mod:`app.io_actions.dialogs`, and the class picker of
 :mod:`app.video.video_dialogs`), then runs the engine's exporter (:mod:`srcrm.video.export`) in
@@ -13,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from srcrm.matting import RefineConfig
 from srcrm.video import (
     export_coco_video,
     export_label_pngs,
     export_labelme_frames,
+    export_matte_pngs,
     write_matte_video,
     write_overlay_video,
 )
@@ -136,19 +139,41 @@ def export_overlay(window) -> None:
                  on_progress=on_progress, should_stop=should_stop))
 
 
-def export_matte(window) -> None:
+def _matte_classes(window):
     video = _video(window)
     class_ids = ask(window, "matte_classes")(window, video.classes, window.editor.current_class)
+    names = "+".join(safe_name(video.classes.name(i)) for i in class_ids or ())
+    return video, class_ids, names
+
+
+def export_matte(window, refine_with: RefineConfig | None = None) -> None:
+    video, class_ids, names = _matte_classes(window)
     if not class_ids:
         return
-    names = "+".join(safe_name(video.classes.name(i)) for i in class_ids)
-    path = _ask_file(window, "Save the Matte Video", f"{video.source.name}_matte_{names}.mp4",
+    soft = "_refined" if refine_with else ""
+    path = _ask_file(window, "Save the Matte Video", f"{video.source.name}_matte_{names}{soft}.mp4",
                      MP4_FILTER, ".mp4")
     if path is not None:
         _run(window, "Matte video", "frames", path,
              lambda on_progress, should_stop: write_matte_video(
                  video.source, video.store, class_ids, path, on_progress=on_progress,
-                 should_stop=should_stop))
+                 should_stop=should_stop, refine_with=refine_with))
+
+
+def export_refined_matte(window) -> None:
+    export_matte(window, RefineConfig())
+
+
+def export_refined_matte_pngs(window) -> None:
+    video, class_ids, _ = _matte_classes(window)
+    if not class_ids:
+        return
+    folder = _ask_folder(window, "Export a Refined Matte PNG per Frame: choose a folder")
+    if folder is not None:
+        _run(window, "Matte PNG export", "matte PNGs", folder,
+             lambda on_progress, should_stop: export_matte_pngs(
+                 video.source, video.store, class_ids, folder, on_progress=on_progress,
+                 should_stop=should_stop, refine_with=RefineConfig()))
 
 
 def _guarded(handler):
@@ -179,7 +204,11 @@ ENTRIES = [FileAction(title, _guarded(handler), enabled=_has_video, submenu=None
                ("Overlay Video (MP4)…", export_overlay,
                 "The video with the class colours laid over it, to review or share"),
                ("Matte Video of Classes (MP4)…", export_matte,
-                "White where the chosen classes are, black elsewhere: for compositing"))]
+                "White where the chosen classes are, black elsewhere: for compositing"),
+               ("Matte Video, Refined Edges (MP4)…", export_refined_matte,
+                "The matte with a soft alpha edge (matting), steady from frame to frame"),
+               ("Matte PNG per Frame, Refined Edges…", export_refined_matte_pngs,
+                "NNNNNN.png: the refined matte of every frame, lossless"))]
 
 
 def register() -> None:

@@ -32,10 +32,11 @@ _RTOL = 1e-5  # conjugate-gradient tolerance; the matte no longer changes visibl
 Iterate = Callable[[float], None] | None
 
 
-def estimate_alpha(image: np.ndarray, trimap: np.ndarray, method: str = "cf",
+def estimate_alpha(image: np.ndarray, mask: np.ndarray, trimap: np.ndarray, method: str = "cf",
                    on_iteration: Iterate = None) -> np.ndarray:
-    """A float32 HxW alpha in [0, 1] for ``image`` (HxWx3 uint8): exactly 1 and 0 on the
-    trimap's known pixels, solved by ``method`` (one of :data:`METHODS`) in between."""
+    """A float32 HxW alpha in [0, 1] for ``image`` (HxWx3 uint8) and its hard ``mask``: exactly
+    1 and 0 on the trimap's known pixels, solved by ``method`` (one of :data:`METHODS`) in
+    between."""
     if method not in METHODS:
         raise ValueError(f"unknown matting method {method!r}; choose one of {', '.join(METHODS)}")
     alpha = (trimap == FOREGROUND).astype(np.float32)
@@ -49,7 +50,8 @@ def estimate_alpha(image: np.ndarray, trimap: np.ndarray, method: str = "cf",
     crop_trimap = trimap[y0:y1, x0:x1]
     if not ((crop_trimap == FOREGROUND).any() and (crop_trimap == BACKGROUND).any()):
         method = "guided"  # nothing sure on one side to match colours against
-    solved = _solver(method)(crop_image, crop_trimap, on_iteration)
+    crop_mask = mask[y0:y1, x0:x1] != 0
+    solved = _solver(method)(crop_image, crop_mask, crop_trimap, on_iteration)
     crop_unknown = unknown[y0:y1, x0:x1]
     alpha[y0:y1, x0:x1][crop_unknown] = np.clip(solved[crop_unknown], 0, 1)
     return alpha
@@ -67,7 +69,7 @@ def _preconditioner(matrix):
 def _pymatting(estimate, extra=None, **laplacian_kwargs):
     """A solver calling pymatting's ``estimate`` with CG progress; ``extra`` are more of its
     keyword arguments."""
-    def solve(image, trimap, on_iteration):
+    def solve(image, mask, trimap, on_iteration):
         kwargs = {"rtol": _RTOL, "maxiter": 2000}
         if on_iteration is not None:
             def callback(A, x, b, norm_b, r, norm_r):
@@ -80,12 +82,8 @@ def _pymatting(estimate, extra=None, **laplacian_kwargs):
     return solve
 
 
-def _guided(image, trimap, on_iteration):
-    # the hard mask is the trimap's inside; unknown pixels start from the nearer side
-    inside = trimap == FOREGROUND
-    dist_in = cv2.distanceTransform((~inside).astype(np.uint8), cv2.DIST_L2, 3)
-    dist_out = cv2.distanceTransform((trimap != BACKGROUND).astype(np.uint8), cv2.DIST_L2, 3)
-    src = (dist_in <= dist_out).astype(np.float32)
+def _guided(image, mask, trimap, on_iteration):
+    src = mask.astype(np.float32)
     alpha = cv2.ximgproc.guidedFilter(image.astype(np.float32), src, 6, 1e-3)
     if on_iteration is not None:
         on_iteration(1.0)

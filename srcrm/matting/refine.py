@@ -86,7 +86,7 @@ def refine(image: np.ndarray, mask: np.ndarray, config: RefineConfig = RefineCon
     report(0.0)
     trimap = make_trimap(mask, config.band, widen)
     report(0.05)
-    alpha = estimate_alpha(image, trimap, config.method,
+    alpha = estimate_alpha(image, mask, trimap, config.method,
                            on_iteration=lambda done: report(0.05 + 0.75 * done))
     if config.feather > 0:
         alpha = np.clip(cv2.GaussianBlur(alpha, (0, 0), sigmaX=config.feather / 2,

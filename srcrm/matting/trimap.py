@@ -3,9 +3,10 @@
 A region from a class or a selection tool is hard and, near its rim, wrong by a few pixels.
 Matting needs to be told what is surely inside (foreground), surely outside (background) and
 where to solve (unknown). The unknown band is every pixel within ``band`` pixels of the rim,
-on both sides; a refine brush adds more where the rim hides thin things (hair, twigs, wires)
-that a hard mask missed. Distances come from a distance transform, so any band width costs
-the same.
+on both sides (inside, at most half the region's thickness, so that a thin region keeps a
+sure core to take the foreground colours from); a refine brush adds more where the rim hides
+thin things (hair, twigs, wires) that a hard mask missed. Distances come from a distance
+transform, so any band width costs the same.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def make_trimap(mask: np.ndarray, band: int, widen: np.ndarray | None = None) ->
         # distance of each pixel to the nearest pixel on the other side of the rim
         to_outside = cv2.distanceTransform(inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
         to_inside = cv2.distanceTransform(1 - inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-        trimap[np.where(inside, to_outside, to_inside) <= band] = UNKNOWN
+        inner = min(band, max(1.0, float(to_outside.max()) / 2))  # the region keeps a core
+        trimap[inside.astype(bool) & (to_outside <= inner)] = UNKNOWN
+        trimap[~inside.astype(bool) & (to_inside <= band)] = UNKNOWN
     if widen is not None:
         trimap[widen.astype(bool)] = UNKNOWN
     return trimap

@@ -24,6 +24,15 @@ def test_trimap_band_is_the_pixels_near_the_rim_on_both_sides():
     assert (make_trimap(mask, 0) == np.where(mask, FOREGROUND, BACKGROUND)).all()
 
 
+def test_a_region_thinner_than_the_band_keeps_a_sure_core():
+    mask = np.zeros((40, 40), bool)
+    mask[12:28, 12:28] = True  # 16 px across, band 8: the band alone would swallow it
+    trimap = make_trimap(mask, 8)
+    assert (trimap[18:22, 18:22] == FOREGROUND).all()
+    assert (trimap[12, 12:28] == UNKNOWN).all()
+    assert (trimap[20, 4:16] == UNKNOWN).all() and (trimap[20, :4] == BACKGROUND).all()
+
+
 def test_refine_brush_widens_the_band_only_where_painted():
     mask = np.zeros((20, 30), bool)
     mask[:, :15] = True
