@@ -3,8 +3,8 @@
 A region from a class or a selection tool is hard and, near its rim, wrong by a few pixels.
 Matting needs to be told what is surely inside (foreground), surely outside (background) and
 where to solve (unknown). The unknown band is every pixel within ``band`` pixels of the rim,
-on both sides (inside, at most half the region's thickness, so that a thin region keeps a
-sure core to take the foreground colours from); a refine brush adds more where the rim hides
+on both sides (a piece of the region thinner than the band keeps a sure core, so matting has
+foreground colours to start from); a refine brush adds more where the rim hides
 thin things (hair, twigs, wires) that a hard mask missed. Distances come from a distance
 transform, so any band width costs the same.
 """
@@ -35,12 +35,26 @@ def make_trimap(mask: np.ndarray, band: int, widen: np.ndarray | None = None) ->
         # distance of each pixel to the nearest pixel on the other side of the rim
         to_outside = cv2.distanceTransform(inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
         to_inside = cv2.distanceTransform(1 - inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-        inner = min(band, max(1.0, float(to_outside.max()) / 2))  # the region keeps a core
-        trimap[inside.astype(bool) & (to_outside <= inner)] = UNKNOWN
-        trimap[~inside.astype(bool) & (to_inside <= band)] = UNKNOWN
+        trimap[np.where(inside, to_outside, to_inside) <= band] = UNKNOWN
+        _keep_cores(trimap, inside, to_outside)
     if widen is not None:
         trimap[widen.astype(bool)] = UNKNOWN
     return trimap
+
+
+def _keep_cores(trimap: np.ndarray, inside: np.ndarray, to_outside: np.ndarray) -> None:
+    """Give each piece of the region that the band swallowed whole (nothing sure left) a
+    core of the pixels deeper than half its thickness, in place."""
+    count, pieces = cv2.connectedComponents(inside, connectivity=8)
+    cored = np.zeros(count, bool)
+    cored[np.unique(pieces[trimap == FOREGROUND])] = True
+    cored[0] = True  # the outside
+    coreless = ~cored[pieces]
+    if not coreless.any():
+        return
+    depth = np.zeros(count, np.float32)
+    np.maximum.at(depth, pieces[coreless], to_outside[coreless])
+    trimap[coreless & (to_outside > depth[pieces] / 2)] = FOREGROUND
 
 
 def paint_band(widen: np.ndarray, points: Iterable[tuple[float, float]], radius: int) -> None:
