@@ -7,6 +7,8 @@ import argparse
 
 
 def register(subparsers) -> None:
+    from srcrm.matting.alpha import METHODS
+
     p = subparsers.add_parser(
         "cutout", help="RGBA cut-out of a mask or a class, optionally refined by matting",
         description="Cut a region out of IMAGE as an RGBA PNG with straight alpha. The region "
@@ -25,7 +27,7 @@ def register(subparsers) -> None:
     p.add_argument("--refine", action="store_true", help="refine the edge by alpha matting")
     p.add_argument("--band", type=int, default=8,
                    help="with --refine: unknown band in px either side of the rim (default 8)")
-    p.add_argument("--method", default="cf", choices=("cf", "lkm", "knn", "guided"),
+    p.add_argument("--method", default="cf", choices=METHODS,
                    help="with --refine: matting method (default cf, closed-form)")
     p.add_argument("--feather", type=float, default=0.0, help="Gaussian feather in px")
     p.add_argument("--no-crop", action="store_true", help="keep the image size")
