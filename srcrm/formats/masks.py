@@ -84,7 +84,9 @@ class Export(layout.Export):
 
     def add(self, sample: Sample, image: Path | None, sub: Path) -> list[Path]:
         out = self.target(self.dst / sub / f"{sample.name}.png", sample, image)
-        write(out, sample.labels)
+        labels = sample.labels
+        write(out, np.where(labels < self.labelset.num_classes, labels,
+                            self.labelset.ignore_index))
         return [out]
 
     def finish(self) -> list[Path]:

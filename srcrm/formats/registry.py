@@ -5,18 +5,22 @@ An entry names the format (``name`` for the command line, ``label`` for menus), 
 one image's label file where the format has one, and its module's parts: how to find its label
 files in a folder, the class names a source declares or uses, how to read one file (into one
 or more :class:`~srcrm.formats.reading.Sample`), and its :class:`~srcrm.formats.layout.Export`.
-Adding a format is one module and one entry here.
+Adding a format is one module and one entry here. :func:`export_one` and :func:`read_one` are
+what a menu entry needs: one image's labels out to a format, and back in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+import numpy as np
 
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import cityscapes, coco, labelme, layout, masks, voc, yolo
 from srcrm.formats.errors import FormatError
+from srcrm.formats.layout import ExportSettings
 from srcrm.formats.reading import Sample, load_json
 
 Reader = Callable[[Path, LabelSet], Iterator["Sample | FormatError"]]
@@ -133,3 +137,39 @@ def _json_kind(path: Path) -> Format:
         if "objects" in doc and "imgHeight" in doc:
             return FORMATS["cityscapes"]
     raise FormatError(path, "not a labelme, COCO or Cityscapes JSON file")
+
+
+def export_one(fmt: Format, dst: Path, name: str, labels: np.ndarray, labelset: LabelSet,
+               image: Path | None, settings: ExportSettings) -> tuple[list[Path], list[str]]:
+    """Write one image's labels (``name``, HxW class ids, unlabelled outside the classes) in
+    ``fmt``: to the file ``dst`` where it has the format's suffix, else into the folder ``dst``
+    in the format's layout. Returns the files written and the warnings."""
+    dst = Path(dst)
+    single = bool(fmt.suffix) and dst.suffix.lower() == fmt.suffix
+    export = fmt.export(dst, labelset, settings, single)
+    try:
+        written = export.add(Sample(name, labels), image, Path())
+        written += export.finish()
+    except BaseException:
+        export.abort()
+        raise
+    return written, export.warnings
+
+
+def read_one(fmt: Format, path: Path, labelset: LabelSet, image: Path) -> Sample:
+    """The labels a file holds for ``image``: its only image, or (COCO) the one whose name,
+    sub-folders and suffix aside, is the image's. :class:`FormatError` says why there are
+    none."""
+    samples, errors = [], []
+    for item in fmt.read(Path(path), labelset):
+        (errors if isinstance(item, FormatError) else samples).append(item)
+    if fmt.name != "coco" and samples:
+        return samples[0]
+    match = [s for s in samples if PurePosixPath(s.name).name == image.stem]
+    if match:
+        return match[0]
+    if errors and not samples:
+        raise errors[0]
+    listed = ", ".join(s.name for s in samples[:5]) or "none"
+    unread = f"; {len(errors)} entries could not be read ({errors[0].reason})" if errors else ""
+    raise FormatError(path, f"it holds no labels for {image.name} (it has: {listed}){unread}")
