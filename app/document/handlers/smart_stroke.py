@@ -24,6 +24,7 @@ class SmartStrokeHandler(ToolHandler):
         self._last: tuple[float, float] | None = None
 
     def edit(self, points: list[tuple[float, float]]):
+        """The edit for the drag through ``points`` (one point: a click); each tool defines it."""
         raise NotImplementedError
 
     def press(self, x: float, y: float) -> None:

@@ -32,7 +32,8 @@ class EvidenceConfig:
 
 
 def class_colors(n_classes: int) -> np.ndarray:
-    """An ``n x 3`` float table of well-separated colours for the class-probability image."""
+    """An ``n x 3`` float table of well-separated colours for the class-probability image
+    (27 of them; past that they repeat, and those classes' borders rest on the photo alone)."""
     reps = -(-n_classes // len(_CORNERS))
     return np.tile(_CORNERS, (reps, 1))[:n_classes]
 
