@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from srcrm.io import atomic_write, atomic_write_text
+from srcrm.jsonio import load_json
 
 MODELS_DIR_NAME = "models"
 REGISTRY_NAME = "versions.json"
@@ -158,8 +159,8 @@ class ModelVersions:
         if not self.path.exists():
             return
         try:
-            data = json.loads(self.path.read_text())
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            data = load_json(self.path)  # bounded nesting: a hostile file is "damaged"
+        except (OSError, ValueError) as exc:
             raise self._damaged(exc) from exc
         try:
             if data.get("format") != REGISTRY_FORMAT:

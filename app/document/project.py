@@ -50,6 +50,7 @@ from srcrm.io import (
     read_image,
     read_label_png,
 )
+from srcrm.jsonio import JsonError, load_json
 from srcrm.natural_sort import natural_key
 from srcrm.suffixes import IMAGE_SUFFIXES
 
@@ -492,9 +493,9 @@ def _sha1(data: bytes) -> str:
 
 
 def _read_json(path: Path):
-    """A small JSON file's content, or None when it is missing, unreadable, not JSON, or
-    nested too deeply to parse (a hostile file must not abort the app)."""
+    """A JSON file's content, or None when it is missing, unreadable, not JSON, or too large
+    or deeply nested to parse (a hostile file must not abort the app)."""
     try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        return load_json(path)
+    except JsonError:
         return None

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from srcrm.io import atomic_write_text
+from srcrm.jsonio import load_json
 from srcrm.video import FrameLabelStore, FrameSource, open_source
 
 from ..document.classes import ClassTable
@@ -101,7 +102,7 @@ class VideoSession:
         self.labelled: set[int] = set()  # frames known to have labels (for the timeline)
 
     @classmethod
-    def open(cls, path: str | Path, label_root: Path | None) -> "VideoSession":
+    def open(cls, path: str | Path, label_root: Path | None) -> VideoSession:
         """Open a video file or image folder and its label store. Raises
         :class:`~srcrm.video.VideoReadError` for a video that cannot be decoded and
         :class:`~srcrm.video.LabelStoreError` for labels that do not fit it."""
@@ -174,7 +175,7 @@ class VideoSession:
 
 def _read_meta(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        data = load_json(path)  # bounded nesting: a hostile file is ignored, never fatal
+    except ValueError:
         return {}
     return data if isinstance(data, dict) else {}

@@ -31,6 +31,7 @@ from srcrm.io import (
     atomic_write_text,
     read_label_png,
 )
+from srcrm.jsonio import load_json
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class FrameLabelStore:
         if not path.is_file():
             return {"frame_count": None, "size": None, "edited": set(), "model": None}
         try:
-            meta = json.loads(path.read_text())
+            meta = load_json(path)
             size, count = meta.get("size"), meta.get("frame_count")
             return {"frame_count": None if count is None else int(count),
                     "size": None if size is None else (int(size[0]), int(size[1])),

@@ -217,3 +217,22 @@ def test_an_image_bomb_gets_a_notice_and_the_app_goes_on(make_window, window_fol
     assert "30000x30000" in window.notice.text
     key(window, Qt.Key.Key_D)
     assert window.doc is not None and window.doc.path.name == "img0.png"
+
+
+def test_a_deeply_nested_model_list_or_video_meta_does_not_stop_the_app_opening(tmp_path):
+    from app.document.model_versions import ModelVersions, VersionRegistryError
+    from app.video.session import _read_meta
+    from srcrm.video import FrameLabelStore, LabelStoreError
+
+    nested = "[" * 200_000 + "]" * 200_000
+    registry = ModelVersions.for_label_dir(tmp_path)
+    registry.path.parent.mkdir(parents=True)
+    registry.path.write_text(nested)
+    with pytest.raises(VersionRegistryError, match="nested"):
+        ModelVersions.for_label_dir(tmp_path)
+    (tmp_path / "meta.json").write_text(nested)
+    assert _read_meta(tmp_path / "meta.json") == {}
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "store.json").write_text(nested)
+    with pytest.raises(LabelStoreError, match="nested"):
+        FrameLabelStore(tmp_path / "frames")
