@@ -1,5 +1,8 @@
 """SRCRM Studio: the desktop annotation app.
 
-``app.document`` holds the data (image, label map, undo, project on disk) with no Qt in it, so a
-video frame or a training job can reuse it; the other modules are the Qt views onto it.
+Without Qt: ``document`` holds the data (image, label map, undo, tools, project on disk),
+``session`` what is open and what is saved (image mode or video mode behind one interface),
+and ``jobs`` the background work (one runner; the model on its own thread). The other modules
+are the Qt views onto them. Imports inside the package are relative, so it can be installed
+under another name.
 """

@@ -18,10 +18,10 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .document.editor import Editor
-from .document.tool_table import Cursor
 from .document.geometry import Rect
 from .document.label_document import LabelDocument
 from .document.overlay import OverlayMode, OverlayRenderer
+from .document.tool_table import Cursor
 
 Qt = QtCore.Qt
 

@@ -6,7 +6,6 @@ mode in :mod:`app.video`; the data and its operations live in :mod:`app.document
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -23,24 +22,19 @@ from .document.label_document import ImageState, LabelDocument
 from .document.overlay import OverlayMode
 from .document.project import Project
 from .finetune.flow import FinetuneMixin
+from .gui_thread import GuiPoster
 from .image_list import ImageList
+from .jobs import JobRunner, ModelService
+from .jobs.model import default_predictor_factory
 from .menus import MenusMixin
 from .notice import NoticeBar
 from .prelabel_flow import PrelabelMixin
+from .session import ImageMode, Session
+from .session_memory import SessionMemory
 from .settings import SAMPLE_IMAGE, AppSettings
+from .status_view import StatusView
 from .toolbar import EditToolBar
 from .video.video_flow import VideoMixin, is_video_file
-from .gui_thread import GuiPoster
-from .jobs import JobRunner, ModelService
-from .jobs.model import default_predictor_factory
-from .session import ImageMode, Session
-
-
-class _SaverBridge(QtCore.QObject):
-    """Carries the writer thread's events to the GUI thread."""
-
-    saved = QtCore.Signal(object)
-    failed = QtCore.Signal(object, str)
 
 
 class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
@@ -81,28 +75,27 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
 
         self.image_list = ImageList()
         self.class_panel = ClassPanel(self.dialogs)
-        self._add_dock("Images", "imagesDock", self.image_list, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._add_dock("Classes", "classesDock", self.class_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        area = QtCore.Qt.DockWidgetArea
+        self._add_dock("Images", "imagesDock", self.image_list, area.LeftDockWidgetArea)
+        self._add_dock("Classes", "classesDock", self.class_panel, area.RightDockWidgetArea)
         self.toolbar = EditToolBar(self.editor, self.canvas, self)
         self.addToolBar(self.toolbar)
 
-        self._build_status_bar()
+        self.memory = SessionMemory(settings, self.session, self.canvas, self.toolbar,
+                                    self.class_panel)
+        self.status = StatusView(self.statusBar(), self.session, self._on_save_failed)
+        self.cursor_label, self.save_label = self.status.cursor_label, self.status.save_label
+        self.device_label, self.progress_bar = self.status.device_label, self.status.progress_bar
+        self.cancel_button = self.status.cancel_button
+        self.cancel_button.clicked.connect(self.cancel_prelabel)
         self._build_actions()
         self._build_menus()
-
-        # Autosave: the session feeds the background writer after every stroke.
-        self._saver_bridge = _SaverBridge()
-        self.saver.saved.connect(self._saver_bridge.saved.emit)
-        self.saver.failed.connect(lambda key, exc: self._saver_bridge.failed.emit(key, str(exc)))
-        self._saver_bridge.saved.connect(self._on_saved)
-        self._saver_bridge.failed.connect(self._on_save_failed)
 
         self.jobs.started.connect(lambda _job: self._update_actions())
         self.jobs.finished.connect(lambda _job: self._closed or self._update_actions())
         self.session.document_changed.connect(self._on_document_changed)
         self.session.edited.connect(self._on_doc_edited)
         self.session.changed.connect(self._update_actions)
-        self.session.saving.connect(lambda: self.save_label.setText("Saving…"))
         self.session.mode_changed.connect(self._on_mode_opened)
         self.model.ready.connect(self._on_model_ready)
         self.model.load_failed.connect(self._on_model_failed)
@@ -112,9 +105,8 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         self._session_timer = QtCore.QTimer(self, singleShot=True, interval=800,
                                             timeout=self.save_session)
         self.editor.changed.connect(self._on_editor_changed)
-        self.editor.message.connect(lambda text: self.statusBar().showMessage(text, 3000))
         self.editor.notice.connect(lambda text: self.show_notice(text, "warning", key="tool"))
-        self.canvas.hovered.connect(self._on_hover)
+        self.canvas.hovered.connect(self.status.show_hover)
         self.canvas.view_changed.connect(self._session_timer.start)
         self.image_list.image_chosen.connect(self.load_image)
         self.class_panel.class_chosen.connect(self.editor.set_class)
@@ -164,26 +156,6 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         widget.setMinimumWidth(220)
         return dock
 
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.cursor_label = QtWidgets.QLabel("")
-        self.save_label = QtWidgets.QLabel("")
-        self.device_label = QtWidgets.QLabel("Model: loading…")
-        self.progress_bar = QtWidgets.QProgressBar()
-        self.progress_bar.setMaximumWidth(220)
-        self.progress_bar.setMaximumHeight(16)
-        self.cancel_button = QtWidgets.QToolButton()
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setToolTip("Stop pre-labelling after the current image")
-        self.cancel_button.clicked.connect(self.cancel_prelabel)
-        for w in (self.cursor_label, self.save_label, self.progress_bar, self.cancel_button,
-                  self.device_label):
-            if isinstance(w, QtWidgets.QLabel):
-                w.setContentsMargins(10, 0, 10, 0)
-            bar.addPermanentWidget(w)
-        self.progress_bar.hide()
-        self.cancel_button.hide()
-
     # --- starting -----------------------------------------------------------------------------
 
     def start(self, path: str | Path | None = None, restore: bool = True) -> None:
@@ -192,15 +164,17 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         self.load_model(self.model_path)
         session = self.settings.session() if restore else {}
         if path is not None:
-            self._apply_session_tools(session)
+            self.memory.apply_tools(session)
             self.open_path(Path(path))
         elif session.get("folder") and Path(session["folder"]).is_dir():
-            self.restore_session(session)
+            self.memory.apply_tools(session)
+            self.open_folder(Path(session["folder"]), select=session.get("image"),
+                             view=session.get("view"))
         elif session.get("video") and Path(session["video"]).exists():
-            self._apply_session_tools(session)
+            self.memory.apply_tools(session)
             self.open_video(session["video"], view=session.get("view"))
         else:
-            self._apply_session_tools(session)
+            self.memory.apply_tools(session)
             self.open_path(SAMPLE_IMAGE)
 
     # --- opening ------------------------------------------------------------------------------
@@ -257,7 +231,8 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
             name = Path(select).name
             index = next((i for i, e in enumerate(project.entries) if e.path.name == name), None)
         if index is None and project.last_image:
-            index = next((i for i, e in enumerate(project.entries) if e.path.name == project.last_image), None)
+            index = next((i for i, e in enumerate(project.entries)
+                          if e.path.name == project.last_image), None)
         if index is None and len(project):
             index = next((i for i, e in enumerate(project.entries) if e.state != ImageState.DONE), 0)
         if index is not None:
@@ -362,17 +337,9 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
     def _on_doc_edited(self, doc: LabelDocument) -> None:
         self.class_panel.set_share(doc.labels)
 
-    def _on_saved(self, _key) -> None:
-        if self.saver.idle:
-            self.save_label.setText("All changes saved")
-
-    def _on_save_failed(self, key, message: str) -> None:
-        self.save_label.setText("<b style='color:#e55'>Not saved</b>")
-        name = Path(key).name if isinstance(key, (str, Path)) else str(key)
+    def _on_save_failed(self, name: str, message: str) -> None:
         self.show_notice(f"Could not save the labels of {name}: {message}. Your edits are kept in "
                          f"memory; free some space or fix the permissions, then press Ctrl+S.", "error")
-        if self.doc is not None and Path(key) == self.doc.path:
-            self.session.saves.unsaved(self.doc.path)
 
     def save_now(self) -> None:
         self.session.autosave(force=True)
@@ -396,51 +363,8 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
 
     # --- session ------------------------------------------------------------------------------
 
-    def session_state(self) -> dict:
-        ed, mode = self.editor, self.session.mode
-        where = (mode.session_fields(self.doc) if mode is not None else
-                 {"folder": None, "video": None, "image": None})
-        return {
-            **where,
-            "view": self.canvas.view_rect() if self.doc else None,
-            "tool": ed.tool,
-            "brush_size": ed.brush_size,
-            "class_id": ed.current_class,
-            "protect_target": ed.protect_target,
-            "opacity": self.canvas.opacity(),
-            "mode": self.canvas.mode.value,
-        }
-
     def save_session(self) -> None:
-        self.settings.save_session(self.session_state())
-        if self.project is not None:
-            try:
-                self.project.save_project_file()
-            except OSError:
-                pass  # the labels themselves report their own save errors
-
-    def restore_session(self, session: dict) -> None:
-        self._apply_session_tools(session)
-        self.open_folder(Path(session["folder"]), select=session.get("image"), view=session.get("view"))
-
-    def _apply_session_tools(self, session: dict) -> None:
-        ed = self.editor
-        try:
-            ed.set_tool(str(session.get("tool", ed.tool)))
-        except ValueError:
-            pass
-        ed.set_brush_size(session.get("brush_size", ed.brush_size))
-        if isinstance(session.get("class_id"), int):
-            ed.current_class = session["class_id"]
-        target = session.get("protect_target")
-        ed.set_protect_target(target if isinstance(target, int) else None)
-        if isinstance(session.get("opacity"), (int, float)):
-            self.toolbar.set_opacity(float(session["opacity"]))
-        try:
-            self.toolbar.set_mode(OverlayMode(session.get("mode", "fill")))
-        except ValueError:
-            pass
-        self.class_panel.set_current(ed.current_class)
+        self.memory.save()
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         if not self._closed and not self._may_close_with_unsaved():
@@ -484,31 +408,12 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
     def _on_editor_changed(self) -> None:
         self.class_panel.set_current(self.editor.current_class)
         self._session_timer.start()
-        self._update_tool_status()
 
     # --- feedback -----------------------------------------------------------------------------
 
     def show_notice(self, text: str, level: str = "info", key: str | None = None) -> None:
         self.notice.show_message(text, level, key=key)
         self.statusBar().showMessage(text.split(". ")[0], 8000)
-
-    def _on_hover(self, x: float, y: float) -> None:
-        doc = self.doc
-        if doc is None or math.isnan(x):
-            self.cursor_label.setText("")
-            return
-        j, i = int(x), int(y)
-        text = f"x {j}, y {i} · {doc.classes.name(int(doc.labels[i, j]))}"
-        if doc.confidence is not None:
-            text += f" ({100 * float(doc.confidence[i, j]):.0f}% sure)"
-        self.cursor_label.setText(text)
-
-    def _update_tool_status(self) -> None:
-        ed = self.editor
-        if self.project is None:
-            return
-        cls = self.project.classes.name(ed.current_class)
-        self.statusBar().showMessage(f"{ed.spec.label} · {cls} · {ed.brush_size} px", 2000)
 
     def _update_actions(self) -> None:
         doc = self.doc

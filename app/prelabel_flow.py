@@ -85,23 +85,13 @@ class PrelabelMixin:
     def prelabel_folder(self) -> None:
         if self.project is None or not len(self.project) or not self._model_usable():
             return
-        entries = self.project.entries
-        edited = [e.path for e in entries if e.state.has_human_work]
+        edited = sum(e.state.has_human_work for e in self.project.entries)
         policy = OVERWRITE
         if edited:
-            policy = self.dialogs.folder_edits_policy(self, len(edited), len(entries))
+            policy = self.dialogs.folder_edits_policy(self, edited, len(self.project))
             if policy is None:
                 return
-        if policy == OVERWRITE:
-            self.session.saves.approve_overwrite(edited)
-            paths = [e.path for e in entries]
-        else:
-            paths = [e.path for e in entries if not e.state.has_human_work]
-        if self.current_index is not None:  # the open image first, so the user sees it at once
-            current = entries[self.current_index].path
-            if current in paths:
-                paths.remove(current)
-                paths.insert(0, current)
+        paths = self.session.mode.prelabel_paths(replace_edited=policy == OVERWRITE)
         if paths:
             self._start_prelabel(paths)
         else:
@@ -151,31 +141,16 @@ class PrelabelMixin:
             self.show_notice(f"{res.path.name}: {res.error}", "error")
             return
         self._labelled_count += 1
-        project = self.project
-        index = project.index_of(res.path) if project is not None else None
-        if index is None:
+        if self.project is None:
             return  # the folder was closed meanwhile
-        approved = self.session.saves.take_approval(res.path)
-        doc = self.doc
-        if doc is not None and doc.path == res.path:
-            if doc.state.has_human_work and not approved:
-                # Edited while the model was running: never overwrite without asking.
-                if not self.dialogs.confirm_replace_edits(self, doc.name):
-                    self.statusBar().showMessage(f"Kept your edits of {doc.name}", 4000)
-                    return
-            if res.labels.shape != doc.shape:
-                return
-            doc.set_prediction(res.labels, res.confidence, res.model)
-            if self.canvas.mode == OverlayMode.CONFIDENCE:
-                self.canvas.refresh_overlay()
-            return
-        if project.entries[index].state.has_human_work and not approved:
+        outcome = self.session.mode.receive_prediction(
+            res, self.doc, lambda name: self.dialogs.confirm_replace_edits(self, name))
+        if outcome == "applied" and self.canvas.mode == OverlayMode.CONFIDENCE:
+            self.canvas.refresh_overlay()
+        elif outcome == "kept" and self.doc is not None and self.doc.path == res.path:
+            self.statusBar().showMessage(f"Kept your edits of {self.doc.name}", 4000)
+        elif outcome == "kept":
             self._skipped_edited += 1
-            return
-        if self._closed:
-            return
-        snap = project.prediction_snapshot(index, res.labels, res.confidence, res.model)
-        self.saver.submit(res.path, lambda: project.write_snapshot(snap))
 
     def _on_prelabel_finished(self, job: Job) -> None:
         if job is self._prelabel_job:

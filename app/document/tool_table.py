@@ -21,7 +21,7 @@ from .handlers.snap_polygon import SnapPolygonHandler
 from .handlers.zoom import ZoomHandler
 
 
-class Cursor(str, enum.Enum):
+class Cursor(enum.StrEnum):
     """What the canvas shows under the mouse."""
 
     BRUSH = "brush"  # a circle of the brush diameter

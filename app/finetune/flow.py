@@ -22,12 +22,11 @@ from pathlib import Path
 from PySide6 import QtWidgets
 
 from ..document.model_versions import ModelVersions, VersionRegistryError
+from ..jobs import Job
 from .process import FinetuneCommand, FinetuneProcess
 from .progress_dialog import FinetuneProgressDialog
 from .report_dialog import FinetuneReportDialog
-from .staging import (StagedData, StagingCancelled, shortage, stage_training_data,
-                                  training_names)
-from ..jobs import Job
+from .staging import StagedData, StagingCancelled, shortage, stage_training_data, training_names
 
 
 @dataclass
@@ -113,9 +112,6 @@ class FinetuneMixin:
             menu.addAction("No fine-tuned versions yet").setEnabled(False)
         if self.model_path is not None and using is None:
             menu.addAction(f"Now: {Path(self.model_path).name}").setEnabled(False)
-        if self.model.busy:  # the model is not swapped under a running job
-            for act in menu.actions():
-                act.setEnabled(False)
 
     def switch_model_version(self, version_id: str | None) -> None:
         """Use a version of the open project (None: the bundled default) and remember it."""
@@ -325,7 +321,8 @@ class FinetuneMixin:
             return
         self._end_finetune(run)
         self._switch_model(registry.file_of(version))
-        miou = f" (mIoU {100 * version.miou:.1f}% on the set-aside images)" if version.miou is not None else ""
+        miou = (f" (mIoU {100 * version.miou:.1f}% on the set-aside images)"
+                if version.miou is not None else "")
         apply = ("Video > Pre-label the Video applies it to the frames nobody edited"
                  if self.video is not None else
                  "Model > Re-pre-label Untouched Images applies it to the images nobody edited")
@@ -370,11 +367,7 @@ class FinetuneMixin:
             return
         if self.project is None or not self._model_usable():
             return
-        entries = self.project.entries
-        paths = [e.path for e in entries if not e.state.has_human_work]
-        if self.current_index is not None and entries[self.current_index].path in paths:
-            paths.remove(entries[self.current_index].path)  # the open image first
-            paths.insert(0, entries[self.current_index].path)
+        paths = self.session.mode.prelabel_paths()  # edited and done images stay out
         if paths:
             self._start_prelabel(paths)
         else:

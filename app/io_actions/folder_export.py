@@ -2,8 +2,9 @@
 
 The tracing runs as a job of the window's :class:`~app.jobs.JobRunner` (:func:`coco_work`);
 :class:`FolderExport` (GUI thread) shows a progress dialog whose Cancel stops it after the
-current image, and reports the outcome in the notice bar. Nothing is written until every image is traced, and then atomically, so a
-cancelled or failed export leaves no file (and an older export of the same name intact).
+current image, and reports the outcome in the notice bar. Nothing is written until every image
+is traced, and then atomically, so a cancelled or failed export leaves no file (and an older
+export of the same name intact).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ where A / D go, what the title says, what to fine-tune on, whether the image-onl
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -46,10 +47,10 @@ class Mode(ABC):
         """Hand ``doc``'s labels to the writer if they changed since loaded or last saved
         (``force``: Ctrl+S, even if not); True if something was queued."""
 
-    def state_changed(self, doc: LabelDocument, state: ImageState) -> None:
+    def state_changed(self, doc: LabelDocument, state: ImageState) -> None:  # noqa: B027 - an optional hook
         """The document's state changed (a person edited it, marked it done)."""
 
-    def classes_changed(self, doc: LabelDocument | None) -> None:
+    def classes_changed(self, doc: LabelDocument | None) -> None:  # noqa: B027 - an optional hook
         """The class table changed (a class added, renamed, recoloured)."""
 
     @abstractmethod
@@ -59,7 +60,7 @@ class Mode(ABC):
     @abstractmethod
     def title(self, doc: LabelDocument | None) -> str: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook
         """Another folder or video is opening; labels were saved before this is called."""
 
 
@@ -108,6 +109,45 @@ class ImageMode(Mode):
         project, snap = self.project, self.project.snapshot(doc)
         self.saver.submit(doc.path, lambda: project.write_snapshot(snap))
         return True
+
+    def prelabel_paths(self, replace_edited: bool = False) -> list[Path]:
+        """The images a folder pre-label sends to the model, the open one first (so the user
+        sees it at once). With ``replace_edited`` those a person edited go too, their
+        replacement approved; without, they are left out."""
+        entries = self.project.entries
+        if replace_edited:
+            self.saves.approve_overwrite(e.path for e in entries if e.state.has_human_work)
+        paths = [e.path for e in entries if replace_edited or not e.state.has_human_work]
+        current = entries[self.index].path if self.index is not None else None
+        if current in paths:
+            paths.remove(current)
+            paths.insert(0, current)
+        return paths
+
+    def receive_prediction(self, result, doc: LabelDocument | None,
+                           confirm_replace: Callable[[str], bool]) -> str:
+        """Put a pre-label ``result`` where it belongs: into the open ``doc`` (one undo step),
+        else onto disk. Edits a person made are replaced only if that was approved, or
+        ``confirm_replace(name)`` says yes for the open image. Returns what happened:
+        "applied", "written", "kept" (a person's edits stay), or "gone" (not in the folder)."""
+        index = self.project.index_of(result.path)
+        if index is None:
+            return "gone"
+        approved = self.saves.take_approval(result.path)
+        if doc is not None and doc.path == result.path:
+            # Edited while the model was running: never overwrite without asking.
+            if doc.state.has_human_work and not approved and not confirm_replace(doc.name):
+                return "kept"
+            if result.labels.shape != doc.shape:
+                return "gone"
+            doc.set_prediction(result.labels, result.confidence, result.model)
+            return "applied"
+        if self.project.entries[index].state.has_human_work and not approved:
+            return "kept"
+        project = self.project
+        snap = project.prediction_snapshot(index, result.labels, result.confidence, result.model)
+        self.saver.submit(result.path, lambda: project.write_snapshot(snap))
+        return "written"
 
     def state_changed(self, doc: LabelDocument, state: ImageState) -> None:
         if self.index is not None:

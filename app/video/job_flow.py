@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..jobs import Job, JobProgress, describe_progress
 from . import tasks
 from .propagate_dialog import PropagationPreviewDialog
 from .video_dialogs import MAX_PROPAGATE, ask
-from ..jobs import Job, JobProgress, describe_progress
 
 
 def frames(n: int) -> str:

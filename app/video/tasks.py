@@ -20,7 +20,6 @@ from srcrm.video import (
 
 from .session import VideoSession
 
-
 # --- pre-labelling and smoothing --------------------------------------------------------------
 
 @dataclass(frozen=True)

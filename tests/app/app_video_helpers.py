@@ -3,7 +3,6 @@ sequential decode sees them, a batch predictor stub, and waits."""
 
 from __future__ import annotations
 
-import functools
 import threading
 import time
 from pathlib import Path
@@ -11,8 +10,6 @@ from types import SimpleNamespace
 
 import cv2
 import numpy as np
-import pytest
-
 from app_test_helpers import FakePredictor
 
 FRAMES, H, W, FPS = 48, 64, 96, 15
@@ -87,13 +84,6 @@ class BatchPredictor(FakePredictor):
         if self.batch_delay:
             time.sleep(self.batch_delay)
         return [self.predict(image) for image in images]
-
-
-@pytest.fixture
-def make_window(make_window):
-    """Video tests start pre-labelling themselves: their windows open with "Pre-label New
-    Images When Opened" off (one test turns it on to check that opening a video obeys it)."""
-    return functools.partial(make_window, auto_prelabel=False)
 
 
 def wait_video_idle(qtbot, window, timeout: int = 30000) -> None:

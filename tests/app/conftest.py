@@ -11,9 +11,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.document.classes import ClassTable  # noqa: E402
 from app_test_helpers import FakePredictor  # noqa: E402
 from app_video_helpers import write_clip  # noqa: E402
+
+from app.document.classes import ClassTable  # noqa: E402
 
 
 @pytest.fixture
@@ -100,9 +101,15 @@ def settings_path(tmp_path):
     return tmp_path / "settings" / "studio.ini"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "prelabel_by_hand: windows open with \"Pre-label New "
+                                       "Images When Opened\" off (tests that start it themselves)")
+
+
 @pytest.fixture
-def make_window(qtbot, settings_path, dialogs):
+def make_window(qtbot, settings_path, dialogs, request):
     """``make_window(path, predictor=..., model=..., restore=False)`` -> a shown MainWindow."""
+    by_hand = request.node.get_closest_marker("prelabel_by_hand") is not None
     from app.main_window import MainWindow
     from app.settings import AppSettings
 
@@ -117,6 +124,8 @@ def make_window(qtbot, settings_path, dialogs):
                 return p
         else:
             predictor_factory = None
+        if auto_prelabel is None and by_hand:
+            auto_prelabel = False
         if auto_prelabel is not None:  # "Pre-label New Images When Opened"
             AppSettings(settings_path).set_auto_prelabel(auto_prelabel)
         window = MainWindow(AppSettings(settings_path), dialogs=dialogs,

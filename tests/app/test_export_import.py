@@ -12,18 +12,17 @@ import cv2
 import numpy as np
 import pytest
 import yaml
+from app_test_helpers import FakePredictor, drag, key
 from PIL import Image
 from PySide6 import QtCore, QtWidgets
-
-from srcrm.data.labelsets import LabelSet
-from srcrm.formats import coco, labelme, masks
-from srcrm.io import read_label_png
 
 from app import io_actions
 from app.document import ImageState
 from app.document.classes import ClassTable
 from app.io_actions import folder_export
-from app_test_helpers import FakePredictor, drag, key
+from srcrm.data.labelsets import LabelSet
+from srcrm.formats import coco, labelme, masks
+from srcrm.io import read_label_png
 
 Qt = QtCore.Qt
 CAMVID = ClassTable.default()

@@ -11,19 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from app_test_helpers import FakePredictor, drag
 from PySide6 import QtCore, QtWidgets
-
-from srcrm.checkpoint import default_checkpoint_path, load_checkpoint
-from srcrm.finetune import FinetuneConfig
-from srcrm.io import read_label_png
+from test_finetune_staging import band_labels, make_labelled_project, save_labels
 
 from app.document.label_document import ImageState
 from app.document.model_versions import ModelVersions
 from app.finetune import staging
 from app.finetune.options_dialog import FinetuneOptionsDialog
 from app.finetune.process import FinetuneProcess
-from app_test_helpers import FakePredictor, drag
-from test_finetune_staging import make_labelled_project, save_labels, band_labels
+from srcrm.checkpoint import default_checkpoint_path, load_checkpoint
+from srcrm.finetune import FinetuneConfig
+from srcrm.io import read_label_png
 
 # A few steps on small crops: the whole run takes seconds on a CPU.
 QUICK = FinetuneConfig(steps=2, lr=0.005, batch_size=2, crop=(64, 64), device="cpu")

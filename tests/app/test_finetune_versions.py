@@ -6,9 +6,8 @@ import shutil
 
 import pytest
 
-from srcrm.finetune import FinetuneReport
-
 from app.document.model_versions import ModelVersions, VersionRegistryError
+from srcrm.finetune import FinetuneReport
 
 
 def report(miou_before: float, miou_after: float, steps: int = 20) -> dict:

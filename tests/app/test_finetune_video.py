@@ -7,15 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from app_test_helpers import drag
+from app_video_helpers import BatchPredictor, square_box, write_clip
 from PySide6 import QtCore
-
-from srcrm.io import read_image, read_label_png
+from test_finetune_flow import QUICK, wait_ended, wait_staged
 
 from app.document.model_versions import ModelVersions
 from app.finetune.staging import engine_class_names
-from app_test_helpers import drag
-from app_video_helpers import BatchPredictor, make_window, square_box, write_clip  # noqa: F401 (make_window: a fixture)
-from test_finetune_flow import QUICK, wait_ended, wait_staged
+from srcrm.io import read_image, read_label_png
+
+pytestmark = pytest.mark.prelabel_by_hand  # these tests start pre-labelling themselves
 
 EDITED = [2, 5, 9]
 

@@ -7,12 +7,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from app_test_helpers import SAMPLE, FakePredictor, click, drag, expected_disk, key
 from PySide6 import QtCore, QtGui
 
-from srcrm.io import read_label_png
-
 from app.document import ImageState, OverlayMode
-from app_test_helpers import SAMPLE, FakePredictor, click, drag, expected_disk, key
+from srcrm.io import read_label_png
 
 Qt = QtCore.Qt
 
@@ -238,7 +237,8 @@ def test_autosave_after_a_stroke_writes_atomically(make_window, image_folder, qt
     qtbot.waitUntil(lambda: window.save_label.text() == "All changes saved", timeout=5000)
 
 
-def test_a_failing_save_is_reported_and_keeps_the_previous_file(make_window, image_folder, qtbot, monkeypatch):
+def test_a_failing_save_is_reported_and_keeps_the_previous_file(make_window, image_folder, qtbot,
+                                                                monkeypatch):
     import os
 
     window = make_window(image_folder / "frame_01.png")

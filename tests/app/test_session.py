@@ -10,12 +10,11 @@ import numpy as np
 import pytest
 from app_video_helpers import write_clip
 
-from srcrm.io import read_label_png
-
 from app.document import ImageState, Project
 from app.jobs import JobRunner, ModelService
 from app.session import ImageMode, SaveState, Session, VideoMode
 from app.video.session import VideoSession
+from srcrm.io import read_label_png
 
 
 @pytest.fixture
@@ -147,3 +146,34 @@ def test_the_session_jobs_and_tools_load_without_qt():
     code = ("import sys, app.session, app.jobs, app.document.tool_table; "
             "sys.exit(any(m.startswith('PySide6') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_predictions_go_into_the_open_image_or_onto_disk_and_never_over_edits(session, folder):
+    from app.jobs import PrelabelResult
+
+    project, doc = open_image(session, folder, index=0)
+    mode = session.mode
+    stroke(session, 6, [(5, 5)])  # the open image has a person's edit
+    assert mode.prelabel_paths() == [project.entries[1].path, project.entries[2].path]
+
+    def result(path, value):
+        return PrelabelResult(path, np.full((40, 60), value, np.uint8),
+                              np.ones((40, 60), np.float32), "m")
+
+    asked = []
+    no = lambda name: asked.append(name) or False  # noqa: E731
+    # The open, edited image: asked first; "no" keeps the edit.
+    assert mode.receive_prediction(result(doc.path, 1), doc, no) == "kept"
+    assert asked == ["img0.png"] and (doc.labels == 6).any()
+    # Approved (the user chose "replace" for the folder): applied at once, one undo step.
+    assert mode.prelabel_paths(replace_edited=True)[0] == doc.path
+    assert mode.receive_prediction(result(doc.path, 1), doc, no) == "applied"
+    assert asked == ["img0.png"] and (doc.labels == 1).all() and doc.state == ImageState.PRELABELLED
+    assert doc.undo() and (doc.labels == 6).any()
+    # Another image goes to disk; one a person edited meanwhile is kept.
+    assert mode.receive_prediction(result(project.entries[1].path, 3), doc, no) == "written"
+    assert session.saver.flush(10)
+    assert (read_label_png(project.label_path(project.entries[1].path)) == 3).all()
+    project.set_state(2, ImageState.EDITED)
+    assert mode.receive_prediction(result(project.entries[2].path, 3), doc, no) == "kept"
+    assert mode.receive_prediction(result(folder / "elsewhere.png", 3), doc, no) == "gone"

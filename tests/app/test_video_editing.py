@@ -6,11 +6,13 @@ import time
 
 import numpy as np
 import pytest
+from app_test_helpers import drag, key
+from app_video_helpers import BatchPredictor, wait_video_idle
 from PySide6 import QtCore
 
 from app.document import ImageState
-from app_test_helpers import drag, key
-from app_video_helpers import BatchPredictor, make_window, wait_video_idle  # noqa: F401 (make_window: a fixture)
+
+pytestmark = pytest.mark.prelabel_by_hand  # these tests start pre-labelling themselves
 
 Qt = QtCore.Qt
 

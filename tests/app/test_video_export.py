@@ -6,21 +6,21 @@ import time
 import cv2
 import numpy as np
 import pytest
-
-from srcrm.io import read_label_png
-
-from app.video import exports
-from app.video.tasks import PrelabelRequest
-from app_video_helpers import (  # noqa: F401 (make_window: a fixture)
+from app_video_helpers import (
     FRAMES,
+    BatchPredictor,
     H,
     W,
-    BatchPredictor,
-    make_window,
     square_box,
     wait_video_idle,
     write_clip,
 )
+
+from app.video import exports
+from app.video.tasks import PrelabelRequest
+from srcrm.io import read_label_png
+
+pytestmark = pytest.mark.prelabel_by_hand  # these tests start pre-labelling themselves
 
 CAR, ROAD = 8, 3
 LABELLED = range(0, 30)  # pre-labelled frames; the rest have none

@@ -5,13 +5,15 @@ import threading
 
 import numpy as np
 import pytest
+from app_test_helpers import drag
+from app_video_helpers import FRAMES, BatchPredictor, square_box, wait_video_idle
 from PySide6 import QtCore
 
 from app.document import ImageState
 from app.video.propagate_dialog import PropagationPreviewDialog
 from app.video.tasks import PrelabelRequest
-from app_test_helpers import drag
-from app_video_helpers import BatchPredictor, FRAMES, make_window, square_box, wait_video_idle  # noqa: F401 (make_window: a fixture)
+
+pytestmark = pytest.mark.prelabel_by_hand  # these tests start pre-labelling themselves
 
 Qt = QtCore.Qt
 CAR = 8

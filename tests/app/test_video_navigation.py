@@ -3,20 +3,20 @@
 import cv2
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtGui
-from PySide6.QtTest import QTest
-
 from app_test_helpers import key
-from app_video_helpers import (  # noqa: F401 (make_window: a fixture)
+from app_video_helpers import (
     FRAMES,
+    BatchPredictor,
     H,
     W,
-    BatchPredictor,
     decode_all,
-    make_window,
     synthetic_frames,
     write_clip,
 )
+from PySide6 import QtCore, QtGui
+from PySide6.QtTest import QTest
+
+pytestmark = pytest.mark.prelabel_by_hand  # these tests start pre-labelling themselves
 
 Qt = QtCore.Qt
 
