@@ -100,6 +100,16 @@ class StrokeJournal:
             os.replace(tmp, self.path)
             self._dropped += cut
 
+    def discard(self) -> None:
+        """Forget every record: labels written over them (an approved pre-label) replace them."""
+        with self._lock:
+            try:
+                self._dropped += self.path.stat().st_size
+            except FileNotFoundError:
+                return
+            self._close()
+            self.path.unlink()
+
     def close(self) -> None:
         with self._lock:
             self._close()

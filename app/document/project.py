@@ -92,7 +92,9 @@ class Snapshot:
     state: ImageState
     model: str | None
     classes: dict
-    journal_mark: int = 0  # the journal's end when taken: a save drops the records before it
+    # The journal's end when an open document was copied: a save drops the records before it.
+    # None: labels for an image not open (a pre-label) that replace whatever the journal holds.
+    journal_mark: int | None = None
     human_edits: np.ndarray | None = None  # bool: pixels a person wrote (None: none)
 
 
@@ -411,8 +413,11 @@ class Project:
             raise
         with self._lock:
             self._unsaved.pop(snap.image_path, None)
-        if snap.journal_mark:
-            self.journal(snap.image_path).drop_through(snap.journal_mark)
+        journal = self.journal(snap.image_path)
+        if snap.journal_mark is None:
+            journal.discard()
+        else:
+            journal.drop_through(snap.journal_mark)
 
     def unsaved(self) -> list[Path]:
         """Images whose last save failed: their newest labels exist only in memory."""

@@ -236,3 +236,16 @@ def test_a_deeply_nested_model_list_or_video_meta_does_not_stop_the_app_opening(
     (tmp_path / "frames" / "store.json").write_text(nested)
     with pytest.raises(LabelStoreError, match="nested"):
         FrameLabelStore(tmp_path / "frames")
+
+
+def test_an_approved_pre_label_of_a_closed_image_replaces_its_journal(tmp_path):
+    folder = write_images(tmp_path / "f")
+    project = Project(folder)
+    doc, _ = project.load_document(0)
+    stroke(doc, 7)  # ... killed before the save: the stroke is only in the journal
+    restarted = Project(folder)
+    assert restarted.entries[0].state == ImageState.EDITED
+    prediction = np.full((40, 50), 1, np.uint8)
+    restarted.write_snapshot(restarted.prediction_snapshot(0, prediction, None, "model"))
+    reopened, warnings = Project(folder).load_document(0)
+    assert (reopened.labels == 1).all() and warnings == []
