@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from srcrm.flops import count_gmacs, count_params
     from srcrm.models import build_model
 
-    if args.checkpoint or not any((args.no_srm, args.no_crm, args.backbone != "resnet18")):
+    if args.checkpoint or not any((args.no_srm, args.no_crm, args.backbone != ModelConfig.backbone)):
         try:
             model = load_checkpoint(args.checkpoint).build_model()
         except CheckpointError:

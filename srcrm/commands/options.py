@@ -20,8 +20,8 @@ def size(text: str) -> tuple[int, int]:
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--backbone", default="resnet18", choices=list(ENCODERS))
-    p.add_argument("--decoder-channels", type=int, default=128)
+    p.add_argument("--backbone", default=ModelConfig.backbone, choices=list(ENCODERS))
+    p.add_argument("--decoder-channels", type=int, default=ModelConfig.decoder_channels)
     p.add_argument("--no-srm", action="store_true", help="bilinear upsampling instead of SRM (ablation)")
     p.add_argument("--no-crm", action="store_true", help="a 1x1 lateral instead of CRM (ablation)")
 
