@@ -11,15 +11,24 @@ import cv2
 import numpy as np
 from video_test_helpers import truncate, write_video
 
+from srcrm.checkpoint import save_checkpoint
 from srcrm.cli import main
+from srcrm.config import ModelConfig
+from srcrm.data.labelsets import CAMVID
+from srcrm.models import build_model
 from srcrm.video import FrameLabelStore
 
 
 def test_a_truncated_video_finishes_with_an_overlay_and_reruns_exit_0(tmp_path, capsys):
     cut = truncate(write_video(tmp_path / "v.avi", 30, "MJPG"), 0.5)
+    model = save_checkpoint(tmp_path / "small.pt", build_model(ModelConfig(decoder_channels=16,
+                                                                           crm_channels=8)),
+                            class_names=CAMVID.class_names, palette=CAMVID.palette,
+                            ignore_index=11)
     out = tmp_path / "out"
     for run in range(2):
-        assert main(["predict", str(cut), "--out", str(out), "--device", "cpu"]) == 0, run
+        assert main(["predict", str(cut), "--out", str(out), "--device", "cpu",
+                     "--checkpoint", str(model)]) == 0, run
         err = capsys.readouterr().err
         assert "Traceback" not in err and "although its header says 30 frames" in err
         end = int(err.split("ends after frame ")[1].split()[0]) + 1
