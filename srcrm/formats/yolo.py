@@ -43,8 +43,8 @@ def write(path: str | os.PathLike, labels: np.ndarray, labelset: LabelSet, *,
     scale = np.array([shapes.width, shapes.height], np.float64)
     with atomic_write(path, "w") as fh:
         for class_id, ring in shapes:
-            xy = ((ring + 0.5) / scale).ravel()
-            fh.write(" ".join([str(class_id), *(f"{v:.6f}" for v in xy)]) + "\n")
+            xy = ((ring + 0.5) / scale).ravel().tolist()
+            fh.write(("%d" + " %.6f" * len(xy) + "\n") % (class_id, *xy))
     lost = _covered_unlabelled(shapes, labels, labelset.num_classes)
     if not lost:
         return []

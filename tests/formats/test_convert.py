@@ -224,3 +224,19 @@ def test_output_never_overwrites_the_image(tmp_path, labelset):
     assert [("overwrite an input" in str(e)) for e in report.errors] == [True]
     assert (folder / "a.png").read_bytes() == b""
     assert [p.name for p in report.written] == ["classes.txt"]
+
+
+def test_the_command_line_contract(tmp_path, capsys):
+    """A source that cannot be read: one `error:` line, exit 2. Files that fail: one line
+    each, exit 1 (above). Warnings: `warning:` lines, exit 0."""
+    from srcrm.cli import main
+
+    assert main(["convert", str(tmp_path / "missing"), str(tmp_path / "out"), "--to",
+                 "png"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "missing" in err
+    (tmp_path / "deep.json").write_text("[" * 10_000 + "]" * 10_000)
+    assert main(["convert", str(tmp_path / "deep.json"), str(tmp_path / "o"), "--to",
+                 "png"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "nested 10000 levels deep" in err
