@@ -152,8 +152,13 @@ class VideoSession:
         """A document for frame ``index`` (its pixels already decoded): the same object the
         canvas and tools edit for an image."""
         labels = self.labels(index)
-        return LabelDocument(image, labels, classes=self.classes,
-                             state=self.state(index, labels is not None), model=self.store.model)
+        doc = LabelDocument(image, labels, classes=self.classes,
+                            state=self.state(index, labels is not None), model=self.store.model)
+        if doc.state == ImageState.EDITED:
+            # The store keeps no per-pixel record of a person's edits: on a frame someone edited,
+            # every pixel counts as theirs (zoomed re-inference then changes none of them).
+            doc.human_edits[...] = True
+        return doc
 
     def adopt_classes(self, model_classes: ClassTable) -> bool:
         """Take a model's classes if nobody chose this video's yet and no frame has labels."""

@@ -101,6 +101,10 @@ def test_smart_tools_work_on_a_video_frame(make_window, clip, qtbot):
     wait_video_idle(qtbot, window)
     np.testing.assert_array_equal(window.video.store.read(5), painted)
     assert window.video.store.is_edited(5)
+    # Back on the frame later, a person's work there is safe from zoomed re-inference.
+    key(window, Qt.Key.Key_Right)
+    key(window, Qt.Key.Key_Left)
+    assert window.video.frame == 5 and window.doc.human_edits.all()
 
 
 @pytest.fixture
