@@ -53,13 +53,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from app.document import tools
-from app.document.smart.evidence import Evidence
-from app.document.smart.quick_select import quick_select
-from app.document.smart.scissors import snapping_polygon_fill
-from app.document.smart.superpixels import superpixel_fill
-from srcrm.data.datasets import open_dataset
-from srcrm.predictor import Predictor
+from app.document import tools  # noqa: E402
+from app.document.smart.evidence import Evidence  # noqa: E402
+from app.document.smart.quick_select import quick_select  # noqa: E402
+from app.document.smart.scissors import snapping_polygon_fill  # noqa: E402
+from app.document.smart.superpixels import superpixel_fill  # noqa: E402
+from srcrm.data.datasets import open_dataset  # noqa: E402
+from srcrm.predictor import Predictor  # noqa: E402
 
 TARGET = 0.95
 MAX_ACTIONS = 200
@@ -87,6 +87,7 @@ class Scene:
     labels: np.ndarray
     evidence: Evidence
     ignore: int
+    corners: int = MAX_CORNERS  # a polygon's corner budget
     given_up: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -145,7 +146,7 @@ def outline(s: Scene, region: Region) -> list[tuple[float, float]]:
     contour = max(contours, key=cv2.contourArea)
     eps = 1.0
     poly = cv2.approxPolyDP(contour, eps, True)
-    while len(poly) > MAX_CORNERS:
+    while len(poly) > s.corners:
         eps *= 1.4
         poly = cv2.approxPolyDP(contour, eps, True)
     return [(float(x) + 0.5, float(y) + 0.5) for x, y in poly.reshape(-1, 2)]
@@ -268,7 +269,6 @@ def iou_counts(pred: np.ndarray, truth: np.ndarray, n: int, ignore: int) -> np.n
 
 
 def main(argv: list[str] | None = None) -> int:
-    global MAX_CORNERS
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--split", required=True)
@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corners", type=int, default=MAX_CORNERS, help="polygon corner budget")
     ap.add_argument("--out", default=None, help="write the Markdown table here (and a .png plot)")
     args = ap.parse_args(argv)
-    MAX_CORNERS = max(3, args.corners)
+    corners = max(3, args.corners)
     try:
         data = open_dataset(args.data, args.split)
     except (FileNotFoundError, ValueError) as exc:
@@ -297,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         conf["model"] += iou_counts(prelabel, truth, n_cls, ignore)
         for name, toolset in (("brush", PLAIN), ("smart", SMART)):
             labels = prelabel.copy()
-            scene = Scene(image, truth, labels, Evidence(image, labels, n_cls, confidence), ignore)
+            scene = Scene(image, truth, labels, Evidence(image, labels, n_cls, confidence), ignore,
+                          corners)
             res = annotate(scene, toolset)
             runs[name].append(res)
             conf[name] += iou_counts(res.final, truth, n_cls, ignore)
@@ -327,7 +328,8 @@ def write_report(path: Path, runs, conf, names, n_images, args) -> None:
 
     ious = {k: iou(v) for k, v in conf.items()}
     lines = [(f"Images: {n_images} of `{args.split}` (evenly spaced), target {TARGET:.0%} of "
-              f"labelled pixels right, at most {MAX_ACTIONS} actions, polygons of at most {MAX_CORNERS} corners."), "",
+              f"labelled pixels right, at most {MAX_ACTIONS} actions, polygons of at most "
+              f"{args.corners} corners."), "",
              ("| class | actions brush (per image) | actions smart (per image) | IoU model | "
               "IoU after brush run | IoU after smart run |"), "|---|---|---|---|---|---|"]
     for c, name in enumerate(names):

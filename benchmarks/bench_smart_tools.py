@@ -26,14 +26,14 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from app.document.smart.evidence import Evidence
-from app.document.smart.quick_select import quick_select
-from app.document.smart.scissors import snap_segment, snapping_polygon_fill
-from app.document.smart.scribble import resegment
-from app.document.smart.superpixels import superpixel_fill
-from app.document.smart.zoom import zoom_labels, zoom_rect
-from srcrm.data.datasets import open_dataset
-from srcrm.predictor import Predictor
+from app.document.smart.evidence import Evidence  # noqa: E402
+from app.document.smart.quick_select import quick_select  # noqa: E402
+from app.document.smart.scissors import snap_segment, snapping_polygon_fill  # noqa: E402
+from app.document.smart.scribble import resegment  # noqa: E402
+from app.document.smart.superpixels import superpixel_fill  # noqa: E402
+from app.document.smart.zoom import zoom_labels, zoom_rect  # noqa: E402
+from srcrm.data.datasets import open_dataset  # noqa: E402
+from srcrm.predictor import Predictor  # noqa: E402
 
 
 def median_ms(fn, repeat: int) -> float:
