@@ -72,10 +72,10 @@ FILL_PURITY = 0.9
 @dataclass
 class Region:
     mask: np.ndarray  # bool, full image
-    cls: int          # the right class (what a person sees)
+    cls: int  # the right class (what a person sees)
     area: int
     anchor: tuple[float, float]
-    depth: float      # distance from the anchor to the region's edge
+    depth: float  # distance from the anchor to the region's edge
 
 
 @dataclass
@@ -106,7 +106,8 @@ class Scene:
         best = None
         for cls in np.unique(self.truth[wrong]):
             n, comp, stats, _ = cv2.connectedComponentsWithStats(
-                (wrong & (self.truth == cls)).astype(np.uint8), connectivity=8)
+                (wrong & (self.truth == cls)).astype(np.uint8), connectivity=8
+            )
             if n > 1:
                 k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
                 area = int(stats[k, cv2.CC_STAT_AREA])
@@ -121,6 +122,7 @@ class Scene:
 
 
 # --- gestures: what a person would draw for a region ---------------------------------------------
+
 
 def stroke_path(region: Region, diameter: float) -> list[tuple[float, float]]:
     """A straight drag along the region's main axis, through the pixels where the brush fits."""
@@ -138,11 +140,11 @@ def stroke_path(region: Region, diameter: float) -> list[tuple[float, float]]:
 
 def outline(s: Scene, region: Region) -> list[tuple[float, float]]:
     k = int(region.depth + 4)
-    grown = cv2.dilate(region.mask.astype(np.uint8),
-                       cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1)))
+    grown = cv2.dilate(
+        region.mask.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1))
+    )
     loose = region.mask | (grown.astype(bool) & (s.labels == region.cls) & (s.truth == region.cls))
-    contours, _ = cv2.findContours(loose.astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(loose.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     contour = max(contours, key=cv2.contourArea)
     eps = 1.0
     poly = cv2.approxPolyDP(contour, eps, True)
@@ -157,6 +159,7 @@ def brush_diameter(region: Region) -> float:
 
 
 # --- tools: (scene, region) -> Edit | None, computed from the image and the model only ------------
+
 
 def t_fill(s: Scene, r: Region):
     x, y = r.anchor
@@ -196,8 +199,10 @@ def t_snap_polygon(s: Scene, r: Region):
 
 
 PLAIN = {"large": (t_fill, t_polygon, t_brush), "small": (t_fill, t_brush, t_polygon)}
-SMART = {"large": (t_fill, t_quick_select, t_snap_polygon, t_polygon, t_brush),
-         "small": (t_fill, t_quick_select, t_superpixel, t_brush, t_polygon)}
+SMART = {
+    "large": (t_fill, t_quick_select, t_snap_polygon, t_polygon, t_brush),
+    "small": (t_fill, t_quick_select, t_superpixel, t_brush, t_polygon),
+}
 SMART_TOOLS = {t_quick_select, t_superpixel, t_snap_polygon}
 POLYGONS = {t_polygon, t_snap_polygon}
 
@@ -208,7 +213,7 @@ class RunResult:
     clicks: int = 0  # a polygon counts its corners, every other action one
     accuracy: list[float] = field(default_factory=list)  # after each action
     per_class: Counter = field(default_factory=Counter)  # actions spent on regions of a class
-    tool_uses: Counter = field(default_factory=Counter)   # kept actions per tool
+    tool_uses: Counter = field(default_factory=Counter)  # kept actions per tool
     tool_tries: Counter = field(default_factory=Counter)  # actions per tool, kept or undone
     smart_ms: list[float] = field(default_factory=list)
     final: np.ndarray | None = None
@@ -285,8 +290,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     predictor = Predictor.from_checkpoint(args.checkpoint, device="cpu")
     n_cls, ignore = len(predictor.class_names), data.labelset.ignore_index
-    picks = range(len(data)) if args.images <= 0 else \
-        sorted(set(np.linspace(0, len(data) - 1, args.images).round().astype(int).tolist()))
+    picks = (
+        range(len(data))
+        if args.images <= 0
+        else sorted(set(np.linspace(0, len(data) - 1, args.images).round().astype(int).tolist()))
+    )
 
     runs = {"brush": [], "smart": []}
     conf = defaultdict(lambda: np.zeros((n_cls, n_cls), np.int64))
@@ -297,14 +305,16 @@ def main(argv: list[str] | None = None) -> int:
         conf["model"] += iou_counts(prelabel, truth, n_cls, ignore)
         for name, toolset in (("brush", PLAIN), ("smart", SMART)):
             labels = prelabel.copy()
-            scene = Scene(image, truth, labels, Evidence(image, labels, n_cls, confidence), ignore,
-                          corners)
+            scene = Scene(image, truth, labels, Evidence(image, labels, n_cls, confidence), ignore, corners)
             res = annotate(scene, toolset)
             runs[name].append(res)
             conf[name] += iou_counts(res.final, truth, n_cls, ignore)
-        print(f"[{count}/{len(picks)}] {data.names[i]}: start {runs['brush'][-1].accuracy[0]:.1%}, "
-              f"brush {runs['brush'][-1].actions}, smart {runs['smart'][-1].actions} actions",
-              file=sys.stderr, flush=True)
+        print(
+            f"[{count}/{len(picks)}] {data.names[i]}: start {runs['brush'][-1].accuracy[0]:.1%}, "
+            f"brush {runs['brush'][-1].actions}, smart {runs['smart'][-1].actions} actions",
+            file=sys.stderr,
+            flush=True,
+        )
 
     smart_ms = [m for r in runs["smart"] for m in r.smart_ms]
     print(f"actions brush: {np.mean([r.actions for r in runs['brush']]):.1f}")
@@ -327,24 +337,41 @@ def write_report(path: Path, runs, conf, names, n_images, args) -> None:
         return np.where(union > 0, inter / np.maximum(union, 1), np.nan)
 
     ious = {k: iou(v) for k, v in conf.items()}
-    lines = [(f"Images: {n_images} of `{args.split}` (evenly spaced), target {TARGET:.0%} of "
-              f"labelled pixels right, at most {MAX_ACTIONS} actions, polygons of at most "
-              f"{args.corners} corners."), "",
-             ("| class | actions brush (per image) | actions smart (per image) | IoU model | "
-              "IoU after brush run | IoU after smart run |"), "|---|---|---|---|---|---|"]
+    lines = [
+        (
+            f"Images: {n_images} of `{args.split}` (evenly spaced), target {TARGET:.0%} of "
+            f"labelled pixels right, at most {MAX_ACTIONS} actions, polygons of at most "
+            f"{args.corners} corners."
+        ),
+        "",
+        (
+            "| class | actions brush (per image) | actions smart (per image) | IoU model | "
+            "IoU after brush run | IoU after smart run |"
+        ),
+        "|---|---|---|---|---|---|",
+    ]
     for c, name in enumerate(names):
         pb = sum(r.per_class[c] for r in runs["brush"]) / n_images
         ps = sum(r.per_class[c] for r in runs["smart"]) / n_images
-        lines.append(f"| {name} | {pb:.2f} | {ps:.2f} | {100 * ious['model'][c]:.1f} | "
-                     f"{100 * ious['brush'][c]:.1f} | {100 * ious['smart'][c]:.1f} |")
+        lines.append(
+            f"| {name} | {pb:.2f} | {ps:.2f} | {100 * ious['model'][c]:.1f} | "
+            f"{100 * ious['brush'][c]:.1f} | {100 * ious['smart'][c]:.1f} |"
+        )
     uses = {k: sum((r.tool_uses for r in runs[k]), Counter()) for k in runs}
     tries = {k: sum((r.tool_tries for r in runs[k]), Counter()) for k in runs}
-    lines += ["", "Tries kept / tries, by tool (all images): " + "; ".join(
-        f"{k} run: " + ", ".join(f"{t} {uses[k][t]}/{n}" for t, n in tries[k].most_common())
-        for k in runs) + "."]
-    lines.append(f"Reached the target: brush {sum(r.accuracy[-1] >= TARGET for r in runs['brush'])}"
-                 f"/{n_images}, smart {sum(r.accuracy[-1] >= TARGET for r in runs['smart'])}"
-                 f"/{n_images} images.")
+    lines += [
+        "",
+        "Tries kept / tries, by tool (all images): "
+        + "; ".join(
+            f"{k} run: " + ", ".join(f"{t} {uses[k][t]}/{n}" for t, n in tries[k].most_common()) for k in runs
+        )
+        + ".",
+    ]
+    lines.append(
+        f"Reached the target: brush {sum(r.accuracy[-1] >= TARGET for r in runs['brush'])}"
+        f"/{n_images}, smart {sum(r.accuracy[-1] >= TARGET for r in runs['smart'])}"
+        f"/{n_images} images."
+    )
     atomic_write_text(path, "\n".join(lines) + "\n")
 
     fig, ax = plt.subplots(figsize=(6, 3.6))

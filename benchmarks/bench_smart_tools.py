@@ -52,23 +52,23 @@ def actions(image, labels, confidence, s: float) -> dict:
     cx, cy = w / 2, h / 2
     ev = Evidence(image, labels, 11, confidence)
     stroke = [(cx - 30 * s, cy), (cx + 30 * s, cy + 10 * s)]
-    corners = [(cx + 50 * s * np.cos(a), cy + 40 * s * np.sin(a))
-               for a in np.linspace(0, 2 * np.pi, 6, endpoint=False)]
-    scribbles = [(3, [(cx - 40 * s, cy - 20 * s), (cx - 40 * s, cy + 20 * s)]),
-                 (4, [(cx + 40 * s, cy - 20 * s), (cx + 40 * s, cy + 20 * s)])]
+    corners = [
+        (cx + 50 * s * np.cos(a), cy + 40 * s * np.sin(a))
+        for a in np.linspace(0, 2 * np.pi, 6, endpoint=False)
+    ]
+    scribbles = [
+        (3, [(cx - 40 * s, cy - 20 * s), (cx - 40 * s, cy + 20 * s)]),
+        (4, [(cx + 40 * s, cy - 20 * s), (cx + 40 * s, cy + 20 * s)]),
+    ]
     return {
-        "quick-select drag (60 px, reach 20)": lambda: quick_select(
-            ev, labels, stroke, 5 * s, 4, 20 * s),
-        "superpixel click (size 16)": lambda: superpixel_fill(
-            image, labels, [(cx, cy)], 1, int(16 * s), 4),
-        "superpixel drag (60 px, size 16)": lambda: superpixel_fill(
-            image, labels, stroke, 1, int(16 * s), 4),
+        "quick-select drag (60 px, reach 20)": lambda: quick_select(ev, labels, stroke, 5 * s, 4, 20 * s),
+        "superpixel click (size 16)": lambda: superpixel_fill(image, labels, [(cx, cy)], 1, int(16 * s), 4),
+        "superpixel drag (60 px, size 16)": lambda: superpixel_fill(image, labels, stroke, 1, int(16 * s), 4),
         "scribble re-segment (2 scribbles, 120 px region)": lambda: resegment(
-            ev, labels, scribbles, 5 * s, 10 * s),
-        "edge-snapping polygon, one corner (one side)": lambda: snap_segment(
-            image, corners[0], corners[1]),
-        "edge-snapping polygon, 6 corners filled": lambda: snapping_polygon_fill(
-            image, labels, corners, 4),
+            ev, labels, scribbles, 5 * s, 10 * s
+        ),
+        "edge-snapping polygon, one corner (one side)": lambda: snap_segment(image, corners[0], corners[1]),
+        "edge-snapping polygon, 6 corners filled": lambda: snapping_polygon_fill(image, labels, corners, 4),
     }
 
 
@@ -92,6 +92,7 @@ def superpixel_table(image: np.ndarray, window: np.ndarray, truth: np.ndarray, r
                 sp = cv2.ximgproc.createSuperpixelSLIC(lab, getattr(cv2.ximgproc, kind), 16)
                 sp.iterate(5)
             return sp.getLabels()
+
         return run
 
     methods = {
@@ -99,20 +100,25 @@ def superpixel_table(image: np.ndarray, window: np.ndarray, truth: np.ndarray, r
         "OpenCV ximgproc SLIC (chosen)": ocv("SLIC"),
         "OpenCV ximgproc SLICO": ocv("SLICO"),
         "OpenCV ximgproc LSC": ocv("LSC"),
-        "scikit-image SLIC": lambda im: slic(im, n_segments=im.shape[0] * im.shape[1] // 256,
-                                             compactness=10, start_label=0),
+        "scikit-image SLIC": lambda im: slic(
+            im, n_segments=im.shape[0] * im.shape[1] // 256, compactness=10, start_label=0
+        ),
         "scikit-image Felzenszwalb": lambda im: felzenszwalb(im, scale=100, sigma=0.5, min_size=50),
     }
     border = _edges(truth.astype(np.int32))
-    rows = ["| method | ms 480x360 | ms 512x512 window of 4K | segments (480x360) | boundary recall |",
-            "|---|---|---|---|---|"]
+    rows = [
+        "| method | ms 480x360 | ms 512x512 window of 4K | segments (480x360) | boundary recall |",
+        "|---|---|---|---|---|",
+    ]
     for name, fn in methods.items():
         ids = fn(image)
         near = cv2.dilate(_edges(ids).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
         recall = near[border].mean()
-        rows.append(f"| {name} | {median_ms(lambda f=fn: f(image), repeat):.1f} | "
-                    f"{median_ms(lambda f=fn: f(window), repeat):.1f} | {len(np.unique(ids))} | "
-                    f"{100 * recall:.1f}% |")
+        rows.append(
+            f"| {name} | {median_ms(lambda f=fn: f(image), repeat):.1f} | "
+            f"{median_ms(lambda f=fn: f(window), repeat):.1f} | {len(np.unique(ids))} | "
+            f"{100 * recall:.1f}% |"
+        )
     return rows
 
 
@@ -145,16 +151,19 @@ def main(argv: list[str] | None = None) -> int:
     small = actions(image, pred.labels, pred.confidence, 1.0)
     large = actions(big, big_labels, big_conf, 4.0)
     for name in small:
-        print(f"| {name} | {median_ms(small[name], args.repeat):.1f} | "
-              f"{median_ms(large[name], args.repeat):.1f} |")
+        print(
+            f"| {name} | {median_ms(small[name], args.repeat):.1f} | "
+            f"{median_ms(large[name], args.repeat):.1f} |"
+        )
     zoom_ms = []
     for img, side in ((image, 96), (big, 384)):
         h, w = img.shape[:2]
-        rect = zoom_rect(img.shape, w / 2 - side / 2, h / 2 - side / 2, w / 2 + side / 2,
-                         h / 2 + side / 2)
+        rect = zoom_rect(img.shape, w / 2 - side / 2, h / 2 - side / 2, w / 2 + side / 2, h / 2 + side / 2)
         zoom_ms.append(median_ms(lambda im=img, r=rect: zoom_labels(predictor.predict, im, r), 3))
-    print(f"| zoomed re-inference, 96 px square (384 at 4K) at 2x (the model, in the background) | "
-          f"{zoom_ms[0]:.1f} | {zoom_ms[1]:.1f} |")
+    print(
+        f"| zoomed re-inference, 96 px square (384 at 4K) at 2x (the model, in the background) | "
+        f"{zoom_ms[0]:.1f} | {zoom_ms[1]:.1f} |"
+    )
     print()
     window = np.ascontiguousarray(big[824:1336, 1664:2176])
     print("\n".join(superpixel_table(image, window, truth, max(3, args.repeat // 2))))

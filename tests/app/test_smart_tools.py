@@ -72,8 +72,7 @@ def test_quick_select_stops_at_the_models_boundary_in_a_flat_image():
 def test_quick_select_in_protected_mode_changes_only_that_class():
     image, labels = step_image(), np.zeros((40, 200), np.uint8)
     labels[10:20, 5:25] = 7  # fence inside the red region: protected
-    edit = quick_select(Evidence(image, labels, 11), labels, [(30, 0), (30, 39.9)], 5, 3, 40,
-                        only_over=0)
+    edit = quick_select(Evidence(image, labels, 11), labels, [(30, 0), (30, 39.9)], 5, 3, 40, only_over=0)
     after = written(labels, edit)
     expected = left_of(labels.shape, EDGE) & (labels == 0)
     np.testing.assert_array_equal(after == 3, expected)
@@ -126,8 +125,10 @@ def disk_image():
 def test_the_snapping_polygon_follows_the_circle_that_straight_sides_cut():
     image, disk = disk_image()
     labels = np.zeros((120, 120), np.uint8)
-    corners = [(60 + 40 * np.cos(a) + 0.5, 60 + 40 * np.sin(a) + 0.5)
-               for a in np.linspace(0, 2 * np.pi, 6, endpoint=False)]
+    corners = [
+        (60 + 40 * np.cos(a) + 0.5, 60 + 40 * np.sin(a) + 0.5)
+        for a in np.linspace(0, 2 * np.pi, 6, endpoint=False)
+    ]
     snapped = written(labels, snapping_polygon_fill(image, labels, corners, 4)) == 4
     straight = written(labels, polygon_fill(labels, corners, 4)) == 4
     ring = np.ones((3, 3), np.uint8)
@@ -154,8 +155,9 @@ class ByBrightness:
     def __call__(self, image):
         self.seen.append(image.shape)
         grey = image.mean(axis=2)
-        return SimpleNamespace(labels=np.where(grey > 128, 8, 3).astype(np.uint8),
-                               confidence=np.ones(grey.shape, np.float32))
+        return SimpleNamespace(
+            labels=np.where(grey > 128, 8, 3).astype(np.uint8), confidence=np.ones(grey.shape, np.float32)
+        )
 
 
 def test_zoomed_reinference_runs_enlarged_and_spares_a_persons_pixels():
@@ -192,9 +194,14 @@ def test_a_zero_area_rectangle_is_refused():
 
 # --- through the editor: one undo step, protected mode, notices --------------------------------
 
+
 def editor_on_step_image(tool):
-    doc = LabelDocument(step_image(), np.zeros((40, 200), np.uint8), classes=ClassTable.default(),
-                        state=ImageState.PRELABELLED)
+    doc = LabelDocument(
+        step_image(),
+        np.zeros((40, 200), np.uint8),
+        classes=ClassTable.default(),
+        state=ImageState.PRELABELLED,
+    )
     ed = Editor()
     ed.set_document(doc)
     ed.set_tool(tool)
@@ -251,9 +258,11 @@ def test_bad_gestures_give_a_notice_and_change_nothing():
     ed.press(50, 10)
     ed.move(50, 30)
     ed.release()
-    assert notices == ["The stroke is outside the image.",
-                       "Scribble at least two classes to re-segment a region.",
-                       "Drag a rectangle over the image to re-run the model on it."]
+    assert notices == [
+        "The stroke is outside the image.",
+        "Scribble at least two classes to re-segment a region.",
+        "Drag a rectangle over the image to re-run the model on it.",
+    ]
     assert doc.labels.tobytes() == before and len(doc.undo_stack) == 0
 
 
@@ -276,7 +285,7 @@ def test_scribble_and_snapping_polygon_through_the_editor():
     ed.release()
     assert ed.commit()
     # The left side, clicked at x = 62..63, snapped onto the edge (the pixel on either side).
-    assert (doc.labels[5:35, EDGE:148] == 9).all() and not (doc.labels[:, :EDGE - 1] == 9).any()
+    assert (doc.labels[5:35, EDGE:148] == 9).all() and not (doc.labels[:, : EDGE - 1] == 9).any()
     assert [s.name for s in doc.undo_stack._undo] == ["Scribble re-segment", "Edge-snapping polygon"]
 
 
@@ -303,8 +312,9 @@ class FakeModelService:
 def test_zoom_through_the_editor_is_one_step_that_a_person_can_undo():
     image = np.full((100, 100, 3), 20, np.uint8)
     image[40:50, 40:44] = 240
-    doc = LabelDocument(image, np.full((100, 100), 3, np.uint8), classes=ClassTable.default(),
-                        state=ImageState.PRELABELLED)
+    doc = LabelDocument(
+        image, np.full((100, 100), 3, np.uint8), classes=ClassTable.default(), state=ImageState.PRELABELLED
+    )
     ed = Editor()
     ed.set_document(doc)
     ed.set_tool("zoom")

@@ -12,8 +12,13 @@ from app.document.tool_table import TOOLS
 from srcrm.io import read_label_png
 
 Qt = QtCore.Qt
-SMART = {"quick_select": Qt.Key.Key_Q, "superpixel": Qt.Key.Key_S, "scribble": Qt.Key.Key_W,
-         "snap_polygon": Qt.Key.Key_L, "zoom": Qt.Key.Key_Z}
+SMART = {
+    "quick_select": Qt.Key.Key_Q,
+    "superpixel": Qt.Key.Key_S,
+    "scribble": Qt.Key.Key_W,
+    "snap_polygon": Qt.Key.Key_L,
+    "zoom": Qt.Key.Key_Z,
+}
 
 
 def at(window, x, y):
@@ -22,8 +27,12 @@ def at(window, x, y):
 
 def open_prelabelled(make_window, image_folder, qtbot, predictor=None):
     window = make_window(image_folder / "frame_00.png", predictor=predictor or FakePredictor())
-    qtbot.waitUntil(lambda: window.doc is not None and window.doc.state == ImageState.PRELABELLED
-                    and not window.model.busy, timeout=30000)
+    qtbot.waitUntil(
+        lambda: (
+            window.doc is not None and window.doc.state == ImageState.PRELABELLED and not window.model.busy
+        ),
+        timeout=30000,
+    )
     return window
 
 

@@ -33,8 +33,9 @@ class ScribbleHandler(ToolHandler):
             return False
         evidence = Evidence(doc.image, doc.labels, len(doc.classes), doc.confidence)
         try:
-            edit = resegment(evidence, doc.labels, scribbles, ed.brush_size, 2 * ed.brush_size,
-                             ed.protect_target)
+            edit = resegment(
+                evidence, doc.labels, scribbles, ed.brush_size, 2 * ed.brush_size, ed.protect_target
+            )
         except SmartToolError as exc:
             ed.notice.emit(str(exc))
             return False

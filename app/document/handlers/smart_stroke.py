@@ -64,8 +64,15 @@ class QuickSelectHandler(SmartStrokeHandler):
     def edit(self, points):
         ed, doc = self.editor, self.editor.doc
         evidence = Evidence(doc.image, doc.labels, len(doc.classes), doc.confidence)
-        return quick_select(evidence, doc.labels, points, min(self.SEED, ed.brush_size),
-                            ed.current_class, ed.brush_size / 2, ed.protect_target)
+        return quick_select(
+            evidence,
+            doc.labels,
+            points,
+            min(self.SEED, ed.brush_size),
+            ed.current_class,
+            ed.brush_size / 2,
+            ed.protect_target,
+        )
 
 
 class SuperpixelHandler(SmartStrokeHandler):
@@ -73,5 +80,6 @@ class SuperpixelHandler(SmartStrokeHandler):
 
     def edit(self, points):
         ed, doc = self.editor, self.editor.doc
-        return superpixel_fill(doc.image, doc.labels, points, 1.0, ed.brush_size,
-                               ed.current_class, ed.protect_target)
+        return superpixel_fill(
+            doc.image, doc.labels, points, 1.0, ed.brush_size, ed.current_class, ed.protect_target
+        )

@@ -22,8 +22,11 @@ class SnapPolygonHandler(ToolHandler):
         if not (0 <= x < doc.width and 0 <= y < doc.height):
             self.editor.notice.emit("Click the polygon's corners inside the image.")
             return
-        side = [corner] if not self.corners else \
-            [tuple(p) for p in snap_segment(doc.image, self.corners[-1], corner)]
+        side = (
+            [corner]
+            if not self.corners
+            else [tuple(p) for p in snap_segment(doc.image, self.corners[-1], corner)]
+        )
         self.corners.append(corner)
         self.sides.append(side)
         self._show()

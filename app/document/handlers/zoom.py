@@ -54,8 +54,11 @@ class ZoomHandler(ToolHandler):
             return  # another image is open: its labels are not the ones the model saw
         edit = zoom_edit(doc.labels, rect, values, doc.human_edits, only_over)
         if edit is None:
-            why = ("a person edited every pixel here" if doc.human_edits[rect.slices].all()
-                   else "the model's second look changes nothing here")
+            why = (
+                "a person edited every pixel here"
+                if doc.human_edits[rect.slices].all()
+                else "the model's second look changes nothing here"
+            )
             self.editor.message.emit(f"{NAME}: {why}")
             return
         doc.apply(edit, NAME, by_person=False)

@@ -19,8 +19,9 @@ from ..geometry import Rect
 
 # Lattice {0, 128, 255}^3 ordered so the first classes are far apart (cube corners first).
 _LEVELS = (0, 255, 128)
-_CORNERS = np.array(sorted(itertools.product(_LEVELS, repeat=3),
-                           key=lambda p: sum(v == 128 for v in p)), np.float32)
+_CORNERS = np.array(
+    sorted(itertools.product(_LEVELS, repeat=3), key=lambda p: sum(v == 128 for v in p)), np.float32
+)
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,15 @@ class Evidence:
     latter either full (``C x H x W``) or reduced to the label map plus its confidence (what a
     saved document keeps: the winner gets ``confidence``, the others share the rest)."""
 
-    def __init__(self, image: np.ndarray, labels: np.ndarray, n_classes: int,
-                 confidence: np.ndarray | None = None, probs: np.ndarray | None = None,
-                 config: EvidenceConfig = EvidenceConfig()):
+    def __init__(
+        self,
+        image: np.ndarray,
+        labels: np.ndarray,
+        n_classes: int,
+        confidence: np.ndarray | None = None,
+        probs: np.ndarray | None = None,
+        config: EvidenceConfig = EvidenceConfig(),
+    ):
         self.image, self.labels, self.n_classes = image, labels, int(n_classes)
         self.confidence, self.probs, self.config = confidence, probs, config
         self._colors = class_colors(self.n_classes)
@@ -62,8 +69,11 @@ class Evidence:
         lab = self.labels[rect.slices]
         known = lab < self.n_classes  # unlabelled pixels get the neutral mix
         winner = self._colors[np.where(known, lab, 0)]
-        conf = np.ones(lab.shape, np.float32) if self.confidence is None \
+        conf = (
+            np.ones(lab.shape, np.float32)
+            if self.confidence is None
             else self.confidence[rect.slices].astype(np.float32)
+        )
         conf = np.where(known, conf, 1.0 / self.n_classes)[..., None]
         rest = (self._colors.sum(0) - winner) / max(1, self.n_classes - 1)
         return conf * winner + (1 - conf) * rest

@@ -20,9 +20,15 @@ from .segment import seeded_watershed
 from .strokes import Point, stroke_mask, window_around
 
 
-def quick_select(evidence: Evidence, labels: np.ndarray, points: Sequence[Point],
-                 diameter: float, value: int, reach: float,
-                 only_over: int | None = None) -> Edit | None:
+def quick_select(
+    evidence: Evidence,
+    labels: np.ndarray,
+    points: Sequence[Point],
+    diameter: float,
+    value: int,
+    reach: float,
+    only_over: int | None = None,
+) -> Edit | None:
     """Paint ``value`` over the stroke ``points`` (brush ``diameter``) and the pixels up to
     the nearest edge within about ``reach`` pixels of it. None when nothing changes."""
     reach = max(1.0, float(reach))

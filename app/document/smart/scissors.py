@@ -26,8 +26,10 @@ def snap_segment(image: np.ndarray, a: Point, b: Point) -> np.ndarray:
     h, w = window.height, window.width
 
     def local(p: Point) -> tuple[int, int]:
-        return (int(np.clip(math.floor(p[0]) - window.x0, 0, w - 1)),
-                int(np.clip(math.floor(p[1]) - window.y0, 0, h - 1)))
+        return (
+            int(np.clip(math.floor(p[0]) - window.x0, 0, w - 1)),
+            int(np.clip(math.floor(p[1]) - window.y0, 0, h - 1)),
+        )
 
     scissors = cv2.segmentation.IntelligentScissorsMB()
     scissors.setEdgeFeatureCannyParameters(32, 100)
@@ -46,7 +48,8 @@ def snap_polygon(image: np.ndarray, vertices: Sequence[Point]) -> np.ndarray:
     return np.concatenate([snap_segment(image, a, b) for a, b in itertools.pairwise(ring)])
 
 
-def snapping_polygon_fill(image: np.ndarray, labels: np.ndarray, vertices: Sequence[Point],
-                          value: int, only_over: int | None = None) -> Edit | None:
+def snapping_polygon_fill(
+    image: np.ndarray, labels: np.ndarray, vertices: Sequence[Point], value: int, only_over: int | None = None
+) -> Edit | None:
     """Fill the edge-snapped polygon through ``vertices`` with ``value``."""
     return polygon_fill(labels, [tuple(p) for p in snap_polygon(image, vertices)], value, only_over)

@@ -20,8 +20,14 @@ from .strokes import Point, stroke_mask, window_around
 Scribble = tuple[int, Sequence[Point]]  # (class id, stroke points)
 
 
-def resegment(evidence: Evidence, labels: np.ndarray, scribbles: Sequence[Scribble],
-              diameter: float, margin: float, only_over: int | None = None) -> Edit | None:
+def resegment(
+    evidence: Evidence,
+    labels: np.ndarray,
+    scribbles: Sequence[Scribble],
+    diameter: float,
+    margin: float,
+    only_over: int | None = None,
+) -> Edit | None:
     """Re-label the region around ``scribbles`` from them; at least two classes are needed."""
     if len({int(c) for c, _ in scribbles}) < 2:
         raise SmartToolError("Scribble at least two classes to re-segment a region.")

@@ -14,8 +14,7 @@ import numpy as np
 MAX_PIXELS = 400_000
 
 
-def seeded_watershed(image: np.ndarray, markers: np.ndarray,
-                     max_pixels: int = MAX_PIXELS) -> np.ndarray:
+def seeded_watershed(image: np.ndarray, markers: np.ndarray, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Grow the positive ``markers`` (int32, 0 = unknown) over ``image`` (uint8 h x w x 3);
     returns an int32 map in which every pixel carries a marker id."""
     h, w = markers.shape
@@ -47,13 +46,14 @@ def _watershed(image: np.ndarray, markers: np.ndarray) -> np.ndarray:
     best = np.full((h, w), np.iinfo(np.int32).max, np.int32)
     label = out.copy()
     for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-        nl = pad_l[1 + dy:1 + dy + h, 1 + dx:1 + dx + w]
-        diff = np.abs(pad_i[1 + dy:1 + dy + h, 1 + dx:1 + dx + w] - img).max(axis=2)
+        nl = pad_l[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+        diff = np.abs(pad_i[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w] - img).max(axis=2)
         better = ridge & (nl > 0) & (diff < best)
         best[better], label[better] = diff[better], nl[better]
     # A ridge pixel with only ridge neighbours (rare, at junctions) takes any neighbour's label.
     left = label == -1
     if left.any():
-        label[left] = cv2.dilate(np.where(left, 0, label).astype(np.float32),
-                                 np.ones((3, 3), np.uint8))[left].astype(np.int32)
+        label[left] = cv2.dilate(np.where(left, 0, label).astype(np.float32), np.ones((3, 3), np.uint8))[
+            left
+        ].astype(np.int32)
     return label

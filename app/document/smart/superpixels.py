@@ -28,9 +28,15 @@ def superpixels(image: np.ndarray, size: int) -> np.ndarray:
     return slic.getLabels()
 
 
-def superpixel_fill(image: np.ndarray, labels: np.ndarray, points: Sequence[Point],
-                    diameter: float, size: int, value: int,
-                    only_over: int | None = None) -> Edit | None:
+def superpixel_fill(
+    image: np.ndarray,
+    labels: np.ndarray,
+    points: Sequence[Point],
+    diameter: float,
+    size: int,
+    value: int,
+    only_over: int | None = None,
+) -> Edit | None:
     """Paint ``value`` over each superpixel (of about ``size`` pixels across) that the stroke
     touches; a click is a one-point stroke."""
     size = int(np.clip(size, MIN_SIZE, MAX_SIZE))
