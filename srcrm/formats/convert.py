@@ -75,7 +75,7 @@ def convert(src: str | os.PathLike, dst: str | os.PathLike, to: str, *,
     try:
         for path in tqdm(files, desc=f"{fmt.name} -> {to}", unit="file", disable=not progress):
             for sample in fmt.read(path, labelset):
-                _add(export, report, path, root, sample)
+                _add(export, report, fmt, path, root, sample)
         report.written.extend(export.finish())
     except BaseException:
         export.abort()
@@ -86,12 +86,13 @@ def convert(src: str | os.PathLike, dst: str | os.PathLike, to: str, *,
     return report
 
 
-def _add(export, report: Report, path: Path, root: Path, sample) -> None:
+def _add(export, report: Report, fmt: registry.Format, path: Path, root: Path, sample) -> None:
     if isinstance(sample, FormatError):
         report.errors.append(sample)
         return
     report.warnings.extend(sample.warnings)
-    sub = path.parent.relative_to(root) if path.parent.is_relative_to(root) else Path()
+    sub = fmt.sub_folder(path.parent.relative_to(root)) if path.parent.is_relative_to(root) \
+        else Path()
     image = sample.image if sample.image is not None and sample.image.is_file() \
         else find_image(path, sample.name)
     try:

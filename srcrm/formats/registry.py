@@ -33,7 +33,9 @@ class Format:
     ``suffix``: the file one image's labels are written to when the target is a file, or
     "" where an export is always a folder. ``folder_only``: the app exports the whole folder
     (COCO: one file for all images). ``claims(folder, files)``: whether a folder holds this
-    format (None: told apart by content, :func:`detect`).
+    format (None: told apart by content, :func:`detect`). ``layout``: the folders of the
+    format's own layout above its label files (``*``: any name, as Cityscapes' subset); they
+    are not carried over as sub-folders into another format.
     """
 
     name: str
@@ -45,6 +47,15 @@ class Format:
     class_names: Callable[[Path, list[Path]], list[str]] | None = None
     claims: Callable[[Path, list[Path]], bool] | None = None
     folder_only: bool = False
+    layout: tuple[str, ...] = ()
+
+    def sub_folder(self, relative: Path) -> Path:
+        """A label file's folder below the source, without this format's layout folders."""
+        parts = relative.parts
+        for i, name in enumerate(self.layout):
+            if len(parts) <= i or name not in ("*", parts[i]):
+                return relative
+        return Path(*parts[len(self.layout):])
 
     @property
     def readable(self) -> bool:
@@ -66,15 +77,16 @@ def _one(read: Callable[[Path, LabelSet], Sample]) -> Reader:
 # In detection order: layouts that name themselves first, plain masks last.
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("cityscapes", "Cityscapes", "", cityscapes.Export, _one(cityscapes.read),
-           cityscapes.source_files, cityscapes.class_names, cityscapes.claims),
+           cityscapes.source_files, cityscapes.class_names, cityscapes.claims,
+           layout=("gtFine", "*")),
     Format("voc", "Pascal VOC", ".png", voc.Export, _one(voc.read), voc.source_files,
-           voc.class_names, voc.claims),
+           voc.class_names, voc.claims, layout=(voc.MASKS,)),
     Format("coco", "COCO JSON", ".json", coco.Export, coco.read_all, coco.source_files,
-           coco.class_names, folder_only=True),
+           coco.class_names, folder_only=True, layout=("annotations",)),
     Format("labelme", "labelme JSON", ".json", labelme.Export, _one(labelme.read),
            labelme.source_files, labelme.class_names),
     Format("yolo", "YOLO segmentation", ".txt", yolo.Export, yolo.read_all, yolo.source_files,
-           yolo.class_names, yolo.claims),
+           yolo.class_names, yolo.claims, layout=("labels",)),
     Format("png", "PNG masks", ".png", masks.Export, _one(masks.read), masks.source_files,
            masks.class_names, lambda folder, files: any(p.suffix.lower() == ".png"
                                                         for p in files)),

@@ -68,6 +68,8 @@ def test_every_format_converts_there_and_back_exactly_in_its_tools_layout(tmp_pa
         assert (there / path.replace("NAME", name).replace("CITY", name.split("_")[0])).is_file()
     assert detect(there) == target
     assert cli(str(there), str(back), "--to", "png", "--classes", classes) == 0
+    city = f"{name.split('_')[0]}/" if target == "cityscapes" else ""
+    assert (back / f"{city}{name}.png").is_file()  # the layout's own folders are not carried
     if target == "yolo":  # no name for unlabelled pixels inside a hole: compare labelled ones
         for out in back.rglob("*.png"):
             truth = read_label_png(dataset / "labels" / out.name)
