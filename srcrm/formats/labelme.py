@@ -257,7 +257,8 @@ class Export(layout.Export):
         out = self.target(self.dst / sub / f"{sample.name}.json", sample, image)
         copy = None if self.single else self.copy_image(image, out.with_suffix(""), sample)
         self.warnings += write(out, sample.labels, self.labelset, copy or image,
-                               tolerance=self.settings.tolerance, min_area=self.settings.min_area)
+                               tolerance=self.settings.tolerance, min_area=self.settings.min_area,
+                               embed_image=self.settings.embed_image and image is not None)
         return [out] + ([copy] if copy else [])
 
     def finish(self) -> list[Path]:

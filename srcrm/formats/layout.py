@@ -29,6 +29,7 @@ class ExportSettings:
     every export exact). ``rle_all``: COCO writes every object as RLE. ``subset``: the split
     name in the layouts that have one (COCO ``instances_<subset>.json``, VOC's image set,
     Cityscapes' ``gtFine/<subset>``). ``copy_images``: copy each known image into the layout.
+    ``embed_image``: labelme stores the image's bytes in the file as well.
     """
 
     tolerance: float = 0.0
@@ -36,6 +37,7 @@ class ExportSettings:
     rle_all: bool = False
     subset: str = "default"
     copy_images: bool = True
+    embed_image: bool = False
 
 
 class Export:

@@ -35,7 +35,10 @@ class Format:
     (COCO: one file for all images). ``claims(folder, files)``: whether a folder holds this
     format (None: told apart by content, :func:`detect`). ``layout``: the folders of the
     format's own layout above its label files (``*``: any name, as Cityscapes' subset); they
-    are not carried over as sub-folders into another format.
+    are not carried over as sub-folders into another format. ``options``: the
+    :class:`~srcrm.formats.layout.ExportSettings` fields that matter to it (what a dialog asks).
+    ``read_for_image``: for formats sized by their image (YOLO), reading one file for a known
+    image.
     """
 
     name: str
@@ -48,6 +51,9 @@ class Format:
     claims: Callable[[Path, list[Path]], bool] | None = None
     folder_only: bool = False
     layout: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    tip: str = ""
+    read_for_image: Callable[[Path, LabelSet, Path], Sample] | None = None
 
     def sub_folder(self, relative: Path) -> Path:
         """A label file's folder below the source, without this format's layout folders."""
@@ -75,21 +81,30 @@ def _one(read: Callable[[Path, LabelSet], Sample]) -> Reader:
 
 
 # In detection order: layouts that name themselves first, plain masks last.
+POLYGONS = ("tolerance", "min_area")
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("cityscapes", "Cityscapes", "", cityscapes.Export, _one(cityscapes.read),
+    Format("cityscapes", "Cityscapes Files", "", cityscapes.Export, _one(cityscapes.read),
            cityscapes.source_files, cityscapes.class_names, cityscapes.claims,
-           layout=("gtFine", "*")),
-    Format("voc", "Pascal VOC", ".png", voc.Export, _one(voc.read), voc.source_files,
-           voc.class_names, voc.claims, layout=(voc.MASKS,)),
+           layout=("gtFine", "*"), options=POLYGONS,
+           tip="NAME_gtFine_labelIds.png, _instanceIds.png, _color.png and _polygons.json"),
+    Format("voc", "VOC Palette PNG", ".png", voc.Export, _one(voc.read), voc.source_files,
+           voc.class_names, voc.claims, layout=(voc.MASKS,),
+           tip="An indexed PNG: index = class id, 255 = unlabelled"),
     Format("coco", "COCO JSON", ".json", coco.Export, coco.read_all, coco.source_files,
-           coco.class_names, folder_only=True, layout=("annotations",)),
+           coco.class_names, folder_only=True, layout=("annotations",),
+           options=(*POLYGONS, "rle_all"),
+           tip="Every image with labels in one COCO file: polygons, RLE where there are holes"),
     Format("labelme", "labelme JSON", ".json", labelme.Export, _one(labelme.read),
-           labelme.source_files, labelme.class_names),
-    Format("yolo", "YOLO segmentation", ".txt", yolo.Export, yolo.read_all, yolo.source_files,
-           yolo.class_names, yolo.claims, layout=("labels",)),
-    Format("png", "PNG masks", ".png", masks.Export, _one(masks.read), masks.source_files,
-           masks.class_names, lambda folder, files: any(p.suffix.lower() == ".png"
-                                                        for p in files)),
+           labelme.source_files, labelme.class_names, options=(*POLYGONS, "embed_image"),
+           tip="Polygons per class, as labelme writes them"),
+    Format("yolo", "YOLO Segmentation", ".txt", yolo.Export, yolo.read_all, yolo.source_files,
+           yolo.class_names, yolo.claims, layout=("labels",), options=POLYGONS,
+           tip="A .txt of normalised polygons and data.yaml",
+           read_for_image=yolo.read_for_image),
+    Format("png", "PNG Mask (indexed or greyscale)", ".png", masks.Export, _one(masks.read),
+           masks.source_files, masks.class_names,
+           lambda folder, files: any(p.suffix.lower() == ".png" for p in files),
+           tip="A greyscale PNG of class ids"),
 )}
 SOURCES = tuple(name for name, f in FORMATS.items() if f.readable)
 TARGETS = tuple(FORMATS)
@@ -172,6 +187,8 @@ def read_one(fmt: Format, path: Path, labelset: LabelSet, image: Path) -> Sample
     """The labels a file holds for ``image``: its only image, or (COCO) the one whose name,
     sub-folders and suffix aside, is the image's. :class:`FormatError` says why there are
     none."""
+    if fmt.read_for_image is not None:
+        return fmt.read_for_image(Path(path), labelset, image)
     samples, errors = [], []
     for item in fmt.read(Path(path), labelset):
         (errors if isinstance(item, FormatError) else samples).append(item)

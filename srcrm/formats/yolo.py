@@ -125,12 +125,7 @@ def read_all(path: Path, labelset: LabelSet):
         if image is None:
             raise FormatError(path, "YOLO labels do not store the image size, and no image of "
                                     "the same name was found beside them or in images/")
-        try:
-            height, width = displayed_size(image)
-        except ImageReadError as exc:
-            raise FormatError(path, f"its image cannot be sized: {exc}") from None
-        found = data_yaml(path)
-        sample = read(path, labelset, height, width, read_names(found) if found else None)
+        sample = read_for_image(path, labelset, image)
         yield Sample(sample.name, sample.labels, image)
     except FormatError as exc:
         yield exc
@@ -208,8 +203,36 @@ class Export(layout.Export):
 
     def finish(self) -> list[Path]:
         if self.single:
-            return []
+            return self._data_yaml_beside()
         if self.without_image:
             self.warnings.append(f"{self.dst}: {self.without_image} label files have no image; "
                                  "YOLO needs each image in images/ under the same name")
         return [write_data_yaml(self.dst, self.labelset)]
+
+    def _data_yaml_beside(self) -> list[Path]:
+        """One label file: ``data.yaml`` where ultralytics looks (beside ``labels/``, else
+        beside the file), unless one is there; one with other class names is left as it is,
+        and the export says that the class numbers follow this class list."""
+        folder = self.dst.parent.parent if self.dst.parent.name == "labels" else self.dst.parent
+        path = folder / "data.yaml"
+        if not path.exists():
+            return [write_data_yaml(folder, self.labelset)]
+        try:
+            same = read_names(path) == list(self.labelset.class_names)
+        except FormatError:
+            same = False
+        if not same:
+            self.warnings.append(f"{path}: left as it is, but its class names differ from "
+                                 "these; the class numbers written follow these classes")
+        return []
+
+
+def read_for_image(path: Path, labelset: LabelSet, image: Path) -> Sample:
+    """One label file for a known image, wherever the file lies (sized as the image is
+    shown, EXIF orientation applied); class names from a ``data.yaml`` near the file."""
+    try:
+        height, width = displayed_size(image)
+    except ImageReadError as exc:
+        raise FormatError(path, f"its image cannot be sized: {exc}") from None
+    found = data_yaml(path)
+    return read(path, labelset, height, width, read_names(found) if found else None)
