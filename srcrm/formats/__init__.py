@@ -13,10 +13,10 @@ scripts, ultralytics) get outlines through pixel centres (:mod:`srcrm.formats.ou
 from srcrm.formats.classes import ClassLookup, labelset_from_names, read_classes
 from srcrm.formats.convert import convert, detect
 from srcrm.formats.errors import FormatError
-from srcrm.formats.polygons import Coverage, Region, mask_polygons, polygonize
+from srcrm.formats.polygons import Coverage, Region, polygonize
 from srcrm.formats.rasterize import polygon_mask, rasterize
 from srcrm.formats.reading import Sample
 
 __all__ = ["ClassLookup", "Coverage", "FormatError", "Region", "Sample", "convert", "detect",
-           "labelset_from_names", "mask_polygons", "polygon_mask", "polygonize", "rasterize",
+           "labelset_from_names", "polygon_mask", "polygonize", "rasterize",
            "read_classes"]

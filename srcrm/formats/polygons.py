@@ -128,16 +128,6 @@ def polygonize(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
     return Coverage(height, width, regions, unlabelled)
 
 
-def mask_polygons(mask: np.ndarray) -> shapely.MultiPolygon:
-    """The pixels of an HxW bool mask as one MultiPolygon, exact on the corner lattice."""
-    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
-    if not rows.size:
-        return shapely.MultiPolygon()
-    crop = mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].astype(np.uint8)
-    pieces = [r.polygon for r in polygonize(crop, 2).regions if r.class_id == 1]
-    return shapely.transform(shapely.multipolygons(pieces), lambda xy: xy + (cols[0], rows[0]))
-
-
 def class_codes(labels: np.ndarray, num_classes: int) -> np.ndarray:
     """The label map as uint8 with every non-class value folded into one code, ``num_classes``."""
     if not 0 < num_classes < 256:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from srcrm.formats import mask_polygons, polygonize, rasterize
+from srcrm.formats import polygonize, rasterize
 from srcrm.io import read_label_png
 
 CLASSES = 11  # CamVid; 11 is void
@@ -139,17 +139,6 @@ def test_min_area_absorbs_small_pieces_without_leaving_gaps():
     assert (back[specks & ~block & (cols > 30)] == 1).all()
 
 
-def test_mask_polygons_is_exact():
-    mask = np.zeros((9, 9), bool)
-    mask[2:7, 3:8] = True
-    mask[4, 5] = False
-    mask[0, 0] = True
-    geometry = mask_polygons(mask)
-    assert geometry.area == mask.sum()
-    assert (rasterize([(1, geometry)], 9, 9, fill=0) == mask).all()
-    assert mask_polygons(np.zeros((3, 3), bool)).is_empty
-
-
 label_maps = arrays(np.uint8, st.tuples(st.integers(1, 12), st.integers(1, 12)),
                     elements=st.integers(0, 4))
 
@@ -174,3 +163,13 @@ def test_random_maps_simplified_still_tile(labels, tolerance):
     assert shapely.is_valid(polygons).all()
     assert sum(p.area for p in polygons) == pytest.approx(labels.size)
     assert overlap_area(polygons) < 1e-9
+
+
+def test_a_checkerboard_is_a_square_per_pixel_fast():
+    board = (np.indices((64, 64)).sum(0) % 2).astype(np.uint8)
+    board[:8, :8] = 1  # a block whose corner touches lone pixels diagonally
+    coverage = polygonize(board, 2)
+    polygons = all_polygons(coverage)
+    areas = sorted(p.area for p in polygons)
+    assert shapely.is_valid(polygons).all() and areas[-1] == 64 + 8 and set(areas[:-1]) == {1}
+    assert (rasterize(coverage.regions, 64, 64, fill=255) == board).all()
