@@ -59,8 +59,8 @@ def estimate_alpha(image: np.ndarray, mask: np.ndarray, trimap: np.ndarray, meth
 
 def _preconditioner(matrix):
     # pymatting's incomplete Cholesky, started with a tiny diagonal shift: without one it
-    # often fails on large bands, prints a warning and retries (the shift barely changes
-    # the preconditioner, and not the solution)
+    # often fails on large closed-form bands, prints a warning and retries (the shift barely
+    # changes the preconditioner, and not the solution; KNN's matrix needs none)
     from pymatting import ichol
 
     return ichol(matrix, shifts=[1e-4, 1e-3, 1e-2, 0.1, 0.5, 1.0, 10.0])
@@ -96,7 +96,6 @@ def _solver(method: str):
     # pymatting (and its numba kernels) loads on first use, not with this package
     from pymatting import estimate_alpha_cf, estimate_alpha_knn, estimate_alpha_lkm
 
-    ichol = {"preconditioner": _preconditioner}
-    return {"cf": _pymatting(estimate_alpha_cf, ichol, epsilon=1e-6),
+    return {"cf": _pymatting(estimate_alpha_cf, {"preconditioner": _preconditioner}, epsilon=1e-6),
             "lkm": _pymatting(estimate_alpha_lkm, epsilon=1e-6, radius=5),  # matrix-free
-            "knn": _pymatting(estimate_alpha_knn, ichol)}[method]
+            "knn": _pymatting(estimate_alpha_knn)}[method]
