@@ -106,23 +106,36 @@ def collect(out: Path, seeds: list[int]) -> dict[str, list[dict]]:
     return results
 
 
-def _mean_spread(values: list[float]) -> str:
+def _mean_spread(values: list[float], scale: float = 100) -> str:
     mean = statistics.mean(values)
     spread = (max(values) - min(values)) / 2 if len(values) > 1 else float("nan")
-    return f"{100 * mean:.2f} ± {100 * spread:.2f}" if len(values) > 1 else f"{100 * mean:.2f}"
+    return f"{scale * mean:.2f} ± {scale * spread:.2f}" if len(values) > 1 else f"{scale * mean:.2f}"
 
 
-def write_report(results: dict[str, list[dict]], docs: Path, command: str) -> Path:
+def final_loss(history: dict, share: float = 0.1) -> float:
+    """Mean training loss over the last ``share`` of the steps: still falling means the budget
+    stopped short of convergence."""
+    losses = [loss for _, loss in history["loss"]]
+    return statistics.mean(losses[-max(1, int(len(losses) * share)):])
+
+
+def write_report(results: dict[str, list[dict]], docs: Path, command: str, notes: str = "") -> Path:
+    """``docs/ablation.md`` with its plots; ``notes`` (markdown) goes after the results table."""
     docs.mkdir(parents=True, exist_ok=True)
     names = results[next(iter(results))][0]["metrics"]["class_names"]
     lines = ["# SRM/CRM ablation on CamVid val", "", f"Reproduce: `{command}`", "",
-             "Mean ± half the range over seeds.", "",
-             "| variant | seeds | mIoU (%) | boundary F (%) | pixel acc. (%) |", "|---|---|---|---|---|"]
+             "Mean ± half the range over seeds. Final loss: mean training loss over the last 10% "
+             "of steps.", "",
+             "| variant | seeds | mIoU (%) | boundary F (%) | pixel acc. (%) | final loss |",
+             "|---|---|---|---|---|---|"]
     for variant, runs in results.items():
         m = [r["metrics"] for r in runs]
         lines.append(f"| {variant} | {len(runs)} | {_mean_spread([x['miou'] for x in m])} | "
                      f"{_mean_spread([x['boundary_f'] for x in m])} | "
-                     f"{_mean_spread([x['pixel_accuracy'] for x in m])} |")
+                     f"{_mean_spread([x['pixel_accuracy'] for x in m])} | "
+                     f"{_mean_spread([final_loss(r['history']) for r in runs], scale=1)} |")
+    if notes:
+        lines += ["", notes.strip()]
     lines += ["", "## Per-class IoU (%), mean over seeds", "",
               "| class | " + " | ".join(results) + " |", "|---|" + "---|" * len(results)]
     for i, name in enumerate(names):
@@ -156,6 +169,7 @@ def main(argv=None) -> int:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     p.add_argument("--parallel", type=int, default=8, help="runs at once (1 on a CPU)")
     p.add_argument("--report-only", action="store_true", help="collect finished runs only")
+    p.add_argument("--notes", help="a markdown file to put after the results table (budget, reading)")
     args = p.parse_args(argv)
     if not args.report_only:
         train_all(args)
@@ -164,7 +178,8 @@ def main(argv=None) -> int:
         print("no finished runs found", file=sys.stderr)
         return 1
     command = "python -m srcrm.ablation " + " ".join(argv if argv is not None else sys.argv[1:])
-    print(write_report(results, Path(args.docs), command).read_text())
+    notes = Path(args.notes).read_text() if args.notes else ""
+    print(write_report(results, Path(args.docs), command, notes).read_text())
     return 0
 
 

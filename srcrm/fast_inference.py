@@ -145,6 +145,8 @@ def build_forward(model: nn.Module, path: str, cfg: FastPathConfig = FastPathCon
     if path == "bf16":
         return _Eager(model, channels_last=True, dtype=torch.bfloat16)
     if path == "onnx":
+        if not _onnxruntime_available():
+            raise ValueError("the onnx inference path needs ONNX Runtime: pip install onnxruntime")
         return _OnnxRuntime(model, cache_dir(cfg), torch.rand(1, 3, *cfg.probe_size))
     if path == "compile":
         eager = _Eager(model, channels_last=True, dtype=None)

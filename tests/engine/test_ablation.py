@@ -8,13 +8,24 @@ from srcrm.release import LICENCE_NOTE, ship_default
 
 
 def test_ablation_trains_four_variants_and_reports(tiny_dataset, tmp_path):
-    code = ablation_main(["--data", str(tiny_dataset), "--out", str(tmp_path / "runs"),
-                          "--docs", str(tmp_path / "docs"), "--steps", "2", "--batch-size", "2",
-                          "--crop", "48x48", "--seeds", "0", "--parallel", "2", "--eval-every", "0"])
-    assert code == 0
+    notes = tmp_path / "notes.md"
+    notes.write_text("Budget: two steps, nowhere near convergence.")
+    args = ["--data", str(tiny_dataset), "--out", str(tmp_path / "runs"), "--docs", str(tmp_path / "docs"),
+            "--steps", "2", "--batch-size", "2", "--crop", "48x48", "--seeds", "0", "--parallel", "2",
+            "--eval-every", "0", "--warmup", "1", "--threads", "1", "--notes", str(notes)]
+    assert ablation_main(args) == 0
     report = (tmp_path / "docs" / "ablation.md").read_text()
     for variant in ("baseline", "+SRM", "+CRM", "full"):
         assert f"| {variant} | 1 |" in report
+    assert "Budget: two steps, nowhere near convergence." in report
+    scores = json.loads((tmp_path / "runs" / "full_seed0" / "scores.json").read_text())
+    assert 0 <= scores["miou"] <= 1 and len(scores["iou"]) == 2  # scored on the val split
+
+    # A rerun keeps finished runs: nothing is trained or scored again.
+    model = tmp_path / "runs" / "full_seed0" / "model.pt"
+    stamp = model.stat().st_mtime_ns
+    assert ablation_main(args) == 0
+    assert model.stat().st_mtime_ns == stamp
     assert (tmp_path / "docs" / "ablation_curves.png").stat().st_size > 1000
     assert (tmp_path / "docs" / "ablation_class_iou.png").stat().st_size > 1000
 

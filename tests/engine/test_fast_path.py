@@ -89,3 +89,4 @@ def test_bench_sets_fp32_beside_each_fast_path():
     for path in candidate_paths(torch.device("cpu")):
         assert float(rows[path][1]) > 0
     assert "fastest automatic inference path:" in text
+    assert "pre-label (32x48, Predictor.predict): fp32" in text
