@@ -17,7 +17,6 @@ from . import io_actions
 from .canvas import Canvas
 from .class_panel import ClassPanel
 from .dialogs import Dialogs
-from .document.classes import ClassTable
 from .document.label_document import ImageState, LabelDocument
 from .document.overlay import OverlayMode
 from .document.project import Project
@@ -28,7 +27,7 @@ from .jobs import JobRunner, ModelService
 from .jobs.model import default_predictor_factory
 from .menus import MenusMixin
 from .notice import NoticeBar
-from .prelabel_flow import PrelabelMixin
+from .prelabel_flow import PrelabelFlow
 from .session import ImageMode, Session
 from .session_memory import SessionMemory
 from .settings import SAMPLE_IMAGE, AppSettings
@@ -37,7 +36,7 @@ from .toolbar import EditToolBar
 from .video.video_flow import VideoMixin, is_video_file
 
 
-class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
+class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
     def __init__(self, settings: AppSettings, *, dialogs: Dialogs | None = None,
                  predictor_factory=None, model_path: str | None = None,
                  device: str | None = None):
@@ -52,9 +51,6 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         self.saver = self.session.saver
         self.model_path = model_path if model_path is not None else settings.model_path()
         self.device = device or settings.device()
-        self._model_classes: ClassTable | None = None
-        self._prelabel_job = None
-        self._skipped_edited = 0
         self._last_opacity = 0.5
         self._go_to = self.load_image  # what A / D open: an image, or a frame in video mode
 
@@ -87,7 +83,8 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         self.cursor_label, self.save_label = self.status.cursor_label, self.status.save_label
         self.device_label, self.progress_bar = self.status.device_label, self.status.progress_bar
         self.cancel_button = self.status.cancel_button
-        self.cancel_button.clicked.connect(self.cancel_prelabel)
+        self.prelabel = PrelabelFlow(self)
+        self.cancel_button.clicked.connect(self.prelabel.cancel)
         self._build_actions()
         self._build_menus()
 
@@ -97,10 +94,6 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         self.session.edited.connect(self._on_doc_edited)
         self.session.changed.connect(self._update_actions)
         self.session.mode_changed.connect(self._on_mode_opened)
-        self.model.ready.connect(self._on_model_ready)
-        self.model.load_failed.connect(self._on_model_failed)
-        self.model.notice.connect(lambda text: self.show_notice(text, "warning"))
-        self.model.device_changed.connect(self._on_device_changed)
 
         self._session_timer = QtCore.QTimer(self, singleShot=True, interval=800,
                                             timeout=self.save_session)
@@ -161,7 +154,7 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
     def start(self, path: str | Path | None = None, restore: bool = True) -> None:
         """Load the model (in the background) and open ``path``, the last session, or the
         bundled sample."""
-        self.load_model(self.model_path)
+        self.prelabel.load_model(self.model_path)
         session = self.settings.session() if restore else {}
         if path is not None:
             self.memory.apply_tools(session)
@@ -222,7 +215,7 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
             self.show_notice(f"{folder} holds no images ({', '.join(IMAGE_SUFFIXES)}).", "warning")
         self.session.set_mode(ImageMode(project, self.saver, self.session.saves))
         self._go_to = self.load_image
-        self._adopt_model_classes(project, warn=False)
+        self.prelabel.adopt_model_classes(project, warn=False)
         self._use_project_model()  # the fine-tuned version this folder was last used with
         self.image_list.set_project(project)
         self.settings.add_recent_folder(project.folder)
@@ -265,9 +258,7 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
             self.show_notice(" ".join(warnings), "warning", key="image")
         self._update_actions()
         self._session_timer.start()
-        if (doc.state == ImageState.NEW and self.act_auto_prelabel.isChecked()
-                and self.model.info is not None and not self.model.busy):
-            self._start_prelabel([doc.path])
+        self.prelabel.auto_prelabel()
 
     def _show_document(self, doc: LabelDocument, view: list[float] | None, fit: bool) -> None:
         """Make ``doc`` the one being edited (an image, or a video frame), and restore ``view``
@@ -325,7 +316,7 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         ev.acceptProposedAction()
         path = paths[0]
         if path.suffix.lower() == ".pt":
-            self.load_model(str(path))
+            self.prelabel.load_model(str(path))
         else:
             self.open_path(path)
 
@@ -432,7 +423,7 @@ class MainWindow(MenusMixin, PrelabelMixin, FinetuneMixin, VideoMixin, QtWidgets
         model_ok = self.model.info is not None and not self.model.busy
         self.act_prelabel.setEnabled(has_doc and model_ok)
         self.act_prelabel_folder.setEnabled(self.project is not None and model_ok)
-        self.act_cancel_prelabel.setEnabled(self._prelabel_job is not None)
+        self.act_cancel_prelabel.setEnabled(self.prelabel.job is not None)
         for act in (self.act_load_model, self.act_default_model, self.act_cpu_only):
             act.setEnabled(not self.model.busy)  # never swap the model under a running job
         mode = self.session.mode

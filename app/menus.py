@@ -86,15 +86,16 @@ class MenusMixin:
             seq = key if class_id < 10 else f"Alt+{key}"
             shortcut = QtGui.QShortcut(QtGui.QKeySequence(seq), self)
             shortcut.activated.connect(lambda c=class_id: self.editor.set_class(c))
-        self.act_load_model = a("&Load Model…", self.choose_model)
-        self.act_default_model = a("Use the &Default Model", lambda: self.load_model(None))
-        self.act_prelabel = a("Pre-label This &Image", self.prelabel_current, "Ctrl+L")
-        self.act_prelabel_folder = a("Pre-label the Whole &Folder", self.prelabel_folder, "Ctrl+Shift+L")
-        self.act_cancel_prelabel = a("&Cancel Pre-labelling", self.cancel_prelabel)
-        self.act_auto_prelabel = a("Pre-label New Images When Opened", self._toggle_auto_prelabel,
+        flow = self.prelabel
+        self.act_load_model = a("&Load Model…", flow.choose_model)
+        self.act_default_model = a("Use the &Default Model", lambda: flow.load_model(None))
+        self.act_prelabel = a("Pre-label This &Image", flow.prelabel_current, "Ctrl+L")
+        self.act_prelabel_folder = a("Pre-label the Whole &Folder", flow.prelabel_folder, "Ctrl+Shift+L")
+        self.act_cancel_prelabel = a("&Cancel Pre-labelling", flow.cancel)
+        self.act_auto_prelabel = a("Pre-label New Images When Opened", self.settings.set_auto_prelabel,
                                    checkable=True)
         self.act_auto_prelabel.setChecked(self.settings.auto_prelabel())
-        self.act_cpu_only = a("Use the CPU Only", self._toggle_cpu, checkable=True)
+        self.act_cpu_only = a("Use the CPU Only", flow.set_cpu_only, checkable=True)
         self.act_cpu_only.setChecked(self.device == "cpu")
         self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents)
         self._build_finetune_actions()
@@ -112,10 +113,10 @@ class MenusMixin:
         io_actions.register()
         self.import_menu = file_menu.addMenu("&Import")
         self.export_menu = file_menu.addMenu("&Export")
-        self.import_menu.aboutToShow.connect(lambda: actions.fill_menu(self.import_menu, self, actions.IMPORTERS))
-        self.export_menu.aboutToShow.connect(lambda: actions.fill_menu(self.export_menu, self, actions.EXPORTERS))
-        actions.fill_menu(self.import_menu, self, actions.IMPORTERS)
-        actions.fill_menu(self.export_menu, self, actions.EXPORTERS)
+        for menu, entries in ((self.import_menu, actions.IMPORTERS),
+                              (self.export_menu, actions.EXPORTERS)):
+            menu.aboutToShow.connect(lambda m=menu, e=entries: actions.fill_menu(m, self, e))
+            actions.fill_menu(menu, self, entries)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
 

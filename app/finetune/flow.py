@@ -128,7 +128,7 @@ class FinetuneMixin:
     def _switch_model(self, path: Path | None) -> None:
         """Load ``path`` (None: the bundled default); jobs still predicting with the old model
         are cancelled and the load waits for them (see :meth:`~app.jobs.ModelService.load`)."""
-        self.load_model(str(path) if path is not None else None)
+        self.prelabel.load_model(str(path) if path is not None else None)
 
     def _use_project_model(self) -> None:
         """On opening a folder: switch to the model version it was last used with (folders
@@ -206,12 +206,8 @@ class FinetuneMixin:
             lane="staging")
         count = len(training_names(target))
         model_name = self.model.info.name
-        if target is self.video:
-            preparing, labelled = (f"Preparing {count} frames…",
-                                   f"frames you edited in {target.path.name}")
-        else:
-            preparing, labelled = (f"Preparing {count} images…",
-                                   f"images you labelled in {target.folder.name}")
+        mode = self.session.mode
+        preparing, labelled = f"Preparing {count} {mode.noun}s…", mode.training_source
         progress = FinetuneProgressDialog(f"Fine-tuning <b>{model_name}</b> on {labelled}.",
                                           config.steps, self)
         progress.show_staging(preparing, 0, count)
@@ -323,11 +319,8 @@ class FinetuneMixin:
         self._switch_model(registry.file_of(version))
         miou = (f" (mIoU {100 * version.miou:.1f}% on the set-aside images)"
                 if version.miou is not None else "")
-        apply = ("Video > Pre-label the Video applies it to the frames nobody edited"
-                 if self.video is not None else
-                 "Model > Re-pre-label Untouched Images applies it to the images nobody edited")
         self.show_notice(f"Kept the fine-tuned model as {version.id}{miou} and switched to it. "
-                         f"{apply}.", "info", key="finetune")
+                         f"{self.session.mode.relabel_hint}.", "info", key="finetune")
 
     def _end_finetune(self, run: FinetuneRun) -> None:
         """Remove the scratch folder (the staged data and any model not kept)."""
@@ -360,16 +353,16 @@ class FinetuneMixin:
         images are not even sent to the model (and a result for an image edited meanwhile is
         dropped by the pre-label flow, as always). Images only: a video's own pre-labelling
         already leaves the edited frames alone."""
-        if self.video is not None:
+        if self.session.mode is not None and not self.session.mode.image_commands:
             self.show_notice("Re-pre-labelling untouched images is for a folder of images; in a "
                              "video, Video > Pre-label the Video does it (frames you edited are "
                              "never replaced).", "info", key="finetune")
             return
-        if self.project is None or not self._model_usable():
+        if self.project is None or not self.prelabel.usable():
             return
         paths = self.session.mode.prelabel_paths()  # edited and done images stay out
         if paths:
-            self._start_prelabel(paths)
+            self.prelabel.start(paths)
         else:
             self.statusBar().showMessage("Every image was edited or marked done: nothing to "
                                          "re-pre-label", 4000)

@@ -53,6 +53,10 @@ class Mode(ABC):
     def classes_changed(self, doc: LabelDocument | None) -> None:  # noqa: B027 - an optional hook
         """The class table changed (a class added, renamed, recoloured)."""
 
+    #: What a fine-tune trains on and how a new model reaches the other documents (messages).
+    training_source = ""
+    relabel_hint = ""
+
     @abstractmethod
     def session_fields(self, doc: LabelDocument | None) -> dict:
         """What a restart needs to come back here (folder, video, image)."""
@@ -109,6 +113,12 @@ class ImageMode(Mode):
         project, snap = self.project, self.project.snapshot(doc)
         self.saver.submit(doc.path, lambda: project.write_snapshot(snap))
         return True
+
+    @property
+    def training_source(self) -> str:
+        return f"images you labelled in {self.project.folder.name}"
+
+    relabel_hint = "Model > Re-pre-label Untouched Images applies it to the images nobody edited"
 
     def prelabel_paths(self, replace_edited: bool = False) -> list[Path]:
         """The images a folder pre-label sends to the model, the open one first (so the user
@@ -214,6 +224,12 @@ class VideoMode(Mode):
         self._saved_revision = doc.revision
         self.baseline = doc.labels.copy()
         return doc
+
+    @property
+    def training_source(self) -> str:
+        return f"frames you edited in {self.video.path.name}"
+
+    relabel_hint = "Video > Pre-label the Video applies it to the frames nobody edited"
 
     def classes_changed(self, doc: LabelDocument | None) -> None:
         if self.video.classes_source == "default":

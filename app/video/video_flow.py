@@ -102,8 +102,8 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         self._go_to = self.show_frame
         self.image_list.set_video(video.path.name, str(video.path))
         self._use_project_model()  # the fine-tuned version this video was last used with
-        if self._model_classes is not None:
-            video.adopt_classes(self._model_classes)
+        if self.prelabel.model_classes is not None:
+            video.adopt_classes(self.prelabel.model_classes)
         self.timeline.set_video(video.frame_count, video.source.fps)
         self.timeline.show()
         self.notice.dismiss("video")
@@ -150,8 +150,8 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             self.video.close()
 
     def _on_video_model_ready(self, _info) -> None:
-        if self.video is not None and self._model_classes is not None:
-            self.video.adopt_classes(self._model_classes)
+        if self.video is not None and self.prelabel.model_classes is not None:
+            self.video.adopt_classes(self.prelabel.model_classes)
         self.auto_prelabel_video()
 
     # --- showing a frame ----------------------------------------------------------------------
@@ -287,10 +287,3 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         self.act_smooth_video.setEnabled(on and idle)
         self.act_propagate.setEnabled(on and idle and self.doc is not None)
         self.act_cancel_video_job.setEnabled(not idle)
-        if on:  # image-only commands
-            for act in (self.act_prelabel, self.act_prelabel_folder, self.act_done,
-                        self.act_next_open):
-                act.setEnabled(False)
-            edited = " (edited)" if self.doc is not None and self.doc.state.has_human_work else ""
-            self.setWindowTitle(f"{video.source.name} — frame {video.frame}{edited} — "
-                                f"{video.path.parent} — SRCRM Studio")

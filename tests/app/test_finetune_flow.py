@@ -259,7 +259,7 @@ def test_re_prelabel_untouched_images_never_touches_edited_or_done_ones(
     window = make_window(image_folder / "frame_00.png", predictor=model)
     qtbot.waitUntil(lambda: window.doc.state == ImageState.PRELABELLED and not window.model.busy,
                     timeout=10000)
-    window.prelabel_folder()
+    window.prelabel.prelabel_folder()
     qtbot.waitUntil(lambda: not window.model.busy, timeout=10000)
     window.editor.set_class(7)
     drag(window.canvas, [QtCore.QPointF(window.canvas.image_to_widget(80, 60))])  # frame_00: edited
@@ -278,7 +278,7 @@ def test_re_prelabel_untouched_images_never_touches_edited_or_done_ones(
     old_02 = read_label_png(image_folder / ".srcrm" / "frame_02.png")
 
     model.road = 8  # "the new model": pre-labels road as car
-    window.load_model("new-model.pt")
+    window.prelabel.load_model("new-model.pt")
     qtbot.waitUntil(lambda: window.model.info is not None, timeout=10000)
     calls = model.calls
     window.act_reprelabel_untouched.trigger()

@@ -65,8 +65,8 @@ def test_prelabel_runs_off_the_gui_thread_with_progress_and_cancel(make_window, 
     window = make_window(image_folder / "frame_00.png", predictor=slow)
     wait_prelabelled(qtbot, window)  # auto pre-label of the new image that opened
     progress = []
-    window.prelabel_folder()
-    window._prelabel_job.progress.connect(lambda p: progress.append((p.done, p.total)))
+    window.prelabel.prelabel_folder()
+    window.prelabel.job.progress.connect(lambda p: progress.append((p.done, p.total)))
     assert window.progress_bar.isVisible() and window.cancel_button.isVisible()
     qtbot.waitUntil(lambda: slow.calls >= 4, timeout=10000)
     window.cancel_button.click()
@@ -120,7 +120,7 @@ def test_folder_prelabel_skips_edited_images_when_told(make_window, image_folder
     drag(window.canvas, [viewport_point(window, 30, 30)])
     edited = window.doc.labels.copy()
     dialogs.folder_policy = "skip"
-    window.prelabel_folder()
+    window.prelabel.prelabel_folder()
     qtbot.waitUntil(lambda: not window.model.busy, timeout=10000)
     assert dialogs.asked == ["folder:1/4"]
     np.testing.assert_array_equal(window.doc.labels, edited)

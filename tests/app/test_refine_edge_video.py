@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import cv2
 import pytest
-from app_video_helpers import (  # noqa: F401 (make_window: a fixture)
+from app_video_helpers import (
     FRAMES,
     BatchPredictor,
-    make_window,
     square_box,
     wait_video_idle,
     write_clip,
@@ -16,12 +15,14 @@ from app_video_helpers import (  # noqa: F401 (make_window: a fixture)
 from app.video import exports
 from app.video.tasks import PrelabelRequest
 
+pytestmark = pytest.mark.prelabel_by_hand  # the fixture pre-labels only the first frames
+
 CAR = 8
 LABELLED = 2  # the first frames are pre-labelled, the rest have no labels
 
 
 @pytest.fixture
-def window(make_window, tmp_path, dialogs, qtbot):  # noqa: F811 (the fixture above)
+def window(make_window, tmp_path, dialogs, qtbot):
     folder = tmp_path / "videos"
     folder.mkdir()
     clip = write_clip(folder / "street.mp4")
