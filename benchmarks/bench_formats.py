@@ -3,9 +3,10 @@ then the worst case for exports, a checkerboard, written in every polygon format
 
     .venv/bin/python benchmarks/bench_formats.py [--repeats 15] [--checkerboard 1024]
 
-Prints the median time of :func:`srcrm.formats.polygonize` (tolerance 0, the exact export) and
-of :func:`srcrm.formats.rasterize` on two maps: synthetic Cityscapes-sized blobs, and real CamVid
-val labels tiled to 2048x1024 (when ../shared/data/camvid is there). Each is set against a
+Prints the median time of :func:`srcrm.formats.polygonize` (tolerance 0, the exact export for
+COCO), of :func:`srcrm.formats.outlines.outline` (the exact export for the other polygon
+formats) and of :func:`srcrm.formats.rasterize` on two maps: synthetic Cityscapes-sized blobs,
+and real CamVid val labels tiled to 2048x1024 (when ../shared/data/camvid is there). Each is set against a
 baseline measured in the same run: per-class ``cv2.findContours`` through pixel centres, and
 ``cv2.fillPoly``, the usual quick way, which leaves gaps between neighbouring classes; the gap
 it leaves is printed too. Target: polygon export under 150 ms.
@@ -37,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from srcrm.formats import polygonize, rasterize  # noqa: E402
+from srcrm.formats.outlines import outline  # noqa: E402
 
 HEIGHT, WIDTH, CLASSES = 1024, 2048, 19
 TARGET_MS = 150.0
@@ -120,6 +122,7 @@ def run(name: str, labels: np.ndarray, repeats: int) -> float:
     export = median_ms(lambda: polygonize(labels, CLASSES), repeats)
     base_export = median_ms(lambda: baseline_polygons(labels), repeats)
     simplified = median_ms(lambda: polygonize(labels, CLASSES, tolerance=1.0), max(3, repeats // 5))
+    centres = median_ms(lambda: outline(labels, CLASSES), repeats)
     raster = median_ms(lambda: rasterize(coverage.regions, HEIGHT, WIDTH, fill=255), repeats)
     base_raster = median_ms(lambda: baseline_fill(labels), repeats)
     vertices = int(shapely.get_num_coordinates(polygons).sum())
@@ -128,6 +131,7 @@ def run(name: str, labels: np.ndarray, repeats: int) -> float:
     print(f"  polygon export (tolerance 0):   {export:7.1f} ms   "
           f"baseline {base_export:6.1f} ms  (x{export / base_export:.2f})")
     print(f"  polygon export (tolerance 1):   {simplified:7.1f} ms")
+    print(f"  pixel-centre outlines (labelme, Cityscapes, YOLO): {centres:7.1f} ms")
     print(f"  rasterise back:                 {raster:7.1f} ms   "
           f"baseline {base_raster:6.1f} ms  (x{raster / base_raster:.2f})")
     print(f"  exact round trip: {bool((back == np.where(labels < CLASSES, labels, 255)).all())}; "

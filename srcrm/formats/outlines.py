@@ -78,9 +78,13 @@ def outline(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
     rings: list[np.ndarray] = []  # traced outlines, then one block of lone pixels per value
     lengths: list[np.ndarray] = []
     ring_class: list[np.ndarray] = []
+    pinched = _pinched_values(codes) if labels.size else set()
     for value in present_values(codes) if labels.size else []:
-        traced, singles = _pieces(codes == value,
-                                  enclosed_only=value == num_classes and not every_unlabelled)
+        enclosed_only = value == num_classes and not every_unlabelled
+        if value in pinched:
+            traced, singles = _pieces(codes == value, enclosed_only)
+        else:
+            traced, singles = _outer(codes == value, enclosed_only), np.zeros((0, 2), np.int64)
         if tolerance > 0:
             traced = [cv2.approxPolyDP(r.reshape(-1, 1, 2), tolerance, True).reshape(-1, 2)
                       if len(r) > 2 else r for r in traced]
@@ -101,6 +105,31 @@ def outline(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
     class_ids = np.concatenate(ring_class) if ring_class else np.zeros(0, np.int16)
     return Outlines(height, width, class_ids[order],
                     np.concatenate(([0], np.cumsum(lengths[order]))), xy)
+
+
+def _pinched_values(codes: np.ndarray) -> set[int]:
+    """The values of the 2x2 blocks that are a checkerboard of two values (each pair of
+    diagonal pixels alike). OpenCV's tracer joins each pair through the same corner, so the
+    two outlines cross and no painting order can give back both: such values are traced by
+    4-connected pieces. A corner that only one value's pixels touch across is harmless: the
+    outline passes through it twice and paints nothing more there."""
+    a, b, c, d = codes[:-1, :-1], codes[:-1, 1:], codes[1:, :-1], codes[1:, 1:]
+    crossed = (a == d) & (b == c) & (a != b)
+    return set(np.unique(a[crossed]).tolist()) | set(np.unique(b[crossed]).tolist())
+
+
+def _outer(mask: np.ndarray, enclosed_only: bool) -> list[np.ndarray]:
+    """The outer outlines of the 8-connected pieces of a mask; see :func:`_pieces` for
+    ``enclosed_only``."""
+    contours, hierarchy = cv2.findContours(mask.view(np.uint8), cv2.RETR_CCOMP,
+                                           cv2.CHAIN_APPROX_SIMPLE)
+    rings = [c.reshape(-1, 2) for c, parent in zip(contours, hierarchy[0, :, 3] if contours
+                                                   else [], strict=True) if parent < 0]
+    if enclosed_only:
+        height, width = mask.shape
+        rings = [r for r in rings if r.min() > 0 and (r[:, 0].max() < width - 1)
+                 and (r[:, 1].max() < height - 1)]
+    return rings
 
 
 def _pieces(mask: np.ndarray, enclosed_only: bool) -> tuple[list[np.ndarray], np.ndarray]:
