@@ -37,6 +37,7 @@ from srcrm.io import atomic_write_text
 PATHS = ("fp32", "channels_last", "bf16", "onnx", "compile")
 ENV_PATH = "SRCRM_INFERENCE_PATH"  # forces one path ("fp32", ...) instead of measuring
 ENV_CACHE = "SRCRM_CACHE_DIR"
+KEEP_EXPORTS = 8  # ONNX exports kept (most recently used); each is the size of the weights
 
 Forward = Callable[[torch.Tensor], torch.Tensor]  # (N,3,H,W) float in [0, 1] -> fp32 logits
 
@@ -101,7 +102,8 @@ def compile_available() -> bool:
 
 class _Eager:
     def __init__(self, model: nn.Module, channels_last: bool, dtype: torch.dtype | None):
-        self.model = model.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        self.model = model.to(memory_format=fmt)
         self.channels_last = channels_last
         self.dtype = dtype
 
@@ -126,6 +128,8 @@ class _OnnxRuntime:
             with warnings.catch_warnings():  # the exporter's notes on constant folding
                 warnings.simplefilter("ignore")
                 export_onnx(model.to(memory_format=torch.contiguous_format), path, example)
+        path.touch()
+        _prune(path.parent, KEEP_EXPORTS)
         options = ort.SessionOptions()
         options.intra_op_num_threads = torch.get_num_threads()
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
@@ -133,6 +137,13 @@ class _OnnxRuntime:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         (logits,) = self.session.run(None, {"image": x.float().contiguous().numpy()})
         return torch.from_numpy(logits)
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Delete all but the ``keep`` most recently used exports (fine-tuning makes new ones)."""
+    exports = sorted(folder.glob("*.onnx"), key=lambda f: f.stat().st_mtime, reverse=True)
+    for old in exports[keep:]:
+        old.unlink(missing_ok=True)
 
 
 def build_forward(model: nn.Module, path: str, cfg: FastPathConfig = FastPathConfig()) -> Forward:
@@ -221,7 +232,8 @@ def choose_path(model: nn.Module, device: torch.device, cfg: FastPathConfig = Fa
     return PathChoice(best, timings)
 
 
-def measure_paths(model: nn.Module, paths: list[str], cfg: FastPathConfig = FastPathConfig()) -> dict[str, float]:
+def measure_paths(model: nn.Module, paths: list[str],
+                  cfg: FastPathConfig = FastPathConfig()) -> dict[str, float]:
     """Milliseconds per ``cfg.probe_size`` image along each path, measured one after another."""
     x = torch.rand(1, 3, *cfg.probe_size)
     return {path: 1000 * time_forward(build_forward(model, path, cfg), x, cfg.repeats) for path in paths}

@@ -2,6 +2,7 @@
 and the benchmark sets fp32 beside the fast paths."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -90,3 +91,13 @@ def test_bench_sets_fp32_beside_each_fast_path():
         assert float(rows[path][1]) > 0
     assert "fastest automatic inference path:" in text
     assert "pre-label (32x48, Predictor.predict): fp32" in text
+
+
+def test_only_the_most_recently_used_onnx_exports_are_kept(tmp_path):
+    for i in range(fi.KEEP_EXPORTS + 3):
+        export = tmp_path / f"{i}.onnx"
+        export.write_bytes(b"x")
+        os.utime(export, (1000 + i, 1000 + i))
+    fi._prune(tmp_path, fi.KEEP_EXPORTS)
+    kept = sorted(int(f.stem) for f in tmp_path.glob("*.onnx"))
+    assert kept == list(range(3, fi.KEEP_EXPORTS + 3))
