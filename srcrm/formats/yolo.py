@@ -24,6 +24,7 @@ import numpy as np
 import yaml
 
 from srcrm.data.labelsets import LabelSet
+from srcrm.jsonio import MAX_DEPTH, nesting_depth
 from srcrm.formats import layout
 from srcrm.formats.classes import ClassLookup
 from srcrm.formats.errors import FormatError
@@ -31,6 +32,7 @@ from srcrm.formats.outlines import outline
 from srcrm.formats.reading import MAX_POINTS, Sample, find_image, nearby
 from srcrm.io import ImageReadError, atomic_write, atomic_write_text, displayed_size
 
+MAX_YAML_BYTES = 1 << 20  # a data.yaml names classes and folders: kilobytes
 NOT_LABELS = ("classes.txt", "labels.txt")  # text files beside YOLO labels that are not labels
 
 
@@ -74,17 +76,24 @@ def write_data_yaml(folder: str | os.PathLike, labelset: LabelSet) -> Path:
 
 
 def read_names(path: str | os.PathLike) -> list[str]:
-    """The class names of a ``data.yaml`` (``names`` as a list or an id -> name mapping)."""
+    """The class names of a ``data.yaml`` (``names`` as a list or an id -> name mapping).
+    Like JSON, the file is size- and depth-checked first: the YAML parser recurses too."""
     try:
-        data = yaml.safe_load(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        data = Path(path).read_bytes()
+        if len(data) > MAX_YAML_BYTES or nesting_depth(data) > MAX_DEPTH:
+            raise FormatError(path, "too large or too deeply nested for a dataset file")
+        doc = yaml.safe_load(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, RecursionError,
+            yaml.YAMLError) as exc:
+        if isinstance(exc, FormatError):
+            raise
         raise FormatError(path, f"cannot read it as YAML ({exc})") from None
-    names = data.get("names") if isinstance(data, dict) else None
-    if isinstance(names, dict) and sorted(names) == list(range(len(names))):
-        return [str(names[i]) for i in range(len(names))]
-    if isinstance(names, list):
+    names = doc.get("names") if isinstance(doc, dict) else None
+    if isinstance(names, dict) and set(names) == set(range(len(names))):
+        names = [names[i] for i in range(len(names))]
+    if isinstance(names, list) and all(isinstance(n, (str, int, float)) for n in names):
         return [str(n) for n in names]
-    raise FormatError(path, "no 'names' list or 0..N-1 mapping")
+    raise FormatError(path, "no 'names' list or 0..N-1 mapping of names")
 
 
 def claims(folder: Path, files: list[Path]) -> bool:

@@ -144,3 +144,22 @@ def test_yolo_sizes_images_with_exif_orientation_applied(tmp_path):
     [sample] = registry.FORMATS["yolo"].read(tmp_path / "labels" / "p.txt", CAMVID)
     assert sample.labels.shape == (40, 20)
     assert (sample.labels[:19] == 8).all() and (sample.labels[21:] == 11).all()
+
+
+@pytest.mark.parametrize("text", ["names: [a, b]\nval: 2001-13-45\n", "[" * 5000,
+                                  "names: !!python/object/apply:os.system [ls]",
+                                  "names: {0: a, 2: b}", "names: [a, [b]]", "\x00\xff"])
+def test_a_hostile_data_yaml_is_a_clear_error(tmp_path, text):
+    from srcrm.formats import yolo
+
+    (tmp_path / "data.yaml").write_text(text, errors="surrogateescape")
+    with pytest.raises(FormatError, match="data.yaml"):
+        yolo.read_names(tmp_path / "data.yaml")
+
+
+def test_data_yaml_names_by_id(tmp_path):
+    from srcrm.formats import yolo
+
+    path = tmp_path / "data.yaml"
+    path.write_text("names:\n" + "".join(f"  {i}: c{i}\n" for i in reversed(range(12))))
+    assert yolo.read_names(path) == [f"c{i}" for i in range(12)]
