@@ -24,13 +24,13 @@ import numpy as np
 import yaml
 
 from srcrm.data.labelsets import LabelSet
-from srcrm.jsonio import MAX_DEPTH, nesting_depth
 from srcrm.formats import layout
 from srcrm.formats.classes import ClassLookup
 from srcrm.formats.errors import FormatError
 from srcrm.formats.outlines import outline
 from srcrm.formats.reading import MAX_POINTS, Sample, find_image, nearby
 from srcrm.io import ImageReadError, atomic_write, atomic_write_text, displayed_size
+from srcrm.jsonio import MAX_DEPTH, nesting_depth
 
 MAX_YAML_BYTES = 1 << 20  # a data.yaml names classes and folders: kilobytes
 NOT_LABELS = ("classes.txt", "labels.txt")  # text files beside YOLO labels that are not labels
