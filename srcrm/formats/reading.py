@@ -16,8 +16,8 @@ from srcrm.data.labelsets import read_class_names
 from srcrm.formats.classes import UNLABELLED_NAMES, name_key
 from srcrm.formats.errors import FormatError
 from srcrm.limits import ImageTooLarge, check_image_size
+from srcrm.suffixes import IMAGE_SUFFIXES
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 CLASS_FILES = ("classes.txt", "labels.txt")  # ours and CamVid's; labelme's labels.txt
 MAX_POINTS = 1_000_000  # per shape: more is a broken or hostile file, not an annotation
 OUTSIDE_SLACK = 1.0  # pixels a point may stray past the image frame (rounding in other tools)
