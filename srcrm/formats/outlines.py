@@ -135,37 +135,37 @@ def _outer(mask: np.ndarray, enclosed_only: bool) -> list[np.ndarray]:
 def _pieces(mask: np.ndarray, enclosed_only: bool) -> tuple[list[np.ndarray], np.ndarray]:
     """The outer outline of every 4-connected piece of a mask, and apart, as (K, 2) pixels,
     the pieces of one pixel that touch others at a corner. OpenCV's tracer follows 8-connected
-    pieces, so pieces it would join at a corner are traced one by one. ``enclosed_only`` leaves
-    out pieces touching the image's edge: no outline can enclose them, so unlabelled ones there
-    never need reopening."""
+    pieces: those made of several 4-connected ones are split, in their own bounding box, and
+    traced piece by piece. ``enclosed_only`` leaves out pieces touching the image's edge: no
+    outline can enclose them, so unlabelled ones there never need reopening."""
     mask = mask.view(np.uint8)
-    count4, piece4, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
-    count8, piece8 = cv2.connectedComponents(mask, connectivity=8)
     height, width = mask.shape
-    x, y, w, h, area = (stats[:, i] for i in range(5))
-    wanted = np.ones(count4, bool)
-    wanted[0] = False  # the mask's background
-    if enclosed_only:
-        wanted &= (x > 0) & (y > 0) & (x + w < width) & (y + h < height)
-    # Which 8-connected piece each 4-connected one lies in, and how many share it.
-    in8 = np.zeros(count4, np.int64)
-    in8[piece4.ravel()] = piece8.ravel()
-    shared = np.bincount(in8[1:], minlength=count8)[in8] > 1
+    _, piece8 = cv2.connectedComponents(mask, connectivity=8)
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     rings: list[np.ndarray] = []
-    whole = wanted & ~shared
-    if whole.any():  # one tracer pass gives the outlines of all pieces that touch no other
-        contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-        for contour, parent in zip(contours, hierarchy[0, :, 3], strict=True):
-            if parent < 0:
-                cx, cy = contour[0, 0]
-                if whole[piece4[cy, cx]]:
-                    rings.append(contour.reshape(-1, 2))
-    single = wanted & shared & (area == 1)
-    for i in np.flatnonzero(wanted & shared & (area > 1)):
-        crop = (piece4[y[i]:y[i] + h[i], x[i]:x[i] + w[i]] == i).view(np.uint8)
-        contours, _ = cv2.findContours(crop, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        rings.append(contours[0].reshape(-1, 2) + (x[i], y[i]))
-    return rings, np.stack((x[single], y[single]), 1)
+    singles: list[np.ndarray] = []
+    for contour, parent in zip(contours, hierarchy[0, :, 3], strict=True):
+        if parent >= 0:
+            continue
+        x, y, w, h = cv2.boundingRect(contour)
+        cx, cy = contour[0, 0]
+        crop = (piece8[y:y + h, x:x + w] == piece8[cy, cx]).view(np.uint8)
+        count, piece4, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=4)
+        if count == 2:  # one 4-connected piece: the tracer's outline is its own
+            if not enclosed_only or (x > 0 and y > 0 and x + w < width and y + h < height):
+                rings.append(contour.reshape(-1, 2))
+            continue
+        px, py, pw, ph, area = (stats[1:, i] for i in range(5))
+        keep = np.ones(count - 1, bool)
+        if enclosed_only:
+            keep = (px + x > 0) & (py + y > 0) & (px + x + pw < width) & (py + y + ph < height)
+        one = keep & (area == 1)
+        singles.append(np.stack((px[one] + x, py[one] + y), 1))
+        for i in np.flatnonzero(keep & (area > 1)):
+            part = (piece4[py[i]:py[i] + ph[i], px[i]:px[i] + pw[i]] == i + 1).view(np.uint8)
+            found, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            rings.append(found[0].reshape(-1, 2) + (px[i] + x, py[i] + y))
+    return rings, np.concatenate(singles) if singles else np.zeros((0, 2), np.int64)
 
 
 def _areas(xy: np.ndarray, lengths: np.ndarray) -> np.ndarray:
