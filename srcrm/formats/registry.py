@@ -54,6 +54,11 @@ class Format:
     options: tuple[str, ...] = ()
     tip: str = ""
     read_for_image: Callable[[Path, LabelSet, Path], Sample] | None = None
+    patterns: str = ""  # file-dialog patterns of its label files, where not *SUFFIX
+
+    @property
+    def file_patterns(self) -> str:
+        return self.patterns or f"*{self.suffix}"
 
     def sub_folder(self, relative: Path) -> Path:
         """A label file's folder below the source, without this format's layout folders."""
@@ -85,7 +90,7 @@ POLYGONS = ("tolerance", "min_area")
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("cityscapes", "Cityscapes Files", "", cityscapes.Export, _one(cityscapes.read),
            cityscapes.source_files, cityscapes.class_names, cityscapes.claims,
-           layout=("gtFine", "*"), options=POLYGONS,
+           layout=("gtFine", "*"), options=POLYGONS, patterns="*_polygons.json *_labelIds.png",
            tip="NAME_gtFine_labelIds.png, _instanceIds.png, _color.png and _polygons.json"),
     Format("voc", "VOC Palette PNG", ".png", voc.Export, _one(voc.read), voc.source_files,
            voc.class_names, voc.claims, layout=(voc.MASKS,),
@@ -201,4 +206,4 @@ def read_one(fmt: Format, path: Path, labelset: LabelSet, image: Path) -> Sample
         raise errors[0]
     listed = ", ".join(s.name for s in samples[:5]) or "none"
     unread = f"; {len(errors)} entries could not be read ({errors[0].reason})" if errors else ""
-    raise FormatError(path, f"it holds no labels for {image.name} (it has: {listed}){unread}")
+    raise FormatError(path, f"it lists no image named {image.stem} (it lists {listed}){unread}")

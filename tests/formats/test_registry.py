@@ -42,7 +42,7 @@ def test_read_one_says_when_a_coco_file_has_no_labels_for_the_image(tmp_path, tr
     fmt = registry.get("coco")
     registry.export_one(fmt, tmp_path / "c.json", "other", tricky_map, labelset, None,
                         ExportSettings())
-    with pytest.raises(FormatError, match="no labels for photo.jpg .it has: other"):
+    with pytest.raises(FormatError, match="no image named photo .it lists other"):
         registry.read_one(fmt, tmp_path / "c.json", labelset, tmp_path / "photo.jpg")
 
 
