@@ -8,10 +8,13 @@ grow by one pixel on their right and bottom in those tools. These outlines inste
 the centres of a region's own boundary pixels, so each tool paints exactly the region's
 pixels: a one-pixel line is a ring that goes out and back, a single pixel a ring of one point.
 
-Each outline is the outer boundary of one 4-connected piece of one class, holes filled. Those
-filled outlines nest (two pieces' outlines are disjoint or one lies in a hole of the other),
-so painting them largest first, each over the earlier ones, gives back the label map: what
-fills a hole is a smaller outline painted later. Unlabelled pieces that lie in a hole get an
+Each outline is the outer boundary of one connected piece of one class, holes filled, as
+OpenCV's tracer follows it (pixels touching at a corner belong together; the outline passes
+that corner twice and paints nothing more there). Those filled outlines nest (two are disjoint
+or one lies in a hole of the other), so painting them largest first, each over the earlier
+ones, gives back the label map: what fills a hole is a smaller outline painted later. Where two
+classes cross at one corner (a 2x2 checkerboard) their outlines would cross too, so those
+classes are traced by 4-connected pieces instead. Unlabelled pieces that lie in a hole get an
 outline too (``class_id`` -1), so formats with a name for "no class" can reopen the hole.
 """
 
