@@ -194,10 +194,13 @@ def read(path: str | os.PathLike, labelset: LabelSet) -> Sample:
     draw = ImageDraw.Draw(canvas)
     warnings = []
     for i, obj in enumerate(doc["objects"]):
-        if not isinstance(obj, dict) or obj.get("deleted") or "polygon" not in obj:
-            continue
-        label = str(obj.get("label"))
+        label = str(obj.get("label")) if isinstance(obj, dict) else "?"
         where = f"object #{i} ({label})"
+        if not isinstance(obj, dict) or obj.get("deleted") or "polygon" not in obj:
+            why = "marked deleted" if isinstance(obj, dict) and obj.get("deleted") else \
+                "not an object with a polygon"
+            warnings.append(f"{path}: {where}: {why}, skipped as the Cityscapes scripts skip it")
+            continue
         class_id = _class_id(label, lookup)
         if class_id is None:
             raise FormatError(path, lookup.unknown_message(label), where)

@@ -109,8 +109,10 @@ def test_cityscapes_groups_deleted_objects_and_errors(tmp_path, labelset):
         {"label": "sky", "bbox": [0, 0, 1, 1]}]}
     path = tmp_path / "x_gtFine_polygons.json"
     path.write_text(json.dumps(doc))
-    labels = cityscapes.read(path, labelset).labels
-    assert labels[0, 3] == 8 and labels[3, 0] == 11
+    sample = cityscapes.read(path, labelset)
+    assert sample.labels[0, 3] == 8 and sample.labels[3, 0] == 11
+    assert ["marked deleted" in w for w in sample.warnings] == [True, False]  # none left quietly
+    assert "object #2 (sky): not an object with a polygon" in sample.warnings[1]
     doc["objects"].append({"label": "zeppelin", "polygon": [[0, 0], [1, 0], [1, 1]]})
     path.write_text(json.dumps(doc))
     with pytest.raises(FormatError, match=r"object #3 \(zeppelin\): unknown class"):
