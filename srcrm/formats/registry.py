@@ -85,27 +85,27 @@ def _one(read: Callable[[Path, LabelSet], Sample]) -> Reader:
     return read_all
 
 
-# In detection order: layouts that name themselves first, plain masks last.
+# In menu order. Detection asks the layouts that name themselves first, plain masks last.
 POLYGONS = ("tolerance", "min_area")
 FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("labelme", "labelme JSON", ".json", labelme.Export, _one(labelme.read),
+           labelme.source_files, labelme.class_names, options=(*POLYGONS, "embed_image"),
+           tip="Polygons per class, as labelme writes them"),
+    Format("voc", "VOC Palette PNG", ".png", voc.Export, _one(voc.read), voc.source_files,
+           voc.class_names, voc.claims, layout=(voc.MASKS,),
+           tip="An indexed PNG: index = class id, 255 = unlabelled"),
     Format("cityscapes", "Cityscapes Files", "", cityscapes.Export, _one(cityscapes.read),
            cityscapes.source_files, cityscapes.class_names, cityscapes.claims,
            layout=("gtFine", "*"), options=POLYGONS, patterns="*_polygons.json *_labelIds.png",
            tip="NAME_gtFine_labelIds.png, _instanceIds.png, _color.png and _polygons.json"),
-    Format("voc", "VOC Palette PNG", ".png", voc.Export, _one(voc.read), voc.source_files,
-           voc.class_names, voc.claims, layout=(voc.MASKS,),
-           tip="An indexed PNG: index = class id, 255 = unlabelled"),
-    Format("coco", "COCO JSON", ".json", coco.Export, coco.read_all, coco.source_files,
-           coco.class_names, folder_only=True, layout=("annotations",),
-           options=(*POLYGONS, "rle_all"),
-           tip="Every image with labels in one COCO file: polygons, RLE where there are holes"),
-    Format("labelme", "labelme JSON", ".json", labelme.Export, _one(labelme.read),
-           labelme.source_files, labelme.class_names, options=(*POLYGONS, "embed_image"),
-           tip="Polygons per class, as labelme writes them"),
     Format("yolo", "YOLO Segmentation", ".txt", yolo.Export, yolo.read_all, yolo.source_files,
            yolo.class_names, yolo.claims, layout=("labels",), options=POLYGONS,
            tip="A .txt of normalised polygons and data.yaml",
            read_for_image=yolo.read_for_image),
+    Format("coco", "COCO JSON", ".json", coco.Export, coco.read_all, coco.source_files,
+           coco.class_names, folder_only=True, layout=("annotations",),
+           options=(*POLYGONS, "rle_all"),
+           tip="Every image with labels in one COCO file: polygons, RLE where there are holes"),
     Format("png", "PNG Mask (indexed or greyscale)", ".png", masks.Export, _one(masks.read),
            masks.source_files, masks.class_names,
            lambda folder, files: any(p.suffix.lower() == ".png" for p in files),
