@@ -1,8 +1,9 @@
 """The main window: it puts the views together (canvas, image list, class panel, tool bar,
 status bar) onto the Qt-free :class:`~app.session.Session`, which holds what is open, the tool,
-the model, the jobs and what is saved. It opens folders and images and remembers the session.
-Actions and menus are in :mod:`app.menus`, pre-labelling in :mod:`app.prelabel_flow`, video
-mode in :mod:`app.video`; the data and its operations live in :mod:`app.document`."""
+the model, the jobs and what is saved, and wires the controllers: opening folders and images
+(:mod:`app.image_flow`), pre-labelling (:mod:`app.prelabel_flow`), video mode
+(:mod:`app.video`), fine-tuning (:mod:`app.finetune`); actions and menus are in
+:mod:`app.menus`, the data and its operations in :mod:`app.document`."""
 
 from __future__ import annotations
 
@@ -10,30 +11,27 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from srcrm.io import ImageReadError
-from srcrm.suffixes import IMAGE_SUFFIXES
-
 from . import io_actions
 from .canvas import Canvas
 from .class_panel import ClassPanel
 from .dialogs import Dialogs
 from .document.label_document import ImageState, LabelDocument
 from .document.overlay import OverlayMode
-from .document.project import Project
 from .finetune.flow import FinetuneMixin
 from .gui_thread import GuiPoster
+from .image_flow import ImageFlow
 from .image_list import ImageList
 from .jobs import JobRunner, ModelService
 from .jobs.model import default_predictor_factory
 from .menus import MenusMixin
 from .notice import NoticeBar
 from .prelabel_flow import PrelabelFlow
-from .session import ImageMode, Session
+from .session import ImageMode, Session, VideoMode
 from .session_memory import SessionMemory
 from .settings import SAMPLE_IMAGE, AppSettings
 from .status_view import StatusView
 from .toolbar import EditToolBar
-from .video.video_flow import VideoMixin, is_video_file
+from .video.video_flow import VideoMixin
 
 
 class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
@@ -52,7 +50,6 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         self.model_path = model_path if model_path is not None else settings.model_path()
         self.device = device or settings.device()
         self._last_opacity = 0.5
-        self._go_to = self.load_image  # what A / D open: an image, or a frame in video mode
 
         self.setWindowTitle("SRCRM Studio")
         self.setAcceptDrops(True)
@@ -84,6 +81,7 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         self.device_label, self.progress_bar = self.status.device_label, self.status.progress_bar
         self.cancel_button = self.status.cancel_button
         self.prelabel = PrelabelFlow(self)
+        self.images = ImageFlow(self)
         self.cancel_button.clicked.connect(self.prelabel.cancel)
         self._build_actions()
         self._build_menus()
@@ -101,7 +99,7 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         self.editor.notice.connect(lambda text: self.show_notice(text, "warning", key="tool"))
         self.canvas.hovered.connect(self.status.show_hover)
         self.canvas.view_changed.connect(self._session_timer.start)
-        self.image_list.image_chosen.connect(self.load_image)
+        self.image_list.image_chosen.connect(self.images.load_image)
         self.class_panel.class_chosen.connect(self.editor.set_class)
         self.toolbar.opacity_slider.valueChanged.connect(lambda _v: self._session_timer.start())
         self.toolbar.mode_combo.currentIndexChanged.connect(self._on_mode_changed)
@@ -158,109 +156,19 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         session = self.settings.session() if restore else {}
         if path is not None:
             self.memory.apply_tools(session)
-            self.open_path(Path(path))
+            self.images.open_path(Path(path))
         elif session.get("folder") and Path(session["folder"]).is_dir():
             self.memory.apply_tools(session)
-            self.open_folder(Path(session["folder"]), select=session.get("image"),
-                             view=session.get("view"))
+            self.images.open_folder(Path(session["folder"]), select=session.get("image"),
+                                    view=session.get("view"))
         elif session.get("video") and Path(session["video"]).exists():
             self.memory.apply_tools(session)
             self.open_video(session["video"], view=session.get("view"))
         else:
             self.memory.apply_tools(session)
-            self.open_path(SAMPLE_IMAGE)
+            self.images.open_path(SAMPLE_IMAGE)
 
-    # --- opening ------------------------------------------------------------------------------
-
-    def choose_image(self) -> None:
-        start = str(self.project.folder) if self.project else str(Path.home())
-        path = self.dialogs.open_image(self, start)
-        if path is not None:
-            self.open_path(path)
-
-    def choose_folder(self) -> None:
-        start = str(self.project.folder) if self.project else str(Path.home())
-        path = self.dialogs.open_folder(self, start)
-        if path is not None:
-            self.open_folder(path)
-
-    def open_path(self, path: Path) -> None:
-        """A folder opens as a project; an image opens its folder at that image; a video file
-        opens in video mode."""
-        path = Path(path)
-        if is_video_file(path):
-            self.open_video(path)
-        elif path.is_dir():
-            self.open_folder(path)
-        elif path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
-            self.open_folder(path.parent, select=path)
-        elif path.is_file():
-            self.show_notice(f"{path.name} is not an image this app opens "
-                             f"({', '.join(IMAGE_SUFFIXES)}).", "error")
-        else:
-            self.show_notice(f"{path}: no such file or folder.", "error")
-
-    def open_folder(self, folder: Path, select: Path | str | None = None,
-                    view: list[float] | None = None) -> bool:
-        self.close_video()
-        self.session.leave_document()
-        self.flush_saves()
-        folder = Path(folder)
-        try:
-            project = Project(folder, label_dir=self.settings.label_dir_for(folder))
-        except OSError as exc:
-            self.show_notice(f"Cannot open the folder {folder}: {exc}", "error")
-            return False
-        if not len(project):
-            self.show_notice(f"{folder} holds no images ({', '.join(IMAGE_SUFFIXES)}).", "warning")
-        self.session.set_mode(ImageMode(project, self.saver, self.session.saves))
-        self._go_to = self.load_image
-        self.prelabel.adopt_model_classes(project, warn=False)
-        self._use_project_model()  # the fine-tuned version this folder was last used with
-        self.image_list.set_project(project)
-        self.settings.add_recent_folder(project.folder)
-        index = None
-        if select is not None:
-            name = Path(select).name
-            index = next((i for i, e in enumerate(project.entries) if e.path.name == name), None)
-        if index is None and project.last_image:
-            index = next((i for i, e in enumerate(project.entries)
-                          if e.path.name == project.last_image), None)
-        if index is None and len(project):
-            index = next((i for i, e in enumerate(project.entries) if e.state != ImageState.DONE), 0)
-        if index is not None:
-            self.load_image(index, view=view)
-        self._update_actions()
-        return True
-
-    def load_image(self, index: int, view: list[float] | None = None) -> None:
-        project = self.project
-        if project is None or not 0 <= index < len(project):
-            return
-        if index == self.current_index and self.doc is not None:
-            return
-        self.session.leave_document()
-        self.flush_saves()
-        self.image_list.set_current(index)
-        entry = project.entries[index]
-        try:
-            doc, warnings = self.session.mode.load(index)
-        except (ImageReadError, OSError, ValueError) as exc:
-            self.session.close_document()
-            self.image_list.mark_error(index, str(exc))
-            self.show_notice(f"Cannot open {entry.path.name}: {exc}. Your other images and labels "
-                             f"are unaffected; press D for the next image.", "error", key="image")
-            self._update_actions()
-            return
-        self._show_document(doc, view, fit=True)
-        self.notice.dismiss("image")
-        if warnings:
-            self.show_notice(" ".join(warnings), "warning", key="image")
-        self._update_actions()
-        self._session_timer.start()
-        self.prelabel.auto_prelabel()
-
-    def _show_document(self, doc: LabelDocument, view: list[float] | None, fit: bool) -> None:
+    def show_document(self, doc: LabelDocument, view: list[float] | None, fit: bool) -> None:
         """Make ``doc`` the one being edited (an image, or a video frame), and restore ``view``
         or, with ``fit``, fit it to the window."""
         self.session.show(doc)
@@ -286,22 +194,11 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
             return
         index = 0 if mode.index is None else mode.index + delta
         if 0 <= index < mode.count:
-            self._go_to(index)
+            opener = {ImageMode: self.images.load_image, VideoMode: self.show_frame}[type(mode)]
+            opener(index)
         else:
             self.statusBar().showMessage(f"First {mode.noun}" if index < 0 else
                                          f"Last {mode.noun}", 2000)
-
-    def next_unfinished(self) -> None:
-        if self.project is None:
-            return
-        n = len(self.project)
-        start = -1 if self.current_index is None else self.current_index
-        for k in range(1, n + 1):
-            i = (start + k) % n
-            if self.project.entries[i].state != ImageState.DONE:
-                self.load_image(i)
-                return
-        self.statusBar().showMessage("Every image is done", 3000)
 
     # --- drag and drop ------------------------------------------------------------------------
 
@@ -318,7 +215,7 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         if path.suffix.lower() == ".pt":
             self.prelabel.load_model(str(path))
         else:
-            self.open_path(path)
+            self.images.open_path(path)
 
     # --- saving -------------------------------------------------------------------------------
 

@@ -53,8 +53,8 @@ class MenusMixin:
     def _build_actions(self) -> None:
         K = QtGui.QKeySequence.StandardKey
         a = self._action
-        self.act_open_image = a("Open &Image…", self.choose_image, K.Open)
-        self.act_open_folder = a("Open &Folder…", self.choose_folder, "Ctrl+Shift+O")
+        self.act_open_image = a("Open &Image…", self.images.choose_image, K.Open)
+        self.act_open_folder = a("Open &Folder…", self.images.choose_folder, "Ctrl+Shift+O")
         self.act_save = a("&Save Now", self.save_now, K.Save,
                           "Labels are saved automatically after every stroke; this forces it")
         self.act_quit = a("&Quit", self.close, K.Quit)
@@ -67,7 +67,7 @@ class MenusMixin:
                                  "Soft alpha matte of a class for cut-outs (the labels stay hard)")
         self.act_prev = a("&Previous Image", lambda: self.step_image(-1), "A")
         self.act_next = a("&Next Image", lambda: self.step_image(+1), "D")
-        self.act_next_open = a("Next &Unfinished Image", self.next_unfinished, "Shift+D")
+        self.act_next_open = a("Next &Unfinished Image", self.images.next_unfinished, "Shift+D")
         self.act_fit = a("&Fit to Window", self.canvas.fit_to_window, "Ctrl+0")
         self.act_zoom_in = a("Zoom &In", lambda: self.canvas.zoom(1.25), [K.ZoomIn, "Ctrl+="])
         self.act_zoom_out = a("Zoom &Out", lambda: self.canvas.zoom(0.8), K.ZoomOut)
@@ -158,7 +158,7 @@ class MenusMixin:
         folders = self.settings.recent_folders()
         for folder in folders:
             act = self.recent_menu.addAction(folder)
-            act.triggered.connect(lambda _=False, f=folder: self.open_folder(Path(f)))
+            act.triggered.connect(lambda _=False, f=folder: self.images.open_folder(Path(f)))
         if not folders:
             self.recent_menu.addAction("No recent folders").setEnabled(False)
         else:

@@ -95,6 +95,28 @@ class ImageMode(Mode):
     def finetune_target(self) -> Project:
         return self.project
 
+    def first_index(self, select: Path | str | None = None) -> int | None:
+        """The image to open first: ``select`` (a name or path), else the one open last time,
+        else the first not marked done; None for an empty folder."""
+        entries = self.project.entries
+        for name in (Path(select).name if select is not None else None, self.project.last_image):
+            found = next((i for i, e in enumerate(entries) if name and e.path.name == name), None)
+            if found is not None:
+                return found
+        if not entries:
+            return None
+        return next((i for i, e in enumerate(entries) if e.state != ImageState.DONE), 0)
+
+    def next_unfinished(self) -> int | None:
+        """The next image after the open one (wrapping around) not marked done."""
+        n = len(self.project)
+        start = -1 if self.index is None else self.index
+        for k in range(1, n + 1):
+            i = (start + k) % n
+            if self.project.entries[i].state != ImageState.DONE:
+                return i
+        return None
+
     def load(self, index: int) -> tuple[LabelDocument, list[str]]:
         """Read image ``index`` and its labels; raises what the project raises."""
         self.index = index

@@ -99,7 +99,6 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         if self.project is not None:
             self.save_session()  # the folder remembers its last image
         self.session.set_mode(VideoMode(video, self.saver))
-        self._go_to = self.show_frame
         self.image_list.set_video(video.path.name, str(video.path))
         self._use_project_model()  # the fine-tuned version this video was last used with
         if self.prelabel.model_classes is not None:
@@ -178,7 +177,7 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         first = self.doc is None
         self.session.leave_document()
         doc = self.session.mode.load(index, image)
-        self._show_document(doc, view, fit=first)
+        self.show_document(doc, view, fit=first)
         self.timeline.set_frame(index)
         self.notice.dismiss("frame")
         if touched:

@@ -263,11 +263,11 @@ def test_re_prelabel_untouched_images_never_touches_edited_or_done_ones(
     qtbot.waitUntil(lambda: not window.model.busy, timeout=10000)
     window.editor.set_class(7)
     drag(window.canvas, [QtCore.QPointF(window.canvas.image_to_widget(80, 60))])  # frame_00: edited
-    window.load_image(1)
+    window.images.load_image(1)
     window.toggle_done()                                          # frame_01: done
     window.flush_saves()
     (image_folder / "frame_05.png").write_bytes((image_folder / "frame_00.png").read_bytes())
-    window.open_folder(image_folder, select="frame_01.png")      # frame_05: new
+    window.images.open_folder(image_folder, select="frame_01.png")      # frame_05: new
     states = {e.path.name: e.state for e in window.project.entries}
     assert states == {"frame_00.png": ImageState.EDITED, "frame_01.png": ImageState.DONE,
                       "frame_02.png": ImageState.PRELABELLED, "frame_03.png": ImageState.NEW,

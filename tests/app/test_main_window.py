@@ -263,7 +263,7 @@ def test_a_failing_save_is_reported_and_keeps_the_previous_file(make_window, ima
 
 def test_a_restart_restores_exactly_where_the_user_was(make_window, image_folder, qtbot):
     window = make_window(image_folder, predictor=FakePredictor())
-    window.load_image(2)
+    window.images.load_image(2)
     wait_prelabelled(qtbot, window)
     window.editor.set_class(6)
     drag(window.canvas, [viewport_point(window, 30, 30), viewport_point(window, 60, 50)])

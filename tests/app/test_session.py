@@ -177,3 +177,18 @@ def test_predictions_go_into_the_open_image_or_onto_disk_and_never_over_edits(se
     project.set_state(2, ImageState.EDITED)
     assert mode.receive_prediction(result(project.entries[2].path, 3), doc, no) == "kept"
     assert mode.receive_prediction(result(folder / "elsewhere.png", 3), doc, no) == "gone"
+
+
+def test_which_image_opens_first_and_which_is_next_unfinished(session, folder):
+    project, doc = open_image(session, folder, index=0)
+    mode = session.mode
+    assert mode.first_index("img2.png") == 2 and mode.first_index(folder / "img1.png") == 1
+    project.set_state(0, ImageState.DONE)
+    project.last_image = None
+    assert mode.first_index() == 1  # the first not marked done
+    project.last_image = "img2.png"
+    assert mode.first_index() == 2 and mode.first_index("nope.png") == 2
+    project.set_state(1, ImageState.DONE)
+    assert mode.next_unfinished() == 2
+    project.set_state(2, ImageState.DONE)
+    assert mode.next_unfinished() is None

@@ -220,9 +220,9 @@ def test_going_to_images_and_back_while_prelabelling_shares_the_running_video(
     window = make_window(clip, predictor=BatchPredictor(delay=0.1))
     window.act_prelabel_video.trigger()
     running = window.video
-    window.open_path(image_folder)
+    window.images.open_path(image_folder)
     assert window.video is None and window.project is not None and window._video_job is not None
-    window.open_path(clip)
+    window.images.open_path(clip)
     assert window.video is running and window.video.frame == 0
     window.show_frame(FRAMES - 1)  # not labelled yet: the run is still near the start
     paint(window, 7, [(40, 20), (60, 20)])

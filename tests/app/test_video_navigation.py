@@ -130,13 +130,13 @@ def test_a_corrupt_video_gives_a_notice_and_the_app_stays_usable(make_window, cl
     window = make_window(clip, predictor=BatchPredictor())
     window.show_frame(7)
     before = window.doc
-    window.open_path(bad)  # what File > Open Video… and a drop do
+    window.images.open_path(bad)  # what File > Open Video… and a drop do
     assert window.notice.isVisible() and window.notice.level == "error"
     assert "broken.mp4" in window.notice.text and "video" in window.notice.text
     assert window.doc is before and window.video.frame == 7  # what was open stays open
     key(window, Qt.Key.Key_Right)
     assert window.video.frame == 8
-    window.open_path(tmp_path / "missing.mov")
+    window.images.open_path(tmp_path / "missing.mov")
     assert "missing.mov" in window.notice.text
 
 
@@ -169,7 +169,7 @@ def test_drop_a_video_file_opens_it(make_window, clip, image_folder, qtbot):
     videos = window.image_list.tree  # the Images panel shows the video
     assert videos.topLevelItemCount() == 1 and videos.topLevelItem(0).text(0) == clip.name
     # And back to images: video mode ends, the timeline goes.
-    window.open_path(image_folder)
+    window.images.open_path(image_folder)
     assert window.video is None and window.project is not None and not window.timeline.isVisible()
     key(window, Qt.Key.Key_D)
     assert window.doc.path.name == "frame_01.png"
