@@ -30,6 +30,7 @@ Shift: one second)</td></tr>
 frame</td></tr>
 <tr><td>Ctrl+Alt+O, Ctrl+Alt+L, Ctrl+Alt+P</td><td>open a video, pre-label it, propagate a
 correction</td></tr>
+<tr><td>Ctrl+Alt+E</td><td>Refine Edge: a soft cut-out of a class (alpha matting)</td></tr>
 </table>"""
 
 
