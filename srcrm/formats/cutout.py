@@ -11,6 +11,7 @@ a greyscale PNG.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -30,9 +31,9 @@ def plain_matte(image: np.ndarray, mask: np.ndarray, feather: float = 0.0) -> Ma
 
 
 def make_matte(image: np.ndarray, mask: np.ndarray, *, feather: float = 0.0,
-               refine_with: RefineConfig | None = None, **refine_kwargs) -> Matte:
+               refine_with: RefineConfig | None = None) -> Matte:
     """The cut-out's matte: plain (feathered) or refined by ``refine_with``, whose feather is
-    replaced by ``feather``; ``refine_kwargs`` go to :func:`srcrm.matting.refine`."""
+    replaced by ``feather``."""
     if image.ndim != 3 or image.shape[2] != 3 or mask.ndim != 2:
         raise ValueError(f"need an HxWx3 image and an HxW mask, got {image.shape} and {mask.shape}")
     if image.shape[:2] != mask.shape:
@@ -42,9 +43,7 @@ def make_matte(image: np.ndarray, mask: np.ndarray, *, feather: float = 0.0,
         raise ValueError("the region to cut out is empty")
     if refine_with is None:
         return plain_matte(image, mask.astype(bool), feather)
-    config = RefineConfig(band=refine_with.band, method=refine_with.method, feather=feather,
-                          decontaminate=refine_with.decontaminate)
-    return refine(image, mask, config, **refine_kwargs)
+    return refine(image, mask, replace(refine_with, feather=feather))
 
 
 def rgba(matte: Matte, crop: bool = True) -> np.ndarray:
