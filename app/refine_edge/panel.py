@@ -333,6 +333,10 @@ class RefineEdgePanel(QtWidgets.QDialog):
 def open_panel(window) -> RefineEdgePanel | None:
     """Show the window's Refine Edge panel on the image on screen (a notice if there is none)."""
     doc = window.doc
+    if window.project is None and doc is not None:
+        window.show_notice("Refine Edge works on images; for a video, Video > Export writes "
+                           "mattes with refined edges.", "warning")
+        return None
     if doc is None or doc.path is None:
         window.show_notice("Open an image first: Refine Edge works on the image on screen.",
                            "warning")
