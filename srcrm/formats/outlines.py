@@ -81,13 +81,10 @@ def outline(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
     rings: list[np.ndarray] = []  # traced outlines, then one block of lone pixels per value
     lengths: list[np.ndarray] = []
     ring_class: list[np.ndarray] = []
-    pinched = _pinched_values(codes) if labels.size else set()
+    crossings = _crossings(codes) if labels.size else {}
     for value in present_values(codes) if labels.size else []:
         enclosed_only = value == num_classes and not every_unlabelled
-        if value in pinched:
-            traced, singles = _pieces(codes == value, enclosed_only)
-        else:
-            traced, singles = _outer(codes == value, enclosed_only), np.zeros((0, 2), np.int64)
+        traced, singles = _pieces(codes == value, enclosed_only, crossings.get(int(value)))
         if tolerance > 0:
             traced = [cv2.approxPolyDP(r.reshape(-1, 1, 2), tolerance, True).reshape(-1, 2)
                       if len(r) > 2 else r for r in traced]
@@ -110,63 +107,67 @@ def outline(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
                     np.concatenate(([0], np.cumsum(lengths[order]))), xy)
 
 
-def _pinched_values(codes: np.ndarray) -> set[int]:
-    """The values of the 2x2 blocks that are a checkerboard of two values (each pair of
-    diagonal pixels alike). OpenCV's tracer joins each pair through the same corner, so the
-    two outlines cross and no painting order can give back both: such values are traced by
-    4-connected pieces. A corner that only one value's pixels touch across is harmless: the
-    outline passes through it twice and paints nothing more there."""
+def _crossings(codes: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per value, a pixel (rows, columns) of it at each 2x2 block that is a checkerboard of two
+    values (each pair of diagonal pixels alike). OpenCV's tracer joins each pair through the
+    same corner, so the two outlines would cross and no painting order gives back both: pieces
+    through such a corner are traced 4-connected piece by piece. A corner that only one value's
+    pixels touch across is harmless: the outline passes it twice and paints nothing more."""
     a, b, c, d = codes[:-1, :-1], codes[:-1, 1:], codes[1:, :-1], codes[1:, 1:]
-    crossed = (a == d) & (b == c) & (a != b)
-    return set(np.unique(a[crossed]).tolist()) | set(np.unique(b[crossed]).tolist())
+    rows, cols = np.nonzero((a == d) & (b == c) & (a != b))
+    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for values, x in ((a[rows, cols], cols), (b[rows, cols], cols + 1)):
+        for value in np.unique(values).tolist():
+            hit = values == value
+            old = out.get(value, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+            out[value] = (np.concatenate((old[0], rows[hit])), np.concatenate((old[1], x[hit])))
+    return out
 
 
-def _outer(mask: np.ndarray, enclosed_only: bool) -> list[np.ndarray]:
-    """The outer outlines of the 8-connected pieces of a mask; see :func:`_pieces` for
-    ``enclosed_only``."""
-    contours, hierarchy = cv2.findContours(mask.view(np.uint8), cv2.RETR_CCOMP,
-                                           cv2.CHAIN_APPROX_SIMPLE)
-    rings = [c.reshape(-1, 2) for c, parent in zip(contours, hierarchy[0, :, 3] if contours
-                                                   else [], strict=True) if parent < 0]
-    if enclosed_only:
-        height, width = mask.shape
-        rings = [r for r in rings if r.min() > 0 and (r[:, 0].max() < width - 1)
-                 and (r[:, 1].max() < height - 1)]
-    return rings
+def _pieces(mask: np.ndarray, enclosed_only: bool,
+            crossings: tuple[np.ndarray, np.ndarray] | None) -> tuple[list[np.ndarray], np.ndarray]:
+    """The outer outline of every connected piece of a mask, and apart, as (K, 2) pixels,
+    lone pixels. Pieces through one of ``crossings`` (see :func:`_crossings`) are split into
+    4-connected ones, each traced in its own bounding box. ``enclosed_only`` leaves out pieces
+    touching the image's edge: no outline can enclose them, so unlabelled ones there never need
+    reopening.
 
-
-def _pieces(mask: np.ndarray, enclosed_only: bool) -> tuple[list[np.ndarray], np.ndarray]:
-    """The outer outline of every 4-connected piece of a mask, and apart, as (K, 2) pixels,
-    the pieces of one pixel that touch others at a corner. OpenCV's tracer follows 8-connected
-    pieces: those made of several 4-connected ones are split, in their own bounding box, and
-    traced piece by piece. ``enclosed_only`` leaves out pieces touching the image's edge: no
-    outline can enclose them, so unlabelled ones there never need reopening."""
+    No hole hierarchy is asked of OpenCV: it takes time quadratic in the number of holes
+    (minutes for a checkerboard). Outer boundaries are told from holes by their direction; where
+    pieces are split, those inside another's hole are traced in their own box.
+    """
     mask = mask.view(np.uint8)
     height, width = mask.shape
-    _, piece8 = cv2.connectedComponents(mask, connectivity=8)
-    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    rings: list[np.ndarray] = []
+
+    def inside(ring: np.ndarray) -> bool:
+        return not enclosed_only or bool((ring.min(0) > 0).all() and ring[:, 0].max() < width - 1
+                                         and ring[:, 1].max() < height - 1)
+
+    if crossings is None:  # every traced outer boundary is a piece's own
+        found = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0]
+        # Outer boundaries run one way round (area <= 0 as OpenCV signs it), holes the other.
+        rings = [c.reshape(-1, 2) for c in found if cv2.contourArea(c, oriented=True) <= 0]
+        return [r for r in rings if inside(r)], np.zeros((0, 2), np.int64)
+    external = [c.reshape(-1, 2) for c in
+                cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]]
+    count, piece8, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    outer = {int(piece8[r[0, 1], r[0, 0]]): r for r in external}
+    split = set(piece8[crossings].tolist())
+    rings = [r for k, r in outer.items() if k not in split and inside(r)]
     singles: list[np.ndarray] = []
-    for contour, parent in zip(contours, hierarchy[0, :, 3], strict=True):
-        if parent >= 0:
-            continue
-        x, y, w, h = cv2.boundingRect(contour)
-        cx, cy = contour[0, 0]
-        crop = (piece8[y:y + h, x:x + w] == piece8[cy, cx]).view(np.uint8)
-        count, piece4, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=4)
-        if count == 2:  # one 4-connected piece: the tracer's outline is its own
-            if not enclosed_only or (x > 0 and y > 0 and x + w < width and y + h < height):
-                rings.append(contour.reshape(-1, 2))
-            continue
-        px, py, pw, ph, area = (stats[1:, i] for i in range(5))
-        keep = np.ones(count - 1, bool)
+    for k in sorted(set(range(1, count)) - outer.keys() | split):
+        x, y, w, h = (int(v) for v in stats[k, :4])
+        crop = (piece8[y:y + h, x:x + w] == k).view(np.uint8)
+        n4, piece4, stats4, _ = cv2.connectedComponentsWithStats(crop, connectivity=4)
+        px, py, pw, ph, area = (stats4[1:, i] for i in range(5))
+        keep = np.ones(n4 - 1, bool)
         if enclosed_only:
             keep = (px + x > 0) & (py + y > 0) & (px + x + pw < width) & (py + y + ph < height)
         one = keep & (area == 1)
         singles.append(np.stack((px[one] + x, py[one] + y), 1))
         for i in np.flatnonzero(keep & (area > 1)):
             part = (piece4[py[i]:py[i] + ph[i], px[i]:px[i] + pw[i]] == i + 1).view(np.uint8)
-            found, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            found = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
             rings.append(found[0].reshape(-1, 2) + (px[i] + x, py[i] + y))
     return rings, np.concatenate(singles) if singles else np.zeros((0, 2), np.int64)
 
