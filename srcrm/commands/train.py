@@ -25,6 +25,8 @@ def register(subparsers) -> None:
     p.add_argument("--focus", type=float, default=0.0,
                    help="share of crops centred on a uniformly drawn class (over-samples rare ones)")
     p.add_argument("--ohem", action="store_true")
+    p.add_argument("--class-balance", type=float, default=0.0, metavar="POWER",
+                   help="weight classes by (median frequency / frequency) ** POWER; 0 is off")
     p.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"])
     p.add_argument("--sync-bn", action="store_true")
     p.add_argument("--eval-every", type=int, default=0)
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
                                                         jitter=args.jitter, blur=args.blur,
                                                         focus=args.focus),
         warmup_steps=args.warmup, checkpoint_every=args.checkpoint_every,
-        loss=LossConfig(ohem=args.ohem), amp=args.amp, sync_bn=args.sync_bn,
+        loss=LossConfig(ohem=args.ohem, class_balance=args.class_balance), amp=args.amp, sync_bn=args.sync_bn,
         eval_every=args.eval_every, seed=args.seed, device=args.device, workers=args.workers,
         init_from=args.init_from, freeze_backbone=args.freeze_backbone, val_split=args.val_split,
         resume=not args.fresh)

@@ -25,7 +25,7 @@ from srcrm.data.datasets import AugmentedDataset, SegmentationData, open_dataset
 from srcrm.device import amp_dtype, pick_device
 from srcrm.evaluate import evaluate
 from srcrm.io import atomic_write, atomic_write_text
-from srcrm.losses import segmentation_loss
+from srcrm.losses import balanced_weights, segmentation_loss
 from srcrm.models import build_model
 from srcrm.models.network import upgrade_state_dict
 from srcrm.train.config import TrainConfig
@@ -73,6 +73,15 @@ def poly_lr(step: int, cfg: TrainConfig) -> float:
     return cfg.lr * (1 - min(progress, 1.0)) ** cfg.poly_power
 
 
+def class_pixel_counts(data: SegmentationData, num_classes: int) -> np.ndarray:
+    """Labelled pixels per class over a whole split (ignored pixels are not counted)."""
+    counts = np.zeros(num_classes, np.int64)
+    for i in range(len(data)):
+        label = data[i][1]
+        counts += np.bincount(label[label < num_classes].ravel(), minlength=num_classes)[:num_classes]
+    return counts
+
+
 class FocusSampler:
     """Draws crop centres on pixels of a class chosen uniformly among the classes present, so
     a pole (1% of pixels) is as often in a crop as the road; see ``AugmentConfig.focus``."""
@@ -116,6 +125,10 @@ class Trainer:
         labelset = self.train_data.labelset
         self.labelset = labelset
         self.cfg.loss = replace(cfg.loss, ignore_index=labelset.ignore_index)
+        if cfg.loss.class_balance > 0 and cfg.loss.class_weights is None:
+            counts = class_pixel_counts(self.train_data, labelset.num_classes)
+            self.cfg.loss = replace(self.cfg.loss,
+                                    class_weights=balanced_weights(counts, cfg.loss.class_balance))
         self.model = self._build_model()
         self.optimizer = torch.optim.SGD(
             [p for p in self.model.parameters() if p.requires_grad], lr=cfg.lr,

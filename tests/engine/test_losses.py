@@ -1,5 +1,6 @@
 """The loss ignores void pixels, and OHEM concentrates on the hard ones."""
 
+import pytest
 import torch
 
 from srcrm.losses import LossConfig, cross_entropy, segmentation_loss
@@ -28,3 +29,19 @@ def test_auxiliary_losses_are_weighted():
     main_only = segmentation_loss(logits, [], target, LossConfig())
     with_aux = segmentation_loss(logits, [logits, logits], target, LossConfig(aux_weight=0.4))
     assert torch.allclose(with_aux, main_only * 1.8)
+
+
+def test_class_balance_weights_rare_classes_up_and_shifts_the_loss_to_them():
+    from srcrm.losses import balanced_weights
+
+    weights = balanced_weights([900, 90, 9, 0], power=1.0)
+    assert weights[1] == 1.0 and weights[0] < 1.0 < weights[2] and weights[3] == 1.0
+    assert balanced_weights([900, 90, 9], power=0.5)[2] == pytest.approx(weights[2] ** 0.5)
+    # A wrong rare pixel costs more once the classes are balanced, in plain and OHEM losses.
+    logits = torch.zeros(1, 3, 1, 4)
+    logits[0, 0] = 2.0  # predicts class 0 everywhere
+    target = torch.tensor([[[0, 0, 0, 2]]])
+    for ohem in (False, True):
+        plain = LossConfig(ohem=ohem, ohem_min_kept=1)
+        balanced = LossConfig(ohem=ohem, ohem_min_kept=1, class_weights=weights[:3])
+        assert segmentation_loss(logits, [], target, balanced) > segmentation_loss(logits, [], target, plain)
