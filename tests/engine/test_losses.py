@@ -37,11 +37,19 @@ def test_class_balance_weights_rare_classes_up_and_shifts_the_loss_to_them():
     weights = balanced_weights([900, 90, 9, 0], power=1.0)
     assert weights[1] == 1.0 and weights[0] < 1.0 < weights[2] and weights[3] == 1.0
     assert balanced_weights([900, 90, 9], power=0.5)[2] == pytest.approx(weights[2] ** 0.5)
-    # A wrong rare pixel costs more once the classes are balanced, in plain and OHEM losses.
-    logits = torch.zeros(1, 3, 1, 4)
-    logits[0, 0] = 2.0  # predicts class 0 everywhere
-    target = torch.tensor([[[0, 0, 0, 2]]])
+    # Balanced, the rare class's pixels get a larger share of the gradient, in plain and OHEM
+    # losses (OHEM keeps only the hard pixels: those of classes 1 and 2 here).
+    target = torch.tensor([[[0, 1, 1, 2]]])
+
+    def rare_share(cfg: LossConfig) -> float:
+        logits = torch.zeros(1, 3, 1, 4)
+        logits[0, 0] = torch.tensor([4.0, 2.0, 2.0, 1.0])
+        logits.requires_grad_(True)
+        segmentation_loss(logits, [], target, cfg).backward()
+        per_pixel = logits.grad.abs().sum(1).flatten()
+        return float(per_pixel[3] / per_pixel.sum())
+
     for ohem in (False, True):
-        plain = LossConfig(ohem=ohem, ohem_min_kept=1)
-        balanced = LossConfig(ohem=ohem, ohem_min_kept=1, class_weights=weights[:3])
-        assert segmentation_loss(logits, [], target, balanced) > segmentation_loss(logits, [], target, plain)
+        plain = rare_share(LossConfig(ohem=ohem, ohem_min_kept=1))
+        balanced = rare_share(LossConfig(ohem=ohem, ohem_min_kept=1, class_weights=weights[:3]))
+        assert balanced > 2 * plain
