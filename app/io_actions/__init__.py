@@ -1,10 +1,11 @@
 """The File menu's Export and Import entries, over the engine's formats (:mod:`srcrm.formats`).
 
-* :mod:`~app.io_actions.exporters`: the open image as labelme JSON, VOC-palette PNG,
-  Cityscapes or YOLO-seg; the folder as COCO JSON (in a worker thread, with progress and
-  cancel: :mod:`~app.io_actions.folder_export`); a cut-out or SVG path of one class;
-* :mod:`~app.io_actions.importers`: labelme JSON, COCO JSON or a PNG mask into the open image,
-  as one undo step;
+* :mod:`~app.io_actions.exporters`: the open image in any format of the engine's table
+  (:mod:`srcrm.formats.registry`, one menu entry each); the folder as COCO JSON (in a worker
+  thread, with progress and cancel: :mod:`~app.io_actions.folder_export`); a cut-out or SVG
+  path of one class;
+* :mod:`~app.io_actions.importers`: a file of any readable format of the table into the open
+  image, as one undo step;
 * :mod:`~app.io_actions.dialogs`: the questions they ask (stubbable like :mod:`app.dialogs`).
 
 :func:`register` puts the entries in :data:`app.actions.EXPORTERS` / ``IMPORTERS``;
@@ -14,6 +15,8 @@
 from __future__ import annotations
 
 import functools
+
+from srcrm.formats import registry
 
 from .. import actions
 from . import exporters, importers
@@ -56,14 +59,10 @@ def _has_labelled_images(window) -> bool:
 def register() -> None:
     """Fill the Export and Import menus (again: entries are replaced, not doubled)."""
     ex, im = actions.register_exporter, actions.register_importer
-    for title, handler, tip in (
-            ("labelme JSON…", exporters.export_labelme, "Polygons per class, as labelme writes them"),
-            ("VOC Palette PNG…", exporters.export_voc, "An indexed PNG: index = class id, 255 = unlabelled"),
-            ("Cityscapes Files…", exporters.export_cityscapes,
-             "NAME_gtFine_labelIds.png, _color.png and _polygons.json"),
-            ("YOLO Segmentation…", exporters.export_yolo, "A .txt of normalised polygons and data.yaml")):
-        ex(title, _guarded("Export", handler), enabled=_has_doc, submenu=CURRENT_IMAGE,
-           section="image", tip=tip)
+    for fmt in registry.FORMATS.values():  # the engine's table of formats
+        if not fmt.folder_only:
+            ex(f"{fmt.label}…", _guarded("Export", functools.partial(exporters.export_as, fmt=fmt)),
+               enabled=_has_doc, submenu=CURRENT_IMAGE, section="image", tip=fmt.tip)
     ex("Folder as COCO JSON…", _guarded("Export", exporters.export_coco_folder),
        enabled=_has_labelled_images, section="folder",
        tip="Every image with labels (pre-labelled, edited or done) in one COCO file")
@@ -72,11 +71,11 @@ def register() -> None:
        tip="The image where one class is, transparent elsewhere, optionally feathered")
     ex("SVG Path of a Class…", _guarded("Export", exporters.export_svg), enabled=_has_doc,
        section="editors", tip="One class's outline as an SVG path, in image pixels")
-    for title, handler in (("labelme JSON…", importers.import_labelme),
-                           ("COCO JSON (this image)…", importers.import_coco),
-                           ("PNG Mask (indexed or greyscale)…", importers.import_mask)):
-        im(title, _guarded("Import", handler), enabled=_has_doc,
-           tip="Replaces the labels of the image on screen (Ctrl+Z undoes it)")
+    for fmt in registry.FORMATS.values():
+        if fmt.readable:
+            title = f"{fmt.label} (this image)…" if fmt.folder_only else f"{fmt.label}…"
+            im(title, _guarded("Import", functools.partial(importers.import_as, fmt=fmt)),
+               enabled=_has_doc, tip="Replaces the labels of the image on screen (Ctrl+Z undoes it)")
 
 
 def current_job(window):

@@ -1,6 +1,6 @@
-"""File > Export: the open image as labelme JSON, a VOC-palette PNG, Cityscapes files or YOLO
-segmentation labels; the folder as one COCO JSON (in the background); and, for image and video
-editors, an RGBA cut-out or the SVG path of one class.
+"""File > Export: the open image in any format of :mod:`srcrm.formats.registry` (one file, or a
+folder laid out as the format's tools expect); the folder as one COCO JSON (in the
+background); and, for image and video editors, an RGBA cut-out or the SVG path of one class.
 
 Each handler asks what to export (:class:`~app.io_actions.dialogs.ExportOptions`), then where,
 writes with :mod:`srcrm.formats`, and reports in the notice bar. Polygon exports trace the label
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from srcrm.formats import cityscapes, cutout, labelme, svg, voc, yolo
-from srcrm.formats.errors import FormatError
+from srcrm.formats import cutout, registry, svg
+from srcrm.formats.layout import ExportSettings
 from srcrm.formats.polygons import Coverage, polygonize
 
 from ..document.label_document import ImageState, LabelDocument
@@ -31,7 +31,6 @@ from .dialogs import (
     JSON_FILTER,
     PNG_FILTER,
     SVG_FILTER,
-    TXT_FILTER,
     ExportOptions,
     ask,
 )
@@ -84,80 +83,33 @@ def _done(window, doc: LabelDocument, what: str, where: Path | str, warning: str
 
 # --- the open image ---------------------------------------------------------------------------
 
-def export_labelme(window) -> None:
+def export_as(window, fmt: registry.Format) -> None:
+    """The open image's labels in ``fmt`` (an entry of :mod:`srcrm.formats.registry`): one
+    file where the format has one, else a folder laid out as its tools expect."""
     doc = _document(window)
-    options = _options(window, "Export as labelme JSON", (*POLYGON_FIELDS, "embed_image"))
+    title = f"Export as {fmt.label}"
+    options = _options(window, title, fmt.options) if fmt.options else state(window).options
     if options is None:
         return
-    path = _save_path(window, "Export as labelme JSON", f"{doc.path.stem}.json", JSON_FILTER, ".json")
-    if path is None:
-        return
-    classes = window.project.classes
-    labelme.write(path, export_labels(doc.labels, classes), labelset_of(classes), doc.path,
-                  tolerance=options.tolerance, min_area=options.min_area,
-                  embed_image=options.embed_image)
-    _done(window, doc, "labelme JSON", path)
-
-
-def export_voc(window) -> None:
-    doc = _document(window)
-    path = _save_path(window, "Export as VOC Palette PNG", f"{doc.path.stem}_voc.png",
-                      PNG_FILTER, ".png")
-    if path is None:
-        return
-    classes = window.project.classes
-    voc.write(path, export_labels(doc.labels, classes), labelset_of(classes))
-    _done(window, doc, "a VOC palette PNG", path)
-
-
-def export_cityscapes(window) -> None:
-    doc = _document(window)
-    options = _options(window, "Export as Cityscapes Files", POLYGON_FIELDS)
-    if options is None:
-        return
-    folder = ask(window, "export_folder")(window, "Export as Cityscapes Files: choose a folder",
-                                          start_path(window))
-    if folder is None:
-        return
-    folder = check_target(window, Path(folder))
-    remember(window, folder, folder=True)
-    classes = window.project.classes
-    warnings = cityscapes.write(folder, doc.path.stem, export_labels(doc.labels, classes),
-                                labelset_of(classes), tolerance=options.tolerance,
-                                min_area=options.min_area)
-    names = ", ".join(p.name for p in cityscapes.paths(folder, doc.path.stem).values())
-    _done(window, doc, "Cityscapes files", f"{names} in {folder}",
-          "".join(f". Note: {w}" for w in warnings))
-
-
-def export_yolo(window) -> None:
-    doc = _document(window)
-    options = _options(window, "Export as YOLO Segmentation", POLYGON_FIELDS)
-    if options is None:
-        return
-    path = _save_path(window, "Export as YOLO Segmentation", f"{doc.path.stem}.txt", TXT_FILTER, ".txt")
-    if path is None:
-        return
-    classes = window.project.classes
-    labelset = labelset_of(classes)
-    holes = yolo.write(path, export_labels(doc.labels, classes), labelset,
-                       tolerance=options.tolerance, min_area=options.min_area)
-    # data.yaml names the classes; it sits beside labels/ (or the .txt when there is no labels/).
-    yaml_folder = path.parent.parent if path.parent.name == "labels" else path.parent
-    yaml_path = yaml_folder / "data.yaml"
-    note, warning = "", "".join(f". Note: {w}" for w in holes)
-    if not yaml_path.exists():
-        yolo.write_data_yaml(yaml_folder, labelset)
-        note = f" (classes in {yaml_path})"
+    if fmt.suffix:
+        name = f"{doc.path.stem}{fmt.suffix}"
+        if fmt.suffix == doc.path.suffix.lower():  # never the image's own name by default
+            name = f"{doc.path.stem}_{fmt.name}{fmt.suffix}"
+        dst = _save_path(window, title, name, f"{fmt.label} (*{fmt.suffix})", fmt.suffix)
     else:
-        try:
-            same = yolo.read_names(yaml_path) == list(labelset.class_names)
-        except FormatError:
-            same = False
-        if not same:
-            warning += (f". {yaml_path} was left as it is, but its class names differ from this "
-                        f"folder's: the class numbers written follow this folder's classes.")
-    _done(window, doc, "YOLO segmentation labels", f"{path}{note}", warning)
+        folder = ask(window, "export_folder")(window, f"{title}: choose a folder",
+                                              start_path(window))
+        dst = None if folder is None else check_target(window, Path(folder))
+        if dst is not None:
+            remember(window, dst, folder=True)
+    if dst is None:
+        return
+    classes = window.project.classes
+    settings = ExportSettings(copy_images=False,
+                              **{field: getattr(options, field) for field in fmt.options})
+    _, warnings = registry.export_one(fmt, dst, doc.path.stem, export_labels(doc.labels, classes),
+                                      labelset_of(classes), doc.path, settings)
+    _done(window, doc, fmt.label, dst, "".join(f". Note: {w}" for w in warnings))
 
 
 # --- the folder -------------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 The tracing runs as a job of the window's :class:`~app.jobs.JobRunner` (:func:`coco_work`);
 :class:`FolderExport` (GUI thread) shows a progress dialog whose Cancel stops it after the
-current image, and reports the outcome in the notice bar. Nothing is written until every image
-is traced, and then atomically, so a cancelled or failed export leaves no file (and an older
-export of the same name intact).
+current image, and reports the outcome in the notice bar. Each image's annotations are streamed
+to a temporary file that takes the export's name only when every image is in, so a cancelled or
+failed export leaves no file (and an older export of the same name intact).
 """
 
 from __future__ import annotations
@@ -64,32 +64,39 @@ def coco_work(items: list[ExportItem], classes: ClassTable, labelset: LabelSet, 
 
 
 def _trace_and_write(job, items, classes, labelset, options, report: ExportReport) -> None:
-    pairs = []
-    n = len(items)
-    for k, item in enumerate(items):
+    """Each image's annotations go to the file's temporary copy as they are traced (the
+    memory is one image's); the file takes its name only when all are in."""
+    out = coco.CocoFile(report.path, labelset, rle_all=options.rle_all)
+    try:
+        n = len(items)
+        for k, item in enumerate(items):
+            if job.should_stop():
+                break
+            job.report(k, n, item.image.name)
+            try:
+                labels = item.labels if item.labels is not None else read_label_png(item.label_path)
+                with Image.open(item.image) as im:
+                    size = im.size
+                if size != (labels.shape[1], labels.shape[0]):
+                    raise ValueError(f"its labels are {labels.shape[1]}x{labels.shape[0]} but "
+                                     f"the image is {size[0]}x{size[1]}")
+                coverage = polygonize(export_labels(labels, classes), labelset.num_classes,
+                                      tolerance=options.tolerance, min_area=options.min_area)
+            except (ImageReadError, OSError, ValueError) as exc:
+                report.errors.append(f"{item.image.name}: {exc}")
+                continue
+            out.add(item.file_name, coverage)
+            report.written += 1
         if job.should_stop():
-            report.cancelled = True
+            report.cancelled, report.written = True, 0
+            out.abort()
             return
-        job.report(k, n, item.image.name)
-        try:
-            labels = item.labels if item.labels is not None else read_label_png(item.label_path)
-            with Image.open(item.image) as im:
-                size = im.size
-            if size != (labels.shape[1], labels.shape[0]):
-                raise ValueError(f"its labels are {labels.shape[1]}x{labels.shape[0]} but the "
-                                 f"image is {size[0]}x{size[1]}")
-            coverage = polygonize(export_labels(labels, classes), labelset.num_classes,
-                                  tolerance=options.tolerance, min_area=options.min_area)
-        except (ImageReadError, OSError, ValueError) as exc:
-            report.errors.append(f"{item.image.name}: {exc}")
-            continue
-        pairs.append((item.file_name, coverage))
-    if job.should_stop():
-        report.cancelled = True
-        return
-    job.report(n, n, "")
-    coco.write(report.path, pairs, labelset, rle_all=options.rle_all)
-    report.written = len(pairs)
+        job.report(n, n, "")
+        out.close()
+    except BaseException:
+        report.written = 0
+        out.abort()
+        raise
 
 
 def coco_file_name(image: Path, out: Path) -> str:

@@ -1,5 +1,5 @@
-"""File > Import: labels from a labelme JSON, a COCO JSON (the image of the same name) or a PNG
-mask (indexed or greyscale) into the open image.
+"""File > Import: labels from a file of any readable format of :mod:`srcrm.formats.registry`
+into the open image (from a file of several images, as COCO's, those of the image's name).
 
 Class names are matched to the folder's classes by name (:class:`srcrm.formats.ClassLookup`).
 The import replaces the whole label map as ONE undo step, so Ctrl+Z brings the previous labels
@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from srcrm.formats import coco, labelme, masks
+from srcrm.formats import registry
 from srcrm.formats.errors import FormatError
-from srcrm.formats.reading import Sample, load_json
+from srcrm.formats.reading import Sample
 
 from ..document.geometry import Rect
 from ..document.label_document import LabelDocument
 from .common import UserError, labelset_of, remember, start_path
-from .dialogs import JSON_FILTER, PNG_FILTER, ask
+from .dialogs import ask
 
 
 def _document(window) -> LabelDocument:
@@ -77,84 +77,26 @@ def apply_labels(window, doc: LabelDocument, labels: np.ndarray, source: Path, w
     return True
 
 
-def import_labelme(window) -> None:
+def import_as(window, fmt: registry.Format) -> None:
+    """The labels a file of ``fmt`` holds for the open image (a file of several images, as
+    COCO's, is searched by the image's name), as one undo step."""
     doc = _document(window)
-    source = _choose(window, "Import labelme JSON", JSON_FILTER)
+    source = _choose(window, f"Import {fmt.label}", f"{fmt.label} ({fmt.file_patterns})")
     if source is None:
         return
-    sample: list[Sample] = []
+    found: list[Sample] = []
 
     def read(labelset):
-        sample.append(labelme.read(source, labelset))
-        return sample[0].labels
+        found.append(registry.read_one(fmt, source, labelset, doc.path))
+        return found[0].labels
 
     labels = _read(window, doc, source, read)
     if labels is None:
         return
-    note = ""
-    image = sample[0].image
-    if image is not None and image.name != doc.path.name:
-        note = f" Note: the file was made for {image.name}."
-    apply_labels(window, doc, labels, source, "labelme", note)
-
-
-def import_coco(window) -> None:
-    doc = _document(window)
-    source = _choose(window, "Import COCO JSON", JSON_FILTER)
-    if source is None:
-        return
-
-    def read(labelset):
-        samples, errors = coco.read(source, labelset)
-        found = [s for s in samples if _same_image(s.name, doc.path)]
-        if found:
-            return found[0].labels
-        listed, mine = _listed_images(source, doc.path)
-        if mine:  # listed but not read: say why, with the errors about this image
-            ours = [e for e in errors if e.shape in mine] or errors
-            reasons = "; ".join(f"{e.shape}: {e.reason}" if e.shape else e.reason
-                                for e in ours[:2]) or "unreadable annotations"
-            raise FormatError(source, f"the labels of {doc.path.name} cannot be read ({reasons})")
-        some = ", ".join(listed[:5]) + (f" and {len(listed) - 5} more" if len(listed) > 5 else "")
-        raise FormatError(source, f"it lists no image named {doc.path.stem} (it lists "
-                                  f"{some or 'no images'})")
-
-    labels = _read(window, doc, source, read)
-    if labels is not None:
-        apply_labels(window, doc, labels, source, "COCO")
-
-
-def _same_image(name: str, image: Path, *, has_suffix: bool = False) -> bool:
-    """A COCO image and the open image match by name, sub-folders and the suffix aside
-    (labels of photo.jpg fit photo.png). Sample names come without the suffix already."""
-    base = Path(name.replace("\\", "/")).name
-    return (Path(base).stem if has_suffix else base) == image.stem
-
-
-def _listed_images(source: Path, image: Path) -> tuple[list[str], set[str]]:
-    """The file names a COCO file lists, and how coco.read's errors name the open image's
-    entries (its annotations, the image itself); the latter is empty if it is not listed."""
-    data = load_json(source)
-    images = data.get("images") if isinstance(data, dict) else None
-    images = [im for im in images or [] if isinstance(im, dict)]
-    names = [str(im.get("file_name")) for im in images]
-    ids = {im.get("id") for im, name in zip(images, names)
-           if _same_image(name, image, has_suffix=True)}
-    mine: set[str] = set()
-    if ids:
-        mine = {f"image {name!r}" for name in names if _same_image(name, image, has_suffix=True)}
-        annotations = data.get("annotations") if isinstance(data, dict) else None
-        for n, ann in enumerate(annotations or []):
-            if isinstance(ann, dict) and ann.get("image_id") in ids:
-                mine.add(f"annotation {ann.get('id', f'#{n}')}")
-    return names, mine
-
-
-def import_mask(window) -> None:
-    doc = _document(window)
-    source = _choose(window, "Import PNG Mask", PNG_FILTER)
-    if source is None:
-        return
-    labels = _read(window, doc, source, lambda labelset: masks.read(source, labelset).labels)
-    if labels is not None:
-        apply_labels(window, doc, labels, source, "PNG mask")
+    sample = found[0]
+    note = "".join(f" Note: {w}" for w in sample.warnings[:3])
+    if len(sample.warnings) > 3:
+        note += f" (and {len(sample.warnings) - 3} more notes)"
+    if sample.image is not None and sample.image.stem != doc.path.stem:
+        note += f" Note: the file was made for {sample.image.name}."
+    apply_labels(window, doc, labels, source, fmt.label, note)

@@ -101,11 +101,13 @@ def test_the_menus_list_the_formats_and_grey_out_what_cannot_run(make_window, im
     key(window, Qt.Key.Key_A)  # frame_02 opens (pre-labelling needs no model here: none)
     assert window.doc is not None
     titles = [a.text() for a in find_action(window.export_menu, "Current Image As").menu().actions()]
-    assert titles == ["labelme JSON…", "VOC Palette PNG…", "Cityscapes Files…", "YOLO Segmentation…"]
+    assert titles == ["labelme JSON…", "VOC Palette PNG…", "Cityscapes Files…", "YOLO Segmentation…",
+                      "PNG Mask (indexed or greyscale)…"]  # the engine's table of formats
     for title in ("Cut-out of a Class (RGBA PNG)…", "SVG Path of a Class…"):
         assert find_action(window.export_menu, title).isEnabled()
     assert [a.text() for a in window.import_menu.actions()] == [
-        "labelme JSON…", "COCO JSON (this image)…", "PNG Mask (indexed or greyscale)…"]
+        "labelme JSON…", "VOC Palette PNG…", "Cityscapes Files…", "YOLO Segmentation…",
+        "COCO JSON (this image)…", "PNG Mask (indexed or greyscale)…"]
     # Nothing labelled yet: no COCO export of the folder.
     assert not find_action(window.export_menu, "Folder as COCO JSON…").isEnabled()
 
@@ -186,8 +188,9 @@ def test_svg_voc_cityscapes_and_yolo_exports(make_window, image_folder, answers,
     answers.folder.mkdir()
     trigger(window.export_menu, "Current Image As", "Cityscapes Files…")
     # CamVid's classes are Cityscapes labels (tree is vegetation...): the files carry those ids.
+    files = answers.folder / "gtFine" / "default" / "frame"  # the layout its scripts expect
     np.testing.assert_array_equal(cityscapes.read(
-        answers.folder / "frame_00_gtFine_labelIds.png", LABELSET).labels, doc.labels)
+        files / "frame_00_gtFine_labelIds.png", LABELSET).labels, doc.labels)
 
     (tmp_path / "yolo" / "labels").mkdir(parents=True)
     answers.save = tmp_path / "yolo" / "labels" / "frame_00.txt"
