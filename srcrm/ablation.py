@@ -123,7 +123,7 @@ def write_report(results: dict[str, list[dict]], docs: Path, command: str, notes
     """``docs/ablation.md`` with its plots; ``notes`` (markdown) goes after the results table."""
     docs.mkdir(parents=True, exist_ok=True)
     names = results[next(iter(results))][0]["metrics"]["class_names"]
-    lines = ["# SRM/CRM ablation on CamVid val", "", f"Reproduce: `{command}`", "",
+    lines = ["# SRM/CRM ablation on CamVid val", "", f"Written by: `{command}`", "",
              "Mean ± half the range over seeds. Final loss: mean training loss over the last 10% "
              "of steps.", "",
              "| variant | seeds | mIoU (%) | boundary F (%) | pixel acc. (%) | final loss |",
