@@ -30,6 +30,7 @@ def tiny_checkpoint(tmp_path_factory):
     return load_checkpoint(path)
 
 
+@pytest.mark.slow  # the default model on full-size images, along four paths
 def test_every_path_labels_val_images_like_fp32(camvid_root, tmp_path):
     """bf16 runs here even where it is only emulated: its labels are checked everywhere."""
     val = open_dataset(camvid_root, "val")
@@ -80,6 +81,7 @@ def test_a_forced_path_is_used_without_measuring_and_a_bad_one_is_refused(tiny_c
         Predictor(tiny_checkpoint, "cpu")
 
 
+@pytest.mark.slow  # real training steps and an ONNX export
 def test_bench_sets_fp32_beside_each_fast_path():
     cfg = BenchConfig(device="cpu", train_size=(32, 32), infer_size=(32, 48), batch_size=2,
                       repeats=1, warmup=0)
