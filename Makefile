@@ -24,7 +24,7 @@ run: $(STAMP)
 	scripts/check_system_libs.sh $(PY)
 	$(PY) main.py
 
-test: $(STAMP)
+test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 # ruff: lint rules and formatting as pyproject.toml sets them.

@@ -8,10 +8,15 @@ from setuptools import find_packages, setup
 
 APP = "srcrm_studio"
 engine = find_packages(include=["srcrm", "srcrm.*"])
-app = [APP + name[len("app"):] for name in find_packages(include=["app", "app.*"])]
-data = [f"srcrm.resources.{d.name}" for d in sorted(Path(__file__).parent.joinpath("resources").iterdir())
-        if d.is_dir() and d.name != "__pycache__"]
+app = [APP + name[len("app") :] for name in find_packages(include=["app", "app.*"])]
+data = [
+    f"srcrm.resources.{d.name}"
+    for d in sorted(Path(__file__).parent.joinpath("resources").iterdir())
+    if d.is_dir() and d.name != "__pycache__"
+]
 
-setup(packages=[*engine, *app, "srcrm.resources", *data],
-      package_dir={APP: "app", "srcrm.resources": "resources"},
-      package_data={name: ["*"] for name in data})
+setup(
+    packages=[*engine, *app, "srcrm.resources", *data],
+    package_dir={APP: "app", "srcrm.resources": "resources"},
+    package_data={name: ["*"] for name in data},
+)

@@ -48,15 +48,29 @@ def _register(entries: list[FileAction], entry: FileAction) -> None:
     entries.append(entry)
 
 
-def register_exporter(title: str, handler: Callable, shortcut: str | None = None, *,
-                      enabled: Callable | None = None, submenu: str | None = None,
-                      section: str | None = None, tip: str | None = None) -> None:
+def register_exporter(
+    title: str,
+    handler: Callable,
+    shortcut: str | None = None,
+    *,
+    enabled: Callable | None = None,
+    submenu: str | None = None,
+    section: str | None = None,
+    tip: str | None = None,
+) -> None:
     _register(EXPORTERS, FileAction(title, handler, shortcut, enabled, submenu, section, tip))
 
 
-def register_importer(title: str, handler: Callable, shortcut: str | None = None, *,
-                      enabled: Callable | None = None, submenu: str | None = None,
-                      section: str | None = None, tip: str | None = None) -> None:
+def register_importer(
+    title: str,
+    handler: Callable,
+    shortcut: str | None = None,
+    *,
+    enabled: Callable | None = None,
+    submenu: str | None = None,
+    section: str | None = None,
+    tip: str | None = None,
+) -> None:
     _register(IMPORTERS, FileAction(title, handler, shortcut, enabled, submenu, section, tip))
 
 

@@ -33,8 +33,11 @@ class BufferImageItem(pg.GraphicsObject):
     def __init__(self, premultiplied: bool = True, smooth_when_zoomed_out: bool = False):
         super().__init__()
         self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
-        self._format = (QtGui.QImage.Format.Format_ARGB32_Premultiplied if premultiplied
-                        else QtGui.QImage.Format.Format_RGB32)
+        self._format = (
+            QtGui.QImage.Format.Format_ARGB32_Premultiplied
+            if premultiplied
+            else QtGui.QImage.Format.Format_RGB32
+        )
         self._smooth = smooth_when_zoomed_out
         self._buffer: np.ndarray | None = None
         self._qimage: QtGui.QImage | None = None
@@ -151,8 +154,14 @@ class Canvas(pg.GraphicsView):
         doc.labels_changed.connect(self._on_labels_changed)
         doc.confidence_changed.connect(self._on_confidence_changed)
         doc.classes.changed.connect(self.refresh_colours)
-        self.vb.setLimits(xMin=-doc.width, xMax=2 * doc.width, yMin=-doc.height,
-                          yMax=2 * doc.height, minXRange=4, minYRange=4)
+        self.vb.setLimits(
+            xMin=-doc.width,
+            xMax=2 * doc.width,
+            yMin=-doc.height,
+            yMax=2 * doc.height,
+            minXRange=4,
+            minYRange=4,
+        )
         self._update_cursor()
 
     def _on_labels_changed(self, rect: Rect) -> None:
@@ -216,8 +225,12 @@ class Canvas(pg.GraphicsView):
     # --- mouse --------------------------------------------------------------------------------
 
     def _tool_owns_left_button(self, ev: QtGui.QMouseEvent) -> bool:
-        return (self.doc is not None and ev.button() == Qt.MouseButton.LeftButton
-                and self.editor.spec.cursor != Cursor.PAN and not self._space_pan)
+        return (
+            self.doc is not None
+            and ev.button() == Qt.MouseButton.LeftButton
+            and self.editor.spec.cursor != Cursor.PAN
+            and not self._space_pan
+        )
 
     def mousePressEvent(self, ev: QtGui.QMouseEvent) -> None:
         if not self._tool_owns_left_button(ev):

@@ -49,15 +49,19 @@ class ClassPanel(QtWidgets.QWidget):
         self.tree.setHeaderLabels(["Key", "Class", "Share"])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
-        self.tree.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.EditKeyPressed
-                                  | QtWidgets.QAbstractItemView.EditTrigger.DoubleClicked)
+        self.tree.setEditTriggers(
+            QtWidgets.QAbstractItemView.EditTrigger.EditKeyPressed
+            | QtWidgets.QAbstractItemView.EditTrigger.DoubleClicked
+        )
         header = self.tree.header()
         header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
-        self.tree.setToolTip("Click: paint with this class. Checkbox: show or hide it. "
-                             "Double-click the name: rename. Double-click the colour: recolour.")
+        self.tree.setToolTip(
+            "Click: paint with this class. Checkbox: show or hide it. "
+            "Double-click the name: rename. Double-click the colour: recolour."
+        )
         self.tree.currentItemChanged.connect(self._on_current_changed)
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.itemDoubleClicked.connect(self._on_double_clicked)
@@ -89,10 +93,12 @@ class ClassPanel(QtWidgets.QWidget):
                 continue
             item = QtWidgets.QTreeWidgetItem([class_key(i), name, ""])
             item.setData(0, ROLE_ID, i)
-            item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsEditable
-                          | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(0, QtCore.Qt.CheckState.Checked if classes.visible[i]
-                               else QtCore.Qt.CheckState.Unchecked)
+            item.setFlags(
+                item.flags() | QtCore.Qt.ItemFlag.ItemIsEditable | QtCore.Qt.ItemFlag.ItemIsUserCheckable
+            )
+            item.setCheckState(
+                0, QtCore.Qt.CheckState.Checked if classes.visible[i] else QtCore.Qt.CheckState.Unchecked
+            )
             item.setIcon(1, swatch(rgb))
             item.setToolTip(1, f"id {i} · RGB {rgb[0]}, {rgb[1]}, {rgb[2]}")
             self.tree.addTopLevelItem(item)
@@ -159,8 +165,9 @@ class ClassPanel(QtWidgets.QWidget):
     def recolor(self, class_id: int) -> None:
         if self.classes is None or not 0 <= class_id < len(self.classes):
             return
-        rgb = self.dialogs.pick_color(self, self.classes.colors[class_id],
-                                      f"Colour of {self.classes.names[class_id]}")
+        rgb = self.dialogs.pick_color(
+            self, self.classes.colors[class_id], f"Colour of {self.classes.names[class_id]}"
+        )
         if rgb is not None:
             self.classes.set_color(class_id, rgb)
 

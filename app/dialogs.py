@@ -27,23 +27,27 @@ class Dialogs:
 
     def confirm_replace_edits(self, parent, name: str) -> bool:
         answer = QtWidgets.QMessageBox.question(
-            parent, "Replace your edits?",
+            parent,
+            "Replace your edits?",
             f"{name} has labels you edited by hand.\n\nReplace them with the model's "
             f"pre-labels? (Edit > Undo brings your labels back.)",
             QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
-            QtWidgets.QMessageBox.StandardButton.No)
+            QtWidgets.QMessageBox.StandardButton.No,
+        )
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def confirm_quit_unsaved(self, parent, names: list[str], reason: str) -> bool:
         """True to quit although the labels of ``names`` could not be saved."""
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         answer = QtWidgets.QMessageBox.warning(
-            parent, "Quit and lose edits?",
+            parent,
+            "Quit and lose edits?",
             f"The labels of {shown} could not be saved ({reason}) and exist only in memory.\n\n"
             f"Quit anyway and lose them? Choose No, free some space or fix the permissions, "
             f"then press Ctrl+S.",
             QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
-            QtWidgets.QMessageBox.StandardButton.No)
+            QtWidgets.QMessageBox.StandardButton.No,
+        )
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def folder_edits_policy(self, parent, edited: int, total: int) -> str | None:
@@ -52,8 +56,9 @@ class Dialogs:
         box.setIcon(QtWidgets.QMessageBox.Icon.Question)
         box.setWindowTitle("Pre-label the folder")
         box.setText(f"{edited} of {total} images have labels edited by hand.")
-        box.setInformativeText("Skip them and pre-label only the others, or replace their labels "
-                               "with the model's too?")
+        box.setInformativeText(
+            "Skip them and pre-label only the others, or replace their labels with the model's too?"
+        )
         skip = box.addButton("Skip Edited Images", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
         over = box.addButton("Replace All", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)

@@ -81,13 +81,15 @@ class ImageFlow:
         elif path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
             self.open_folder(path.parent, select=path)
         elif path.is_file():
-            self.host.show_notice(f"{path.name} is not an image this app opens "
-                                  f"({', '.join(IMAGE_SUFFIXES)}).", "error")
+            self.host.show_notice(
+                f"{path.name} is not an image this app opens ({', '.join(IMAGE_SUFFIXES)}).", "error"
+            )
         else:
             self.host.show_notice(f"{path}: no such file or folder.", "error")
 
-    def open_folder(self, folder: Path, select: Path | str | None = None,
-                    view: list[float] | None = None) -> bool:
+    def open_folder(
+        self, folder: Path, select: Path | str | None = None, view: list[float] | None = None
+    ) -> bool:
         host = self.host
         host.close_video()
         self.session.leave_document()
@@ -128,8 +130,12 @@ class ImageFlow:
         except (ImageReadError, OSError, ValueError) as exc:
             self.session.close_document()
             host.image_list.mark_error(index, str(exc))
-            host.show_notice(f"Cannot open {entry.path.name}: {exc}. Your other images and labels "
-                             f"are unaffected; press D for the next image.", "error", key="image")
+            host.show_notice(
+                f"Cannot open {entry.path.name}: {exc}. Your other images and labels "
+                f"are unaffected; press D for the next image.",
+                "error",
+                key="image",
+            )
             host._update_actions()
             return
         host.show_document(doc, view, fit=True)

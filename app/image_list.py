@@ -40,7 +40,8 @@ class ImageList(QtWidgets.QWidget):
         self.project: Project | None = None
         self._icons = {s: state_icon(s) for s in ImageState}
         self._error_icon = QtWidgets.QApplication.style().standardIcon(
-            QtWidgets.QStyle.StandardPixmap.SP_MessageBoxCritical)
+            QtWidgets.QStyle.StandardPixmap.SP_MessageBoxCritical
+        )
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.summary = QtWidgets.QLabel("No folder open")
@@ -110,7 +111,8 @@ class ImageList(QtWidgets.QWidget):
         done = counts[ImageState.DONE]
         self.summary.setText(
             f"{done} / {total} done · {counts[ImageState.EDITED]} edited · "
-            f"{counts[ImageState.PRELABELLED]} pre-labelled · {counts[ImageState.NEW]} new")
+            f"{counts[ImageState.PRELABELLED]} pre-labelled · {counts[ImageState.NEW]} new"
+        )
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.progress.setFormat(f"{done}/{total} done")
@@ -140,8 +142,7 @@ class ImageList(QtWidgets.QWidget):
         if video is None:
             return
         n = frame_count
-        state = (ImageState.EDITED if edited else
-                 ImageState.PRELABELLED if labelled else ImageState.NEW)
+        state = ImageState.EDITED if edited else ImageState.PRELABELLED if labelled else ImageState.NEW
         video.setText(1, f"{len(labelled)}/{n} labelled")
         video.setIcon(0, self._icons[state])
         video.takeChildren()

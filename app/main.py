@@ -9,13 +9,16 @@ import sys
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="srcrm-studio", description=__doc__)
-    parser.add_argument("path", nargs="?", help="an image, a folder of images, or a video "
-                                                "(mp4, avi, mkv, mov) to open")
-    parser.add_argument("--model", help="a checkpoint (.pt) or model manifest (.json); "
-                                        "default: the last one used, else the bundled model")
+    parser.add_argument(
+        "path", nargs="?", help="an image, a folder of images, or a video (mp4, avi, mkv, mov) to open"
+    )
+    parser.add_argument(
+        "--model",
+        help="a checkpoint (.pt) or model manifest (.json); "
+        "default: the last one used, else the bundled model",
+    )
     parser.add_argument("--device", choices=("auto", "cpu"), help="where pre-labelling runs")
-    parser.add_argument("--no-restore", action="store_true",
-                        help="do not reopen the last session")
+    parser.add_argument("--no-restore", action="store_true", help="do not reopen the last session")
     parser.add_argument("--settings", help="keep settings in this INI file (portable mode)")
     return parser.parse_args(argv)
 

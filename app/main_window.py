@@ -35,9 +35,15 @@ from .video.video_flow import VideoMixin
 
 
 class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
-    def __init__(self, settings: AppSettings, *, dialogs: Dialogs | None = None,
-                 predictor_factory=None, model_path: str | None = None,
-                 device: str | None = None):
+    def __init__(
+        self,
+        settings: AppSettings,
+        *,
+        dialogs: Dialogs | None = None,
+        predictor_factory=None,
+        model_path: str | None = None,
+        device: str | None = None,
+    ):
         super().__init__()
         self.settings = settings
         self.dialogs = dialogs or Dialogs()
@@ -74,8 +80,7 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         self.toolbar = EditToolBar(self.editor, self.canvas, self)
         self.addToolBar(self.toolbar)
 
-        self.memory = SessionMemory(settings, self.session, self.canvas, self.toolbar,
-                                    self.class_panel)
+        self.memory = SessionMemory(settings, self.session, self.canvas, self.toolbar, self.class_panel)
         self.status = StatusView(self.statusBar(), self.session, self._on_save_failed)
         self.cursor_label, self.save_label = self.status.cursor_label, self.status.save_label
         self.device_label, self.progress_bar = self.status.device_label, self.status.progress_bar
@@ -93,8 +98,7 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         self.session.changed.connect(self._update_actions)
         self.session.mode_changed.connect(self._on_mode_opened)
 
-        self._session_timer = QtCore.QTimer(self, singleShot=True, interval=800,
-                                            timeout=self.save_session)
+        self._session_timer = QtCore.QTimer(self, singleShot=True, interval=800, timeout=self.save_session)
         self.editor.changed.connect(self._on_editor_changed)
         self.editor.notice.connect(lambda text: self.show_notice(text, "warning", key="tool"))
         self.canvas.hovered.connect(self.status.show_hover)
@@ -141,8 +145,10 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        dock.setFeatures(
+            QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
         self.addDockWidget(area, dock)
         widget.setMinimumWidth(220)
         return dock
@@ -159,8 +165,9 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
             self.images.open_path(Path(path))
         elif session.get("folder") and Path(session["folder"]).is_dir():
             self.memory.apply_tools(session)
-            self.images.open_folder(Path(session["folder"]), select=session.get("image"),
-                                    view=session.get("view"))
+            self.images.open_folder(
+                Path(session["folder"]), select=session.get("image"), view=session.get("view")
+            )
         elif session.get("video") and Path(session["video"]).exists():
             self.memory.apply_tools(session)
             self.open_video(session["video"], view=session.get("view"))
@@ -197,8 +204,7 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
             opener = {ImageMode: self.images.load_image, VideoMode: self.show_frame}[type(mode)]
             opener(index)
         else:
-            self.statusBar().showMessage(f"First {mode.noun}" if index < 0 else
-                                         f"Last {mode.noun}", 2000)
+            self.statusBar().showMessage(f"First {mode.noun}" if index < 0 else f"Last {mode.noun}", 2000)
 
     # --- drag and drop ------------------------------------------------------------------------
 
@@ -226,8 +232,11 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         self.class_panel.set_share(doc.labels)
 
     def _on_save_failed(self, name: str, message: str) -> None:
-        self.show_notice(f"Could not save the labels of {name}: {message}. Your edits are kept in "
-                         f"memory; free some space or fix the permissions, then press Ctrl+S.", "error")
+        self.show_notice(
+            f"Could not save the labels of {name}: {message}. Your edits are kept in "
+            f"memory; free some space or fix the permissions, then press Ctrl+S.",
+            "error",
+        )
 
     def save_now(self) -> None:
         self.session.autosave(force=True)
@@ -243,7 +252,8 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         self.flush_saves()
         lost = self.project.retry_unsaved() if self.project is not None else []
         return not lost or self.dialogs.confirm_quit_unsaved(
-            self, [p.name for p in lost], self.project.unsaved_reason())
+            self, [p.name for p in lost], self.project.unsaved_reason()
+        )
 
     def flush_saves(self, timeout: float = 30.0) -> bool:
         """Wait until every label file is on disk (before reading them back, exporting, quitting)."""
@@ -326,7 +336,6 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         mode = self.session.mode
         self.setWindowTitle(mode.title(self.doc) if mode is not None else "SRCRM Studio")
         if mode is not None and not mode.image_commands:
-            for act in (self.act_prelabel, self.act_prelabel_folder, self.act_done,
-                        self.act_next_open):
+            for act in (self.act_prelabel, self.act_prelabel_folder, self.act_done, self.act_next_open):
                 act.setEnabled(False)
         self._update_video_actions()

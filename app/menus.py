@@ -34,12 +34,12 @@ correction</td></tr>
 </table>"""
 
 
-
 class MenusMixin:
     """Builds every QAction (with its shortcut) and the menu bar."""
 
-    def _action(self, text: str, slot, shortcut=None, tip: str | None = None,
-                checkable: bool = False) -> QtGui.QAction:
+    def _action(
+        self, text: str, slot, shortcut=None, tip: str | None = None, checkable: bool = False
+    ) -> QtGui.QAction:
         action = QtGui.QAction(text, self, checkable=checkable)
         if shortcut is not None:
             shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
@@ -56,16 +56,28 @@ class MenusMixin:
         a = self._action
         self.act_open_image = a("Open &Image…", self.images.choose_image, K.Open)
         self.act_open_folder = a("Open &Folder…", self.images.choose_folder, "Ctrl+Shift+O")
-        self.act_save = a("&Save Now", self.save_now, K.Save,
-                          "Labels are saved automatically after every stroke; this forces it")
+        self.act_save = a(
+            "&Save Now",
+            self.save_now,
+            K.Save,
+            "Labels are saved automatically after every stroke; this forces it",
+        )
         self.act_quit = a("&Quit", self.close, K.Quit)
         self.act_undo = a("&Undo", lambda: self.doc and self.doc.undo(), K.Undo)
         self.act_redo = a("&Redo", lambda: self.doc and self.doc.redo(), [K.Redo, "Ctrl+Y", "Ctrl+Shift+Z"])
-        self.act_fill_gaps = a("Fill Unlabelled &Gaps", self.fill_gaps, "Ctrl+Shift+G",
-                               "Give every unlabelled pixel the class of its nearest neighbour")
+        self.act_fill_gaps = a(
+            "Fill Unlabelled &Gaps",
+            self.fill_gaps,
+            "Ctrl+Shift+G",
+            "Give every unlabelled pixel the class of its nearest neighbour",
+        )
         self.act_done = a("Mark Image &Done", self.toggle_done, ["Ctrl+Return", "Ctrl+Enter"], checkable=True)
-        self.act_refine_edge = a("&Refine Edge…", lambda: refine_edge.open_panel(self), "Ctrl+Alt+E",
-                                 "Soft alpha matte of a class for cut-outs (the labels stay hard)")
+        self.act_refine_edge = a(
+            "&Refine Edge…",
+            lambda: refine_edge.open_panel(self),
+            "Ctrl+Alt+E",
+            "Soft alpha matte of a class for cut-outs (the labels stay hard)",
+        )
         self.act_prev = a("&Previous Image", lambda: self.step_image(-1), "A")
         self.act_next = a("&Next Image", lambda: self.step_image(+1), "D")
         self.act_next_open = a("Next &Unfinished Image", self.images.next_unfinished, "Shift+D")
@@ -93,8 +105,9 @@ class MenusMixin:
         self.act_prelabel = a("Pre-label This &Image", flow.prelabel_current, "Ctrl+L")
         self.act_prelabel_folder = a("Pre-label the Whole &Folder", flow.prelabel_folder, "Ctrl+Shift+L")
         self.act_cancel_prelabel = a("&Cancel Pre-labelling", flow.cancel)
-        self.act_auto_prelabel = a("Pre-label New Images When Opened", self.settings.set_auto_prelabel,
-                                   checkable=True)
+        self.act_auto_prelabel = a(
+            "Pre-label New Images When Opened", self.settings.set_auto_prelabel, checkable=True
+        )
         self.act_auto_prelabel.setChecked(self.settings.auto_prelabel())
         self.act_cpu_only = a("Use the CPU Only", flow.set_cpu_only, checkable=True)
         self.act_cpu_only.setChecked(self.device == "cpu")
@@ -105,8 +118,9 @@ class MenusMixin:
     def _build_menus(self) -> None:
         mb = self.menuBar()
         file_menu = mb.addMenu("&File")
-        file_menu.addActions([self.act_open_image, self.act_open_folder, self.act_open_video,
-                              self.act_open_sequence])
+        file_menu.addActions(
+            [self.act_open_image, self.act_open_folder, self.act_open_video, self.act_open_sequence]
+        )
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
@@ -114,8 +128,7 @@ class MenusMixin:
         io_actions.register()
         self.import_menu = file_menu.addMenu("&Import")
         self.export_menu = file_menu.addMenu("&Export")
-        for menu, entries in ((self.import_menu, actions.IMPORTERS),
-                              (self.export_menu, actions.EXPORTERS)):
+        for menu, entries in ((self.import_menu, actions.IMPORTERS), (self.export_menu, actions.EXPORTERS)):
             menu.aboutToShow.connect(lambda m=menu, e=entries: actions.fill_menu(m, self, e))
             actions.fill_menu(menu, self, entries)
         file_menu.addSeparator()
@@ -172,7 +185,7 @@ class MenusMixin:
 
 def shortcuts_help() -> str:
     """The Help > Keyboard Shortcuts table; the tool rows come from the tool table."""
-    tools = "\n".join(f"<tr><td><b>{spec.shortcut}</b></td><td>{spec.label.lower()}</td></tr>"
-                      for spec in TOOLS)
+    tools = "\n".join(
+        f"<tr><td><b>{spec.shortcut}</b></td><td>{spec.label.lower()}</td></tr>" for spec in TOOLS
+    )
     return SHORTCUTS_HELP.format(tools=tools)
-

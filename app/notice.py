@@ -33,15 +33,17 @@ class NoticeBar(QtWidgets.QFrame):
         self._timer = QtCore.QTimer(self, singleShot=True, timeout=self.hide)
         self.hide()
 
-    def show_message(self, text: str, level: str = "info", timeout_ms: int | None = None,
-                     key: str | None = None) -> None:
+    def show_message(
+        self, text: str, level: str = "info", timeout_ms: int | None = None, key: str | None = None
+    ) -> None:
         """Show ``text``; while the bar is open, earlier messages stay above it (the last
         three), and the colour is that of the most serious one. A message with a ``key``
         replaces the previous one with that key, and :meth:`dismiss` removes it."""
         if not self.isVisible():
             self._messages = []
-        self._messages = [m for m in self._messages
-                          if m[0] != text and (key is None or m[2] != key)][-2:] + [(text, level, key)]
+        self._messages = [m for m in self._messages if m[0] != text and (key is None or m[2] != key)][-2:] + [
+            (text, level, key)
+        ]
         self._render(timeout_ms)
 
     def dismiss(self, key: str) -> None:
@@ -56,8 +58,10 @@ class NoticeBar(QtWidgets.QFrame):
     def _render(self, timeout_ms: int | None) -> None:
         order = ("info", "warning", "error")
         self.level = max((m[1] for m in self._messages), key=order.index)
-        self.setStyleSheet(f"#noticeBar {{{STYLES[self.level]} border-radius:4px;}} "
-                           f"QLabel, QToolButton {{color:inherit; background:transparent; border:none;}}")
+        self.setStyleSheet(
+            f"#noticeBar {{{STYLES[self.level]} border-radius:4px;}} "
+            f"QLabel, QToolButton {{color:inherit; background:transparent; border:none;}}"
+        )
         self.label.setText("\n".join(m[0] for m in self._messages))
         self.show()
         if timeout_ms is None:

@@ -96,23 +96,27 @@ class PrelabelFlow:
         model = self.model_classes
         if model is None:
             return
-        if project.classes_source == "default" and not any(
-                e.state.has_human_work for e in project.entries):
+        if project.classes_source == "default" and not any(e.state.has_human_work for e in project.entries):
             project.classes.replace_with(model.copy())
             project.classes_source = "model"
-        elif warn and (len(project.classes) != len(model)
-                       or project.classes.ignore_index != model.ignore_index):
-            self.host.show_notice(f"The model predicts {len(model)} classes but this folder uses "
-                                  f"{len(project.classes)}: its pre-labels may not mean the same "
-                                  f"classes here.", "warning")
+        elif warn and (
+            len(project.classes) != len(model) or project.classes.ignore_index != model.ignore_index
+        ):
+            self.host.show_notice(
+                f"The model predicts {len(model)} classes but this folder uses "
+                f"{len(project.classes)}: its pre-labels may not mean the same "
+                f"classes here.",
+                "warning",
+            )
 
     def _on_model_failed(self, message: str) -> None:
         label = self.host.status.device_label
         missing_default = "default model is not installed" in message
         label.setText("No model (default model not installed)" if missing_default else "No model")
         label.setToolTip(message)
-        self.host.show_notice(f"{message} You can still label by hand; Model > Load Model… picks "
-                              f"another checkpoint.", "warning")
+        self.host.show_notice(
+            f"{message} You can still label by hand; Model > Load Model… picks another checkpoint.", "warning"
+        )
         self.host._update_actions()
 
     def _on_device_changed(self, name: str) -> None:
@@ -122,11 +126,16 @@ class PrelabelFlow:
     # --- starting -----------------------------------------------------------------------------
 
     def auto_prelabel(self) -> None:
-        """"Pre-label New Images When Opened": the open image, if it has no labels yet."""
+        """ "Pre-label New Images When Opened": the open image, if it has no labels yet."""
         doc = self.session.doc
-        if (doc is not None and doc.path is not None  # a video frame has no path of its own
-                and doc.state == ImageState.NEW and self._auto and self.model.info is not None
-                and not self.model.busy):
+        if (
+            doc is not None
+            and doc.path is not None  # a video frame has no path of its own
+            and doc.state == ImageState.NEW
+            and self._auto
+            and self.model.info is not None
+            and not self.model.busy
+        ):
             self.start([doc.path])
 
     def prelabel_current(self) -> None:
@@ -161,8 +170,7 @@ class PrelabelFlow:
             return False
         if self.model.info is None:
             what = "still loading" if self.model.loading else "not loaded"
-            self.host.show_notice(f"The model is {what}; pre-labelling is not available yet.",
-                                  "warning")
+            self.host.show_notice(f"The model is {what}; pre-labelling is not available yet.", "warning")
             return False
         return True
 
@@ -208,7 +216,8 @@ class PrelabelFlow:
             return  # the folder was closed meanwhile
         doc = self.session.doc
         outcome = self.session.mode.receive_prediction(
-            res, doc, lambda name: self.host.dialogs.confirm_replace_edits(self.host, name))
+            res, doc, lambda name: self.host.dialogs.confirm_replace_edits(self.host, name)
+        )
         if outcome == "applied" and self.host.canvas.mode == OverlayMode.CONFIDENCE:
             self.host.canvas.refresh_overlay()
         elif outcome == "kept" and doc is not None and doc.path == res.path:
@@ -224,8 +233,9 @@ class PrelabelFlow:
         cancelled, done = job.cancelled, self._labelled_count
         self.host.status.progress_bar.hide()
         self.host.status.cancel_button.hide()
-        text = f"Pre-labelling cancelled after {done} image(s)" if cancelled else \
-            f"Pre-labelled {done} image(s)"
+        text = (
+            f"Pre-labelling cancelled after {done} image(s)" if cancelled else f"Pre-labelled {done} image(s)"
+        )
         if self._skipped_edited:
             text += f"; kept {self._skipped_edited} image(s) you edited meanwhile"
         self._message(text, 6000)

@@ -12,8 +12,14 @@ from .toolbar import EditToolBar
 
 
 class SessionMemory:
-    def __init__(self, settings: AppSettings, session: Session, canvas: Canvas,
-                 toolbar: EditToolBar, class_panel: ClassPanel) -> None:
+    def __init__(
+        self,
+        settings: AppSettings,
+        session: Session,
+        canvas: Canvas,
+        toolbar: EditToolBar,
+        class_panel: ClassPanel,
+    ) -> None:
         self.settings = settings
         self.session = session
         self.canvas = canvas
@@ -23,8 +29,11 @@ class SessionMemory:
     def state(self) -> dict:
         session, ed = self.session, self.session.editor
         mode = session.mode
-        where = (mode.session_fields(session.doc) if mode is not None else
-                 {"folder": None, "video": None, "image": None})
+        where = (
+            mode.session_fields(session.doc)
+            if mode is not None
+            else {"folder": None, "video": None, "image": None}
+        )
         return {
             **where,
             "view": self.canvas.view_rect() if session.doc else None,

@@ -30,7 +30,8 @@ class AppSettings:
         else:
             self.qsettings = QtCore.QSettings(ORGANIZATION, APPLICATION)
             loc = QtCore.QStandardPaths.writableLocation(
-                QtCore.QStandardPaths.StandardLocation.AppDataLocation)
+                QtCore.QStandardPaths.StandardLocation.AppDataLocation
+            )
             self.data_dir = Path(loc) if loc else Path.home() / ".srcrm-studio"
 
     def _get(self, key: str, default=None):

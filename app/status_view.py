@@ -36,8 +36,13 @@ class StatusView:
         self.cancel_button = QtWidgets.QToolButton()
         self.cancel_button.setText("Cancel")
         self.cancel_button.setToolTip("Stop the running task after its current step")
-        for w in (self.cursor_label, self.save_label, self.progress_bar, self.cancel_button,
-                  self.device_label):
+        for w in (
+            self.cursor_label,
+            self.save_label,
+            self.progress_bar,
+            self.cancel_button,
+            self.device_label,
+        ):
             if isinstance(w, QtWidgets.QLabel):
                 w.setContentsMargins(10, 0, 10, 0)
             bar.addPermanentWidget(w)

@@ -58,11 +58,14 @@ class EditToolBar(QtWidgets.QToolBar):
         self.mode_combo = QtWidgets.QComboBox()
         for mode in OverlayMode:
             self.mode_combo.addItem(mode.label, mode.value)
-        self.mode_combo.setToolTip("Classes: filled colours. Boundaries only: just the class "
-                                   "borders. Model confidence: red where the model is unsure; "
-                                   "look there first.")
+        self.mode_combo.setToolTip(
+            "Classes: filled colours. Boundaries only: just the class "
+            "borders. Model confidence: red where the model is unsure; "
+            "look there first."
+        )
         self.mode_combo.currentIndexChanged.connect(
-            lambda _i: canvas.set_mode(OverlayMode(self.mode_combo.currentData())))
+            lambda _i: canvas.set_mode(OverlayMode(self.mode_combo.currentData()))
+        )
         self.addWidget(self.mode_combo)
 
         editor.changed.connect(self.sync)

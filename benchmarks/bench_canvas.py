@@ -46,7 +46,9 @@ def median_ms(samples: list[float]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--dabs", type=int, default=300)
     parser.add_argument("--size", type=int, default=32, help="brush diameter in image pixels")
     parser.add_argument("--refreshes", type=int, default=15)
@@ -87,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         paints["n"] = 0
         for x, y in zip(xs[1:], ys[1:]):
             t0 = time.perf_counter()
-            editor.move(x, y)            # edit + undo snapshot + dirty-rect recolour + item.update
+            editor.move(x, y)  # edit + undo snapshot + dirty-rect recolour + item.update
             t1 = time.perf_counter()
-            app.processEvents()          # Qt repaints the dirty rectangle
+            app.processEvents()  # Qt repaints the dirty rectangle
             t2 = time.perf_counter()
             model_only.append(t1 - t0)
             with_paint.append(t2 - t0)
@@ -145,22 +147,32 @@ def main(argv: list[str] | None = None) -> int:
     dab, dab_p, dab_1 = median_ms(model_only), median_ms(with_paint), median_ms(with_paint_1to1)
     full_ms, full_p = median_ms(full), median_ms(full_paint)
     base, base_rgba = median_ms(baseline), median_ms(baseline_rgba)
-    print(f"SRCRM Studio canvas benchmark: {W}x{H} image, brush {args.size} px, "
-          f"{args.dabs} dabs, view {canvas.width()}x{canvas.height()}, {os.cpu_count()} CPUs")
-    print(f"  brush dab: document + overlay dirty rect         median {dab:7.3f} ms  (p90 "
-          f"{1000 * float(np.percentile(model_only, 90)):.3f})")
-    print(f"  brush dab: + Qt repaint, fit to window           median {dab_p:7.3f} ms  (p90 "
-          f"{1000 * float(np.percentile(with_paint, 90)):.3f})  [{dab_paints} item paints]")
-    print(f"  brush dab: + Qt repaint, 100% zoom               median {dab_1:7.3f} ms  (p90 "
-          f"{1000 * float(np.percentile(with_paint_1to1, 90)):.3f})")
+    print(
+        f"SRCRM Studio canvas benchmark: {W}x{H} image, brush {args.size} px, "
+        f"{args.dabs} dabs, view {canvas.width()}x{canvas.height()}, {os.cpu_count()} CPUs"
+    )
+    print(
+        f"  brush dab: document + overlay dirty rect         median {dab:7.3f} ms  (p90 "
+        f"{1000 * float(np.percentile(model_only, 90)):.3f})"
+    )
+    print(
+        f"  brush dab: + Qt repaint, fit to window           median {dab_p:7.3f} ms  (p90 "
+        f"{1000 * float(np.percentile(with_paint, 90)):.3f})  [{dab_paints} item paints]"
+    )
+    print(
+        f"  brush dab: + Qt repaint, 100% zoom               median {dab_1:7.3f} ms  (p90 "
+        f"{1000 * float(np.percentile(with_paint_1to1, 90)):.3f})"
+    )
     print(f"  full overlay refresh: recolour only              median {full_ms:7.3f} ms")
     print(f"  full overlay refresh: + full repaint             median {full_p:7.3f} ms")
     print(f"  baseline: pyqtgraph ImageItem(labels, lut)       median {base:7.3f} ms")
     print(f"  baseline: pyqtgraph ImageItem(RGBA)             median {base_rgba:7.3f} ms")
     print(f"  ratio full refresh / dab                         {full_p / dab_p:7.0f}x")
     print(f"  ratio pyqtgraph ImageItem(labels, lut) / dab     {base / dab_p:7.0f}x")
-    print(f"  undo memory for both strokes                     {undo_bytes / 1e6:.2f} MB "
-          f"(the label map is {W * H / 1e6:.1f} MB)")
+    print(
+        f"  undo memory for both strokes                     {undo_bytes / 1e6:.2f} MB "
+        f"(the label map is {W * H / 1e6:.1f} MB)"
+    )
     target = 5.0
     worst = max(dab_p, dab_1)
     print(f"  target: a dab under {target} ms -> {'PASS' if worst < target else 'MISS'} ({worst:.3f} ms)")

@@ -64,8 +64,11 @@ def write_corrections(val, names: list[str], folder: Path) -> Path:
 
 
 def scores(result: dict) -> dict:
-    return {"miou": result["miou"], "boundary_f": result["boundary_f"],
-            "to_change": 1 - result["pixel_accuracy"]}
+    return {
+        "miou": result["miou"],
+        "boundary_f": result["boundary_f"],
+        "to_change": 1 - result["pixel_accuracy"],
+    }
 
 
 def run(ks: list[int], cfg: FinetuneConfig) -> tuple[dict, list[dict]]:
@@ -73,8 +76,9 @@ def run(ks: list[int], cfg: FinetuneConfig) -> tuple[dict, list[dict]]:
     names = val.names
     eval_set = replace(val, samples=val.samples[-EVAL_FRAMES:])
     device = pick_device(cfg.device)
-    baseline = scores(evaluate(load_checkpoint(None).build_model().to(device), eval_set, device,
-                               progress=False))
+    baseline = scores(
+        evaluate(load_checkpoint(None).build_model().to(device), eval_set, device, progress=False)
+    )
     print(f"bundled model on the last {EVAL_FRAMES} frames: mIoU {100 * baseline['miou']:.2f}")
     rows = []
     for k in ks:
@@ -86,16 +90,20 @@ def run(ks: list[int], cfg: FinetuneConfig) -> tuple[dict, list[dict]]:
             model = load_checkpoint(Path(tmp) / "model.pt").build_model().to(device)
         after = scores(evaluate(model, eval_set, device, progress=False))
         rows.append({"k": k, "seconds": seconds, **{f"after_{key}": v for key, v in after.items()}})
-        print(f"K={k}: mIoU {100 * after['miou']:.2f} ({100 * (after['miou'] - baseline['miou']):+.2f}), "
-              f"{seconds:.0f} s")
+        print(
+            f"K={k}: mIoU {100 * after['miou']:.2f} ({100 * (after['miou'] - baseline['miou']):+.2f}), "
+            f"{seconds:.0f} s"
+        )
     return baseline, rows
 
 
 def write_report(baseline: dict, rows: list[dict], cfg: FinetuneConfig, out_md: Path) -> None:
     device = pick_device(cfg.device)
     crop = "x".join(map(str, cfg.resolved_crop(device.type)))
-    machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-               f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    machine = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+    )
     lines = [
         "# Fine-tuning on a few corrected images (benchmark)",
         "",
@@ -126,12 +134,18 @@ def write_report(baseline: dict, rows: list[dict], cfg: FinetuneConfig, out_md: 
             f"| {row['k']} | {100 * row['after_miou']:.2f} | "
             f"{100 * (row['after_miou'] - baseline['miou']):+.2f} | "
             f"{100 * row['after_boundary_f']:.2f} | {100 * row['after_to_change']:.2f} | "
-            f"{100 * saved:.0f}% | {row['seconds']:.0f} |")
-    lines += ["", "Pixels to change: the share of labelled pixels where the pre-label differs from "
-              "the ground truth, i.e. what the annotator would still have to repaint; repainting "
-              "saved is its reduction against the bundled model, measured in the same run. The "
-              "time covers loading, training and writing the checkpoint.", "",
-              f"![before and after]({out_md.with_suffix('.png').name})", ""]
+            f"{100 * saved:.0f}% | {row['seconds']:.0f} |"
+        )
+    lines += [
+        "",
+        "Pixels to change: the share of labelled pixels where the pre-label differs from "
+        "the ground truth, i.e. what the annotator would still have to repaint; repainting "
+        "saved is its reduction against the bundled model, measured in the same run. The "
+        "time covers loading, training and writing the checkpoint.",
+        "",
+        f"![before and after]({out_md.with_suffix('.png').name})",
+        "",
+    ]
     from srcrm.io import atomic_write_text
 
     atomic_write_text(out_md, "\n".join(lines))
@@ -141,15 +155,17 @@ def write_report(baseline: dict, rows: list[dict], cfg: FinetuneConfig, out_md: 
 def plot(baseline: dict, rows: list[dict], path: Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
     labels = ["bundled"] + [f"K={row['k']}" for row in rows]
-    for ax, key, title in zip(axes, ("miou", "boundary_f", "to_change"),
-                              ("mIoU (%)", "boundary F (%)", "pixels to change (%)")):
+    for ax, key, title in zip(
+        axes, ("miou", "boundary_f", "to_change"), ("mIoU (%)", "boundary F (%)", "pixels to change (%)")
+    ):
         values = [100 * baseline[key]] + [100 * row[f"after_{key}"] for row in rows]
         bars = ax.bar(labels, values, color=["#999999"] + ["#3b75af"] * len(rows))
         ax.bar_label(bars, fmt="%.1f")
         ax.set(title=title, ylim=(0, max(values) * 1.15))
         ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(f"Fine-tuning the bundled model on K corrected frames, scored on {EVAL_FRAMES} "
-                 "later frames", y=1.03)
+    fig.suptitle(
+        f"Fine-tuning the bundled model on K corrected frames, scored on {EVAL_FRAMES} later frames", y=1.03
+    )
     save_figure(fig, path)
 
 

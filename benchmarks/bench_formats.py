@@ -51,8 +51,7 @@ def blob_map(seed: int = 0) -> np.ndarray:
 
     def smooth(cell: int) -> np.ndarray:
         coarse = rng.random((CLASSES, HEIGHT // cell, WIDTH // cell)).astype(np.float32)
-        return np.stack([cv2.resize(c, (WIDTH, HEIGHT), interpolation=cv2.INTER_CUBIC)
-                         for c in coarse])
+        return np.stack([cv2.resize(c, (WIDTH, HEIGHT), interpolation=cv2.INTER_CUBIC) for c in coarse])
 
     return (smooth(64) + 0.1 * smooth(16)).argmax(0).astype(np.uint8)
 
@@ -73,7 +72,7 @@ def tiled_camvid() -> np.ndarray | None:
             labels = read_label_png(paths[(tile * 7) % len(paths)])
             shifted = np.where(labels < 11, (labels.astype(np.int32) + 4 * tile) % CLASSES, 255)
             h, w = min(360, HEIGHT - top), min(480, WIDTH - left)
-            out[top:top + h, left:left + w] = shifted[:h, :w]
+            out[top : top + h, left : left + w] = shifted[:h, :w]
             tile += 1
     return out
 
@@ -82,12 +81,16 @@ def baseline_polygons(labels: np.ndarray) -> list[shapely.Polygon]:
     """Per class, findContours through pixel centres: fast, but neighbours do not meet."""
     polygons = []
     for value in range(CLASSES):
-        contours, hierarchy = cv2.findContours((labels == value).view(np.uint8),
-                                               cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        contours, hierarchy = cv2.findContours(
+            (labels == value).view(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE
+        )
         for i, c in enumerate(contours):
             if hierarchy[0, i, 3] < 0 and len(c) >= 3:
-                holes = [h.reshape(-1, 2) for j, h in enumerate(contours)
-                         if hierarchy[0, j, 3] == i and len(h) >= 3]
+                holes = [
+                    h.reshape(-1, 2)
+                    for j, h in enumerate(contours)
+                    if hierarchy[0, j, 3] == i and len(h) >= 3
+                ]
                 polygons.append(shapely.Polygon(c.reshape(-1, 2), holes))
     return polygons
 
@@ -95,8 +98,9 @@ def baseline_polygons(labels: np.ndarray) -> list[shapely.Polygon]:
 def baseline_fill(labels: np.ndarray) -> np.ndarray:
     out = np.full(labels.shape, 255, np.uint8)
     for value in range(CLASSES):
-        contours, _ = cv2.findContours((labels == value).view(np.uint8), cv2.RETR_CCOMP,
-                                       cv2.CHAIN_APPROX_SIMPLE)
+        contours, _ = cv2.findContours(
+            (labels == value).view(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE
+        )
         cv2.drawContours(out, contours, -1, int(value), thickness=cv2.FILLED)
     return out
 
@@ -126,17 +130,25 @@ def run(name: str, labels: np.ndarray, repeats: int) -> float:
     raster = median_ms(lambda: rasterize(coverage.regions, HEIGHT, WIDTH, fill=255), repeats)
     base_raster = median_ms(lambda: baseline_fill(labels), repeats)
     vertices = int(shapely.get_num_coordinates(polygons).sum())
-    print(f"\n{name}: {WIDTH}x{HEIGHT}, {len(np.unique(labels[labels < CLASSES]))} classes, "
-          f"{len(polygons)} polygons, {vertices:,} vertices")
-    print(f"  polygon export (tolerance 0):   {export:7.1f} ms   "
-          f"baseline {base_export:6.1f} ms  (x{export / base_export:.2f})")
+    print(
+        f"\n{name}: {WIDTH}x{HEIGHT}, {len(np.unique(labels[labels < CLASSES]))} classes, "
+        f"{len(polygons)} polygons, {vertices:,} vertices"
+    )
+    print(
+        f"  polygon export (tolerance 0):   {export:7.1f} ms   "
+        f"baseline {base_export:6.1f} ms  (x{export / base_export:.2f})"
+    )
     print(f"  polygon export (tolerance 1):   {simplified:7.1f} ms")
     print(f"  pixel-centre outlines (labelme, Cityscapes, YOLO): {centres:7.1f} ms")
-    print(f"  rasterise back:                 {raster:7.1f} ms   "
-          f"baseline {base_raster:6.1f} ms  (x{raster / base_raster:.2f})")
-    print(f"  exact round trip: {bool((back == np.where(labels < CLASSES, labels, 255)).all())}; "
-          f"gap between classes: {our_gap:.0f} px (baseline {gap:,.0f} px, "
-          f"{100 * gap / labelled:.1f}% of labelled pixels)")
+    print(
+        f"  rasterise back:                 {raster:7.1f} ms   "
+        f"baseline {base_raster:6.1f} ms  (x{raster / base_raster:.2f})"
+    )
+    print(
+        f"  exact round trip: {bool((back == np.where(labels < CLASSES, labels, 255)).all())}; "
+        f"gap between classes: {our_gap:.0f} px (baseline {gap:,.0f} px, "
+        f"{100 * gap / labelled:.1f}% of labelled pixels)"
+    )
     return export
 
 
@@ -159,9 +171,12 @@ def export_checkerboard(fmt: str, size: int, out: Path) -> None:
     export.finish()
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # before reading back
-    label_file = {"labelme": "board.json", "yolo": "labels/board.txt",
-                  "coco": "annotations/instances_default.json",
-                  "cityscapes": "gtFine/default/default/board_gtFine_polygons.json"}[fmt]
+    label_file = {
+        "labelme": "board.json",
+        "yolo": "labels/board.txt",
+        "coco": "annotations/instances_default.json",
+        "cityscapes": "gtFine/default/default/board_gtFine_polygons.json",
+    }[fmt]
     back = registry.get(fmt)
     if fmt == "yolo":
         from srcrm.formats import yolo
@@ -169,33 +184,42 @@ def export_checkerboard(fmt: str, size: int, out: Path) -> None:
         samples = [yolo.read(out / label_file, labelset, size, size)]
     else:
         samples = list(back.read(out / label_file, labelset))
-    exact = all(getattr(s, "labels", None) is not None and (s.labels == labels).all()
-                for s in samples)
+    exact = all(getattr(s, "labels", None) is not None and (s.labels == labels).all() for s in samples)
     size_mb = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**20
     print(f"{seconds:.1f} {peak_mb:.0f} {size_mb:.1f} {exact}")
 
 
 def run_checkerboard(size: int) -> None:
-    print(f"\ncheckerboard {size}x{size}: {size * size:,} one-pixel regions, each format "
-          "in a fresh process")
+    print(f"\ncheckerboard {size}x{size}: {size * size:,} one-pixel regions, each format in a fresh process")
     for fmt in ("labelme", "cityscapes", "yolo", "coco"):
         with tempfile.TemporaryDirectory() as tmp:
-            child = subprocess.run([sys.executable, __file__, "--child", fmt, str(size), tmp],
-                                   capture_output=True, text=True, check=False)
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", fmt, str(size), tmp],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
         output = child.stdout.split()
         if child.returncode or len(output) != 4:
             print(f"  {fmt:10s} failed (exit {child.returncode}): {child.stderr[-300:]}")
             continue
         seconds, peak_mb, size_mb, exact = output
-        print(f"  {fmt:10s} export {float(seconds):6.1f} s   peak memory {peak_mb:>5s} MB   "
-              f"files {float(size_mb):6.1f} MB   reads back exactly: {exact}")
+        print(
+            f"  {fmt:10s} export {float(seconds):6.1f} s   peak memory {peak_mb:>5s} MB   "
+            f"files {float(size_mb):6.1f} MB   reads back exactly: {exact}"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--checkerboard", type=int, default=1024, metavar="N",
-                        help="size of the checkerboard export case; 0 skips it")
+    parser.add_argument(
+        "--checkerboard",
+        type=int,
+        default=1024,
+        metavar="N",
+        help="size of the checkerboard export case; 0 skips it",
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

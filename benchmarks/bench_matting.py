@@ -50,11 +50,19 @@ def _tree(canvas, rng, x, y, angle, length, width, depth, scale):
     if depth == 0:
         return
     x2, y2 = x + length * np.cos(angle), y - length * np.sin(angle)
-    cv2.line(canvas, (int(x * SS), int(y * SS)), (int(x2 * SS), int(y2 * SS)), 1,
-             max(1, int(width * SS)))
+    cv2.line(canvas, (int(x * SS), int(y * SS)), (int(x2 * SS), int(y2 * SS)), 1, max(1, int(width * SS)))
     for turn in (-0.5, 0.45):
-        _tree(canvas, rng, x2, y2, angle + turn + rng.normal(0, 0.15),
-              length * rng.uniform(0.65, 0.8), max(width * 0.62, 0.4 * scale), depth - 1, scale)
+        _tree(
+            canvas,
+            rng,
+            x2,
+            y2,
+            angle + turn + rng.normal(0, 0.15),
+            length * rng.uniform(0.65, 0.8),
+            max(width * 0.62, 0.4 * scale),
+            depth - 1,
+            scale,
+        )
 
 
 def scene(background: np.ndarray, kind: str, seed: int = 0):
@@ -69,32 +77,30 @@ def scene(background: np.ndarray, kind: str, seed: int = 0):
         colour = (70, 45, 30)
     elif kind == "hair":
         cx, cy, rx, ry = w * 0.5, h * 0.6, w * 0.12, h * 0.2
-        cv2.ellipse(big, (int(cx * SS), int(cy * SS)), (int(rx * SS), int(ry * SS)), 0, 0, 360,
-                    1, -1)
+        cv2.ellipse(big, (int(cx * SS), int(cy * SS)), (int(rx * SS), int(ry * SS)), 0, 0, 360, 1, -1)
         for _ in range(70):
-            t, bend, reach = rng.uniform(np.pi * 0.9, np.pi * 2.1), rng.normal(0, 0.6), \
-                rng.uniform(0.5, 1)
+            t, bend, reach = rng.uniform(np.pi * 0.9, np.pi * 2.1), rng.normal(0, 0.6), rng.uniform(0.5, 1)
             r = np.linspace(0, 1, 30)
             dist = h * (0.17 + 0.2 * r * reach)
-            pts = np.stack([cx + np.cos(t + bend * r) * dist * w / h * 0.7,
-                            cy + np.sin(t + bend * r) * dist], 1)
-            cv2.polylines(big, [np.int32(pts * SS)], False, 1,
-                          max(1, int(SS * s * rng.uniform(0.6, 1.3))))
+            pts = np.stack(
+                [cx + np.cos(t + bend * r) * dist * w / h * 0.7, cy + np.sin(t + bend * r) * dist], 1
+            )
+            cv2.polylines(big, [np.int32(pts * SS)], False, 1, max(1, int(SS * s * rng.uniform(0.6, 1.3))))
         colour = (215, 170, 90)
         # the editor's refine brush: one stroke round the head, over the hair
         brush = np.zeros((h, w), bool)
-        ring = [(cx + np.cos(a) * (rx + 0.1 * h) * 1.1, cy + np.sin(a) * (ry + 0.1 * h))
-                for a in np.linspace(0, 2 * np.pi, 90)]
+        ring = [
+            (cx + np.cos(a) * (rx + 0.1 * h) * 1.1, cy + np.sin(a) * (ry + 0.1 * h))
+            for a in np.linspace(0, 2 * np.pi, 90)
+        ]
         paint_band(brush, ring, int(0.1 * h))
     else:  # a wire fence with posts
         y0, y1 = int(h * 0.35), int(h * 0.9)
         for x in np.arange(w * 0.05, w * 0.9, w * 0.09):
             for xa, xb in ((x, x + w * 0.09), (x + w * 0.09, x)):
-                cv2.line(big, (int(xa * SS), y0 * SS), (int(xb * SS), y1 * SS), 1,
-                         int(SS * 1.6 * s))
+                cv2.line(big, (int(xa * SS), y0 * SS), (int(xb * SS), y1 * SS), 1, int(SS * 1.6 * s))
         for x in np.arange(w * 0.05, w * 0.96, w * 0.18):
-            cv2.rectangle(big, (int(x * SS), int(h * 0.3 * SS)), (int((x + w * 0.012) * SS),
-                                                                  y1 * SS), 1, -1)
+            cv2.rectangle(big, (int(x * SS), int(h * 0.3 * SS)), (int((x + w * 0.012) * SS), y1 * SS), 1, -1)
         colour = (40, 120, 60)
     alpha = cv2.resize(big.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
     texture = rng.normal(0, 8, (h, w, 1)).astype(np.float32)
@@ -117,10 +123,15 @@ def coarse_mask(alpha: np.ndarray, dilate: int = 2, factor: int = 4) -> np.ndarr
 
 def scores(alpha: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     diff = alpha.astype(np.float64) - truth
-    grads = [np.hypot(gaussian_filter(a, 1.4, order=(0, 1)), gaussian_filter(a, 1.4, order=(1, 0)))
-             for a in (alpha.astype(np.float64), truth.astype(np.float64))]
-    return {"SAD": np.abs(diff).sum() / 1000, "MSE": (diff ** 2).mean() * 1000,
-            "Grad": ((grads[0] - grads[1]) ** 2).sum() / 1000}
+    grads = [
+        np.hypot(gaussian_filter(a, 1.4, order=(0, 1)), gaussian_filter(a, 1.4, order=(1, 0)))
+        for a in (alpha.astype(np.float64), truth.astype(np.float64))
+    ]
+    return {
+        "SAD": np.abs(diff).sum() / 1000,
+        "MSE": (diff**2).mean() * 1000,
+        "Grad": ((grads[0] - grads[1]) ** 2).sum() / 1000,
+    }
 
 
 def backgrounds(size: tuple[int, int] | None = None) -> list[np.ndarray]:
@@ -149,15 +160,28 @@ def timed(repeats: int, fn, *args, **kwargs):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--methods", default="cf,guided,knn,lkm",
-                    help="matting methods to score at 480x360 (the first is the default)")
-    ap.add_argument("--figure", default=str(REPO / "docs" / "refine_edge.png"),
-                    help="side-by-side picture to write ('' for none)")
+    ap.add_argument(
+        "--methods",
+        default="cf,guided,knn,lkm",
+        help="matting methods to score at 480x360 (the first is the default)",
+    )
+    ap.add_argument(
+        "--figure",
+        default=str(REPO / "docs" / "refine_edge.png"),
+        help="side-by-side picture to write ('' for none)",
+    )
     ap.add_argument("--no-speed", action="store_true", help="skip the 1920x1080 timing")
-    ap.add_argument("--sample-figure", default=str(REPO / "docs" / "refine_edge_sample.png"),
-                    help="the bundled sample's tree, plain and refined ('' for none)")
-    ap.add_argument("--video-frames", type=int, default=16,
-                    help="frames of the sample clip for the matte flicker (0: skip)")
+    ap.add_argument(
+        "--sample-figure",
+        default=str(REPO / "docs" / "refine_edge_sample.png"),
+        help="the bundled sample's tree, plain and refined ('' for none)",
+    )
+    ap.add_argument(
+        "--video-frames",
+        type=int,
+        default=16,
+        help="frames of the sample clip for the matte flicker (0: skip)",
+    )
     args = ap.parse_args()
     methods = args.methods.split(",")
     scenes = backgrounds()
@@ -170,12 +194,15 @@ def main() -> int:
         image, truth, brush = scene(bg, kind)
         mask = coarse_mask(truth)
         rows = {"plain": (scores(mask.astype(np.float32), truth), None, None)}
-        feathered = min((scores(plain_matte(image, mask, f).alpha, truth) | {"px": f}
-                         for f in FEATHERS), key=lambda s: s["SAD"])
+        feathered = min(
+            (scores(plain_matte(image, mask, f).alpha, truth) | {"px": f} for f in FEATHERS),
+            key=lambda s: s["SAD"],
+        )
         rows[f"feather {feathered.pop('px')}px"] = (feathered, None, None)
         for method in methods:
-            matte, wall, cpu = timed(1 if method == "lkm" else 3, refine, image, mask,
-                                     RefineConfig(method=method), widen=brush)
+            matte, wall, cpu = timed(
+                1 if method == "lkm" else 3, refine, image, mask, RefineConfig(method=method), widen=brush
+            )
             rows[method] = (scores(matte.alpha, truth), wall, cpu)
             if kind == "branches" and method == methods[0]:
                 shown = (image, mask, plain_matte(image, mask, 2).alpha, matte, truth)
@@ -197,8 +224,10 @@ def main() -> int:
                 _, wall, cpu = timed(3, refine, image, mask, RefineConfig(), widen=brush)
                 walls.append(wall)
                 cpus.append(cpu)
-            print(f"refine {size[1]}x{size[0]}: wall s {' '.join(f'{t:.2f}' for t in walls)}, "
-                  f"cpu s {' '.join(f'{t:.2f}' for t in cpus)} (budget {budget:g} s)")
+            print(
+                f"refine {size[1]}x{size[0]}: wall s {' '.join(f'{t:.2f}' for t in walls)}, "
+                f"cpu s {' '.join(f'{t:.2f}' for t in cpus)} (budget {budget:g} s)"
+            )
     if args.video_frames:
         video_flicker(args.video_frames)
     if args.sample_figure:
@@ -222,8 +251,11 @@ def video_flicker(n: int, class_name: str = "car") -> None:
     source = open_source(REPO / "resources" / "samples" / "camvid_0016E5_15hz.mp4")
     predictor = Predictor.from_checkpoint(None, device="cpu")
     class_id = list(predictor.class_names).index(class_name)
-    runs = {"hard": None, "refined": SteadyMatting(RefineConfig(decontaminate=False), carry=0),
-            "refined+flow": SteadyMatting(RefineConfig(decontaminate=False))}
+    runs = {
+        "hard": None,
+        "refined": SteadyMatting(RefineConfig(decontaminate=False), carry=0),
+        "refined+flow": SteadyMatting(RefineConfig(decontaminate=False)),
+    }
     prev: dict[str, np.ndarray] = {}
     series: dict[str, list[float]] = {k: [] for k in runs}
     for index, frame in frames_at(source, range(min(n, source.frame_count))):
@@ -233,9 +265,11 @@ def video_flicker(n: int, class_name: str = "car") -> None:
             if name in prev:
                 series[name].append(matte_flicker(prev[name], alpha))
             prev[name] = alpha
-    print(f"matte flicker, {class_name} in the first {n} frames of the sample clip "
-          "(mean alpha change per frame, x 1000): "
-          + ", ".join(f"{k} {1000 * np.mean(v):.2f}" for k, v in series.items()))
+    print(
+        f"matte flicker, {class_name} in the first {n} frames of the sample clip "
+        "(mean alpha change per frame, x 1000): "
+        + ", ".join(f"{k} {1000 * np.mean(v):.2f}" for k, v in series.items())
+    )
 
 
 def sample_tree(band: int = 30) -> np.ndarray:
@@ -252,8 +286,9 @@ def sample_tree(band: int = 30) -> np.ndarray:
         a = matte.alpha[..., None]
         panels.append(np.clip(a * matte.foreground + (1 - a) * blue, 0, 255).astype(np.uint8))
     h, w = mask.shape
-    tiles = [cv2.resize(p[: h // 2, w // 2:], None, fx=2, fy=2, interpolation=cv2.INTER_AREA)
-             for p in panels]
+    tiles = [
+        cv2.resize(p[: h // 2, w // 2 :], None, fx=2, fy=2, interpolation=cv2.INTER_AREA) for p in panels
+    ]
     sep = np.full((tiles[0].shape[0], 6, 3), 255, np.uint8)
     return np.hstack([tiles[0], sep, tiles[1], sep, tiles[2]])
 
@@ -274,17 +309,18 @@ def side_by_side(image, mask, feathered, matte, truth) -> np.ndarray:
     new_bg = np.array([70, 150, 220], np.float32)
     a = matte.alpha[..., None]
     pasted = np.clip(a * matte.foreground + (1 - a) * new_bg, 0, 255).astype(np.uint8)
-    naive = np.clip(feathered[..., None] * image + (1 - feathered[..., None]) * new_bg, 0,
-                    255).astype(np.uint8)
-    grey = [np.dstack([np.clip(g * 255, 0, 255).astype(np.uint8)] * 3)
-            for g in (mask.astype(np.float32), feathered, matte.alpha, truth)]
+    naive = np.clip(feathered[..., None] * image + (1 - feathered[..., None]) * new_bg, 0, 255).astype(
+        np.uint8
+    )
+    grey = [
+        np.dstack([np.clip(g * 255, 0, 255).astype(np.uint8)] * 3)
+        for g in (mask.astype(np.float32), feathered, matte.alpha, truth)
+    ]
     panels = [image, grey[0], grey[1], naive, grey[2], pasted, grey[3]]
-    tiles = [cv2.resize(p[y0:y1, x0:x1], None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
-             for p in panels]
+    tiles = [cv2.resize(p[y0:y1, x0:x1], None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST) for p in panels]
     sep = np.full((tiles[0].shape[0], 6, 3), 255, np.uint8)
     top = np.hstack([tiles[0], sep, tiles[1], sep, tiles[2], sep, tiles[3]])
-    bottom = np.hstack([tiles[6], sep, tiles[4], sep, tiles[5], sep,
-                        np.full_like(tiles[0], 255)])
+    bottom = np.hstack([tiles[6], sep, tiles[4], sep, tiles[5], sep, np.full_like(tiles[0], 255)])
     return np.vstack([top, np.full((6, top.shape[1], 3), 255, np.uint8), bottom])
 
 

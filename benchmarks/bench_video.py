@@ -55,7 +55,7 @@ def write_synthetic_video(path: Path, frames: int) -> None:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (WIDTH, HEIGHT))
     for i in range(frames):
         x = (7 * i) % WIDTH
-        frame = texture[:, x:x + WIDTH] + rng.integers(0, 8, (HEIGHT, WIDTH, 3), dtype=np.uint8)
+        frame = texture[:, x : x + WIDTH] + rng.integers(0, 8, (HEIGHT, WIDTH, 3), dtype=np.uint8)
         writer.write(frame)
     writer.release()
 
@@ -78,11 +78,20 @@ def memory_child(video: str, count: int) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with tempfile.TemporaryDirectory() as tmp, open_source(video) as source:
         store = FrameLabelStore(tmp, source.frame_count, (source.height, source.width))
-        summary = prelabel_video(source, store, BrightnessBands(),
-                                 VideoPrelabelConfig(stop=count, batch_size=BATCH))
+        summary = prelabel_video(
+            source, store, BrightnessBands(), VideoPrelabelConfig(stop=count, batch_size=BATCH)
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"frames": summary.labelled, "seconds": summary.seconds,
-                      "rss_before_mib": before / 1024, "peak_rss_mib": peak / 1024}))
+    print(
+        json.dumps(
+            {
+                "frames": summary.labelled,
+                "seconds": summary.seconds,
+                "rss_before_mib": before / 1024,
+                "peak_rss_mib": peak / 1024,
+            }
+        )
+    )
 
 
 def bench_memory(counts: list[int]) -> None:
@@ -90,15 +99,19 @@ def bench_memory(counts: list[int]) -> None:
         video = Path(tmp) / "long.mp4"
         t = time.perf_counter()
         write_synthetic_video(video, max(counts))
-        print(f"synthetic video: {max(counts)} frames {WIDTH}x{HEIGHT}, "
-              f"{video.stat().st_size / 1e6:.0f} MB, written in {time.perf_counter() - t:.0f} s")
+        print(
+            f"synthetic video: {max(counts)} frames {WIDTH}x{HEIGHT}, "
+            f"{video.stat().st_size / 1e6:.0f} MB, written in {time.perf_counter() - t:.0f} s"
+        )
         print(f"{'frames':>7} {'peak RSS (MiB)':>15} {'after imports':>14} {'frames/s':>9}")
         for count in counts:
             child = [sys.executable, __file__, "--memory-child", str(video), str(count)]
             out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
             r = json.loads(out.strip().splitlines()[-1])
-            print(f"{r['frames']:>7} {r['peak_rss_mib']:>15.0f} {r['rss_before_mib']:>14.0f} "
-                  f"{r['frames'] / r['seconds']:>9.1f}")
+            print(
+                f"{r['frames']:>7} {r['peak_rss_mib']:>15.0f} {r['rss_before_mib']:>14.0f} "
+                f"{r['frames'] / r['seconds']:>9.1f}"
+            )
 
 
 # --- 2. throughput -------------------------------------------------------------------------
@@ -115,8 +128,10 @@ def bench_throughput(repeats: int, threads: int | None) -> None:
     if threads:
         torch.set_num_threads(threads)
     predictor = Predictor.from_checkpoint(None, "cpu")
-    print(f"\ndefault model on {SAMPLE.name}, CPU, torch threads: {torch.get_num_threads()}, "
-          f"batch {BATCH}, best of {repeats}")
+    print(
+        f"\ndefault model on {SAMPLE.name}, CPU, torch threads: {torch.get_num_threads()}, "
+        f"batch {BATCH}, best of {repeats}"
+    )
     with open_source(SAMPLE) as source:
         frames = [frame for _, frame in source.frames()]
         n = len(frames)
@@ -125,14 +140,13 @@ def bench_throughput(repeats: int, threads: int | None) -> None:
         def model_alone() -> float:
             t = time.perf_counter()
             for i in range(0, n, BATCH):
-                predictor.predict_batch(frames[i:i + BATCH])
+                predictor.predict_batch(frames[i : i + BATCH])
             return n / (time.perf_counter() - t)
 
         def pipeline() -> float:
             with tempfile.TemporaryDirectory() as tmp:
                 store = FrameLabelStore(tmp, n, (source.height, source.width))
-                summary = prelabel_video(source, store, predictor,
-                                         VideoPrelabelConfig(batch_size=BATCH))
+                summary = prelabel_video(source, store, predictor, VideoPrelabelConfig(batch_size=BATCH))
             return summary.labelled / summary.seconds
 
         def naive_loop() -> float:
@@ -142,9 +156,11 @@ def bench_throughput(repeats: int, threads: int | None) -> None:
                     write_png(Path(tmp) / f"{i:06d}.png", predictor.predict(source.read(i)).labels)
                 return n / (time.perf_counter() - t)
 
-        ways = {"model alone (frames in memory)": model_alone,
-                "pipeline (decode + infer + store)": pipeline,
-                "naive loop (read, predict, write)": naive_loop}
+        ways = {
+            "model alone (frames in memory)": model_alone,
+            "pipeline (decode + infer + store)": pipeline,
+            "naive loop (read, predict, write)": naive_loop,
+        }
         best = dict.fromkeys(ways, 0.0)
         for _ in range(repeats):
             for name, way in ways.items():
@@ -161,9 +177,13 @@ def main() -> int:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--repeats", type=int, default=3, help="throughput runs per way")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads (default: torch's choice); on a busy machine 1 "
-                             "avoids threads spinning while they wait for each other")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads (default: torch's choice); on a busy machine 1 "
+        "avoids threads spinning while they wait for each other",
+    )
     parser.add_argument("--memory-child", nargs=2, metavar=("VIDEO", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:

@@ -30,10 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import cv2
-import numpy as np
+import cv2  # noqa: E402  (after the sys.path line: the benchmark runs from a checkout)
+import numpy as np  # noqa: E402
 
-from app.document import Project, Rect
+from app.document import Project, Rect  # noqa: E402
 
 SIDE, CELL = 64, 8  # a 64x64 image; 8x8-pixel cells
 PER_ROW = SIDE // CELL
@@ -81,8 +81,11 @@ def soak(kills: int, budget_s: float, seed: int) -> dict:
     started = time.perf_counter()
     losses, acked_total, next_stroke, alive_s = [], 0, 0, 0.0
     while len(losses) < kills and time.perf_counter() - started < budget_s:
-        proc = subprocess.Popen([sys.executable, __file__, "--child", str(folder),
-                                 str(next_stroke)], stdout=subprocess.PIPE, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--child", str(folder), str(next_stroke)],
+            stdout=subprocess.PIPE,
+            env=env,
+        )
         first = proc.stdout.readline()  # running: its first stroke is done
         if not first:
             raise RuntimeError(f"the child exited with {proc.wait()} before its first stroke")
@@ -97,9 +100,14 @@ def soak(kills: int, budget_s: float, seed: int) -> dict:
         losses.append(lost_strokes(folder, last, next_stroke))
         acked_total += len(acked) - 1  # the rate counts strokes after the first
         next_stroke = last + 1
-    return {"kills": len(losses), "seconds": time.perf_counter() - started,
-            "strokes_per_s": acked_total / alive_s, "lost_max": max(losses), "lost_mean": statistics.mean(losses),
-            "kills_losing_any": sum(1 for n in losses if n)}
+    return {
+        "kills": len(losses),
+        "seconds": time.perf_counter() - started,
+        "strokes_per_s": acked_total / alive_s,
+        "lost_max": max(losses),
+        "lost_mean": statistics.mean(losses),
+        "kills_losing_any": sum(1 for n in losses if n),
+    }
 
 
 def main() -> None:
@@ -113,10 +121,14 @@ def main() -> None:
         child(Path(args.child[0]), int(args.child[1]))
         return
     r = soak(args.kills, args.budget_s, args.seed)
-    print(f"{r['kills']} kills in {r['seconds']:.0f} s; the child made "
-          f"{r['strokes_per_s']:.0f} strokes/s (each journalled with fsync, then autosaved)")
-    print(f"finished strokes lost per kill: max {r['lost_max']}, mean {r['lost_mean']:.3f}; "
-          f"kills that lost any: {r['kills_losing_any']}")
+    print(
+        f"{r['kills']} kills in {r['seconds']:.0f} s; the child made "
+        f"{r['strokes_per_s']:.0f} strokes/s (each journalled with fsync, then autosaved)"
+    )
+    print(
+        f"finished strokes lost per kill: max {r['lost_max']}, mean {r['lost_mean']:.3f}; "
+        f"kills that lost any: {r['kills_losing_any']}"
+    )
 
 
 if __name__ == "__main__":

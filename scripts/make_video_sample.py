@@ -26,8 +26,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--camvid", type=Path, default=REPO.parent / "shared" / "data" / "camvid")
     args = parser.parse_args()
-    frames = [args.camvid / "val" / "images" / f"0016E5_{n:05d}.jpg"
-              for n in range(FIRST, LAST + 1, STEP)]
+    frames = [args.camvid / "val" / "images" / f"0016E5_{n:05d}.jpg" for n in range(FIRST, LAST + 1, STEP)]
     missing = [p.name for p in frames if not p.is_file()]
     if missing:
         print(f"error: {len(missing)} CamVid val frames missing, e.g. {missing[0]}", file=sys.stderr)

@@ -66,8 +66,11 @@ def with_menu(app: QtWidgets.QApplication, window: MainWindow, menu: QtWidgets.Q
 def image_screenshot(app: QtWidgets.QApplication, tmp: Path, out: Path) -> None:
     window = open_window(tmp / "image.ini", SAMPLE_IMAGE)
     wait(app, lambda: window.model.info is not None, 120)
-    wait(app, lambda: window.doc is not None and window.doc.state.value == "prelabelled"
-         and not window.jobs.busy(), 300)
+    wait(
+        app,
+        lambda: window.doc is not None and window.doc.state.value == "prelabelled" and not window.jobs.busy(),
+        300,
+    )
     wait(app, lambda: window.saver.idle, 30)
     window.notice.hide()
     app.processEvents()
@@ -83,8 +86,9 @@ def video_screenshot(app: QtWidgets.QApplication, tmp: Path, out: Path) -> None:
     print(window.notice.text)
     window.show_frame(FRAME)
     window.notice.hide()
-    window.statusBar().showMessage(f"Pre-labelled {window.video.frame_count} frames with the "
-                                   f"default model as the clip opened")
+    window.statusBar().showMessage(
+        f"Pre-labelled {window.video.frame_count} frames with the default model as the clip opened"
+    )
     wait(app, lambda: window.saver.idle, 30)
     with_menu(app, window, window.video_menu).save(str(out))
     window.close()

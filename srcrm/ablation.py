@@ -52,12 +52,37 @@ def train_all(args) -> None:
         if (folder / "model.pt").is_file():
             score(folder, args.data)
             continue
-        cmd = [sys.executable, "-m", "srcrm", "train", "--data", args.data, "--out", str(folder),
-               "--steps", str(args.steps), "--batch-size", str(args.batch_size),
-               "--crop", args.crop, "--lr", str(args.lr), "--warmup", str(args.warmup),
-               "--amp", args.amp, "--seed", str(seed), "--eval-every", str(args.eval_every),
-               "--val-split", "val" if args.eval_every else "",
-               "--checkpoint-every", str(args.checkpoint_every), *VARIANTS[variant]]
+        cmd = [
+            sys.executable,
+            "-m",
+            "srcrm",
+            "train",
+            "--data",
+            args.data,
+            "--out",
+            str(folder),
+            "--steps",
+            str(args.steps),
+            "--batch-size",
+            str(args.batch_size),
+            "--crop",
+            args.crop,
+            "--lr",
+            str(args.lr),
+            "--warmup",
+            str(args.warmup),
+            "--amp",
+            args.amp,
+            "--seed",
+            str(seed),
+            "--eval-every",
+            str(args.eval_every),
+            "--val-split",
+            "val" if args.eval_every else "",
+            "--checkpoint-every",
+            str(args.checkpoint_every),
+            *VARIANTS[variant],
+        ]
         folder.mkdir(parents=True, exist_ok=True)
         log = open(folder / "train.log", "a")
         running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), folder))
@@ -85,8 +110,11 @@ def score(folder: Path, data: str) -> dict:
     for i in range(len(val)):
         image, label = val[i]
         metrics.update(torch.from_numpy(predictor.predict(image).labels)[None], torch.from_numpy(label)[None])
-    result = {**metrics.compute(), "class_names": list(val.labelset.class_names),
-              "inference_path": predictor.path.path}
+    result = {
+        **metrics.compute(),
+        "class_names": list(val.labelset.class_names),
+        "inference_path": predictor.path.path,
+    }
     atomic_write_text(file, json.dumps(result))
     return result
 
@@ -102,7 +130,8 @@ def collect(out: Path, seeds: list[int]) -> dict[str, list[dict]]:
             metrics = json.loads((folder / "scores.json").read_text())
             history = json.loads((folder / "history.json").read_text())
             results.setdefault(variant, []).append(
-                {"seed": seed, "metrics": metrics, "history": history, "checkpoint": str(folder / "model.pt")})
+                {"seed": seed, "metrics": metrics, "history": history, "checkpoint": str(folder / "model.pt")}
+            )
     return results
 
 
@@ -116,37 +145,66 @@ def final_loss(history: dict, share: float = 0.1) -> float:
     """Mean training loss over the last ``share`` of the steps: still falling means the budget
     stopped short of convergence."""
     losses = [loss for _, loss in history["loss"]]
-    return statistics.mean(losses[-max(1, int(len(losses) * share)):])
+    return statistics.mean(losses[-max(1, int(len(losses) * share)) :])
 
 
 def write_report(results: dict[str, list[dict]], docs: Path, command: str, notes: str = "") -> Path:
     """``docs/ablation.md`` with its plots; ``notes`` (markdown) goes after the results table."""
     docs.mkdir(parents=True, exist_ok=True)
     names = results[next(iter(results))][0]["metrics"]["class_names"]
-    lines = ["# SRM/CRM ablation on CamVid val", "", f"Written by: `{command}`", "",
-             "Mean ± half the range over seeds. Final loss: mean training loss over the last 10% "
-             "of steps.", "",
-             "| variant | seeds | mIoU (%) | boundary F (%) | pixel acc. (%) | final loss |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "# SRM/CRM ablation on CamVid val",
+        "",
+        f"Written by: `{command}`",
+        "",
+        "Mean ± half the range over seeds. Final loss: mean training loss over the last 10% of steps.",
+        "",
+        "| variant | seeds | mIoU (%) | boundary F (%) | pixel acc. (%) | final loss |",
+        "|---|---|---|---|---|---|",
+    ]
     for variant, runs in results.items():
         m = [r["metrics"] for r in runs]
-        lines.append(f"| {variant} | {len(runs)} | {_mean_spread([x['miou'] for x in m])} | "
-                     f"{_mean_spread([x['boundary_f'] for x in m])} | "
-                     f"{_mean_spread([x['pixel_accuracy'] for x in m])} | "
-                     f"{_mean_spread([final_loss(r['history']) for r in runs], scale=1)} |")
+        lines.append(
+            f"| {variant} | {len(runs)} | {_mean_spread([x['miou'] for x in m])} | "
+            f"{_mean_spread([x['boundary_f'] for x in m])} | "
+            f"{_mean_spread([x['pixel_accuracy'] for x in m])} | "
+            f"{_mean_spread([final_loss(r['history']) for r in runs], scale=1)} |"
+        )
     if notes:
         lines += ["", notes.strip()]
-    lines += ["", "## Per-class IoU (%), mean over seeds", "",
-              "| class | " + " | ".join(results) + " |", "|---|" + "---|" * len(results)]
+    lines += [
+        "",
+        "## Per-class IoU (%), mean over seeds",
+        "",
+        "| class | " + " | ".join(results) + " |",
+        "|---|" + "---|" * len(results),
+    ]
     for i, name in enumerate(names):
-        cells = [f"{100 * statistics.mean(r['metrics']['iou'][i] for r in runs):.1f}" for runs in results.values()]
+        cells = [
+            f"{100 * statistics.mean(r['metrics']['iou'][i] for r in runs):.1f}" for runs in results.values()
+        ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", "![training curves](ablation_curves.png)", "", "![per-class IoU](ablation_class_iou.png)", ""]
-    plot_training({f"{v} (seed {r['seed']})": r["history"] for v, runs in results.items() for r in runs},
-                  docs / "ablation_curves.png")
-    plot_class_iou({v: {"class_names": names, "iou": [statistics.mean(r["metrics"]["iou"][i] for r in runs)
-                                                      for i in range(len(names))]}
-                    for v, runs in results.items()}, docs / "ablation_class_iou.png")
+    lines += [
+        "",
+        "![training curves](ablation_curves.png)",
+        "",
+        "![per-class IoU](ablation_class_iou.png)",
+        "",
+    ]
+    plot_training(
+        {f"{v} (seed {r['seed']})": r["history"] for v, runs in results.items() for r in runs},
+        docs / "ablation_curves.png",
+    )
+    plot_class_iou(
+        {
+            v: {
+                "class_names": names,
+                "iou": [statistics.mean(r["metrics"]["iou"][i] for r in runs) for i in range(len(names))],
+            }
+            for v, runs in results.items()
+        },
+        docs / "ablation_class_iou.png",
+    )
     report = docs / "ablation.md"
     atomic_write_text(report, "\n".join(lines))
     return report

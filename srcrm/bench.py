@@ -126,15 +126,20 @@ def bench_model(model_cfg: ModelConfig, cfg: BenchConfig) -> dict:
     dtype = torch.float16 if device.type == "cuda" else torch.float32
     model = model.to(dtype)
     image = torch.rand(1, 3, *cfg.infer_size, device=device, dtype=dtype).contiguous(
-        memory_format=torch.channels_last)
+        memory_format=torch.channels_last
+    )
 
     def infer():
         with torch.no_grad():
             model(image)
 
     infer_s = _median_seconds(infer, cfg, device)
-    return {"name": model_cfg.name, "train_images_per_s": train["images_per_s"],
-            "infer_ms": 1000 * infer_s, "infer_fps": 1 / infer_s}
+    return {
+        "name": model_cfg.name,
+        "train_images_per_s": train["images_per_s"],
+        "infer_ms": 1000 * infer_s,
+        "infer_fps": 1 / infer_s,
+    }
 
 
 def inference_paths(device: torch.device, cfg: BenchConfig) -> list[str]:
@@ -148,30 +153,41 @@ def fast_path_lines(model_cfg: ModelConfig, cfg: BenchConfig) -> list[str]:
     """fp32 against each fast path, training and inference, as ratios to fp32."""
     device = pick_device(cfg.device)
     fast = fast_train_setup(device)
-    setups = [TrainSetup("fp32", channels_last=False, amp=None),
-              replace(fast, name=f"fast ({_setup_name(fast)})")]
+    setups = [
+        TrainSetup("fp32", channels_last=False, amp=None),
+        replace(fast, name=f"fast ({_setup_name(fast)})"),
+    ]
     if cfg.compile and compile_available():
         setups.append(replace(fast, name=f"compiled ({_setup_name(fast)} + torch.compile)", compile=True))
-    lines = ["", f"fp32 against the fast paths ({model_cfg.name}, same run):",
-             f"{'training path':<44} {'img/s':>8} {'x fp32':>7} {'first step s':>13}"]
+    lines = [
+        "",
+        f"fp32 against the fast paths ({model_cfg.name}, same run):",
+        f"{'training path':<44} {'img/s':>8} {'x fp32':>7} {'first step s':>13}",
+    ]
     train = {s.name: train_images_per_s(model_cfg, s, cfg) for s in setups}
     base = train["fp32"]["images_per_s"]
-    lines += [f"{name:<44} {r['images_per_s']:>8.2f} {r['images_per_s'] / base:>7.2f} "
-              f"{r['first_step_s']:>13.1f}" for name, r in train.items()]
+    lines += [
+        f"{name:<44} {r['images_per_s']:>8.2f} {r['images_per_s'] / base:>7.2f} {r['first_step_s']:>13.1f}"
+        for name, r in train.items()
+    ]
     lines.append(f"{'inference path':<44} {'ms':>8} {'x fp32':>7} {'first call s':>13}")
     h, w = cfg.infer_size
     with tempfile.TemporaryDirectory() as scratch:
         infer = {p: infer_ms(model_cfg, p, cfg, scratch) for p in inference_paths(device, cfg)}
         base = infer["fp32"]["ms"]
-        lines += [f"{p:<44} {r['ms']:>8.1f} {r['ms'] / base:>7.2f} {r['first_s']:>13.1f}"
-                  for p, r in infer.items()]
+        lines += [
+            f"{p:<44} {r['ms']:>8.1f} {r['ms'] / base:>7.2f} {r['first_s']:>13.1f}" for p, r in infer.items()
+        ]
         best = min((p for p in infer if p != "compile"), key=lambda p: infer[p]["ms"])
-        lines.append(f"fastest automatic inference path: {best} "
-                     f"(x{infer[best]['ms'] / base:.2f} the fp32 time)")
+        lines.append(
+            f"fastest automatic inference path: {best} (x{infer[best]['ms'] / base:.2f} the fp32 time)"
+        )
         if device.type == "cpu":
             ms = {p: prelabel_ms(model_cfg, p, cfg, scratch) for p in dict.fromkeys(("fp32", best))}
-            lines.append(f"pre-label ({h}x{w}, Predictor.predict): fp32 {ms['fp32']:.1f} ms, {best} "
-                         f"{ms[best]:.1f} ms: x{ms[best] / ms['fp32']:.2f}")
+            lines.append(
+                f"pre-label ({h}x{w}, Predictor.predict): fp32 {ms['fp32']:.1f} ms, {best} "
+                f"{ms[best]:.1f} ms: x{ms[best] / ms['fp32']:.2f}"
+            )
     return lines
 
 
@@ -196,8 +212,7 @@ def run_benchmark(cfg: BenchConfig, model_cfg: ModelConfig = ModelConfig()) -> s
     """The full model against the bilinear, no-CRM baseline, then fp32 against the fast paths."""
     device = pick_device(cfg.device)
     load = f"; load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
-    where = (f"{device_name(device)}: {machine_key()}" if device.type == "cpu"
-             else device_name(device))
+    where = f"{device_name(device)}: {machine_key()}" if device.type == "cpu" else device_name(device)
     baseline = bench_model(replace(model_cfg, srm=False, crm=False), cfg)
     full = bench_model(model_cfg, cfg)
     h, w = cfg.infer_size
@@ -205,13 +220,19 @@ def run_benchmark(cfg: BenchConfig, model_cfg: ModelConfig = ModelConfig()) -> s
     lines = [
         f"device: {where}{load}",
         f"native bf16: {'yes' if device.type != 'cpu' or cpu_supports_bf16() else 'no'}",
-        (f"training: batch {cfg.batch_size} at {th}x{tw}; inference: batch 1 at {h}x{w}; "
-         f"median of {cfg.repeats}"),
+        (
+            f"training: batch {cfg.batch_size} at {th}x{tw}; inference: batch 1 at {h}x{w}; "
+            f"median of {cfg.repeats}"
+        ),
         f"{'model':<26} {'train img/s':>12} {'infer ms':>10} {'infer FPS':>10}",
     ]
     for r in (baseline, full):
-        lines.append(f"{r['name']:<26} {r['train_images_per_s']:>12.2f} {r['infer_ms']:>10.1f} "
-                     f"{r['infer_fps']:>10.2f}")
-    lines.append(f"full / baseline: training throughput x{full['train_images_per_s'] / baseline['train_images_per_s']:.2f}, "
-                 f"inference time x{full['infer_ms'] / baseline['infer_ms']:.2f}")
+        lines.append(
+            f"{r['name']:<26} {r['train_images_per_s']:>12.2f} {r['infer_ms']:>10.1f} {r['infer_fps']:>10.2f}"
+        )
+    lines.append(
+        "full / baseline: training throughput "
+        f"x{full['train_images_per_s'] / baseline['train_images_per_s']:.2f}, "
+        f"inference time x{full['infer_ms'] / baseline['infer_ms']:.2f}"
+    )
     return "\n".join(lines + fast_path_lines(model_cfg, cfg))

@@ -60,16 +60,27 @@ class Checkpoint:
         return model.eval()
 
 
-def save_checkpoint(path, model: nn.Module, *, class_names, palette, ignore_index: int,
-                    meta: dict | None = None, half: bool = False) -> Path:
+def save_checkpoint(
+    path,
+    model: nn.Module,
+    *,
+    class_names,
+    palette,
+    ignore_index: int,
+    meta: dict | None = None,
+    half: bool = False,
+) -> Path:
     """Write a checkpoint atomically. ``half`` stores floating weights as fp16 (half the size)."""
     model = getattr(model, "module", model)  # unwrap DDP
     cfg: ModelConfig = model.cfg
     if len(class_names) != cfg.num_classes or len(palette) != cfg.num_classes:
-        raise ValueError(f"{cfg.num_classes} classes in the model but {len(class_names)} names "
-                         f"and {len(palette)} colours")
-    state = {k: (v.detach().cpu().half() if half and v.is_floating_point() else v.detach().cpu())
-             for k, v in model.state_dict().items()}
+        raise ValueError(
+            f"{cfg.num_classes} classes in the model but {len(class_names)} names and {len(palette)} colours"
+        )
+    state = {
+        k: (v.detach().cpu().half() if half and v.is_floating_point() else v.detach().cpu())
+        for k, v in model.state_dict().items()
+    }
     payload = {
         "format": FORMAT,
         "version": VERSION,
@@ -103,13 +114,15 @@ def load_checkpoint(path=None, expected_config: ModelConfig | None = None) -> Ch
 
 def _parse(data: bytes, name: str, expected_config: ModelConfig | None) -> Checkpoint:
     if not data.startswith(b"PK"):  # torch.save writes a zip archive
-        raise CheckpointError(f"{name}: not a readable checkpoint (corrupt, truncated, or not "
-                              f"a PyTorch file)")
+        raise CheckpointError(
+            f"{name}: not a readable checkpoint (corrupt, truncated, or not a PyTorch file)"
+        )
     try:
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise CheckpointError(f"{name}: refused: the file contains code or objects a "
-                              f"checkpoint must not have") from exc
+        raise CheckpointError(
+            f"{name}: refused: the file contains code or objects a checkpoint must not have"
+        ) from exc
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
         raise CheckpointError(f"{name}: not a readable checkpoint (corrupt or truncated): {exc}") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
@@ -131,8 +144,10 @@ def _parse(data: bytes, name: str, expected_config: ModelConfig | None) -> Check
     if len(ckpt.class_names) != cfg.num_classes or len(ckpt.palette) != cfg.num_classes:
         raise CheckpointError(f"{name}: {cfg.num_classes} classes but {len(ckpt.class_names)} names")
     if expected_config is not None and expected_config != cfg:
-        raise CheckpointError(f"{name}: checkpoint is a {cfg.name} with {cfg.num_classes} classes, "
-                              f"expected a {expected_config.name} with {expected_config.num_classes}")
+        raise CheckpointError(
+            f"{name}: checkpoint is a {cfg.name} with {cfg.num_classes} classes, "
+            f"expected a {expected_config.name} with {expected_config.num_classes}"
+        )
     return ckpt
 
 
@@ -153,10 +168,14 @@ def save_manifest(checkpoint_file, manifest_path, description: str) -> Path:
     for i in range(0, len(data), PART_BYTES):
         part = f"{stem}.pt.part{i // PART_BYTES}"
         with atomic_write(manifest_path.parent / part) as fh:
-            fh.write(data[i:i + PART_BYTES])
+            fh.write(data[i : i + PART_BYTES])
         parts.append(part)
-    manifest = {"description": description, "parts": parts, "bytes": len(data),
-                "sha256": hashlib.sha256(data).hexdigest()}
+    manifest = {
+        "description": description,
+        "parts": parts,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
     return manifest_path
 
@@ -177,6 +196,8 @@ def _read_manifest_parts(manifest_path: Path) -> bytes:
     data = b"".join(p.read_bytes() for p in parts)
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
-        raise CheckpointError(f"{manifest_path}: the model file is damaged (SHA-256 {actual[:12]}… "
-                              f"but the manifest says {expected[:12]}…)")
+        raise CheckpointError(
+            f"{manifest_path}: the model file is damaged (SHA-256 {actual[:12]}… "
+            f"but the manifest says {expected[:12]}…)"
+        )
     return data

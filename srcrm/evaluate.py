@@ -17,8 +17,13 @@ def to_input(image, device: torch.device) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate(model, data: SegmentationData, device: torch.device,
-             inference: InferenceConfig = InferenceConfig(), progress: bool = True) -> dict:
+def evaluate(
+    model,
+    data: SegmentationData,
+    device: torch.device,
+    inference: InferenceConfig = InferenceConfig(),
+    progress: bool = True,
+) -> dict:
     """mIoU, per-class IoU, pixel accuracy and boundary F-score. In a DDP run each rank takes
     every world-size-th image and the counts are summed."""
     rank, world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)

@@ -21,8 +21,10 @@ class ExportCheck:
     label_agreement: float  # share of pixels whose argmax matches the eager model
 
     def __str__(self) -> str:
-        return (f"{self.path}: max |logit diff| {self.max_abs_diff:.2e}, "
-                f"labels agree on {100 * self.label_agreement:.3f}% of pixels")
+        return (
+            f"{self.path}: max |logit diff| {self.max_abs_diff:.2e}, "
+            f"labels agree on {100 * self.label_agreement:.3f}% of pixels"
+        )
 
 
 class _Inference(nn.Module):
@@ -61,10 +63,19 @@ def export_onnx(model: nn.Module, path, example: torch.Tensor) -> ExportCheck:
 
     model = _Inference(model).eval()
     with atomic_write(path) as fh:
-        torch.onnx.export(model, (example,), fh, input_names=["image"], output_names=["logits"],
-                          opset_version=ONNX_OPSET, dynamo=False,
-                          dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"},
-                                        "logits": {0: "batch", 2: "height", 3: "width"}})
+        torch.onnx.export(
+            model,
+            (example,),
+            fh,
+            input_names=["image"],
+            output_names=["logits"],
+            opset_version=ONNX_OPSET,
+            dynamo=False,
+            dynamic_axes={
+                "image": {0: "batch", 2: "height", 3: "width"},
+                "logits": {0: "batch", 2: "height", 3: "width"},
+            },
+        )
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     probe = torch.rand(1, 3, example.shape[2] + 32, example.shape[3] - 32)
     (output,) = session.run(None, {"image": probe.numpy()})

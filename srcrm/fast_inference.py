@@ -110,8 +110,7 @@ class _Eager:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        autocast = (torch.autocast(x.device.type, dtype=self.dtype) if self.dtype
-                    else contextlib.nullcontext())
+        autocast = torch.autocast(x.device.type, dtype=self.dtype) if self.dtype else contextlib.nullcontext()
         with torch.no_grad(), autocast:
             return self.model(x).float()
 
@@ -180,8 +179,12 @@ def weights_key(model: nn.Module) -> str:
 
 def machine_key() -> str:
     """What the timings depend on besides the model: CPU model, cores in use, library versions."""
-    parts = [_cpu_model(), f"threads={torch.get_num_threads()}", f"torch={torch.__version__}",
-             f"bf16={cpu_supports_bf16()}"]
+    parts = [
+        _cpu_model(),
+        f"threads={torch.get_num_threads()}",
+        f"torch={torch.__version__}",
+        f"bf16={cpu_supports_bf16()}",
+    ]
     if _onnxruntime_available():
         import onnxruntime
 
@@ -232,8 +235,9 @@ def choose_path(model: nn.Module, device: torch.device, cfg: FastPathConfig = Fa
     return PathChoice(best, timings)
 
 
-def measure_paths(model: nn.Module, paths: list[str],
-                  cfg: FastPathConfig = FastPathConfig()) -> dict[str, float]:
+def measure_paths(
+    model: nn.Module, paths: list[str], cfg: FastPathConfig = FastPathConfig()
+) -> dict[str, float]:
     """Milliseconds per ``cfg.probe_size`` image along each path, measured one after another."""
     x = torch.rand(1, 3, *cfg.probe_size)
     return {path: 1000 * time_forward(build_forward(model, path, cfg), x, cfg.repeats) for path in paths}

@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +36,7 @@ from srcrm.train.trainer import Cancelled
 SAVE_RETRIES = 3
 RETRY_DELAY_S = 0.5
 
-__all__ = ["Cancelled", "FinetuneConfig", "FinetuneEvent", "FinetuneReport", "finetune",
-           "split_holdout"]
+__all__ = ["Cancelled", "FinetuneConfig", "FinetuneEvent", "FinetuneReport", "finetune", "split_holdout"]
 
 
 @dataclass
@@ -116,9 +115,14 @@ def split_holdout(names: list[str], fraction: float, seed: int) -> tuple[list[st
     return train, holdout
 
 
-def finetune(parent, data_dir, out_path, cfg: FinetuneConfig = FinetuneConfig(),
-             on_event: Callable[[FinetuneEvent], None] | None = None,
-             should_stop: Callable[[], bool] | None = None) -> FinetuneReport:
+def finetune(
+    parent,
+    data_dir,
+    out_path,
+    cfg: FinetuneConfig = FinetuneConfig(),
+    on_event: Callable[[FinetuneEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> FinetuneReport:
     """Fine-tune ``parent`` (a checkpoint, a manifest, or None for the bundled model) on the
     folder ``data_dir`` (see :mod:`srcrm.finetune_data`) and write ``out_path``.
 
@@ -135,8 +139,9 @@ def finetune(parent, data_dir, out_path, cfg: FinetuneConfig = FinetuneConfig(),
     out_path = Path(out_path)
     refuse_bundled_output(out_path)
     if os.path.realpath(out_path) == os.path.realpath(parent_path):  # realpath: no raise on a loop
-        raise ValueError(f"{out_path}: the output would replace the model it starts from; "
-                         f"choose another output file")
+        raise ValueError(
+            f"{out_path}: the output would replace the model it starts from; choose another output file"
+        )
     parent_ckpt = load_checkpoint(parent_path)
     parent_sha256 = _sha256(parent_path)
     data = open_finetune_data(data_dir, parent_ckpt)
@@ -147,17 +152,20 @@ def finetune(parent, data_dir, out_path, cfg: FinetuneConfig = FinetuneConfig(),
 
     def relay(event: TrainEvent) -> None:
         if event.kind == "step":
-            emit(FinetuneEvent("step", event.step, event.total_steps, loss=event.loss,
-                               eta_s=event.eta_s))
+            emit(FinetuneEvent("step", event.step, event.total_steps, loss=event.loss, eta_s=event.eta_s))
         elif event.kind == "eval":
             emit(FinetuneEvent("eval", event.step, event.total_steps, miou=event.metrics["miou"]))
 
     with tempfile.TemporaryDirectory(prefix="srcrm-finetune-") as scratch:
-        model = adapt_classes(parent_ckpt.build_model(), parent_ckpt.class_names,
-                              labelset.class_names)
-        start = save_checkpoint(Path(scratch) / "start.pt", model,
-                                class_names=labelset.class_names, palette=labelset.palette,
-                                ignore_index=labelset.ignore_index, meta=parent_ckpt.meta)
+        model = adapt_classes(parent_ckpt.build_model(), parent_ckpt.class_names, labelset.class_names)
+        start = save_checkpoint(
+            Path(scratch) / "start.pt",
+            model,
+            class_names=labelset.class_names,
+            palette=labelset.palette,
+            ignore_index=labelset.ignore_index,
+            meta=parent_ckpt.meta,
+        )
         train_cfg = _train_config(cfg, data_dir, scratch, start, device, holdout is not None)
         trainer = Trainer(train_cfg, relay, train_data=train, val_data=holdout)
         before = evaluate(trainer.net, holdout, trainer.device, progress=False) if holdout else {}
@@ -168,25 +176,43 @@ def finetune(parent, data_dir, out_path, cfg: FinetuneConfig = FinetuneConfig(),
         report = FinetuneReport(
             before=_summary(before, labelset.ignore_index),
             after=_summary(after, labelset.ignore_index),
-            train_names=train_names, holdout_names=holdout_names, steps=cfg.steps,
-            seconds=0.0, parent=str(parent_path), class_names=list(labelset.class_names),
-            out=str(out_path), device=device_name(trainer.device))
+            train_names=train_names,
+            holdout_names=holdout_names,
+            steps=cfg.steps,
+            seconds=0.0,
+            parent=str(parent_path),
+            class_names=list(labelset.class_names),
+            out=str(out_path),
+            device=device_name(trainer.device),
+        )
         trained_meta = load_checkpoint(Path(scratch) / "model.pt").meta
         report.seconds = time.perf_counter() - started
         # The parent's own notes (its licence, say) carry over; the training record is new.
-        meta = {**parent_ckpt.meta, **trained_meta, "init_from": str(parent_path),
-                "finetune": _provenance(report, parent_sha256, data_dir, cfg)}
+        meta = {
+            **parent_ckpt.meta,
+            **trained_meta,
+            "init_from": str(parent_path),
+            "finetune": _provenance(report, parent_sha256, data_dir, cfg),
+        }
         saved, report.save_error = _save_keeping_weights(
-            out_path, lambda path: save_checkpoint(
-                path, trainer.net, class_names=labelset.class_names, palette=labelset.palette,
-                ignore_index=labelset.ignore_index, meta=meta))
+            out_path,
+            lambda path: save_checkpoint(
+                path,
+                trainer.net,
+                class_names=labelset.class_names,
+                palette=labelset.palette,
+                ignore_index=labelset.ignore_index,
+                meta=meta,
+            ),
+        )
         report.out = str(saved)
     emit(FinetuneEvent("done", cfg.steps, cfg.steps, miou=report.after.get("miou"), report=report))
     return report
 
 
-def _save_keeping_weights(out_path: Path, save: Callable[[Path], object],
-                          retries: int = SAVE_RETRIES) -> tuple[Path, str]:
+def _save_keeping_weights(
+    out_path: Path, save: Callable[[Path], object], retries: int = SAVE_RETRIES
+) -> tuple[Path, str]:
     """Save with ``save(path)`` to ``out_path``, retrying a failed write (a disk that is full
     for a moment); if it keeps failing, save to the system's temporary folder so that the
     trained weights are not lost. Returns the path written and the error that moved it there
@@ -203,33 +229,50 @@ def _save_keeping_weights(out_path: Path, save: Callable[[Path], object],
     try:
         save(fallback)
     except OSError as exc:
-        raise OSError(f"{error}, and the fallback {fallback} failed too "
-                      f"({exc.strerror or exc}); the trained model is lost") from exc
+        raise OSError(
+            f"{error}, and the fallback {fallback} failed too "
+            f"({exc.strerror or exc}); the trained model is lost"
+        ) from exc
     return fallback, error
 
 
-def _train_config(cfg: FinetuneConfig, data_dir, scratch, start: Path, device,
-                  has_holdout: bool) -> TrainConfig:
+def _train_config(
+    cfg: FinetuneConfig, data_dir, scratch, start: Path, device, has_holdout: bool
+) -> TrainConfig:
     """The trainer's settings for a short run from ``start``: a brief warm-up (the weights are
     trained already), the default model's scale range, scratch files in ``scratch``."""
     eval_every = (cfg.eval_every or max(cfg.steps // 5, 1)) if has_holdout else 0
     return TrainConfig(
-        data=str(Path(data_dir).resolve()), out_dir=str(scratch), val_split=None,
-        steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr, warmup_steps=max(cfg.steps // 10, 1),
+        data=str(Path(data_dir).resolve()),
+        out_dir=str(scratch),
+        val_split=None,
+        steps=cfg.steps,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        warmup_steps=max(cfg.steps // 10, 1),
         augment=AugmentConfig(crop=cfg.resolved_crop(device.type), scale=(0.5, 1.5)),
-        eval_every=eval_every, checkpoint_every=0, seed=cfg.seed, device=str(device),
-        init_from=str(start), freeze_backbone=cfg.freeze_backbone, resume=False)
+        eval_every=eval_every,
+        checkpoint_every=0,
+        seed=cfg.seed,
+        device=str(device),
+        init_from=str(start),
+        freeze_backbone=cfg.freeze_backbone,
+        resume=False,
+    )
 
 
 def _provenance(report: FinetuneReport, parent_sha256: str, data_dir, cfg: FinetuneConfig) -> dict:
     """What the checkpoint's metadata says about where it came from."""
     return {
         "parent": {"path": str(Path(report.parent).resolve()), "sha256": parent_sha256},
-        "data": {"root": str(Path(data_dir).resolve()), "train": report.train_names,
-                 "holdout": report.holdout_names},
+        "data": {
+            "root": str(Path(data_dir).resolve()),
+            "train": report.train_names,
+            "holdout": report.holdout_names,
+        },
         "metrics": {"before": report.before, "after": report.after},
         "config": json.loads(json.dumps(asdict(cfg))),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": report.seconds,
     }
 
@@ -255,8 +298,11 @@ def _summary(result: dict, ignore_index: int) -> dict:
         "boundary_f": result["boundary_f"],
         "pixel_acc": result["pixel_accuracy"],
         "to_change": 1.0 - result["pixel_accuracy"],
-        "iou": {name: iou for i, (name, iou) in enumerate(zip(result["class_names"], result["iou"]))
-                if i != ignore_index},
+        "iou": {
+            name: iou
+            for i, (name, iou) in enumerate(zip(result["class_names"], result["iou"]))
+            if i != ignore_index
+        },
     }
 
 

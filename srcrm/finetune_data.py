@@ -32,14 +32,16 @@ def open_finetune_data(data_dir, parent: Checkpoint) -> SegmentationData:
     """The labelled images of ``data_dir`` with a label set that extends ``parent``'s.
 
     Raises ``FileNotFoundError`` for a folder without images, labels or classes, and
-    ``ValueError`` for classes the model cannot take (more than 8-bit label maps hold, too), a label whose size differs from its
-    image's, or label values that are neither a class nor the ignore index.
+    ``ValueError`` for classes the model cannot take (more than 8-bit label maps hold, too), a
+    label whose size differs from its image's, or label values that are neither a class nor the
+    ignore index.
     """
     root = Path(data_dir)
     base = root if (root / "images").is_dir() else root / "train"
     if not (base / "images").is_dir():
-        raise FileNotFoundError(f"{root}: expected images/NAME.* with labels/NAME.png and "
-                                f"classes.txt (or the same under train/)")
+        raise FileNotFoundError(
+            f"{root}: expected images/NAME.* with labels/NAME.png and classes.txt (or the same under train/)"
+        )
     classes_file = root / "classes.txt"
     if not classes_file.is_file():
         raise FileNotFoundError(f"{root}: classes.txt (one class name per line) is missing")
@@ -49,8 +51,10 @@ def open_finetune_data(data_dir, parent: Checkpoint) -> SegmentationData:
     images = sorted(p for p in (base / "images").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     twins = sorted(stem for stem, n in Counter(p.stem for p in images).items() if n > 1)
     if twins:
-        raise ValueError(f"{base / 'images'}: several images share a name ({', '.join(twins[:5])}), "
-                         f"so labels/NAME.png cannot tell them apart")
+        raise ValueError(
+            f"{base / 'images'}: several images share a name ({', '.join(twins[:5])}), "
+            f"so labels/NAME.png cannot tell them apart"
+        )
     samples = [(p, base / "labels" / f"{p.stem}.png") for p in images]
     samples = [(image, label) for image, label in samples if label.is_file()]
     if not samples:
@@ -67,19 +71,23 @@ def extend_labelset(parent: Checkpoint, names: list[str], name: str = "") -> Lab
         raise ValueError(
             f"classes.txt lists {len(names)} classes but the model has {old} "
             f"({', '.join(parent.class_names)}): fine-tuning may rename classes or append new "
-            f"ones, never remove them, since the ids in the label maps would change meaning")
+            f"ones, never remove them, since the ids in the label maps would change meaning"
+        )
     marked = [i for i, n in enumerate(names) if n.strip().casefold() in UNLABELLED_NAMES]
     if marked:
         ignore = marked[0]
         if ignore != parent.ignore_index:
             raise ValueError(
                 f"classes.txt marks id {ignore} ({names[ignore]!r}) as unlabelled but the model "
-                f"uses {parent.ignore_index}: the ignore index must stay the same")
+                f"uses {parent.ignore_index}: the ignore index must stay the same"
+            )
     else:
         ignore = parent.ignore_index if parent.ignore_index >= len(names) else len(names)
     fresh = generated_palette(len(names))
-    palette = [tuple(parent.palette[i]) if i < old else
-               (0, 0, 0) if i == ignore else fresh[i] for i in range(len(names))]
+    palette = [
+        tuple(parent.palette[i]) if i < old else (0, 0, 0) if i == ignore else fresh[i]
+        for i in range(len(names))
+    ]
     return LabelSet(name, tuple(names), tuple(palette), ignore)
 
 
@@ -87,7 +95,7 @@ def check_labels(data: SegmentationData) -> None:
     """Read every pair once so that a bad file fails now, not halfway through training."""
     labelset = data.labelset
     allowed = np.zeros(256, bool)
-    allowed[:labelset.num_classes] = True
+    allowed[: labelset.num_classes] = True
     allowed[labelset.ignore_index] = True
     for i, (_, label_path) in enumerate(data.samples):
         _, label = data[i]  # raises ValueError when the sizes differ
@@ -96,4 +104,5 @@ def check_labels(data: SegmentationData) -> None:
             raise ValueError(
                 f"{label_path}: label values {bad.tolist()[:8]} are neither class ids "
                 f"(0..{labelset.num_classes - 1}) nor the ignore index {labelset.ignore_index}; "
-                f"is the data's ignore index different from the model's?")
+                f"is the data's ignore index different from the model's?"
+            )

@@ -26,5 +26,6 @@ def count_gmacs(model: nn.Module, height: int, width: int) -> float:
 
 def count_params(model: nn.Module, include_aux: bool = False) -> int:
     """Parameters used at inference (auxiliary training heads left out unless asked)."""
-    return sum(p.numel() for name, p in model.named_parameters()
-               if include_aux or not name.startswith("aux."))
+    return sum(
+        p.numel() for name, p in model.named_parameters() if include_aux or not name.startswith("aux.")
+    )

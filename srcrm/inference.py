@@ -22,17 +22,19 @@ class InferenceConfig:
 
 
 @torch.no_grad()
-def predict_probs(model: nn.Module | Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
-                  cfg: InferenceConfig = InferenceConfig()) -> torch.Tensor:
+def predict_probs(
+    model: nn.Module | Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    cfg: InferenceConfig = InferenceConfig(),
+) -> torch.Tensor:
     """Class probabilities (N,C,H,W) for RGB input in [0, 1] (N,3,H,W). ``model`` is a network
     or any forward pass to logits (a :mod:`srcrm.fast_inference` path)."""
     h, w = x.shape[-2:]
     total = None
     views = 0
     for scale in cfg.scales:
-        xs = x if scale == 1.0 else F.interpolate(
-            x, scale_factor=scale, mode="bilinear", align_corners=False)
-        for flip in ((False, True) if cfg.flip else (False,)):
+        xs = x if scale == 1.0 else F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False)
+        for flip in (False, True) if cfg.flip else (False,):
             xv = xs.flip(-1) if flip else xs
             probs = _forward(model, xv, cfg)
             if flip:
@@ -59,12 +61,12 @@ def _sliding(model: nn.Module, x: torch.Tensor, cfg: InferenceConfig) -> torch.T
     count = torch.zeros(1, 1, h, w, device=x.device)
     for top in _starts(h, tile, stride):
         for left in _starts(w, tile, stride):
-            patch = x[..., top:top + tile, left:left + tile]
+            patch = x[..., top : top + tile, left : left + tile]
             probs = torch.softmax(model(patch).float(), dim=1)
             if total is None:
                 total = torch.zeros(n, probs.shape[1], h, w, device=x.device)
-            total[..., top:top + tile, left:left + tile] += probs
-            count[..., top:top + tile, left:left + tile] += 1
+            total[..., top : top + tile, left : left + tile] += probs
+            count[..., top : top + tile, left : left + tile] += 1
     return total / count
 
 

@@ -44,8 +44,10 @@ def refuse_bundled_output(path: str | os.PathLike) -> None:
     damage the model every run without ``--checkpoint`` uses."""
     target = Path(os.path.realpath(path))  # unlike Path.resolve, no error on a symlink loop
     if target == BUNDLED_MODEL_DIR or BUNDLED_MODEL_DIR in target.parents:
-        raise ValueError(f"{path}: refused: this is the bundled model's folder "
-                         f"({BUNDLED_MODEL_DIR}); choose another output")
+        raise ValueError(
+            f"{path}: refused: this is the bundled model's folder "
+            f"({BUNDLED_MODEL_DIR}); choose another output"
+        )
 
 
 @contextlib.contextmanager
@@ -138,8 +140,7 @@ def displayed_size(path: str | os.PathLike) -> tuple[int, int]:
         with Image.open(path) as im:
             width, height = im.size
             turned = im.getexif().get(0x0112) in _QUARTER_TURNS
-    except (Image.DecompressionBombError, UnidentifiedImageError, OSError, ValueError,
-            SyntaxError) as exc:
+    except (Image.DecompressionBombError, UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageReadError(f"{path}: not a readable image ({exc})") from None
     try:
         check_image_size(width, height, "the image")

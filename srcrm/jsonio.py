@@ -36,8 +36,7 @@ def nesting_depth(data: bytes) -> int:
     if b"[" not in data and b"{" not in data:
         return 0
     code = np.frombuffer(_STRING.sub(b'""', data), np.uint8)
-    step = (np.isin(code, (ord("["), ord("{"))).astype(np.int64)
-            - np.isin(code, (ord("]"), ord("}"))))
+    step = np.isin(code, (ord("["), ord("{"))).astype(np.int64) - np.isin(code, (ord("]"), ord("}")))
     return int(np.cumsum(step).max(initial=0))
 
 
@@ -56,8 +55,7 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise JsonError("nested too deeply to read") from None
 
 
-def load_json(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES,
-              max_depth: int = MAX_DEPTH) -> Any:
+def load_json(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> Any:
     """Parse a JSON file no larger than ``max_bytes`` and nested no deeper than ``max_depth``;
     :class:`JsonError` names the file and says why it cannot be read."""
     path = Path(path)

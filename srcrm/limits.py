@@ -31,7 +31,8 @@ def check_image_size(width: int, height: int, what: str = "image") -> None:
     if width * height > limit:
         raise ImageTooLarge(
             f"{what} declares {width}x{height} pixels, over the limit of {limit:,} "
-            f"(raise it with SRCRM_MAX_PIXELS if the image is genuine)")
+            f"(raise it with SRCRM_MAX_PIXELS if the image is genuine)"
+        )
 
 
 MAX_CLASSES = 255  # label maps are 8-bit PNGs: ids 0..254, and 255 left for "unlabelled"
@@ -41,13 +42,14 @@ MAX_CHANNELS = 4096  # per layer; the shipped models use 64..512, a larger ask i
 def check_class_count(count: int, what: str = "the label set") -> None:
     """Raise ValueError when ``count`` classes cannot be stored in 8-bit label maps."""
     if count > MAX_CLASSES:
-        raise ValueError(f"{what} has {count} classes; label maps are 8-bit, so at most "
-                         f"{MAX_CLASSES} classes are supported")
+        raise ValueError(
+            f"{what} has {count} classes; label maps are 8-bit, so at most "
+            f"{MAX_CLASSES} classes are supported"
+        )
 
 
 def check_channels(count: int, what: str) -> None:
     """Raise ValueError for a layer width that is not a sane positive size (checked before
     a network is built: a config asking for 200000 channels would need terabytes)."""
     if not isinstance(count, int) or isinstance(count, bool) or not 0 < count <= MAX_CHANNELS:
-        raise ValueError(f"{what} is {count!r}; it must be a whole number from 1 to "
-                         f"{MAX_CHANNELS}")
+        raise ValueError(f"{what} is {count!r}; it must be a whole number from 1 to {MAX_CHANNELS}")

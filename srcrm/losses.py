@@ -35,8 +35,11 @@ def balanced_weights(pixel_counts, power: float) -> tuple[float, ...]:
 
 
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor, cfg: LossConfig) -> torch.Tensor:
-    weight = (torch.tensor(cfg.class_weights, device=logits.device, dtype=logits.dtype)
-              if cfg.class_weights else None)
+    weight = (
+        torch.tensor(cfg.class_weights, device=logits.device, dtype=logits.dtype)
+        if cfg.class_weights
+        else None
+    )
     if not cfg.ohem:
         return F.cross_entropy(logits, target, weight=weight, ignore_index=cfg.ignore_index)
     pixel_loss = F.cross_entropy(logits, target, ignore_index=cfg.ignore_index, reduction="none").flatten()
@@ -44,8 +47,7 @@ def cross_entropy(logits: torch.Tensor, target: torch.Tensor, cfg: LossConfig) -
     losses = pixel_loss[valid]
     if losses.numel() == 0:
         return logits.sum() * 0
-    pixel_weight = (weight[target.flatten()[valid]] if weight is not None
-                    else torch.ones_like(losses))
+    pixel_weight = weight[target.flatten()[valid]] if weight is not None else torch.ones_like(losses)
     # A pixel is hard when its true-class probability p < threshold, i.e. loss > -log(threshold).
     hard = losses > -torch.log(torch.tensor(cfg.ohem_threshold, device=losses.device))
     if hard.sum() < min(cfg.ohem_min_kept, losses.numel()):
@@ -54,8 +56,9 @@ def cross_entropy(logits: torch.Tensor, target: torch.Tensor, cfg: LossConfig) -
     return (losses * pixel_weight)[hard].sum() / pixel_weight[hard].sum()
 
 
-def segmentation_loss(logits: torch.Tensor, aux: list[torch.Tensor], target: torch.Tensor,
-                      cfg: LossConfig) -> torch.Tensor:
+def segmentation_loss(
+    logits: torch.Tensor, aux: list[torch.Tensor], target: torch.Tensor, cfg: LossConfig
+) -> torch.Tensor:
     loss = cross_entropy(logits, target, cfg)
     for a in aux:
         loss = loss + cfg.aux_weight * cross_entropy(a, target, cfg)

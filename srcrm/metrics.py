@@ -41,17 +41,25 @@ class SegmentationMetrics:
         pred, target = pred.long(), target.long().to(pred.device)
         valid = target != self.ignore_index
         idx = target[valid] * self.num_classes + pred[valid]
-        counts = torch.bincount(idx, minlength=self.num_classes ** 2)
+        counts = torch.bincount(idx, minlength=self.num_classes**2)
         self.confusion += counts.view(self.num_classes, -1).double().cpu()
 
         pred_edge = boundaries(pred) & valid
         true_edge = boundaries(torch.where(valid, target, -1)) & valid
         near_true = _dilate(true_edge, self.tolerance)
         near_pred = _dilate(pred_edge, self.tolerance)
-        self.boundary_counts += torch.stack([
-            (pred_edge & near_true).sum(), pred_edge.sum(),
-            (true_edge & near_pred).sum(), true_edge.sum(),
-        ]).double().cpu()
+        self.boundary_counts += (
+            torch.stack(
+                [
+                    (pred_edge & near_true).sum(),
+                    pred_edge.sum(),
+                    (true_edge & near_pred).sum(),
+                    true_edge.sum(),
+                ]
+            )
+            .double()
+            .cpu()
+        )
 
     def all_reduce(self) -> None:
         """Sum the counts over DDP ranks (no-op outside distributed runs)."""

@@ -20,6 +20,8 @@ def resource_dir() -> Path:
     except ModuleNotFoundError:
         return _CHECKOUT
     if not isinstance(root, Path):  # the model loader reads parts and hashes: real files only
-        raise RuntimeError(f"srcrm's package data is not on the file system ({root}): "
-                           f"install the package unzipped (pip does)")
+        raise RuntimeError(
+            f"srcrm's package data is not on the file system ({root}): "
+            f"install the package unzipped (pip does)"
+        )
     return root

@@ -35,7 +35,7 @@ def plot_training(runs: dict[str, dict], path) -> Path:
     for name, history in runs.items():
         loss = np.asarray(history.get("loss") or [[0, np.nan]], dtype=float)
         window = max(len(loss) // 50, 1)
-        ax_loss.plot(loss[window - 1:, 0], _smooth(loss[:, 1], window), label=name)
+        ax_loss.plot(loss[window - 1 :, 0], _smooth(loss[:, 1], window), label=name)
         evals = history.get("eval") or []
         if evals:
             ax_miou.plot([e["step"] for e in evals], [100 * e["miou"] for e in evals], "o-", label=name)

@@ -54,8 +54,10 @@ def plan_outputs(images: list[Path], out: Path, inputs: list[str]) -> dict[Path,
     out_dir = out.resolve()
     folders = {Path(i).resolve() for i in inputs if Path(i).is_dir()}
     if out_dir in folders:
-        raise ValueError(f"{out}: --out is one of the input folders; its label maps would mix "
-                         f"with (and may overwrite) the images: choose another folder")
+        raise ValueError(
+            f"{out}: --out is one of the input folders; its label maps would mix "
+            f"with (and may overwrite) the images: choose another folder"
+        )
     stems = Counter(p.stem for p in images)
     names = {p: p.stem if stems[p.stem] == 1 else p.name for p in images}
     by_name: dict[str, list[Path]] = {}
@@ -64,19 +66,23 @@ def plan_outputs(images: list[Path], out: Path, inputs: list[str]) -> dict[Path,
     clashes = [paths for paths in by_name.values() if len(paths) > 1]
     if clashes:
         shown = "; ".join(" and ".join(map(str, paths)) for paths in clashes[:3])
-        raise ValueError(f"inputs with the same name would write the same output ({shown}): "
-                         f"label them in separate runs, with separate --out folders")
+        raise ValueError(
+            f"inputs with the same name would write the same output ({shown}): "
+            f"label them in separate runs, with separate --out folders"
+        )
     sources = {p.resolve() for p in images}
     for name in names.values():
         for target in (out_dir / f"{name}.png", out_dir / "overlays" / f"{name}.jpg"):
             if target in sources:
-                raise ValueError(f"{target}: refused: an output would overwrite this input; "
-                                 f"choose another --out")
+                raise ValueError(
+                    f"{target}: refused: an output would overwrite this input; choose another --out"
+                )
     return names
 
 
-def predict_paths(inputs: list[str], out: Path, checkpoint=None, device: str = "auto",
-                  overlays: bool = True) -> int:
+def predict_paths(
+    inputs: list[str], out: Path, checkpoint=None, device: str = "auto", overlays: bool = True
+) -> int:
     """Write ``out/NAME.png`` label maps (and ``out/overlays/NAME.jpg``); see
     :func:`plan_outputs` for the names. Returns an exit code: an unreadable input (corrupt,
     or declaring more pixels than :mod:`srcrm.limits` allows) gets an ``error:`` line and is
@@ -86,8 +92,9 @@ def predict_paths(inputs: list[str], out: Path, checkpoint=None, device: str = "
     info = init_distributed(pick_device(device))
     predictor = Predictor.from_checkpoint(checkpoint, local_device(pick_device(device), info))
     failures = 0
-    for path in tqdm(shard(images, info), desc=f"predict ({predictor.device_name})",
-                     disable=not info.is_main):
+    for path in tqdm(
+        shard(images, info), desc=f"predict ({predictor.device_name})", disable=not info.is_main
+    ):
         try:
             image = read_image(path)
         except ImageReadError as exc:
@@ -97,45 +104,57 @@ def predict_paths(inputs: list[str], out: Path, checkpoint=None, device: str = "
         labels = predictor.predict(image).labels
         write_png(out / f"{names[path]}.png", labels)
         if overlays:
-            ok, jpg = cv2.imencode(".jpg", cv2.cvtColor(blend(image, labels, predictor.palette),
-                                                        cv2.COLOR_RGB2BGR))
+            ok, jpg = cv2.imencode(
+                ".jpg", cv2.cvtColor(blend(image, labels, predictor.palette), cv2.COLOR_RGB2BGR)
+            )
             atomic_write_bytes(out / "overlays" / f"{names[path]}.jpg", jpg.tobytes())
     return 1 if failures else 0
 
 
-def predict_video(path: Path, out: Path, checkpoint=None, device: str = "auto",
-                  overlays: bool = True) -> int:
+def predict_video(path: Path, out: Path, checkpoint=None, device: str = "auto", overlays: bool = True) -> int:
     """Write ``out/NNNNNN.png`` for every frame (zero-based index) and, with ``overlays``,
     ``out/overlay.mp4``. A stopped run resumes: frames already in ``out`` are not redone. A
     truncated video is labelled to its true end (noted); frames that cannot be decoded get an
     ``error:`` line each and make the exit code 1."""
     if os.path.realpath(out / "overlay.mp4") == os.path.realpath(path):
-        raise ValueError(f"{path}: refused: the overlay video would overwrite this input; "
-                         f"choose another --out")
+        raise ValueError(
+            f"{path}: refused: the overlay video would overwrite this input; choose another --out"
+        )
     model = str(checkpoint) if checkpoint else "default model"
     with open_source(path) as source:  # a bad video fails before the model loads
         store = FrameLabelStore(out, source.frame_count, (source.height, source.width))
         predictor = Predictor.from_checkpoint(checkpoint, pick_device(device))
         if store.model not in (None, model):
-            print(f"note: {out} holds frames labelled by {store.model}; they are kept (delete "
-                  "them to label again with this model)", file=sys.stderr)
+            print(
+                f"note: {out} holds frames labelled by {store.model}; they are kept (delete "
+                "them to label again with this model)",
+                file=sys.stderr,
+            )
         store.model = store.model or model
         with tqdm(unit="frame", desc=f"predict {source.name} ({predictor.device_name})") as bar:
+
             def show(p) -> None:
                 bar.total, bar.n = p.total, p.done
                 bar.set_postfix(fps=f"{p.frames_per_s:.1f}", refresh=True)
 
             summary = prelabel_video(source, store, predictor, on_progress=show)
-        print(f"labelled {summary.labelled} frames ({summary.skipped} were already done) "
-              f"in {out}")
+        print(f"labelled {summary.labelled} frames ({summary.skipped} were already done) in {out}")
         if summary.truncated:
-            print(f"note: {path} ends after frame {summary.frame_count - 1} although its header "
-                  f"says {source.claimed_frame_count} frames (truncated or damaged file); every "
-                  f"frame up to the end is labelled", file=sys.stderr)
+            print(
+                f"note: {path} ends after frame {summary.frame_count - 1} although its header "
+                f"says {source.claimed_frame_count} frames (truncated or damaged file); every "
+                f"frame up to the end is labelled",
+                file=sys.stderr,
+            )
         for why in summary.damaged.values():
             print(f"error: {why} (skipped)", file=sys.stderr)
         if overlays:
             with tqdm(total=source.frame_count, unit="frame", desc="overlay video") as bar:
-                write_overlay_video(source, store, predictor.palette, out / "overlay.mp4",
-                                    on_progress=lambda done, _: bar.update(done - bar.n))
+                write_overlay_video(
+                    source,
+                    store,
+                    predictor.palette,
+                    out / "overlay.mp4",
+                    on_progress=lambda done, _: bar.update(done - bar.n),
+                )
     return 1 if summary.damaged else 0

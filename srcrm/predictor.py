@@ -22,9 +22,14 @@ class Prediction:
 
 
 class Predictor:
-    def __init__(self, checkpoint: Checkpoint, device: str | torch.device = "auto",
-                 inference: InferenceConfig = InferenceConfig(mode="slide", tile=1024),
-                 whole_below: int = 2048 * 2048, fast_path: FastPathConfig = FastPathConfig()):
+    def __init__(
+        self,
+        checkpoint: Checkpoint,
+        device: str | torch.device = "auto",
+        inference: InferenceConfig = InferenceConfig(mode="slide", tile=1024),
+        whole_below: int = 2048 * 2048,
+        fast_path: FastPathConfig = FastPathConfig(),
+    ):
         self.checkpoint = checkpoint
         self.class_names = list(checkpoint.class_names)
         self.palette = np.asarray(checkpoint.palette, dtype=np.uint8)
@@ -36,11 +41,11 @@ class Predictor:
         self.to(device)
 
     @classmethod
-    def from_checkpoint(cls, path=None, device: str | torch.device = "auto") -> "Predictor":
+    def from_checkpoint(cls, path=None, device: str | torch.device = "auto") -> Predictor:
         """``path`` None loads the bundled default model."""
         return cls(load_checkpoint(path), device)
 
-    def to(self, device: str | torch.device) -> "Predictor":
+    def to(self, device: str | torch.device) -> Predictor:
         self.device = pick_device(device)
         self.device_name = device_name(self.device)
         # Half precision halves memory and time on GPUs; CPUs are faster in fp32.
@@ -74,8 +79,7 @@ class Predictor:
         if len({im.shape for im in images}) != 1 or pixels > self.whole_below:
             return [self.predict(image) for image in images]
         step = self.whole_below // pixels
-        return [p for i in range(0, len(images), step)
-                for p in self._run(images[i:i + step], "whole")]
+        return [p for i in range(0, len(images), step) for p in self._run(images[i : i + step], "whole")]
 
     def _run(self, images: list[np.ndarray], mode: str) -> list[Prediction]:
         batch = images[0][None] if len(images) == 1 else np.stack(images)  # no copy for one

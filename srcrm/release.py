@@ -8,9 +8,11 @@ from pathlib import Path
 
 from srcrm.checkpoint import DEFAULT_MANIFEST, load_checkpoint, save_checkpoint, save_manifest
 
-LICENCE_NOTE = ("Trained on CamVid (Brostow et al., 2009), released for non-commercial research "
-                "use only: do not use these weights in a commercial product. Fine-tune on your "
-                "own data for other uses.")
+LICENCE_NOTE = (
+    "Trained on CamVid (Brostow et al., 2009), released for non-commercial research "
+    "use only: do not use these weights in a commercial product. Fine-tune on your "
+    "own data for other uses."
+)
 
 
 def ship_default(checkpoint, manifest=DEFAULT_MANIFEST, description: str = "") -> Path:
@@ -22,7 +24,13 @@ def ship_default(checkpoint, manifest=DEFAULT_MANIFEST, description: str = "") -
         old.unlink()
     meta = dict(ckpt.meta, licence=LICENCE_NOTE)
     with tempfile.TemporaryDirectory() as tmp:
-        half = save_checkpoint(Path(tmp) / "model.pt", model, class_names=ckpt.class_names,
-                               palette=ckpt.palette, ignore_index=ckpt.ignore_index, meta=meta,
-                               half=True)
+        half = save_checkpoint(
+            Path(tmp) / "model.pt",
+            model,
+            class_names=ckpt.class_names,
+            palette=ckpt.palette,
+            ignore_index=ckpt.ignore_index,
+            meta=meta,
+            half=True,
+        )
         return save_manifest(half, manifest, f"{description} {LICENCE_NOTE}".strip())

@@ -36,7 +36,7 @@ def write_tiny_dataset(root: Path, splits=("train", "val"), n: int = 4, size=(64
         for i in range(n):
             label = np.zeros((h, w), np.uint8)
             top, left = rng.integers(4, h // 2), rng.integers(4, w // 2)
-            label[top:top + h // 3, left:left + w // 3] = 1
+            label[top : top + h // 3, left : left + w // 3] = 1
             label[:2] = 2
             image = np.where(label[..., None] == 1, 200, 40).astype(np.uint8).repeat(3, axis=2)
             image = np.clip(image + rng.normal(0, 10, image.shape), 0, 255).astype(np.uint8)

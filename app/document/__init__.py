@@ -19,5 +19,4 @@ from .label_document import ImageState, LabelDocument
 from .overlay import OverlayMode, OverlayRenderer
 from .project import Project
 
-__all__ = ["ClassTable", "ImageState", "LabelDocument", "OverlayMode", "OverlayRenderer",
-           "Project", "Rect"]
+__all__ = ["ClassTable", "ImageState", "LabelDocument", "OverlayMode", "OverlayRenderer", "Project", "Rect"]

@@ -38,29 +38,34 @@ class ClassTable:
     # --- construction -------------------------------------------------------------------------
 
     @classmethod
-    def default(cls) -> "ClassTable":
+    def default(cls) -> ClassTable:
         """CamVid's 11 classes: what the bundled model predicts, used until a model is loaded."""
         from srcrm.data.labelsets import CAMVID
 
         return cls(list(CAMVID.class_names), list(CAMVID.palette), CAMVID.ignore_index)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ClassTable":
+    def from_dict(cls, data: dict) -> ClassTable:
         classes = sorted(data["classes"], key=lambda c: int(c["id"]))
         if [int(c["id"]) for c in classes] != list(range(len(classes))):
             raise ValueError("class ids must run 0..N-1")
-        return cls([c["name"] for c in classes], [tuple(c["color"]) for c in classes],
-                   int(data.get("ignore_index", 255)),
-                   [bool(c.get("visible", True)) for c in classes])
+        return cls(
+            [c["name"] for c in classes],
+            [tuple(c["color"]) for c in classes],
+            int(data.get("ignore_index", 255)),
+            [bool(c.get("visible", True)) for c in classes],
+        )
 
     def to_dict(self) -> dict:
         return {
-            "classes": [{"id": i, "name": n, "color": list(c), "visible": v}
-                        for i, (n, c, v) in enumerate(zip(self.names, self.colors, self.visible))],
+            "classes": [
+                {"id": i, "name": n, "color": list(c), "visible": v}
+                for i, (n, c, v) in enumerate(zip(self.names, self.colors, self.visible))
+            ],
             "ignore_index": self.ignore_index,
         }
 
-    def copy(self) -> "ClassTable":
+    def copy(self) -> ClassTable:
         return ClassTable(list(self.names), list(self.colors), self.ignore_index, list(self.visible))
 
     # --- queries ------------------------------------------------------------------------------
@@ -75,7 +80,7 @@ class ClassTable:
             return self.names[class_id]
         return f"class {class_id}"
 
-    def same_classes(self, other: "ClassTable") -> bool:
+    def same_classes(self, other: ClassTable) -> bool:
         return self.names == other.names and self.ignore_index == other.ignore_index
 
     def lut_bgra(self, alpha: int = 255) -> np.ndarray:
@@ -137,7 +142,7 @@ class ClassTable:
         self.changed.emit()
         return new_id
 
-    def replace_with(self, other: "ClassTable") -> None:
+    def replace_with(self, other: ClassTable) -> None:
         """Take ``other``'s classes in place (listeners stay connected)."""
         self.names = list(other.names)
         self.colors = list(other.colors)

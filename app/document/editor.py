@@ -92,8 +92,9 @@ class Editor:
         self.set_brush_size(size)
 
     def set_class(self, class_id: int) -> None:
-        if self.doc is not None and (not 0 <= class_id < len(self.doc.classes)
-                                     or class_id == self.doc.classes.ignore_index):
+        if self.doc is not None and (
+            not 0 <= class_id < len(self.doc.classes) or class_id == self.doc.classes.ignore_index
+        ):
             return
         if class_id != self.current_class:
             self.current_class = int(class_id)

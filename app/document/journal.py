@@ -49,7 +49,7 @@ class StrokeJournal:
         """Record the current values of ``labels[y:y+h, x:x+w]`` and make them durable.
         Returns the journal's end, a mark for :meth:`drop_through`. Raises OSError (full disk)."""
         height, width = labels.shape
-        values = zlib.compress(np.ascontiguousarray(labels[y:y + h, x:x + w]).tobytes(), 1)
+        values = zlib.compress(np.ascontiguousarray(labels[y : y + h, x : x + w]).tobytes(), 1)
         head = _HEAD.pack(MAGIC, height, width, y, x, h, w, len(values))
         record = head + values
         record += _CRC.pack(zlib.crc32(record))
@@ -139,7 +139,7 @@ class StrokeJournal:
         if records is None:
             return 0
         for (y, x, h, w), values in records:
-            labels[y:y + h, x:x + w] = values
+            labels[y : y + h, x : x + w] = values
         return len(records)
 
 
@@ -162,7 +162,7 @@ def _records(data: bytes, shape: tuple[int, int]) -> list | None:
             break
         inflate = zlib.decompressobj()
         try:  # bounded: never more than the region's size, whatever the data holds
-            raw = inflate.decompress(data[pos + _HEAD.size:end], max(h * w, 1))
+            raw = inflate.decompress(data[pos + _HEAD.size : end], max(h * w, 1))
         except zlib.error:
             break
         if len(raw) != h * w or not inflate.eof or inflate.unconsumed_tail:

@@ -16,15 +16,14 @@ from .undo import DEFAULT_MAX_BYTES, StrokeRecorder, UndoStack, UndoStep
 
 
 class ImageState(str, enum.Enum):
-    NEW = "new"                  # no labels yet
+    NEW = "new"  # no labels yet
     PRELABELLED = "prelabelled"  # labels from the model, untouched by a person
-    EDITED = "edited"            # a person changed the labels
-    DONE = "done"                # a person marked the image finished
+    EDITED = "edited"  # a person changed the labels
+    DONE = "done"  # a person marked the image finished
 
     @property
     def label(self) -> str:
-        return {"new": "new", "prelabelled": "pre-labelled", "edited": "edited",
-                "done": "done"}[self.value]
+        return {"new": "new", "prelabelled": "pre-labelled", "edited": "edited", "done": "done"}[self.value]
 
     @property
     def has_human_work(self) -> bool:
@@ -35,10 +34,18 @@ class LabelDocument:
     """Events: ``labels_changed(rect)``, ``confidence_changed()``, ``state_changed(state)``,
     ``edited(step)`` (a step was pushed, undone or redone: time to autosave)."""
 
-    def __init__(self, image: np.ndarray, labels: np.ndarray | None = None, *,
-                 classes: ClassTable, confidence: np.ndarray | None = None,
-                 state: ImageState = ImageState.NEW, path: Path | None = None,
-                 model: str | None = None, max_undo_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(
+        self,
+        image: np.ndarray,
+        labels: np.ndarray | None = None,
+        *,
+        classes: ClassTable,
+        confidence: np.ndarray | None = None,
+        state: ImageState = ImageState.NEW,
+        path: Path | None = None,
+        model: str | None = None,
+        max_undo_bytes: int = DEFAULT_MAX_BYTES,
+    ):
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError("the image must be an HxWx3 uint8 RGB array")
         h, w = image.shape[:2]
@@ -146,8 +153,9 @@ class LabelDocument:
 
     # --- model predictions --------------------------------------------------------------------
 
-    def set_prediction(self, labels: np.ndarray, confidence: np.ndarray | None,
-                       model: str | None) -> UndoStep | None:
+    def set_prediction(
+        self, labels: np.ndarray, confidence: np.ndarray | None, model: str | None
+    ) -> UndoStep | None:
         """Replace the whole label map with a model's prediction, as one undoable step."""
         if labels.shape != self.shape:
             raise ValueError("the prediction does not match the image size")

@@ -37,13 +37,13 @@ class VersionRegistryError(ValueError):
 @dataclass(frozen=True)
 class ModelVersion:
     id: str
-    file: str                      # relative to the models folder
-    parent: str | None             # a version id, "default", or the parent checkpoint's path
-    created: str                   # ISO 8601, UTC
+    file: str  # relative to the models folder
+    parent: str | None  # a version id, "default", or the parent checkpoint's path
+    created: str  # ISO 8601, UTC
     train_names: list[str] = field(default_factory=list)
     holdout_names: list[str] = field(default_factory=list)
-    before: dict = field(default_factory=dict)   # metrics on the holdout images, parent model
-    after: dict = field(default_factory=dict)    # the same, this model
+    before: dict = field(default_factory=dict)  # metrics on the holdout images, parent model
+    after: dict = field(default_factory=dict)  # the same, this model
     steps: int = 0
     class_names: list[str] = field(default_factory=list)
 
@@ -72,7 +72,7 @@ class ModelVersions:
         self._read()
 
     @classmethod
-    def for_label_dir(cls, label_dir: str | Path) -> "ModelVersions":
+    def for_label_dir(cls, label_dir: str | Path) -> ModelVersions:
         return cls(Path(label_dir) / MODELS_DIR_NAME)
 
     # --- queries ------------------------------------------------------------------------------
@@ -127,13 +127,17 @@ class ModelVersions:
         model_file = Path(model_file)
         number = self._next_number()
         version = ModelVersion(
-            id=f"v{number}", file=f"v{number}.pt", parent=parent,
-            created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            id=f"v{number}",
+            file=f"v{number}.pt",
+            parent=parent,
+            created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             train_names=[str(n) for n in report.get("train_names", [])],
             holdout_names=[str(n) for n in report.get("holdout_names", [])],
-            before=dict(report.get("before") or {}), after=dict(report.get("after") or {}),
+            before=dict(report.get("before") or {}),
+            after=dict(report.get("after") or {}),
             steps=int(report.get("steps", 0)),
-            class_names=[str(n) for n in report.get("class_names", [])])
+            class_names=[str(n) for n in report.get("class_names", [])],
+        )
         target = self.folder / version.file
         with model_file.open("rb") as src, atomic_write(target, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
@@ -181,9 +185,14 @@ class ModelVersions:
         return VersionRegistryError(
             f"The list of this project's model versions ({self.path}) is damaged: {exc}. The "
             f"model files in {self.folder} are untouched; repair or rename versions.json to "
-            f"use and fine-tune models for this folder again.")
+            f"use and fine-tune models for this folder again."
+        )
 
     def _write(self) -> None:
-        data = {"format": REGISTRY_FORMAT, "version": REGISTRY_VERSION, "current": self._current,
-                "versions": [asdict(v) for v in self._versions]}
+        data = {
+            "format": REGISTRY_FORMAT,
+            "version": REGISTRY_VERSION,
+            "current": self._current,
+            "versions": [asdict(v) for v in self._versions],
+        }
         atomic_write_text(self.path, json.dumps(data, indent=1) + "\n")

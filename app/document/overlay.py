@@ -17,14 +17,15 @@ from .geometry import Rect
 
 
 class OverlayMode(str, enum.Enum):
-    FILL = "fill"              # every pixel in its class colour
+    FILL = "fill"  # every pixel in its class colour
     BOUNDARIES = "boundaries"  # only the pixels along class borders
     CONFIDENCE = "confidence"  # where the model is unsure: the less sure, the redder
 
     @property
     def label(self) -> str:
-        return {"fill": "Classes", "boundaries": "Boundaries only",
-                "confidence": "Model confidence"}[self.value]
+        return {"fill": "Classes", "boundaries": "Boundaries only", "confidence": "Model confidence"}[
+            self.value
+        ]
 
 
 UNSURE_RGB = (255, 32, 64)
@@ -104,4 +105,4 @@ def boundary_mask(labels: np.ndarray, rect: Rect) -> np.ndarray:
     edge[:, 1:] |= diff_h
     edge[:, :-1] |= diff_h
     oy, ox = rect.y0 - outer.y0, rect.x0 - outer.x0
-    return edge[oy:oy + rect.height, ox:ox + rect.width]
+    return edge[oy : oy + rect.height, ox : ox + rect.width]

@@ -69,8 +69,9 @@ def is_image_file(path: Path) -> bool:
 
 
 def list_images(folder: Path) -> list[Path]:
-    return sorted((p for p in folder.iterdir() if p.is_file() and is_image_file(p)),
-                  key=lambda p: natural_key(p.name))
+    return sorted(
+        (p for p in folder.iterdir() if p.is_file() and is_image_file(p)), key=lambda p: natural_key(p.name)
+    )
 
 
 @dataclass
@@ -101,8 +102,9 @@ class Snapshot:
 class Project:
     """Events: ``entry_changed(index)`` when an image's state changes."""
 
-    def __init__(self, folder: str | Path, label_dir: str | Path | None = None,
-                 images: list[Path] | None = None):
+    def __init__(
+        self, folder: str | Path, label_dir: str | Path | None = None, images: list[Path] | None = None
+    ):
         self.folder = Path(folder).resolve()
         if not self.folder.is_dir():
             raise FileNotFoundError(f"{self.folder}: no such folder")
@@ -211,8 +213,9 @@ class Project:
                 newer = label.stat().st_mtime_ns > sidecar.stat().st_mtime_ns
             except OSError:
                 newer = True
-            if newer or (verify and side.get("labels_sha1")
-                         and _sha1(label.read_bytes()) != side["labels_sha1"]):
+            if newer or (
+                verify and side.get("labels_sha1") and _sha1(label.read_bytes()) != side["labels_sha1"]
+            ):
                 return ImageState.EDITED
         return state
 
@@ -269,13 +272,22 @@ class Project:
         self.last_image = entry.path.name
         return doc, warnings
 
-    def _unsaved_document(self, image: np.ndarray, snap: Snapshot,
-                          error: str) -> tuple[LabelDocument, list[str]]:
-        doc = LabelDocument(image, snap.labels.copy(), classes=self.classes,
-                            confidence=snap.confidence, state=snap.state, path=snap.image_path,
-                            model=snap.model)
-        warning = (f"The labels of {snap.image_path.name} are not saved yet ({error}); they "
-                   f"are kept in memory and saved again with your next change or Ctrl+S.")
+    def _unsaved_document(
+        self, image: np.ndarray, snap: Snapshot, error: str
+    ) -> tuple[LabelDocument, list[str]]:
+        doc = LabelDocument(
+            image,
+            snap.labels.copy(),
+            classes=self.classes,
+            confidence=snap.confidence,
+            state=snap.state,
+            path=snap.image_path,
+            model=snap.model,
+        )
+        warning = (
+            f"The labels of {snap.image_path.name} are not saved yet ({error}); they "
+            f"are kept in memory and saved again with your next change or Ctrl+S."
+        )
         return doc, [warning]
 
     def _saved_document(self, image: np.ndarray, path: Path) -> tuple[LabelDocument, list[str]]:
@@ -291,8 +303,14 @@ class Project:
                 labels = read_label_png(label_path)
                 if labels.shape != (h, w):
                     size = f"{labels.shape[1]}x{labels.shape[0]}"
-                    warnings.append(self._set_aside(label_path, f"wrong-size-{size}", path,
-                                                    f"they are {size} but the image is {w}x{h}"))
+                    warnings.append(
+                        self._set_aside(
+                            label_path,
+                            f"wrong-size-{size}",
+                            path,
+                            f"they are {size} but the image is {w}x{h}",
+                        )
+                    )
                     labels = None
             except ImageReadError as exc:
                 warnings.append(self._set_aside(label_path, "unreadable", path, str(exc)))
@@ -303,19 +321,24 @@ class Project:
             model = side.get("model")
             confidence = self._read_confidence(path, (h, w))
             if read_only:
-                warnings.append(f"The labels of {path.name} are read from {label_path.parent}, "
-                                f"which cannot be written; your edits are saved to "
-                                f"{self.label_dir} instead.")
+                warnings.append(
+                    f"The labels of {path.name} are read from {label_path.parent}, "
+                    f"which cannot be written; your edits are saved to "
+                    f"{self.label_dir} instead."
+                )
         if not read_only:  # else nothing is saved under label_dir yet: the first save writes all
             self._saved_confidence[path] = confidence
         recovered = self._replay_journal(path, (h, w), labels)
         if recovered is not None:
             count, replayed = recovered
             labels, state = replayed, ImageState.EDITED if state != ImageState.DONE else state
-            warnings.append(f"{count} stroke(s) on {path.name} made after its last save (the app "
-                            f"stopped before it could save them) were recovered.")
-        doc = LabelDocument(image, labels, classes=self.classes, confidence=confidence,
-                            state=state, path=path, model=model)
+            warnings.append(
+                f"{count} stroke(s) on {path.name} made after its last save (the app "
+                f"stopped before it could save them) were recovered."
+            )
+        doc = LabelDocument(
+            image, labels, classes=self.classes, confidence=confidence, state=state, path=path, model=model
+        )
         if labels is not None:
             doc.human_edits[...] = self._read_edited(path, (h, w))
         if recovered is not None:
@@ -329,11 +352,15 @@ class Project:
         """Move a bad label file aside (only under ``label_dir``: a read-only one stays) and
         say so."""
         if label_path.parent != self.label_dir:
-            return (f"The labels of {image.name} in {label_path.parent} could not be read "
-                    f"({what}); the image opens unlabelled.")
+            return (
+                f"The labels of {image.name} in {label_path.parent} could not be read "
+                f"({what}); the image opens unlabelled."
+            )
         aside = self._move_aside(label_path, why)
-        return (f"The saved labels for {image.name} could not be read ({what}); the file was "
-                f"kept as {aside.name} and the image opens unlabelled.")
+        return (
+            f"The saved labels for {image.name} could not be read ({what}); the file was "
+            f"kept as {aside.name} and the image opens unlabelled."
+        )
 
     # --- the stroke journal -------------------------------------------------------------------
 
@@ -344,8 +371,9 @@ class Project:
                 journal = self._journals[image] = StrokeJournal(self.journal_path(image))
             return journal
 
-    def _replay_journal(self, image: Path, shape: tuple[int, int],
-                        labels: np.ndarray | None) -> tuple[int, np.ndarray] | None:
+    def _replay_journal(
+        self, image: Path, shape: tuple[int, int], labels: np.ndarray | None
+    ) -> tuple[int, np.ndarray] | None:
         """The labels with the journal's strokes replayed over them, and how many; None when
         there are none."""
         journal = self.journal(image)
@@ -364,6 +392,7 @@ class Project:
             self.journal(doc.path).append(doc.labels, rect.y0, rect.x0, rect.height, rect.width)
         except OSError:
             pass  # a full disk: the autosave fails too, and that failure is what the user sees
+
     def _read_confidence(self, image: Path, shape: tuple[int, int]) -> np.ndarray | None:
         path = self.confidence_path(image)
         if not path.is_file():
@@ -396,10 +425,19 @@ class Project:
         assert doc.path is not None
         write_conf = self._saved_confidence.get(doc.path) is not doc.confidence
         self._saved_confidence[doc.path] = doc.confidence
-        return Snapshot(doc.path, doc.width, doc.height, doc.labels.copy(), doc.confidence,
-                        write_conf, doc.state, doc.model, self.classes.to_dict(),
-                        self.journal(doc.path).mark(),
-                        doc.human_edits.copy() if doc.human_edits.any() else None)
+        return Snapshot(
+            doc.path,
+            doc.width,
+            doc.height,
+            doc.labels.copy(),
+            doc.confidence,
+            write_conf,
+            doc.state,
+            doc.model,
+            self.classes.to_dict(),
+            self.journal(doc.path).mark(),
+            doc.human_edits.copy() if doc.human_edits.any() else None,
+        )
 
     def write_snapshot(self, snap: Snapshot) -> None:
         """Write the label map, confidence and sidecar; then drop the journal's records the
@@ -427,8 +465,7 @@ class Project:
     def retry_unsaved(self, images: list[Path] | None = None) -> list[Path]:
         """Write the kept snapshots again (of ``images``, or all); returns those still unsaved."""
         with self._lock:
-            kept = [snap for path, (snap, _) in self._unsaved.items()
-                    if images is None or path in images]
+            kept = [snap for path, (snap, _) in self._unsaved.items() if images is None or path in images]
         for snap in kept:
             try:
                 self.write_snapshot(snap)
@@ -467,7 +504,7 @@ class Project:
             "confidence": conf_path.name if snap.confidence is not None else None,
             "state": snap.state.value,
             "model": snap.model,
-            "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "saved_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             **snap.classes,
         }
         atomic_write_text(self.sidecar_path(snap.image_path), json.dumps(sidecar, indent=1) + "\n")
@@ -476,14 +513,16 @@ class Project:
         """Save synchronously (the autosaver does the same on its own thread)."""
         self.write_snapshot(self.snapshot(doc))
 
-    def prediction_snapshot(self, index: int, labels: np.ndarray, confidence: np.ndarray | None,
-                            model: str | None) -> Snapshot:
+    def prediction_snapshot(
+        self, index: int, labels: np.ndarray, confidence: np.ndarray | None, model: str | None
+    ) -> Snapshot:
         """A snapshot for an image that is not open (whole-folder pre-labelling)."""
         entry = self.entries[index]
         h, w = labels.shape
         self.set_state(index, ImageState.PRELABELLED)
-        return Snapshot(entry.path, w, h, labels, confidence, True, ImageState.PRELABELLED,
-                        model, self.classes.to_dict())
+        return Snapshot(
+            entry.path, w, h, labels, confidence, True, ImageState.PRELABELLED, model, self.classes.to_dict()
+        )
 
 
 def _encode_png(array: np.ndarray) -> bytes:

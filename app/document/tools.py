@@ -42,8 +42,9 @@ def apply_edit(labels: np.ndarray, edit: Edit) -> Rect:
     return edit.rect
 
 
-def _finish(labels: np.ndarray, rect: Rect, mask: np.ndarray, value: int | np.ndarray,
-            only_over: int | None) -> Edit | None:
+def _finish(
+    labels: np.ndarray, rect: Rect, mask: np.ndarray, value: int | np.ndarray, only_over: int | None
+) -> Edit | None:
     region = labels[rect.slices]
     mask = mask & (region != value)
     if only_over is not None:
@@ -62,8 +63,13 @@ def _finish(labels: np.ndarray, rect: Rect, mask: np.ndarray, value: int | np.nd
     return Edit(tight, np.ascontiguousarray(mask[r0:r1, c0:c1]), value)
 
 
-def patch(labels: np.ndarray, rect: Rect, values: np.ndarray, mask: np.ndarray | None = None,
-          only_over: int | None = None) -> Edit | None:
+def patch(
+    labels: np.ndarray,
+    rect: Rect,
+    values: np.ndarray,
+    mask: np.ndarray | None = None,
+    only_over: int | None = None,
+) -> Edit | None:
     """Write the class ids ``values`` (``rect``-shaped) where ``mask`` is set (everywhere when
     None): the edit of a tool that decides several classes at once, such as a re-segmentation."""
     if rect.is_empty() or rect.clip(labels.shape[1], labels.shape[0]) != rect:
@@ -77,15 +83,20 @@ def patch(labels: np.ndarray, rect: Rect, values: np.ndarray, mask: np.ndarray |
     return _finish(labels, rect, mask, values, only_over)
 
 
-def capsule_mask(shape: tuple[int, ...], p0: tuple[float, float], p1: tuple[float, float],
-                 diameter: float) -> tuple[Rect, np.ndarray] | None:
+def capsule_mask(
+    shape: tuple[int, ...], p0: tuple[float, float], p1: tuple[float, float], diameter: float
+) -> tuple[Rect, np.ndarray] | None:
     """Pixels swept by a round brush of ``diameter`` moving from ``p0`` to ``p1`` (a single dab
     when they are equal), clipped to the image."""
     h, w = shape[:2]
     r = max(float(diameter), 1.0) / 2.0
     (ax, ay), (bx, by) = (float(p0[0]), float(p0[1])), (float(p1[0]), float(p1[1]))
-    rect = Rect(math.floor(min(ax, bx) - r), math.floor(min(ay, by) - r),
-                math.floor(max(ax, bx) + r) + 1, math.floor(max(ay, by) + r) + 1).clip(w, h)
+    rect = Rect(
+        math.floor(min(ax, bx) - r),
+        math.floor(min(ay, by) - r),
+        math.floor(max(ax, bx) + r) + 1,
+        math.floor(max(ay, by) + r) + 1,
+    ).clip(w, h)
     if rect.is_empty():
         return None
     px = np.arange(rect.x0, rect.x1, dtype=np.float64) + 0.5 - ax
@@ -105,8 +116,14 @@ def capsule_mask(shape: tuple[int, ...], p0: tuple[float, float], p1: tuple[floa
     return rect, mask
 
 
-def brush(labels: np.ndarray, p0: tuple[float, float], p1: tuple[float, float], diameter: float,
-          value: int, only_over: int | None = None) -> Edit | None:
+def brush(
+    labels: np.ndarray,
+    p0: tuple[float, float],
+    p1: tuple[float, float],
+    diameter: float,
+    value: int,
+    only_over: int | None = None,
+) -> Edit | None:
     """Paint ``value`` along ``p0 -> p1``. With ``only_over`` set, only pixels of that class
     change and every other class is protected."""
     found = capsule_mask(labels.shape, p0, p1, diameter)
@@ -125,18 +142,23 @@ def flood_fill(labels: np.ndarray, x: float, y: float, value: int) -> Edit | Non
     flags = 4 | (1 << 8) | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE
     _, _, _, (rx, ry, rw, rh) = cv2.floodFill(labels, mask, (j, i), 0, 0, 0, flags)
     rect = Rect(rx, ry, rx + rw, ry + rh)
-    return _finish(labels, rect, mask[1 + ry:1 + ry + rh, 1 + rx:1 + rx + rw] == 1, value, None)
+    return _finish(labels, rect, mask[1 + ry : 1 + ry + rh, 1 + rx : 1 + rx + rw] == 1, value, None)
 
 
-def polygon_fill(labels: np.ndarray, points: Sequence[tuple[float, float]], value: int,
-                 only_over: int | None = None) -> Edit | None:
+def polygon_fill(
+    labels: np.ndarray, points: Sequence[tuple[float, float]], value: int, only_over: int | None = None
+) -> Edit | None:
     """Fill the polygon through ``points`` (image coordinates) with ``value``."""
     if len(points) < 3:
         return None
     h, w = labels.shape
     pts = np.asarray(points, np.float64)
-    rect = Rect(math.floor(pts[:, 0].min()), math.floor(pts[:, 1].min()),
-                math.floor(pts[:, 0].max()) + 1, math.floor(pts[:, 1].max()) + 1).clip(w, h)
+    rect = Rect(
+        math.floor(pts[:, 0].min()),
+        math.floor(pts[:, 1].min()),
+        math.floor(pts[:, 0].max()) + 1,
+        math.floor(pts[:, 1].max()) + 1,
+    ).clip(w, h)
     if rect.is_empty():
         return None
     shift = 4
@@ -164,8 +186,9 @@ def fill_gaps(labels: np.ndarray, ignore_index: int) -> tuple[Rect, np.ndarray] 
         return None
     # Distance to the nearest zero pixel; zero pixels are the labelled ones, each its own label
     # (numbered 1.. in raster order).
-    _, nearest = cv2.distanceTransformWithLabels(gaps.astype(np.uint8), cv2.DIST_L2, 5,
-                                                 labelType=cv2.DIST_LABEL_PIXEL)
+    _, nearest = cv2.distanceTransformWithLabels(
+        gaps.astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
     seeds = labels[~gaps]
     filled = labels.copy()
     filled[gaps] = seeds[nearest[gaps] - 1]

@@ -42,8 +42,9 @@ class UndoStep:
 
     @property
     def nbytes(self) -> int:
-        extra = sum(getattr(v, "nbytes", 0) for v in (*self.extra_before.values(),
-                                                         *self.extra_after.values()))
+        extra = sum(
+            getattr(v, "nbytes", 0) for v in (*self.extra_before.values(), *self.extra_after.values())
+        )
         return sum(p.nbytes for p in self.patches) + extra
 
     @property
@@ -73,23 +74,29 @@ class StrokeRecorder:
         for ty in range(rect.y0 // TILE, (rect.y1 - 1) // TILE + 1):
             for tx in range(rect.x0 // TILE, (rect.x1 - 1) // TILE + 1):
                 if (ty, tx) not in self._before:
-                    self._before[(ty, tx)] = self.labels[ty * TILE:min(h, (ty + 1) * TILE),
-                                                         tx * TILE:min(w, (tx + 1) * TILE)].copy()
+                    self._before[(ty, tx)] = self.labels[
+                        ty * TILE : min(h, (ty + 1) * TILE), tx * TILE : min(w, (tx + 1) * TILE)
+                    ].copy()
 
     def finish(self) -> UndoStep | None:
         """The step holding exactly the pixels that changed, or None if nothing did."""
         patches = []
         for (ty, tx), before in self._before.items():
             y0, x0 = ty * TILE, tx * TILE
-            after = self.labels[y0:y0 + before.shape[0], x0:x0 + before.shape[1]]
+            after = self.labels[y0 : y0 + before.shape[0], x0 : x0 + before.shape[1]]
             diff = before != after
             if not diff.any():
                 continue
             rows = np.flatnonzero(diff.any(axis=1))
             cols = np.flatnonzero(diff.any(axis=0))
             r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-            patches.append(Patch(Rect(int(x0 + c0), int(y0 + r0), int(x0 + c1), int(y0 + r1)),
-                                 before[r0:r1, c0:c1].copy(), after[r0:r1, c0:c1].copy()))
+            patches.append(
+                Patch(
+                    Rect(int(x0 + c0), int(y0 + r0), int(x0 + c1), int(y0 + r1)),
+                    before[r0:r1, c0:c1].copy(),
+                    after[r0:r1, c0:c1].copy(),
+                )
+            )
         self._before.clear()
         return UndoStep(self.name, patches) if patches else None
 

@@ -36,8 +36,8 @@ class FinetuneRun:
     process: FinetuneProcess
     scratch: tempfile.TemporaryDirectory
     out_path: Path
-    label_dir: Path          # the folder's or video's labels (the model's versions go there)
-    parent: str | None       # "default", a version id, or the parent checkpoint's path
+    label_dir: Path  # the folder's or video's labels (the model's versions go there)
+    parent: str | None  # "default", a version id, or the parent checkpoint's path
     progress: FinetuneProgressDialog
     staging: Job | None = None  # staging the labels, until the process starts
     report_dialog: FinetuneReportDialog | None = None
@@ -50,12 +50,19 @@ class FinetuneMixin:
 
     def _build_finetune_actions(self) -> None:
         a = self._action
-        self.act_finetune = a("&Fine-tune on My Labels…", self.finetune, None,
-                              "Train the current model on the images you edited or marked done")
+        self.act_finetune = a(
+            "&Fine-tune on My Labels…",
+            self.finetune,
+            None,
+            "Train the current model on the images you edited or marked done",
+        )
         self.act_reprelabel_untouched = a(
-            "Re-pre-label &Untouched Images", self.reprelabel_untouched, None,
+            "Re-pre-label &Untouched Images",
+            self.reprelabel_untouched,
+            None,
             "Pre-label again, with the current model, every image nobody edited (new or "
-            "pre-labelled); edited and done images are never touched")
+            "pre-labelled); edited and done images are never touched",
+        )
 
     def _add_finetune_menu(self, menu: QtWidgets.QMenu) -> None:
         menu.addSeparator()
@@ -91,20 +98,24 @@ class FinetuneMixin:
         menu.clear()
         registry = self.model_versions()
         if registry is None:
-            menu.addAction("No folder or video open" if self._finetune_target() is None
-                           else "The version list is damaged (see the message)").setEnabled(False)
+            menu.addAction(
+                "No folder or video open"
+                if self._finetune_target() is None
+                else "The version list is damaged (see the message)"
+            ).setEnabled(False)
             return
         using = registry.version_of_file(self.model_path)
         default = menu.addAction("Bundled Default Model", lambda: self.switch_model_version(None))
         default.setCheckable(True)
         default.setChecked(self.model_path is None)
         for version in registry.list():
-            act = menu.addAction(version.describe(),
-                                 lambda v=version.id: self.switch_model_version(v))
+            act = menu.addAction(version.describe(), lambda v=version.id: self.switch_model_version(v))
             act.setCheckable(True)
             act.setChecked(using is not None and using.id == version.id)
-            act.setToolTip(f"From {version.parent}; trained on {len(version.train_names)} images, "
-                           f"measured on {len(version.holdout_names)}; {version.created}")
+            act.setToolTip(
+                f"From {version.parent}; trained on {len(version.train_names)} images, "
+                f"measured on {len(version.holdout_names)}; {version.created}"
+            )
             if not registry.file_of(version).is_file():
                 act.setText(f"{version.describe()} (file missing)")
                 act.setEnabled(False)
@@ -138,11 +149,18 @@ class FinetuneMixin:
             return
         target = registry.current_file()
         if target is not None and not target.is_file():
-            self.show_notice(f"This folder's model {target.name} is missing from {target.parent}; "
-                             f"the current model stays.", "warning", key="versions")
+            self.show_notice(
+                f"This folder's model {target.name} is missing from {target.parent}; "
+                f"the current model stays.",
+                "warning",
+                key="versions",
+            )
             return
-        same = (self.model_path is None if target is None else
-                self.model_path is not None and Path(self.model_path).resolve() == target.resolve())
+        same = (
+            self.model_path is None
+            if target is None
+            else self.model_path is not None and Path(self.model_path).resolve() == target.resolve()
+        )
         if not same:
             self._switch_model(target)
 
@@ -172,12 +190,15 @@ class FinetuneMixin:
 
     def _finetune_possible(self) -> bool:
         if self._finetune_target() is None:
-            self.show_notice("Open a folder of images or a video to fine-tune on.", "warning",
-                             key="finetune")
+            self.show_notice("Open a folder of images or a video to fine-tune on.", "warning", key="finetune")
             return False
         if self.model.info is None:
-            self.show_notice("Fine-tuning starts from the current model, which is not loaded; "
-                             "load one from the Model menu first.", "warning", key="finetune")
+            self.show_notice(
+                "Fine-tuning starts from the current model, which is not loaded; "
+                "load one from the Model menu first.",
+                "warning",
+                key="finetune",
+            )
             return False
         if self.model_versions() is None:  # a new version could not be recorded
             return False
@@ -202,21 +223,32 @@ class FinetuneMixin:
         root = Path(scratch.name)
         ignore_index = self.model.info.ignore_index
         staging = self.jobs.submit(
-            "Staging", lambda job: _stage(target, root / "data", ignore_index, job),
-            lane="staging")
+            "Staging", lambda job: _stage(target, root / "data", ignore_index, job), lane="staging"
+        )
         count = len(training_names(target))
         model_name = self.model.info.name
         mode = self.session.mode
         preparing, labelled = f"Preparing {count} {mode.noun}s…", mode.training_source
-        progress = FinetuneProgressDialog(f"Fine-tuning <b>{model_name}</b> on {labelled}.",
-                                          config.steps, self)
+        progress = FinetuneProgressDialog(
+            f"Fine-tuning <b>{model_name}</b> on {labelled}.", config.steps, self
+        )
         progress.show_staging(preparing, 0, count)
         process = FinetuneProcess(self)
-        run = FinetuneRun(process, scratch, root / "model.pt", target.label_dir,
-                          self._finetune_parent(), progress, staging=staging)
+        run = FinetuneRun(
+            process,
+            scratch,
+            root / "model.pt",
+            target.label_dir,
+            self._finetune_parent(),
+            progress,
+            staging=staging,
+        )
         staging.progress.connect(lambda p: progress.show_staging(preparing, p.done, p.total))
-        staging.succeeded.connect(lambda staged: self._on_finetune_staged(
-            run, config, staged, lambda n: f"Fine-tuning <b>{model_name}</b> on {n} {labelled}"))
+        staging.succeeded.connect(
+            lambda staged: self._on_finetune_staged(
+                run, config, staged, lambda n: f"Fine-tuning <b>{model_name}</b> on {n} {labelled}"
+            )
+        )
         staging.failed.connect(lambda message: self._on_staging_failed(run, message))
         process.started.connect(progress.on_started)
         process.step.connect(progress.on_step)
@@ -234,11 +266,13 @@ class FinetuneMixin:
         """What the new model is trained from: a version id, "default", or a file's path."""
         registry = self.model_versions()
         parent_version = registry.version_of_file(self.model_path) if registry else None
-        return (parent_version.id if parent_version else
-                "default" if self.model_path is None else self.model_path)
+        return (
+            parent_version.id if parent_version else "default" if self.model_path is None else self.model_path
+        )
 
-    def _on_finetune_staged(self, run: FinetuneRun, config, staged: StagedData | None,
-                            what: Callable[[int], str]) -> None:
+    def _on_finetune_staged(
+        self, run: FinetuneRun, config, staged: StagedData | None, what: Callable[[int], str]
+    ) -> None:
         """Staging is over (``staged`` None: cancelled); ``what(n)`` begins the summary."""
         cancelled = staged is None or run.staging.cancelled
         run.staging = None
@@ -248,13 +282,15 @@ class FinetuneMixin:
         from srcrm.checkpoint import default_checkpoint_path
         from srcrm.finetune import split_holdout
 
-        command = FinetuneCommand(self.model_path or str(default_checkpoint_path()),
-                                  staged.root, run.out_path, config)
+        command = FinetuneCommand(
+            self.model_path or str(default_checkpoint_path()), staged.root, run.out_path, config
+        )
         train, holdout = split_holdout(staged.names, config.holdout_fraction, config.seed)
         run.progress.show_training(
             f"{what(len(staged.names))}: {len(train)} to train on, {len(holdout)} set "
             f"aside to measure it. You can keep working; the current model stays in use until "
-            f"you keep the new one.")
+            f"you keep the new one."
+        )
         run.process.start(command.argv())
 
     def _on_staging_failed(self, run: FinetuneRun, message: str) -> None:
@@ -280,8 +316,11 @@ class FinetuneMixin:
     def _on_finetune_failed(self, run: FinetuneRun, message: str) -> None:
         run.progress.show_failed(message, run.process.tail())
         run.progress.show()
-        self.show_notice(f"Fine-tuning failed: {message} The current model and your labels are "
-                         f"unchanged.", "error", key="finetune")
+        self.show_notice(
+            f"Fine-tuning failed: {message} The current model and your labels are unchanged.",
+            "error",
+            key="finetune",
+        )
         self._end_finetune(run)
 
     def _on_finetune_cancelled(self, run: FinetuneRun) -> None:
@@ -311,16 +350,25 @@ class FinetuneMixin:
             version = registry.add(run.out_path, report, run.parent)
             registry.set_current(version.id)
         except OSError as exc:
-            self.show_notice(f"The new model could not be saved beside the project: {exc}. The "
-                             f"current model stays in use.", "error", key="finetune")
+            self.show_notice(
+                f"The new model could not be saved beside the project: {exc}. The "
+                f"current model stays in use.",
+                "error",
+                key="finetune",
+            )
             self._end_finetune(run)
             return
         self._end_finetune(run)
         self._switch_model(registry.file_of(version))
-        miou = (f" (mIoU {100 * version.miou:.1f}% on the set-aside images)"
-                if version.miou is not None else "")
-        self.show_notice(f"Kept the fine-tuned model as {version.id}{miou} and switched to it. "
-                         f"{self.session.mode.relabel_hint}.", "info", key="finetune")
+        miou = (
+            f" (mIoU {100 * version.miou:.1f}% on the set-aside images)" if version.miou is not None else ""
+        )
+        self.show_notice(
+            f"Kept the fine-tuned model as {version.id}{miou} and switched to it. "
+            f"{self.session.mode.relabel_hint}.",
+            "info",
+            key="finetune",
+        )
 
     def _end_finetune(self, run: FinetuneRun) -> None:
         """Remove the scratch folder (the staged data and any model not kept)."""
@@ -354,9 +402,13 @@ class FinetuneMixin:
         dropped by the pre-label flow, as always). Images only: a video's own pre-labelling
         already leaves the edited frames alone."""
         if self.session.mode is not None and not self.session.mode.image_commands:
-            self.show_notice("Re-pre-labelling untouched images is for a folder of images; in a "
-                             "video, Video > Pre-label the Video does it (frames you edited are "
-                             "never replaced).", "info", key="finetune")
+            self.show_notice(
+                "Re-pre-labelling untouched images is for a folder of images; in a "
+                "video, Video > Pre-label the Video does it (frames you edited are "
+                "never replaced).",
+                "info",
+                key="finetune",
+            )
             return
         if self.project is None or not self.prelabel.usable():
             return
@@ -364,14 +416,16 @@ class FinetuneMixin:
         if paths:
             self.prelabel.start(paths)
         else:
-            self.statusBar().showMessage("Every image was edited or marked done: nothing to "
-                                         "re-pre-label", 4000)
+            self.statusBar().showMessage(
+                "Every image was edited or marked done: nothing to re-pre-label", 4000
+            )
 
 
 def _stage(target, root: Path, parent_ignore_index: int, job: Job) -> StagedData | None:
     """Runs on the staging thread: the staged data, or None when the user cancelled."""
     try:
-        return stage_training_data(target, root, parent_ignore_index, progress=job.report,
-                                   should_stop=job.should_stop)
+        return stage_training_data(
+            target, root, parent_ignore_index, progress=job.report, should_stop=job.should_stop
+        )
     except StagingCancelled:
         return None

@@ -32,19 +32,19 @@ class FinetuneOptionsDialog(QtWidgets.QDialog):
             f"Teach the current model from the {len(names)} images you edited or marked done: "
             f"<b>{len(train)}</b> to train on, <b>{len(holdout)}</b> set aside to measure it "
             f"before and after. It trains on the {'GPU' if on_gpu else 'CPU'} in a separate "
-            f"process; you can keep labelling meanwhile.")
+            f"process; you can keep labelling meanwhile."
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QtWidgets.QFormLayout()
-        self.steps = QtWidgets.QSpinBox(minimum=1, maximum=100000, singleStep=50,
-                                        value=defaults.steps)
+        self.steps = QtWidgets.QSpinBox(minimum=1, maximum=100000, singleStep=50, value=defaults.steps)
         self.steps.setToolTip("Training steps: more learns more, and takes longer")
-        self.lr = QtWidgets.QDoubleSpinBox(decimals=5, minimum=0.00001, maximum=1.0,
-                                           singleStep=0.001, value=defaults.lr)
+        self.lr = QtWidgets.QDoubleSpinBox(
+            decimals=5, minimum=0.00001, maximum=1.0, singleStep=0.001, value=defaults.lr
+        )
         self.lr.setToolTip("Learning rate: lower changes the model more gently")
         crop = defaults.crop[0] if defaults.crop else default_crop(defaults.device)
-        self.crop = QtWidgets.QSpinBox(minimum=32, maximum=2048, singleStep=32, value=crop,
-                                       suffix=" px")
+        self.crop = QtWidgets.QSpinBox(minimum=32, maximum=2048, singleStep=32, value=crop, suffix=" px")
         self.crop.setToolTip("Square training crops: smaller is faster and needs less memory")
         self.freeze = QtWidgets.QCheckBox("Train only the decoder (freeze the backbone)")
         self.freeze.setChecked(defaults.freeze_backbone)
@@ -63,5 +63,10 @@ class FinetuneOptionsDialog(QtWidgets.QDialog):
 
     def config(self):
         side = self.crop.value()
-        return replace(self.defaults, steps=self.steps.value(), lr=self.lr.value(),
-                       crop=(side, side), freeze_backbone=self.freeze.isChecked())
+        return replace(
+            self.defaults,
+            steps=self.steps.value(),
+            lr=self.lr.value(),
+            crop=(side, side),
+            freeze_backbone=self.freeze.isChecked(),
+        )

@@ -27,7 +27,7 @@ TAIL_LINES = 12
 class FinetuneCommand:
     """What the child runs. ``config`` is a :class:`srcrm.finetune.FinetuneConfig`."""
 
-    parent: str           # the checkpoint (or model manifest) to start from
+    parent: str  # the checkpoint (or model manifest) to start from
     data_dir: Path
     out_path: Path
     config: object
@@ -35,12 +35,34 @@ class FinetuneCommand:
 
     def argv(self) -> list[str]:
         cfg = self.config
-        args = [self.python, "-m", "srcrm", "finetune", "--from", str(self.parent),
-                "--data", str(self.data_dir), "--out", str(self.out_path),
-                "--steps", str(cfg.steps), "--lr", repr(float(cfg.lr)),
-                "--batch-size", str(cfg.batch_size), "--holdout", repr(float(cfg.holdout_fraction)),
-                "--eval-every", str(cfg.eval_every), "--seed", str(cfg.seed),
-                "--device", str(cfg.device), "--events", "-"]
+        args = [
+            self.python,
+            "-m",
+            "srcrm",
+            "finetune",
+            "--from",
+            str(self.parent),
+            "--data",
+            str(self.data_dir),
+            "--out",
+            str(self.out_path),
+            "--steps",
+            str(cfg.steps),
+            "--lr",
+            repr(float(cfg.lr)),
+            "--batch-size",
+            str(cfg.batch_size),
+            "--holdout",
+            repr(float(cfg.holdout_fraction)),
+            "--eval-every",
+            str(cfg.eval_every),
+            "--seed",
+            str(cfg.seed),
+            "--device",
+            str(cfg.device),
+            "--events",
+            "-",
+        ]
         if cfg.crop:
             args += ["--crop", f"{cfg.crop[0]}x{cfg.crop[1]}"]
         if cfg.freeze_backbone:
@@ -160,8 +182,11 @@ class FinetuneProcess(QtCore.QObject):
         elif self._error is not None:
             self._end(lambda: self.failed.emit(self._error))
         elif status == QtCore.QProcess.ExitStatus.CrashExit:
-            self._end(lambda: self.failed.emit(
-                "The training process was killed (out of memory, or stopped by the system)."))
+            self._end(
+                lambda: self.failed.emit(
+                    "The training process was killed (out of memory, or stopped by the system)."
+                )
+            )
         elif code != 0:
             self._end(lambda: self.failed.emit(f"The training process ended with exit code {code}."))
         elif self._report is None:
@@ -171,8 +196,9 @@ class FinetuneProcess(QtCore.QObject):
 
     def _on_error(self, error: QtCore.QProcess.ProcessError) -> None:
         if error == QtCore.QProcess.ProcessError.FailedToStart:
-            self._end(lambda: self.failed.emit(
-                f"The training process could not start: {self._proc.errorString()}"))
+            self._end(
+                lambda: self.failed.emit(f"The training process could not start: {self._proc.errorString()}")
+            )
 
     def _end(self, emit) -> None:
         if not self._ended:

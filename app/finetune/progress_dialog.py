@@ -50,8 +50,9 @@ class FinetuneProgressDialog(QtWidgets.QDialog):
         self.loss_plot = self._plot("Training loss", "loss")
         self.miou_plot = self._plot("Set-aside images", "mIoU (%)")
         self.loss_curve = self.loss_plot.plot([], [], pen=LOSS_PEN)
-        self.miou_curve = self.miou_plot.plot([], [], pen=MIOU_PEN, symbol="o", symbolSize=7,
-                                              symbolBrush="#5cc46a")
+        self.miou_curve = self.miou_plot.plot(
+            [], [], pen=MIOU_PEN, symbol="o", symbolSize=7, symbolBrush="#5cc46a"
+        )
         plots.addWidget(self.loss_plot, 1)
         plots.addWidget(self.miou_plot, 1)
         self.details = QtWidgets.QPlainTextEdit()
@@ -97,8 +98,7 @@ class FinetuneProgressDialog(QtWidgets.QDialog):
     def show_training(self, summary: str) -> None:
         """The labels are staged and the training process is starting."""
         self.summary_label.setText(summary)
-        self.status_label.setText("Starting; measuring the current model on the set-aside "
-                                  "images…")
+        self.status_label.setText("Starting; measuring the current model on the set-aside images…")
         self.progress.setRange(0, self.total_steps)
         self.progress.setValue(0)
         self.progress.setFormat("step %v / %m")
@@ -123,8 +123,11 @@ class FinetuneProgressDialog(QtWidgets.QDialog):
         self.progress.setRange(0, total)
         self.progress.setValue(min(step, total))
         loss_text = f" · loss {loss:.3f}" if isinstance(loss, (int, float)) else ""
-        left = "measuring the new model…" if step >= total else \
-            f"about {format_duration(event.get('eta_s'))} left"
+        left = (
+            "measuring the new model…"
+            if step >= total
+            else f"about {format_duration(event.get('eta_s'))} left"
+        )
         self.status_label.setText(f"Step {step} of {total}{loss_text} · {left}")
 
     def on_eval(self, event: dict) -> None:
@@ -150,15 +153,16 @@ class FinetuneProgressDialog(QtWidgets.QDialog):
         self.close_button.show()
 
     def show_failed(self, message: str, tail: list[str]) -> None:
-        self._finish(f"<b>Fine-tuning failed.</b> {message} The current model and your labels "
-                     f"are unchanged.")
+        self._finish(f"<b>Fine-tuning failed.</b> {message} The current model and your labels are unchanged.")
         if tail:
             self.details.setPlainText("\n".join(tail))
             self.details.show()
 
     def show_cancelled(self) -> None:
-        self._finish("Fine-tuning was cancelled. The current model and your labels are unchanged; "
-                     "no new model was written.")
+        self._finish(
+            "Fine-tuning was cancelled. The current model and your labels are unchanged; "
+            "no new model was written."
+        )
 
     def closeEvent(self, ev) -> None:
         if not self.finished_running:  # closing the window is not a way to stop the training

@@ -31,7 +31,7 @@ def class_ious(metrics: dict, class_names: list[str]) -> list[float | None]:
     raw = metrics.get("iou") or {}
     if isinstance(raw, dict):
         return [_number(raw.get(name)) for name in class_names]
-    return [_number(v) for v in list(raw)[:len(class_names)]] + [None] * (len(class_names) - len(raw))
+    return [_number(v) for v in list(raw)[: len(class_names)]] + [None] * (len(class_names) - len(raw))
 
 
 class FinetuneReportDialog(QtWidgets.QDialog):
@@ -52,7 +52,8 @@ class FinetuneReportDialog(QtWidgets.QDialog):
         self.summary_label = QtWidgets.QLabel(
             f"Trained for {report.get('steps', '?')} steps ({format_duration(report.get('seconds'))}) "
             f"on {len(train)} image(s) you labelled. Scores below are on the {len(holdout)} "
-            f"image(s) set aside, which the training never saw: {shown}.")
+            f"image(s) set aside, which the training never saw: {shown}."
+        )
         self.summary_label.setWordWrap(True)
         layout.addWidget(self.summary_label)
 
@@ -65,8 +66,11 @@ class FinetuneReportDialog(QtWidgets.QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
         for row, (key, _title, higher_better) in enumerate(SUMMARY_ROWS):
             self._fill_row(row, _number(before.get(key)), _number(after.get(key)), higher_better)
-        self.table.setFixedHeight(self.table.horizontalHeader().height()
-                                  + 4 + sum(self.table.rowHeight(r) for r in range(len(SUMMARY_ROWS))))
+        self.table.setFixedHeight(
+            self.table.horizontalHeader().height()
+            + 4
+            + sum(self.table.rowHeight(r) for r in range(len(SUMMARY_ROWS)))
+        )
         layout.addWidget(self.table)
 
         self.chart = self._class_chart(report.get("class_names") or [], before, after)
@@ -108,17 +112,22 @@ class FinetuneReportDialog(QtWidgets.QDialog):
         """Grouped bars per class present in the set-aside images: grey before, blue after."""
         b, a = class_ious(before, names), class_ious(after, names)
         shown = [i for i in range(len(names)) if b[i] is not None or a[i] is not None]
-        plot = pg.PlotWidget(title=f"IoU per class on the set-aside images (%): "
-                                   f"<span style='color:{BEFORE_COLOR}'>■ before</span> "
-                                   f"<span style='color:{AFTER_COLOR}'>■ after</span>")
+        plot = pg.PlotWidget(
+            title=f"IoU per class on the set-aside images (%): "
+            f"<span style='color:{BEFORE_COLOR}'>■ before</span> "
+            f"<span style='color:{AFTER_COLOR}'>■ after</span>"
+        )
         plot.setMinimumHeight(260)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         x = np.arange(len(shown), dtype=float)
         for offset, values, color in ((-0.2, b, BEFORE_COLOR), (0.2, a, AFTER_COLOR)):
             heights = [100 * (values[i] or 0.0) for i in shown]
-            plot.addItem(pg.BarGraphItem(x=x + offset, height=heights, width=0.38,
-                                         brush=pg.mkBrush(color), pen=pg.mkPen(None)))
+            plot.addItem(
+                pg.BarGraphItem(
+                    x=x + offset, height=heights, width=0.38, brush=pg.mkBrush(color), pen=pg.mkPen(None)
+                )
+            )
         plot.getAxis("bottom").setTicks([[(float(k), names[i]) for k, i in enumerate(shown)]])
         plot.setYRange(0, 100)
         plot.setXRange(-0.7, max(len(shown) - 0.3, 0.7))

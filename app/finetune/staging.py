@@ -52,14 +52,15 @@ class StagingCancelled(Exception):
 @dataclass(frozen=True)
 class StagedData:
     root: Path
-    names: list[str]        # the staged samples (label file stems), in project order
+    names: list[str]  # the staged samples (label file stems), in project order
     class_names: list[str]  # classes.txt, in id order
 
 
 def training_images(project: Project) -> list[Path]:
     """The images a person edited or marked done and whose labels are on disk."""
-    return [e.path for e in project.entries
-            if e.state.has_human_work and project.label_path(e.path).is_file()]
+    return [
+        e.path for e in project.entries if e.state.has_human_work and project.label_path(e.path).is_file()
+    ]
 
 
 def training_frames(video: VideoSession) -> list[int]:
@@ -84,9 +85,11 @@ def shortage(target: Project | VideoSession, minimum: int = MIN_TRAINING_IMAGES)
         what, where, which = "images you edited or marked done", "this folder", "images"
     else:
         what, where, which = "frames you edited", "this video", "frames"
-    return (f"Fine-tuning needs at least {minimum} {what}; {where} has {count}. Correct the "
-            f"labels of a few more {which} first (part of them is set aside to measure the new "
-            f"model).")
+    return (
+        f"Fine-tuning needs at least {minimum} {what}; {where} has {count}. Correct the "
+        f"labels of a few more {which} first (part of them is set aside to measure the new "
+        f"model)."
+    )
 
 
 def engine_class_names(classes: ClassTable) -> list[str]:
@@ -112,10 +115,14 @@ def engine_label_lut(classes: ClassTable, parent_ignore_index: int) -> np.ndarra
     return lut
 
 
-def stage_training_data(target: Project | VideoSession, root: str | Path, parent_ignore_index: int,
-                        minimum: int = MIN_TRAINING_IMAGES,
-                        progress: Callable[[int, int], None] | None = None,
-                        should_stop: Callable[[], bool] | None = None) -> StagedData:
+def stage_training_data(
+    target: Project | VideoSession,
+    root: str | Path,
+    parent_ignore_index: int,
+    minimum: int = MIN_TRAINING_IMAGES,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> StagedData:
     """Write the layout under ``root`` (an empty or new folder) for fine-tuning a model whose
     ignore index is ``parent_ignore_index``. Images are linked (copied where links are not
     allowed), a video's frames decoded to PNG; label maps go through
@@ -132,8 +139,7 @@ def stage_training_data(target: Project | VideoSession, root: str | Path, parent
     root = Path(root)
     (root / "images").mkdir(parents=True, exist_ok=True)
     (root / "labels").mkdir(parents=True, exist_ok=True)
-    samples = (_image_samples(target) if isinstance(target, Project)
-               else _frame_samples(target))
+    samples = _image_samples(target) if isinstance(target, Project) else _frame_samples(target)
     lut = engine_label_lut(classes, parent_ignore_index)
     total = len(training_names(target))
     names = []
@@ -156,10 +162,16 @@ def _image_samples(project: Project) -> Iterator[Sample]:
         try:
             labels = read_label_png(project.label_path(image))
         except ImageReadError as exc:
-            raise StagingError(f"The labels of {image.name} cannot be read ({exc}); open the "
-                               f"image to have them set aside, then try again.") from exc
+            raise StagingError(
+                f"The labels of {image.name} cannot be read ({exc}); open the "
+                f"image to have them set aside, then try again."
+            ) from exc
         target_name = f"{name}{image.suffix.lower()}"
-        yield name, labels, lambda folder: _link_or_copy(image, folder / target_name)
+        yield (
+            name,
+            labels,
+            lambda folder, image=image, target_name=target_name: _link_or_copy(image, folder / target_name),
+        )
 
 
 def _frame_samples(video: VideoSession) -> Iterable[Sample]:
@@ -171,17 +183,19 @@ def _frame_samples(video: VideoSession) -> Iterable[Sample]:
         for index, image in frames_at(video.source, frames):
             labels = video.store.read(index)
             if labels is None:
-                raise StagingError(f"The labels of frame {index} cannot be read; go to the "
-                                   f"frame to see why, then try again.")
+                raise StagingError(
+                    f"The labels of frame {index} cannot be read; go to the frame to see why, then try again."
+                )
             name = video.store.path(index).stem
             yield name, labels, partial(_write_frame, image, name)
             staged += 1
     except (VideoReadError, IndexError) as exc:
-        raise StagingError(f"A frame of {video.source.name} you edited cannot be decoded "
-                           f"({exc}).") from exc
+        raise StagingError(f"A frame of {video.source.name} you edited cannot be decoded ({exc}).") from exc
     if staged < len(frames):
-        raise StagingError(f"Only {staged} of the {len(frames)} frames you edited could be "
-                           f"decoded from {video.source.name}; the video may be truncated.")
+        raise StagingError(
+            f"Only {staged} of the {len(frames)} frames you edited could be "
+            f"decoded from {video.source.name}; the video may be truncated."
+        )
 
 
 def _write_frame(image: np.ndarray, name: str, folder: Path) -> None:

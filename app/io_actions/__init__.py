@@ -23,8 +23,7 @@ from . import exporters, importers
 from .common import UserError, labelset_of, state
 from .dialogs import ExportOptions, IoDialogs
 
-__all__ = ["ExportOptions", "IoDialogs", "UserError", "current_job", "labelset_of", "register",
-           "shutdown"]
+__all__ = ["ExportOptions", "IoDialogs", "UserError", "current_job", "labelset_of", "register", "shutdown"]
 
 CURRENT_IMAGE = "Current Image As"
 
@@ -45,6 +44,7 @@ def _guarded(verb: str, handler):
             window.show_notice(f"{verb} failed:{where} {exc.strerror or exc}", "error", key=key)
         except ValueError as exc:  # the formats' FormatError is one, with the file named
             window.show_notice(f"{verb} failed: {exc}", "error", key=key)
+
     return run
 
 
@@ -61,21 +61,44 @@ def register() -> None:
     ex, im = actions.register_exporter, actions.register_importer
     for fmt in registry.FORMATS.values():  # the engine's table of formats
         if not fmt.folder_only:
-            ex(f"{fmt.label}…", _guarded("Export", functools.partial(exporters.export_as, fmt=fmt)),
-               enabled=_has_doc, submenu=CURRENT_IMAGE, section="image", tip=fmt.tip)
-    ex("Folder as COCO JSON…", _guarded("Export", exporters.export_coco_folder),
-       enabled=_has_labelled_images, section="folder",
-       tip="Every image with labels (pre-labelled, edited or done) in one COCO file")
-    ex("Cut-out of a Class (RGBA PNG)…", _guarded("Export", exporters.export_cutout),
-       enabled=_has_doc, section="editors",
-       tip="The image where one class is, transparent elsewhere, optionally feathered")
-    ex("SVG Path of a Class…", _guarded("Export", exporters.export_svg), enabled=_has_doc,
-       section="editors", tip="One class's outline as an SVG path, in image pixels")
+            ex(
+                f"{fmt.label}…",
+                _guarded("Export", functools.partial(exporters.export_as, fmt=fmt)),
+                enabled=_has_doc,
+                submenu=CURRENT_IMAGE,
+                section="image",
+                tip=fmt.tip,
+            )
+    ex(
+        "Folder as COCO JSON…",
+        _guarded("Export", exporters.export_coco_folder),
+        enabled=_has_labelled_images,
+        section="folder",
+        tip="Every image with labels (pre-labelled, edited or done) in one COCO file",
+    )
+    ex(
+        "Cut-out of a Class (RGBA PNG)…",
+        _guarded("Export", exporters.export_cutout),
+        enabled=_has_doc,
+        section="editors",
+        tip="The image where one class is, transparent elsewhere, optionally feathered",
+    )
+    ex(
+        "SVG Path of a Class…",
+        _guarded("Export", exporters.export_svg),
+        enabled=_has_doc,
+        section="editors",
+        tip="One class's outline as an SVG path, in image pixels",
+    )
     for fmt in registry.FORMATS.values():
         if fmt.readable:
             title = f"{fmt.label} (this image)…" if fmt.folder_only else f"{fmt.label}…"
-            im(title, _guarded("Import", functools.partial(importers.import_as, fmt=fmt)),
-               enabled=_has_doc, tip="Replaces the labels of the image on screen (Ctrl+Z undoes it)")
+            im(
+                title,
+                _guarded("Import", functools.partial(importers.import_as, fmt=fmt)),
+                enabled=_has_doc,
+                tip="Replaces the labels of the image on screen (Ctrl+Z undoes it)",
+            )
 
 
 def current_job(window):

@@ -23,8 +23,9 @@ class UserError(Exception):
 
 def labelset_of(classes: ClassTable, name: str = "srcrm-studio") -> LabelSet:
     """The engine's label set for the window's class table (names, colours, ignore index)."""
-    return LabelSet(name, tuple(classes.names), tuple(tuple(c) for c in classes.colors),
-                    int(classes.ignore_index))
+    return LabelSet(
+        name, tuple(classes.names), tuple(tuple(c) for c in classes.colors), int(classes.ignore_index)
+    )
 
 
 def export_labels(labels: np.ndarray, classes: ClassTable) -> np.ndarray:
@@ -39,9 +40,11 @@ def export_labels(labels: np.ndarray, classes: ClassTable) -> np.ndarray:
 def class_items(labels: np.ndarray, classes: ClassTable) -> list[ClassItem]:
     """The classes present in ``labels``, with their pixel counts, in id order."""
     counts = np.bincount(labels.ravel(), minlength=256)
-    return [ClassItem(i, name, tuple(rgb), int(counts[i]))
-            for i, (name, rgb) in enumerate(zip(classes.names, classes.colors))
-            if i != classes.ignore_index and counts[i]]
+    return [
+        ClassItem(i, name, tuple(rgb), int(counts[i]))
+        for i, (name, rgb) in enumerate(zip(classes.names, classes.colors))
+        if i != classes.ignore_index and counts[i]
+    ]
 
 
 class IoState(QtCore.QObject):
@@ -90,12 +93,14 @@ def check_target(window, path: Path) -> Path:
     project = window.project
     if project is not None:
         if any(e.path == resolved for e in project.entries):
-            raise UserError(f"{path.name} is one of the images being labelled; choose another "
-                            f"name for the export.")
+            raise UserError(
+                f"{path.name} is one of the images being labelled; choose another name for the export."
+            )
         label_dir = project.label_dir.resolve()
         if resolved == label_dir or label_dir in resolved.parents:
-            raise UserError(f"{project.label_dir} holds the app's own label files; choose "
-                            f"another folder for the export.")
+            raise UserError(
+                f"{project.label_dir} holds the app's own label files; choose another folder for the export."
+            )
     return path
 
 

@@ -41,6 +41,7 @@ POLYGON_FIELDS = ("tolerance", "min_area")
 
 # --- helpers ----------------------------------------------------------------------------------
 
+
 def _document(window) -> LabelDocument:
     doc = window.doc
     if doc is None or doc.path is None:
@@ -48,11 +49,13 @@ def _document(window) -> LabelDocument:
     return doc
 
 
-def _options(window, title: str, fields, classes=(), total_pixels: int = 1,
-             **defaults) -> ExportOptions | None:
+def _options(
+    window, title: str, fields, classes=(), total_pixels: int = 1, **defaults
+) -> ExportOptions | None:
     st = state(window)
-    chosen = ask(window, "export_options")(window, title, st.options.with_(**defaults), fields,
-                                           classes, total_pixels)
+    chosen = ask(window, "export_options")(
+        window, title, st.options.with_(**defaults), fields, classes, total_pixels
+    )
     if chosen is not None:
         st.options = chosen
     return chosen
@@ -72,16 +75,24 @@ def _save_path(window, title: str, default_name: str, file_filter: str, suffix: 
 
 def _coverage(window, doc: LabelDocument, options: ExportOptions) -> Coverage:
     classes = window.project.classes
-    return polygonize(export_labels(doc.labels, classes), len(classes),
-                      tolerance=options.tolerance, min_area=options.min_area)
+    return polygonize(
+        export_labels(doc.labels, classes),
+        len(classes),
+        tolerance=options.tolerance,
+        min_area=options.min_area,
+    )
 
 
 def _done(window, doc: LabelDocument, what: str, where: Path | str, warning: str = "") -> None:
-    window.show_notice(f"Exported the labels of {doc.name} as {what}: {where}{warning}",
-                       "warning" if warning else "info", key="export")
+    window.show_notice(
+        f"Exported the labels of {doc.name} as {what}: {where}{warning}",
+        "warning" if warning else "info",
+        key="export",
+    )
 
 
 # --- the open image ---------------------------------------------------------------------------
+
 
 def export_as(window, fmt: registry.Format) -> None:
     """The open image's labels in ``fmt`` (an entry of :mod:`srcrm.formats.registry`): one
@@ -97,22 +108,22 @@ def export_as(window, fmt: registry.Format) -> None:
             name = f"{doc.path.stem}_{fmt.name}{fmt.suffix}"
         dst = _save_path(window, title, name, f"{fmt.label} (*{fmt.suffix})", fmt.suffix)
     else:
-        folder = ask(window, "export_folder")(window, f"{title}: choose a folder",
-                                              start_path(window))
+        folder = ask(window, "export_folder")(window, f"{title}: choose a folder", start_path(window))
         dst = None if folder is None else check_target(window, Path(folder))
         if dst is not None:
             remember(window, dst, folder=True)
     if dst is None:
         return
     classes = window.project.classes
-    settings = ExportSettings(copy_images=False,
-                              **{field: getattr(options, field) for field in fmt.options})
-    _, warnings = registry.export_one(fmt, dst, doc.path.stem, export_labels(doc.labels, classes),
-                                      labelset_of(classes), doc.path, settings)
+    settings = ExportSettings(copy_images=False, **{field: getattr(options, field) for field in fmt.options})
+    _, warnings = registry.export_one(
+        fmt, dst, doc.path.stem, export_labels(doc.labels, classes), labelset_of(classes), doc.path, settings
+    )
     _done(window, doc, fmt.label, dst, "".join(f". Note: {w}" for w in warnings))
 
 
 # --- the folder -------------------------------------------------------------------------------
+
 
 def labelled_entries(window) -> list:
     project = window.project
@@ -130,19 +141,25 @@ def export_coco_folder(window) -> FolderExport | None:
         raise UserError("A COCO export is already running; wait for it or cancel it.")
     entries = labelled_entries(window)
     if not entries:
-        raise UserError(f"No image in {project.folder.name} has labels yet: pre-label or paint "
-                        f"some first.")
+        raise UserError(f"No image in {project.folder.name} has labels yet: pre-label or paint some first.")
     options = _options(window, "Export Folder as COCO JSON", (*POLYGON_FIELDS, "rle_all"))
     if options is None:
         return None
-    out = _save_path(window, "Export Folder as COCO JSON", f"{project.folder.name}_coco.json",
-                     JSON_FILTER, ".json")
+    out = _save_path(
+        window, "Export Folder as COCO JSON", f"{project.folder.name}_coco.json", JSON_FILTER, ".json"
+    )
     if out is None:
         return None
     doc = window.doc
-    items = [ExportItem(coco_file_name(e.path, out), e.path, project.label_path(e.path),
-                        doc.labels.copy() if doc is not None and doc.path == e.path else None)
-             for e in entries]
+    items = [
+        ExportItem(
+            coco_file_name(e.path, out),
+            e.path,
+            project.label_path(e.path),
+            doc.labels.copy() if doc is not None and doc.path == e.path else None,
+        )
+        for e in entries
+    ]
     job = FolderExport(window, items, labelset_of(project.classes), out, options)
     st.job = job
     job.done.connect(lambda _report: _forget(st, job))
@@ -157,6 +174,7 @@ def _forget(st, job) -> None:
 
 
 # --- for editors ------------------------------------------------------------------------------
+
 
 def _class_options(window, doc: LabelDocument, title: str, fields) -> ExportOptions | None:
     classes = window.project.classes
@@ -175,8 +193,9 @@ def export_cutout(window) -> None:
     if options is None:
         return
     name = window.project.classes.name(options.class_id)
-    path = _save_path(window, "Save the Cut-out (RGBA PNG)",
-                      f"{doc.path.stem}_{safe_name(name)}.png", PNG_FILTER, ".png")
+    path = _save_path(
+        window, "Save the Cut-out (RGBA PNG)", f"{doc.path.stem}_{safe_name(name)}.png", PNG_FILTER, ".png"
+    )
     if path is None:
         return
     mask = doc.labels == options.class_id
@@ -193,13 +212,16 @@ def export_svg(window) -> None:
         return
     classes = window.project.classes
     name = classes.name(options.class_id)
-    path = _save_path(window, "Save the SVG Path", f"{doc.path.stem}_{safe_name(name)}.svg",
-                      SVG_FILTER, ".svg")
+    path = _save_path(
+        window, "Save the SVG Path", f"{doc.path.stem}_{safe_name(name)}.svg", SVG_FILTER, ".svg"
+    )
     if path is None:
         return
     coverage = _coverage(window, doc, options)
     if not any(r.class_id == options.class_id for r in coverage.regions):
-        raise UserError(f"Nothing of {name} is left at this simplification (min area "
-                        f"{options.min_area:g} px²); lower it and try again.")
+        raise UserError(
+            f"Nothing of {name} is left at this simplification (min area "
+            f"{options.min_area:g} px²); lower it and try again."
+        )
     svg.write(path, coverage, labelset_of(classes), classes=[options.class_id])
     _done(window, doc, f"the SVG path of {name}", path)

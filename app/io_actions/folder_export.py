@@ -48,8 +48,9 @@ class ExportReport:
     failure: str | None = None  # the file itself could not be written
 
 
-def coco_work(items: list[ExportItem], classes: ClassTable, labelset: LabelSet, out: Path,
-              options: ExportOptions):
+def coco_work(
+    items: list[ExportItem], classes: ClassTable, labelset: LabelSet, out: Path, options: ExportOptions
+):
     """The export as a job's ``work(job) -> ExportReport``: trace every image, then write."""
 
     def work(job) -> ExportReport:
@@ -78,10 +79,16 @@ def _trace_and_write(job, items, classes, labelset, options, report: ExportRepor
                 with Image.open(item.image) as im:
                     size = im.size
                 if size != (labels.shape[1], labels.shape[0]):
-                    raise ValueError(f"its labels are {labels.shape[1]}x{labels.shape[0]} but "
-                                     f"the image is {size[0]}x{size[1]}")
-                coverage = polygonize(export_labels(labels, classes), labelset.num_classes,
-                                      tolerance=options.tolerance, min_area=options.min_area)
+                    raise ValueError(
+                        f"its labels are {labels.shape[1]}x{labels.shape[0]} but "
+                        f"the image is {size[0]}x{size[1]}"
+                    )
+                coverage = polygonize(
+                    export_labels(labels, classes),
+                    labelset.num_classes,
+                    tolerance=options.tolerance,
+                    min_area=options.min_area,
+                )
             except (ImageReadError, OSError, ValueError) as exc:
                 report.errors.append(f"{item.image.name}: {exc}")
                 continue
@@ -114,8 +121,9 @@ class FolderExport(QtCore.QObject):
 
     done = QtCore.Signal(object)
 
-    def __init__(self, window, items: list[ExportItem], labelset: LabelSet, out: Path,
-                 options: ExportOptions):
+    def __init__(
+        self, window, items: list[ExportItem], labelset: LabelSet, out: Path, options: ExportOptions
+    ):
         super().__init__(window)
         self._window = window
         self._closing = False
@@ -124,8 +132,9 @@ class FolderExport(QtCore.QObject):
         self._work = coco_work(items, window.project.classes.copy(), labelset, out, options)
         self.job = None
 
-        self.dialog = QtWidgets.QProgressDialog(f"Exporting {len(items)} images as COCO JSON…",
-                                                "Cancel", 0, max(1, len(items)), window)
+        self.dialog = QtWidgets.QProgressDialog(
+            f"Exporting {len(items)} images as COCO JSON…", "Cancel", 0, max(1, len(items)), window
+        )
         self.dialog.setWindowTitle("Export Folder as COCO JSON")
         self.dialog.setWindowModality(QtCore.Qt.WindowModality.NonModal)  # labelling goes on
         self.dialog.setMinimumDuration(400)
@@ -138,8 +147,9 @@ class FolderExport(QtCore.QObject):
         self.job = self._window.jobs.submit("COCO export", self._work, lane="export")
         self.job.progress.connect(self._on_progress)
         self.job.succeeded.connect(self._on_finished)
-        self.job.failed.connect(lambda message: self._on_finished(
-            ExportReport(self.out, self.total, failure=message)))
+        self.job.failed.connect(
+            lambda message: self._on_finished(ExportReport(self.out, self.total, failure=message))
+        )
 
     @property
     def running(self) -> bool:
@@ -166,8 +176,9 @@ class FolderExport(QtCore.QObject):
             return
         self.dialog.setMaximum(max(1, p.total))
         self.dialog.setValue(p.done)
-        self.dialog.setLabelText(f"Exporting {p.text} ({p.done + 1} of {p.total})…" if p.text
-                                 else f"Writing {self.out.name}…")
+        self.dialog.setLabelText(
+            f"Exporting {p.text} ({p.done + 1} of {p.total})…" if p.text else f"Writing {self.out.name}…"
+        )
 
     def _on_finished(self, report: ExportReport) -> None:
         if self._closing:  # the window is closing: shutdown() has cleaned up
@@ -197,6 +208,8 @@ def describe(report: ExportReport) -> tuple[str, str]:
     if report.errors:
         shown = "; ".join(report.errors[:3])
         more = f" (and {len(report.errors) - 3} more)" if len(report.errors) > 3 else ""
-        return (f"{text} {len(report.errors)} could not be exported and were left out: "
-                f"{shown}{more}.", "warning")
+        return (
+            f"{text} {len(report.errors)} could not be exported and were left out: {shown}{more}.",
+            "warning",
+        )
     return (text, "info")

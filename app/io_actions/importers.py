@@ -27,8 +27,7 @@ from .dialogs import ask
 def _document(window) -> LabelDocument:
     doc = window.doc
     if doc is None or doc.path is None:
-        raise UserError("Open an image first: an import replaces the labels of the image on "
-                        "screen.")
+        raise UserError("Open an image first: an import replaces the labels of the image on screen.")
     return doc
 
 
@@ -40,8 +39,11 @@ def _choose(window, title: str, file_filter: str) -> Path | None:
 
 
 def _failed(window, doc: LabelDocument, source: Path, reason: str) -> None:
-    window.show_notice(f"Could not import {source.name} into {doc.name}: {reason}. "
-                       f"The labels are unchanged.", "error", key="import")
+    window.show_notice(
+        f"Could not import {source.name} into {doc.name}: {reason}. The labels are unchanged.",
+        "error",
+        key="import",
+    )
 
 
 def _read(window, doc: LabelDocument, source: Path, reader) -> np.ndarray | None:
@@ -56,24 +58,35 @@ def _read(window, doc: LabelDocument, source: Path, reader) -> np.ndarray | None
         _failed(window, doc, source, str(exc))
         return None
     if labels.shape != doc.shape:
-        _failed(window, doc, source, f"its labels are {labels.shape[1]}x{labels.shape[0]} "
-                                     f"but the image is {doc.width}x{doc.height}")
+        _failed(
+            window,
+            doc,
+            source,
+            f"its labels are {labels.shape[1]}x{labels.shape[0]} but the image is {doc.width}x{doc.height}",
+        )
         return None
     return labels
 
 
-def apply_labels(window, doc: LabelDocument, labels: np.ndarray, source: Path, what: str,
-                 note: str = "") -> bool:
+def apply_labels(
+    window, doc: LabelDocument, labels: np.ndarray, source: Path, what: str, note: str = ""
+) -> bool:
     """Replace the open image's labels with ``labels`` as one undo step."""
     window.editor.cancel()  # no half-drawn polygon or open stroke across the import
     labels = np.ascontiguousarray(labels, dtype=np.uint8)
     if np.array_equal(labels, doc.labels):
-        window.show_notice(f"{source.name} holds the labels {doc.name} already has; nothing "
-                           f"changed.{note}", "info", key="import")
+        window.show_notice(
+            f"{source.name} holds the labels {doc.name} already has; nothing changed.{note}",
+            "info",
+            key="import",
+        )
         return False
     doc.set_region(Rect.full(doc.shape), labels, name=f"Import {what}")
-    window.show_notice(f"Imported {what} labels from {source.name} into {doc.name} "
-                       f"(Ctrl+Z undoes it).{note}", "info", key="import")
+    window.show_notice(
+        f"Imported {what} labels from {source.name} into {doc.name} (Ctrl+Z undoes it).{note}",
+        "info",
+        key="import",
+    )
     return True
 
 

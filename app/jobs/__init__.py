@@ -5,5 +5,14 @@ from .job import Job, JobProgress, describe_progress, format_eta
 from .model import ModelInfo, ModelService, PrelabelResult
 from .runner import MODEL_LANE, JobRunner
 
-__all__ = ["MODEL_LANE", "Job", "JobProgress", "JobRunner", "ModelInfo", "ModelService",
-           "PrelabelResult", "describe_progress", "format_eta"]
+__all__ = [
+    "MODEL_LANE",
+    "Job",
+    "JobProgress",
+    "JobRunner",
+    "ModelInfo",
+    "ModelService",
+    "PrelabelResult",
+    "describe_progress",
+    "format_eta",
+]

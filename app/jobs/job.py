@@ -33,8 +33,14 @@ class Job:
     ``finished(job)`` after either (also after a job cancelled before it started, which has
     neither). ``cancelled`` tells whether someone stopped it; the work decides what to keep."""
 
-    def __init__(self, title: str, work: Callable[[Job], Any], lane: str, uses_model: bool,
-                 post: Callable[[Callable[[], None]], None]):
+    def __init__(
+        self,
+        title: str,
+        work: Callable[[Job], Any],
+        lane: str,
+        uses_model: bool,
+        post: Callable[[Callable[[], None]], None],
+    ):
         self.title = title
         self.lane = lane
         self.uses_model = uses_model
@@ -55,8 +61,15 @@ class Job:
     def should_stop(self) -> bool:
         return self._stop.is_set()
 
-    def report(self, done: int, total: int, text: str = "", frame_index: int | None = None,
-               frames_per_s: float | None = None, eta_s: float | None = None) -> None:
+    def report(
+        self,
+        done: int,
+        total: int,
+        text: str = "",
+        frame_index: int | None = None,
+        frames_per_s: float | None = None,
+        eta_s: float | None = None,
+    ) -> None:
         """Announce progress; speed and time left are worked out when not given."""
         elapsed = time.monotonic() - self.started_at
         if frames_per_s is None:

@@ -58,8 +58,9 @@ class ModelService:
     """Events (posted by the runner): ``ready(ModelInfo)``, ``load_failed(message)``,
     ``notice(text)`` (the GPU fallback), ``device_changed(name)``."""
 
-    def __init__(self, runner: JobRunner,
-                 factory: Callable[[str | None, str], Any] = default_predictor_factory):
+    def __init__(
+        self, runner: JobRunner, factory: Callable[[str | None, str], Any] = default_predictor_factory
+    ):
         self.runner = runner
         self._factory = factory
         self._predictor = None  # touched only on the model lane's thread
@@ -99,8 +100,13 @@ class ModelService:
             predictor = self._factory(path, device)
             self._predictor = predictor
             palette = [tuple(int(c) for c in rgb) for rgb in np.asarray(predictor.palette)]
-            return ModelInfo(describe_model(predictor, path), list(predictor.class_names),
-                             palette, int(predictor.ignore_index), predictor.device_name)
+            return ModelInfo(
+                describe_model(predictor, path),
+                list(predictor.class_names),
+                palette,
+                int(predictor.ignore_index),
+                predictor.device_name,
+            )
 
         job = self._load_job = self.runner.submit("Loading the model", work, lane=MODEL_LANE)
         self._loads.add(job)
@@ -183,14 +189,18 @@ class ModelService:
             text = str(exc).strip()
             first_line = text.splitlines()[0][:160] if text else type(exc).__name__
             name = predictor.device_name
-            self.runner.post(lambda: self._moved(name, f"The GPU ({gpu}) failed: {first_line}. "
-                                                       f"The model continues on the CPU (slower)."))
+            self.runner.post(
+                lambda: self._moved(
+                    name, f"The GPU ({gpu}) failed: {first_line}. The model continues on the CPU (slower)."
+                )
+            )
             return call(predictor)
 
     def _moved(self, device_name: str, text: str) -> None:
         if self.info is not None:
-            self.info = ModelInfo(self.info.name, self.info.class_names, self.info.palette,
-                                  self.info.ignore_index, device_name)
+            self.info = ModelInfo(
+                self.info.name, self.info.class_names, self.info.palette, self.info.ignore_index, device_name
+            )
         self.notice.emit(text)
         self.device_changed.emit(device_name)
 
@@ -199,6 +209,8 @@ def _load_error(message: str, path: str | None) -> str:
     from srcrm.checkpoint import default_checkpoint_path
 
     if path is None and not Path(default_checkpoint_path()).exists():
-        return (f"The default model is not installed ({default_checkpoint_path()} is missing), "
-                f"so images open without pre-labels.")
+        return (
+            f"The default model is not installed ({default_checkpoint_path()} is missing), "
+            f"so images open without pre-labels."
+        )
     return f"The model could not be loaded: {message}"

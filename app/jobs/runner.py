@@ -46,8 +46,9 @@ class JobRunner:
         self.started = Event()
         self.finished = Event()
 
-    def submit(self, title: str, work: Callable[[Job], Any], *, lane: str = "work",
-               uses_model: bool = False) -> Job:
+    def submit(
+        self, title: str, work: Callable[[Job], Any], *, lane: str = "work", uses_model: bool = False
+    ) -> Job:
         """Queue ``work`` in ``lane``; connect to the job's events before control returns to
         the event loop (they are posted, so none is missed)."""
         if self._closed:
@@ -74,8 +75,11 @@ class JobRunner:
     def jobs(self, *, lane: str | None = None, uses_model: bool | None = None) -> list[Job]:
         """The jobs queued or running (not yet announced finished), oldest first."""
         with self._lock:
-            return [j for j in self._jobs if (lane is None or j.lane == lane)
-                    and (uses_model is None or j.uses_model == uses_model)]
+            return [
+                j
+                for j in self._jobs
+                if (lane is None or j.lane == lane) and (uses_model is None or j.uses_model == uses_model)
+            ]
 
     def busy(self, *, lane: str | None = None, uses_model: bool | None = None) -> bool:
         return bool(self.jobs(lane=lane, uses_model=uses_model))

@@ -31,8 +31,12 @@ from ..io_actions.common import safe_name, start_path
 from ..io_actions.dialogs import ask
 from .preview import BACKGROUNDS, band_view, composite
 
-METHOD_NAMES = {"cf": "Closed-form (best)", "guided": "Guided filter (fastest)",
-                "knn": "KNN", "lkm": "Large kernel"}
+METHOD_NAMES = {
+    "cf": "Closed-form (best)",
+    "guided": "Guided filter (fastest)",
+    "knn": "KNN",
+    "lkm": "Large kernel",
+}
 PNG_FILTER = "PNG images (*.png)"
 
 
@@ -51,19 +55,23 @@ class PreviewLabel(QtWidgets.QLabel):
         super().__init__()
         self.setMinimumSize(360, 270)
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
-                           QtWidgets.QSizePolicy.Policy.Expanding)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
         self._image: np.ndarray | None = None
         self._last: tuple[float, float] | None = None
 
     def show_image(self, rgb: np.ndarray) -> None:
         self._image = np.ascontiguousarray(rgb)
         h, w = rgb.shape[:2]
-        qimage = QtGui.QImage(self._image.data, w, h, self._image.strides[0],
-                              QtGui.QImage.Format.Format_RGB888)
-        self.setPixmap(QtGui.QPixmap.fromImage(qimage).scaled(
-            self.size(), QtCore.Qt.AspectRatioMode.KeepAspectRatio,
-            QtCore.Qt.TransformationMode.SmoothTransformation))
+        qimage = QtGui.QImage(
+            self._image.data, w, h, self._image.strides[0], QtGui.QImage.Format.Format_RGB888
+        )
+        self.setPixmap(
+            QtGui.QPixmap.fromImage(qimage).scaled(
+                self.size(),
+                QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+                QtCore.Qt.TransformationMode.SmoothTransformation,
+            )
+        )
 
     def to_image(self, pos: QtCore.QPointF) -> tuple[float, float]:
         h, w = self._image.shape[:2]
@@ -106,8 +114,7 @@ class RefineEdgePanel(QtWidgets.QDialog):
         self.colour = (0, 160, 255)
 
         self.class_box = QtWidgets.QComboBox()
-        self.band = QtWidgets.QSpinBox(minimum=1, maximum=200, value=RefineConfig.band,
-                                       suffix=" px")
+        self.band = QtWidgets.QSpinBox(minimum=1, maximum=200, value=RefineConfig.band, suffix=" px")
         self.method = QtWidgets.QComboBox()
         for key, name in METHOD_NAMES.items():
             self.method.addItem(name, key)
@@ -141,8 +148,7 @@ class RefineEdgePanel(QtWidgets.QDialog):
         back_row.addWidget(self.pick_colour)
         form.addRow("Preview over", back_row)
         buttons = QtWidgets.QHBoxLayout()
-        for w in (self.run_button, self.cancel_button, self.crop, self.export_cut,
-                  self.export_alpha):
+        for w in (self.run_button, self.cancel_button, self.crop, self.export_cut, self.export_alpha):
             buttons.addWidget(w)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
@@ -214,8 +220,7 @@ class RefineEdgePanel(QtWidgets.QDialog):
             self.status.setText("This image has no labelled class to refine.")
             return
         if self.matte is not None:
-            self.preview.show_image(composite(self.matte, self.backdrop.currentData(),
-                                              self.colour))
+            self.preview.show_image(composite(self.matte, self.backdrop.currentData(), self.colour))
         else:
             trimap = make_trimap(self.mask(), self.band.value(), self.widen)
             self.preview.show_image(band_view(self.doc.image, trimap))
@@ -251,9 +256,14 @@ class RefineEdgePanel(QtWidgets.QDialog):
 
         def work(job):
             try:
-                return refine(image, mask, config, widen,
-                              on_progress=lambda f: job.report(round(100 * f), 100),
-                              should_stop=job.should_stop)
+                return refine(
+                    image,
+                    mask,
+                    config,
+                    widen,
+                    on_progress=lambda f: job.report(round(100 * f), 100),
+                    should_stop=job.should_stop,
+                )
             except Cancelled:
                 return None
 
@@ -279,8 +289,9 @@ class RefineEdgePanel(QtWidgets.QDialog):
         if doc is self.doc and class_id == self.class_id:
             self.matte = matte
         soft = int(((matte.alpha > 0) & (matte.alpha < 1)).sum())
-        self.status.setText(f"Refined: {soft} soft edge pixels. Kept beside the labels; the "
-                            "label map is unchanged.")
+        self.status.setText(
+            f"Refined: {soft} soft edge pixels. Kept beside the labels; the label map is unchanged."
+        )
 
     def _finished(self, job) -> None:
         self.job = None
@@ -298,15 +309,17 @@ class RefineEdgePanel(QtWidgets.QDialog):
         if bgra is None or bgra.ndim != 3 or bgra.shape != (*self.doc.shape, 4):
             return None  # unreadable or stale: refine again
         rgba = cv2.cvtColor(bgra, cv2.COLOR_BGRA2RGBA)
-        return Matte(rgba[..., 3].astype(np.float32) / 255, rgba[..., :3].copy(),
-                     make_trimap(self.mask(), self.band.value()))
+        return Matte(
+            rgba[..., 3].astype(np.float32) / 255,
+            rgba[..., :3].copy(),
+            make_trimap(self.mask(), self.band.value()),
+        )
 
     # --- exports ----------------------------------------------------------------------------
 
     def _save_path(self, title: str, suffix: str) -> Path | None:
         name = f"{self.doc.path.stem}_{safe_name(self.class_box.currentText())}{suffix}.png"
-        chosen = ask(self.window, "save_file")(self.window, title, start_path(self.window, name),
-                                               PNG_FILTER)
+        chosen = ask(self.window, "save_file")(self.window, title, start_path(self.window, name), PNG_FILTER)
         return Path(chosen).with_suffix(".png") if chosen else None
 
     def export_cutout(self, path: str | Path | None = None) -> Path | None:
@@ -334,12 +347,13 @@ def open_panel(window) -> RefineEdgePanel | None:
     """Show the window's Refine Edge panel on the image on screen (a notice if there is none)."""
     doc = window.doc
     if window.project is None and doc is not None:
-        window.show_notice("Refine Edge works on images; for a video, Video > Export writes "
-                           "mattes with refined edges.", "warning")
+        window.show_notice(
+            "Refine Edge works on images; for a video, Video > Export writes mattes with refined edges.",
+            "warning",
+        )
         return None
     if doc is None or doc.path is None:
-        window.show_notice("Open an image first: Refine Edge works on the image on screen.",
-                           "warning")
+        window.show_notice("Open an image first: Refine Edge works on the image on screen.", "warning")
         return None
     panel = getattr(window, "_refine_edge_panel", None)
     if panel is None:

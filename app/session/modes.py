@@ -156,8 +156,9 @@ class ImageMode(Mode):
             paths.insert(0, current)
         return paths
 
-    def receive_prediction(self, result, doc: LabelDocument | None,
-                           confirm_replace: Callable[[str], bool]) -> str:
+    def receive_prediction(
+        self, result, doc: LabelDocument | None, confirm_replace: Callable[[str], bool]
+    ) -> str:
         """Put a pre-label ``result`` where it belongs: into the open ``doc`` (one undo step),
         else onto disk. Edits a person made are replaced only if that was approved, or
         ``confirm_replace(name)`` says yes for the open image. Returns what happened:
@@ -193,8 +194,13 @@ class ImageMode(Mode):
             self.saves.meta_changed(doc.path)
 
     def session_fields(self, doc: LabelDocument | None) -> dict:
-        image = (doc.path.name if doc is not None and doc.path is not None else
-                 self.project.entries[self.index].path.name if self.index is not None else None)
+        image = (
+            doc.path.name
+            if doc is not None and doc.path is not None
+            else self.project.entries[self.index].path.name
+            if self.index is not None
+            else None
+        )
         return {"folder": str(self.project.folder), "video": None, "image": image}
 
     def title(self, doc: LabelDocument | None) -> str:
@@ -296,5 +302,4 @@ class VideoMode(Mode):
     def title(self, doc: LabelDocument | None) -> str:
         edited = " (edited)" if doc is not None and doc.state.has_human_work else ""
         video = self.video
-        return (f"{video.source.name} — frame {video.frame}{edited} — {video.path.parent} — "
-                f"SRCRM Studio")
+        return f"{video.source.name} — frame {video.frame}{edited} — {video.path.parent} — SRCRM Studio"

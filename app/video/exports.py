@@ -52,8 +52,7 @@ def _checked(window, path: Path, *, folder: bool = False) -> Path:
     store = _video(window).store.folder.resolve()
     resolved = path.resolve()
     if resolved == store or store in resolved.parents:
-        raise UserError(f"{store} holds the app's own label files; choose another place for "
-                        f"the export.")
+        raise UserError(f"{store} holds the app's own label files; choose another place for the export.")
     remember(window, path, folder=folder)
     return path
 
@@ -84,8 +83,9 @@ def _run(window, title: str, what: str, where: Path, export) -> None:
             kept = f"; {count} {what} were written" if count else "; nothing was written"
             window.show_notice(f"{title} cancelled{kept}.", "info", key="export")
         elif count == 0:
-            window.show_notice(f"{title}: no frame has labels yet, nothing was written.",
-                               "warning", key="export")
+            window.show_notice(
+                f"{title}: no frame has labels yet, nothing was written.", "warning", key="export"
+            )
         else:
             window.show_notice(f"Exported {count} {what} to {where}.", "info", key="export")
 
@@ -94,25 +94,38 @@ def _run(window, title: str, what: str, where: Path, export) -> None:
 
 # --- the exports ------------------------------------------------------------------------------
 
+
 def export_pngs(window) -> None:
     video = _video(window)
     folder = _ask_folder(window, "Export Label PNGs: choose a folder")
     if folder is not None:
-        _run(window, "Label PNG export", "label PNGs", folder,
-             lambda on_progress, should_stop: export_label_pngs(
-                 video.store, folder, on_progress=on_progress, should_stop=should_stop))
+        _run(
+            window,
+            "Label PNG export",
+            "label PNGs",
+            folder,
+            lambda on_progress, should_stop: export_label_pngs(
+                video.store, folder, on_progress=on_progress, should_stop=should_stop
+            ),
+        )
 
 
 def export_coco(window) -> None:
     video = _video(window)
-    path = _ask_file(window, "Export the Video as COCO JSON", f"{video.source.name}_coco.json",
-                     JSON_FILTER, ".json")
+    path = _ask_file(
+        window, "Export the Video as COCO JSON", f"{video.source.name}_coco.json", JSON_FILTER, ".json"
+    )
     if path is not None:
         labelset = labelset_of(video.classes)
-        _run(window, "COCO export", "frames (JSON and JPEGs)", path,
-             lambda on_progress, should_stop: export_coco_video(
-                 video.store, video.source, labelset, path, on_progress=on_progress,
-                 should_stop=should_stop))
+        _run(
+            window,
+            "COCO export",
+            "frames (JSON and JPEGs)",
+            path,
+            lambda on_progress, should_stop: export_coco_video(
+                video.store, video.source, labelset, path, on_progress=on_progress, should_stop=should_stop
+            ),
+        )
 
 
 def export_labelme(window) -> None:
@@ -120,23 +133,38 @@ def export_labelme(window) -> None:
     folder = _ask_folder(window, "Export labelme JSON per Frame: choose a folder")
     if folder is not None:
         labelset = labelset_of(video.classes)
-        _run(window, "labelme export", "frames (JSON and JPEG each)", folder,
-             lambda on_progress, should_stop: export_labelme_frames(
-                 video.store, video.source, labelset, folder, on_progress=on_progress,
-                 should_stop=should_stop))
+        _run(
+            window,
+            "labelme export",
+            "frames (JSON and JPEG each)",
+            folder,
+            lambda on_progress, should_stop: export_labelme_frames(
+                video.store, video.source, labelset, folder, on_progress=on_progress, should_stop=should_stop
+            ),
+        )
 
 
 def export_overlay(window) -> None:
     video = _video(window)
-    path = _ask_file(window, "Save the Overlay Video", f"{video.source.name}_overlay.mp4",
-                     MP4_FILTER, ".mp4")
+    path = _ask_file(window, "Save the Overlay Video", f"{video.source.name}_overlay.mp4", MP4_FILTER, ".mp4")
     if path is not None:
         palette = np.asarray(video.classes.colors, np.uint8)
         alpha = window.canvas.opacity() or 0.5
-        _run(window, "Overlay video", "frames", path,
-             lambda on_progress, should_stop: write_overlay_video(
-                 video.source, video.store, palette, path, alpha=alpha,
-                 on_progress=on_progress, should_stop=should_stop))
+        _run(
+            window,
+            "Overlay video",
+            "frames",
+            path,
+            lambda on_progress, should_stop: write_overlay_video(
+                video.source,
+                video.store,
+                palette,
+                path,
+                alpha=alpha,
+                on_progress=on_progress,
+                should_stop=should_stop,
+            ),
+        )
 
 
 def _matte_classes(window):
@@ -151,13 +179,25 @@ def export_matte(window, refine_with: RefineConfig | None = None) -> None:
     if not class_ids:
         return
     soft = "_refined" if refine_with else ""
-    path = _ask_file(window, "Save the Matte Video", f"{video.source.name}_matte_{names}{soft}.mp4",
-                     MP4_FILTER, ".mp4")
+    path = _ask_file(
+        window, "Save the Matte Video", f"{video.source.name}_matte_{names}{soft}.mp4", MP4_FILTER, ".mp4"
+    )
     if path is not None:
-        _run(window, "Matte video", "frames", path,
-             lambda on_progress, should_stop: write_matte_video(
-                 video.source, video.store, class_ids, path, on_progress=on_progress,
-                 should_stop=should_stop, refine_with=refine_with))
+        _run(
+            window,
+            "Matte video",
+            "frames",
+            path,
+            lambda on_progress, should_stop: write_matte_video(
+                video.source,
+                video.store,
+                class_ids,
+                path,
+                on_progress=on_progress,
+                should_stop=should_stop,
+                refine_with=refine_with,
+            ),
+        )
 
 
 def export_refined_matte(window) -> None:
@@ -170,10 +210,21 @@ def export_refined_matte_pngs(window) -> None:
         return
     folder = _ask_folder(window, "Export a Refined Matte PNG per Frame: choose a folder")
     if folder is not None:
-        _run(window, "Matte PNG export", "matte PNGs", folder,
-             lambda on_progress, should_stop: export_matte_pngs(
-                 video.source, video.store, class_ids, folder, on_progress=on_progress,
-                 should_stop=should_stop, refine_with=RefineConfig()))
+        _run(
+            window,
+            "Matte PNG export",
+            "matte PNGs",
+            folder,
+            lambda on_progress, should_stop: export_matte_pngs(
+                video.source,
+                video.store,
+                class_ids,
+                folder,
+                on_progress=on_progress,
+                should_stop=should_stop,
+                refine_with=RefineConfig(),
+            ),
+        )
 
 
 def _guarded(handler):
@@ -193,26 +244,43 @@ def _has_video(window) -> bool:
     return window.video is not None and window._video_job is None
 
 
-ENTRIES = [FileAction(title, _guarded(handler), enabled=_has_video, submenu=None, tip=tip)
-           for title, handler, tip in (
-               ("Label PNGs (a folder)…", export_pngs,
-                "NNNNNN.png per labelled frame: class ids, lossless"),
-               ("COCO JSON with Video and Frame Ids…", export_coco,
-                "One COCO file for the labelled frames, with their JPEGs beside it"),
-               ("labelme JSON per Frame…", export_labelme,
-                "NNNNNN.json and NNNNNN.jpg for each labelled frame"),
-               ("Overlay Video (MP4)…", export_overlay,
-                "The video with the class colours laid over it, to review or share"),
-               ("Matte Video of Classes (MP4)…", export_matte,
-                "White where the chosen classes are, black elsewhere: for compositing"),
-               ("Matte Video, Refined Edges (MP4)…", export_refined_matte,
-                "The matte with a soft alpha edge (matting), steady from frame to frame"),
-               ("Matte PNG per Frame, Refined Edges…", export_refined_matte_pngs,
-                "NNNNNN.png: the refined matte of every frame, lossless"))]
+ENTRIES = [
+    FileAction(title, _guarded(handler), enabled=_has_video, submenu=None, tip=tip)
+    for title, handler, tip in (
+        ("Label PNGs (a folder)…", export_pngs, "NNNNNN.png per labelled frame: class ids, lossless"),
+        (
+            "COCO JSON with Video and Frame Ids…",
+            export_coco,
+            "One COCO file for the labelled frames, with their JPEGs beside it",
+        ),
+        ("labelme JSON per Frame…", export_labelme, "NNNNNN.json and NNNNNN.jpg for each labelled frame"),
+        (
+            "Overlay Video (MP4)…",
+            export_overlay,
+            "The video with the class colours laid over it, to review or share",
+        ),
+        (
+            "Matte Video of Classes (MP4)…",
+            export_matte,
+            "White where the chosen classes are, black elsewhere: for compositing",
+        ),
+        (
+            "Matte Video, Refined Edges (MP4)…",
+            export_refined_matte,
+            "The matte with a soft alpha edge (matting), steady from frame to frame",
+        ),
+        (
+            "Matte PNG per Frame, Refined Edges…",
+            export_refined_matte_pngs,
+            "NNNNNN.png: the refined matte of every frame, lossless",
+        ),
+    )
+]
 
 
 def register() -> None:
     """Put the same entries in File > Export > Video."""
     for entry in ENTRIES:
-        actions.register_exporter(entry.title, entry.handler, enabled=entry.enabled,
-                                  submenu=SUBMENU, section="video", tip=entry.tip)
+        actions.register_exporter(
+            entry.title, entry.handler, enabled=entry.enabled, submenu=SUBMENU, section="video", tip=entry.tip
+        )

@@ -23,17 +23,20 @@ def frames(n: int) -> str:
 class VideoJobsMixin:
     # --- running a job ------------------------------------------------------------------------
 
-    def start_video_job(self, title: str, work, on_done: Callable[[object, bool], None], *,
-                        uses_model: bool = False) -> Job | None:
+    def start_video_job(
+        self, title: str, work, on_done: Callable[[object, bool], None], *, uses_model: bool = False
+    ) -> Job | None:
         """Run ``work`` in the background (in the model's lane when it predicts);
         ``on_done(result, cancelled)`` on the GUI thread when it succeeds (a failure becomes an
         error notice)."""
         if self._video_job is not None:
-            self.show_notice(f"{self._video_job.title} is running; wait for it or cancel it "
-                             f"first.", "warning", key="video-job")
+            self.show_notice(
+                f"{self._video_job.title} is running; wait for it or cancel it first.",
+                "warning",
+                key="video-job",
+            )
             return None
-        job = (self.model.submit(title, work) if uses_model
-               else self.jobs.submit(title, work, lane="video"))
+        job = self.model.submit(title, work) if uses_model else self.jobs.submit(title, work, lane="video")
         job.progress.connect(self._on_video_job_progress)
         job.succeeded.connect(self._on_video_job_succeeded)
         job.failed.connect(self._on_video_job_failed)
@@ -74,8 +77,9 @@ class VideoJobsMixin:
         job = self._video_job
         if job is None or self._closed:
             return
-        self.show_notice(f"{job.title} stopped: {message}. What was finished before is kept.",
-                         "error", key="video-job")
+        self.show_notice(
+            f"{job.title} stopped: {message}. What was finished before is kept.", "error", key="video-job"
+        )
         self._sync_frame_count()
 
     def _on_video_job_finished(self, _job: Job) -> None:
@@ -127,20 +131,26 @@ class VideoJobsMixin:
         video = self.video
         if video is None or not self._video_model_usable():
             return
-        request = ask(self, "prelabel_options")(self, video.frame_count, max(0, video.frame),
-                                                len(video.labelled))
+        request = ask(self, "prelabel_options")(
+            self, video.frame_count, max(0, video.frame), len(video.labelled)
+        )
         if request is None:
             return
         self._start_video_prelabel(request)
 
     def auto_prelabel_video(self) -> None:
-        """"Pre-label New Images When Opened" covers videos too: frames the model has not
+        """ "Pre-label New Images When Opened" covers videos too: frames the model has not
         labelled yet are labelled in the background (frames with labels, edited ones above all,
         are kept)."""
         video = self.video
-        if (video is None or not self.act_auto_prelabel.isChecked() or self.model.info is None
-                or self.model.busy or self._video_job is not None
-                or len(video.store.labelled()) >= video.frame_count):
+        if (
+            video is None
+            or not self.act_auto_prelabel.isChecked()
+            or self.model.info is None
+            or self.model.busy
+            or self._video_job is not None
+            or len(video.store.labelled()) >= video.frame_count
+        ):
             return
         self._start_video_prelabel(tasks.PrelabelRequest())
 
@@ -175,8 +185,10 @@ class VideoJobsMixin:
         s = outcome.summary
         rate = f" ({s.labelled / s.seconds:.1f} frames/s)" if s.seconds > 0 and s.labelled else ""
         if s.cancelled or cancelled:
-            text = (f"Pre-labelling cancelled: the {frames(s.labelled)} labelled are kept; run "
-                    f"it again to go on from there.")
+            text = (
+                f"Pre-labelling cancelled: the {frames(s.labelled)} labelled are kept; run "
+                f"it again to go on from there."
+            )
         else:
             text = f"Pre-labelled {frames(s.labelled)} in {s.seconds:.0f} s{rate}."
         if s.skipped:
@@ -198,8 +210,9 @@ class VideoJobsMixin:
 
     def _on_video_smoothed(self, changed: int, cancelled: bool) -> None:
         what = "Smoothing cancelled; so far it" if cancelled else "Smoothing"
-        self.show_notice(f"{what} changed {frames(changed)} (frames you edited are kept).",
-                         "info", key="video-job")
+        self.show_notice(
+            f"{what} changed {frames(changed)} (frames you edited are kept).", "info", key="video-job"
+        )
 
     # --- propagating a correction -------------------------------------------------------------
 
@@ -209,14 +222,20 @@ class VideoJobsMixin:
             return
         region = doc.labels != self.session.mode.baseline
         if not region.any():
-            self.show_notice("Nothing to propagate: paint a correction on this frame first "
-                             "(what changed since it was shown is carried forward).", "warning",
-                             key="video-job")
+            self.show_notice(
+                "Nothing to propagate: paint a correction on this frame first "
+                "(what changed since it was shown is carried forward).",
+                "warning",
+                key="video-job",
+            )
             return
         room = min(MAX_PROPAGATE, video.frame_count - 1 - video.frame)
         if room < 1:
-            self.show_notice("This is the last frame: there is nothing after it to propagate to.",
-                             "warning", key="video-job")
+            self.show_notice(
+                "This is the last frame: there is nothing after it to propagate to.",
+                "warning",
+                key="video-job",
+            )
             return
         count = ask(self, "propagate_count")(self, min(10, room), room)
         if count is None:
@@ -244,9 +263,12 @@ class VideoJobsMixin:
         if self.doc is not None and video.frame == propagation.source_index:
             self.session.mode.baseline = self.doc.labels.copy()  # this correction is carried now
         changed = sum(item.changed for item in propagation.frames)
-        self.show_notice(f"Carried the correction of frame {propagation.source_index} to frames "
-                         f"{first}–{last} ({changed} pixels changed); they count as edited.",
-                         "info", key="video-job")
+        self.show_notice(
+            f"Carried the correction of frame {propagation.source_index} to frames "
+            f"{first}–{last} ({changed} pixels changed); they count as edited.",
+            "info",
+            key="video-job",
+        )
         self.refresh_video_stats()
 
     # --- helpers ------------------------------------------------------------------------------

@@ -19,23 +19,24 @@ OUTLINE_RGB = (255, 230, 0)
 MAX_SIZE = QtCore.QSize(960, 640)
 
 
-def render_preview(frame: np.ndarray, labels: np.ndarray, region: np.ndarray,
-                   classes: ClassTable, alpha: float = 0.5) -> np.ndarray:
+def render_preview(
+    frame: np.ndarray, labels: np.ndarray, region: np.ndarray, classes: ClassTable, alpha: float = 0.5
+) -> np.ndarray:
     """The frame with its labels blended in (unlabelled pixels left as they are) and the
     outline of ``region`` drawn over it."""
     palette = np.asarray(classes.colors, np.uint8)
     out = blend(frame, labels, palette, alpha)
     out = np.where((labels == classes.ignore_index)[..., None], frame, out)
-    contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     out = np.ascontiguousarray(out)
     cv2.drawContours(out, contours, -1, OUTLINE_RGB, max(1, frame.shape[1] // 480))
     return out
 
 
 class PropagationPreviewDialog(QtWidgets.QDialog):
-    def __init__(self, parent, propagation: Propagation,
-                 read_frame: Callable[[int], np.ndarray], classes: ClassTable):
+    def __init__(
+        self, parent, propagation: Propagation, read_frame: Callable[[int], np.ndarray], classes: ClassTable
+    ):
         super().__init__(parent)
         self.propagation = propagation
         self._read_frame = read_frame
@@ -51,9 +52,9 @@ class PropagationPreviewDialog(QtWidgets.QDialog):
         self.slider.valueChanged.connect(self.show_frame)
         buttons = QtWidgets.QDialogButtonBox()
         self.apply_button = buttons.addButton(
-            f"Apply to {len(frames)} Frames", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
-        self.discard_button = buttons.addButton(
-            "Discard", QtWidgets.QDialogButtonBox.ButtonRole.RejectRole)
+            f"Apply to {len(frames)} Frames", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.discard_button = buttons.addButton("Discard", QtWidgets.QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
@@ -66,17 +67,22 @@ class PropagationPreviewDialog(QtWidgets.QDialog):
 
     def show_frame(self, k: int) -> None:
         item = self.propagation.frames[k]
-        self.image = render_preview(self._read_frame(item.index), item.labels, item.region,
-                                    self._classes)
+        self.image = render_preview(self._read_frame(item.index), item.labels, item.region, self._classes)
         h, w = self.image.shape[:2]
-        qimage = QtGui.QImage(self.image.data, w, h, self.image.strides[0],
-                              QtGui.QImage.Format.Format_RGB888).copy()
+        qimage = QtGui.QImage(
+            self.image.data, w, h, self.image.strides[0], QtGui.QImage.Format.Format_RGB888
+        ).copy()
         pixmap = QtGui.QPixmap.fromImage(qimage)
         if w > MAX_SIZE.width() or h > MAX_SIZE.height():
-            pixmap = pixmap.scaled(MAX_SIZE, QtCore.Qt.AspectRatioMode.KeepAspectRatio,
-                                   QtCore.Qt.TransformationMode.SmoothTransformation)
+            pixmap = pixmap.scaled(
+                MAX_SIZE,
+                QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+                QtCore.Qt.TransformationMode.SmoothTransformation,
+            )
         self.picture.setPixmap(pixmap)
         share = 100.0 * item.changed / max(1, item.labels.size)
-        self.caption.setText(f"Frame {item.index} ({k + 1} of {len(self.propagation.frames)}): "
-                             f"{item.changed} pixels change ({share:.1f}%). The outline shows "
-                             f"where your correction lands.")
+        self.caption.setText(
+            f"Frame {item.index} ({k + 1} of {len(self.propagation.frames)}): "
+            f"{item.changed} pixels change ({share:.1f}%). The outline shows "
+            f"where your correction lands."
+        )

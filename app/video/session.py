@@ -90,8 +90,14 @@ class VideoSession:
     """A video open for labelling. ``frame`` is the index on screen; ``classes_source`` says
     who chose the classes ("default": nobody yet, so a model may bring its own)."""
 
-    def __init__(self, source: FrameSource, store: FrameLabelStore, classes: ClassTable,
-                 classes_source: str = "default", last_frame: int = 0):
+    def __init__(
+        self,
+        source: FrameSource,
+        store: FrameLabelStore,
+        classes: ClassTable,
+        classes_source: str = "default",
+        last_frame: int = 0,
+    ):
         self.source = source
         self.store = store
         self.classes = classes
@@ -108,9 +114,11 @@ class VideoSession:
         :class:`~srcrm.video.LabelStoreError` for labels that do not fit it."""
         source = open_source(Path(path).resolve())
         try:
-            store = FrameLabelStore(store_folder(source.path, label_root),
-                                    frame_count=source.frame_count,
-                                    size=(source.height, source.width))
+            store = FrameLabelStore(
+                store_folder(source.path, label_root),
+                frame_count=source.frame_count,
+                size=(source.height, source.width),
+            )
             meta = _read_meta(store.folder / META_FILE)
             try:
                 classes = ClassTable.from_dict(meta)
@@ -118,8 +126,7 @@ class VideoSession:
             except (KeyError, TypeError, ValueError):
                 classes, source_of_classes = ClassTable.default(), "default"
             last = meta.get("last_frame", 0)
-            return cls(source, store, classes, source_of_classes,
-                       last if isinstance(last, int) else 0)
+            return cls(source, store, classes, source_of_classes, last if isinstance(last, int) else 0)
         except BaseException:
             source.close()
             raise
@@ -152,8 +159,13 @@ class VideoSession:
         """A document for frame ``index`` (its pixels already decoded): the same object the
         canvas and tools edit for an image."""
         labels = self.labels(index)
-        doc = LabelDocument(image, labels, classes=self.classes,
-                            state=self.state(index, labels is not None), model=self.store.model)
+        doc = LabelDocument(
+            image,
+            labels,
+            classes=self.classes,
+            state=self.state(index, labels is not None),
+            model=self.store.model,
+        )
         if doc.state == ImageState.EDITED:
             # The store keeps no per-pixel record of a person's edits: on a frame someone edited,
             # every pixel counts as theirs (zoomed re-inference then changes none of them).
@@ -170,8 +182,7 @@ class VideoSession:
 
     def save_meta(self) -> None:
         data = self.classes.to_dict()
-        data.update(classes_source=self.classes_source, last_frame=max(0, self.frame),
-                    video=str(self.path))
+        data.update(classes_source=self.classes_source, last_frame=max(0, self.frame), video=str(self.path))
         atomic_write_text(self.store.folder / META_FILE, json.dumps(data, indent=1) + "\n")
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ from .session import VideoSession
 
 # --- pre-labelling and smoothing --------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PrelabelRequest:
     """What the pre-label dialog asks for: frames ``start..stop-1`` (``stop`` None: to the
@@ -50,29 +51,42 @@ class _Batched:
         return [self.predictor.predict(image) for image in images]
 
 
-def prelabel(session: VideoSession, predictor, model_name: str, request: PrelabelRequest,
-             batch_size: int = 4):
+def prelabel(
+    session: VideoSession, predictor, model_name: str, request: PrelabelRequest, batch_size: int = 4
+):
     source, store = session.source, session.store
     num_classes = len(session.classes)
     if not hasattr(predictor, "predict_batch"):
         predictor = _Batched(predictor)
-    cfg = VideoPrelabelConfig(start=request.start, stop=request.stop, batch_size=batch_size,
-                              skip_labelled=request.skip_labelled)
+    cfg = VideoPrelabelConfig(
+        start=request.start, stop=request.stop, batch_size=batch_size, skip_labelled=request.skip_labelled
+    )
 
     def work(job) -> PrelabelOutcome:
         def progress(p) -> None:
-            job.report(p.done, p.total, "Pre-labelling", p.frame_index, p.frames_per_s,
-                       float("nan") if p.eta_s is None else p.eta_s)
+            job.report(
+                p.done,
+                p.total,
+                "Pre-labelling",
+                p.frame_index,
+                p.frames_per_s,
+                float("nan") if p.eta_s is None else p.eta_s,
+            )
 
-        summary = prelabel_video(source, store, predictor, cfg, on_progress=progress,
-                                 should_stop=job.should_stop)
+        summary = prelabel_video(
+            source, store, predictor, cfg, on_progress=progress, should_stop=job.should_stop
+        )
         if summary.labelled:
             store.model = model_name
         smoothed = None
         if request.smooth and not summary.cancelled and not job.should_stop():
-            smoothed = smooth_store(store, num_classes, request.smooth_radius,
-                                    on_progress=job.on_progress("Smoothing"),
-                                    should_stop=job.should_stop)
+            smoothed = smooth_store(
+                store,
+                num_classes,
+                request.smooth_radius,
+                on_progress=job.on_progress("Smoothing"),
+                should_stop=job.should_stop,
+            )
         return PrelabelOutcome(summary, smoothed)
 
     return work
@@ -82,20 +96,22 @@ def smooth(session: VideoSession, radius: int):
     store, num_classes = session.store, len(session.classes)
 
     def work(job) -> int:
-        return smooth_store(store, num_classes, radius, on_progress=job.on_progress("Smoothing"),
-                            should_stop=job.should_stop)
+        return smooth_store(
+            store, num_classes, radius, on_progress=job.on_progress("Smoothing"), should_stop=job.should_stop
+        )
 
     return work
 
 
 # --- propagation ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PropagatedFrame:
     index: int
     labels: np.ndarray  # the frame's labels with the correction laid over them
     region: np.ndarray  # bool: where the correction landed
-    changed: int        # pixels whose label it changes
+    changed: int  # pixels whose label it changes
 
 
 @dataclass(frozen=True)
@@ -107,8 +123,7 @@ class Propagation:
     frames: list[PropagatedFrame]
 
 
-def propagate(session: VideoSession, index: int, labels: np.ndarray, region: np.ndarray,
-              count: int):
+def propagate(session: VideoSession, index: int, labels: np.ndarray, region: np.ndarray, count: int):
     """Carry ``region`` of frame ``index`` (its corrected ``labels``) to the next ``count``
     frames along the optical flow, over the labels they have now."""
     source, ignore = session.source, session.classes.ignore_index
@@ -137,6 +152,7 @@ def propagate(session: VideoSession, index: int, labels: np.ndarray, region: np.
 
 
 # --- what the timeline shows ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class VideoStats:
@@ -169,8 +185,9 @@ def statistics(session: VideoSession):
         store = session.store
         pending = {i for i, _ in session.pending.items()}
         try:
-            series = flicker_series(_WatchedLabels(session, job), session.frame_count,
-                                    session.classes.ignore_index)
+            series = flicker_series(
+                _WatchedLabels(session, job), session.frame_count, session.classes.ignore_index
+            )
         except _Cancelled:
             return None
         return VideoStats(frozenset(store.labelled()) | pending, store.edited | pending, series)

@@ -44,8 +44,9 @@ class Timeline(QtWidgets.QWidget):
         self.fps = 0.0
         self.index = 0
         self.flicker = np.zeros(0)
-        self._scrub_timer = QtCore.QTimer(self, singleShot=True, interval=SCRUB_INTERVAL_MS,
-                                          timeout=self._emit_slider)
+        self._scrub_timer = QtCore.QTimer(
+            self, singleShot=True, interval=SCRUB_INTERVAL_MS, timeout=self._emit_slider
+        )
 
         self.play_button = QtWidgets.QToolButton()
         self.play_button.setCheckable(True)
@@ -63,8 +64,9 @@ class Timeline(QtWidgets.QWidget):
         self.time_label = QtWidgets.QLabel()
         self.time_label.setMinimumWidth(170)
         self.flicker_label = QtWidgets.QLabel()
-        self.flicker_label.setToolTip("Share of pixels whose class changes from the previous "
-                                      "frame: high spikes show labels that jump")
+        self.flicker_label.setToolTip(
+            "Share of pixels whose class changes from the previous frame: high spikes show labels that jump"
+        )
 
         row = QtWidgets.QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -79,16 +81,17 @@ class Timeline(QtWidgets.QWidget):
         self.strip.setFixedHeight(64)
         self.strip.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.strip.ci.layout.setSpacing(1)
-        self.strip.setToolTip("Label flicker per frame (red), its mean (dashed), and the frames "
-                              "with labels (blue) or edited by hand (orange). Click to jump.")
+        self.strip.setToolTip(
+            "Label flicker per frame (red), its mean (dashed), and the frames "
+            "with labels (blue) or edited by hand (orange). Click to jump."
+        )
         self.plot_vb = self.strip.addViewBox(row=0, col=0, enableMenu=False)
         self.band_vb = self.strip.addViewBox(row=1, col=0, enableMenu=False)
         self.strip.ci.layout.setRowFixedHeight(1, 8)
         for vb in (self.plot_vb, self.band_vb):
             vb.setMouseEnabled(False, False)
         self.band_vb.setXLink(self.plot_vb)
-        self.curve = pg.PlotDataItem(pen=FLICKER_PEN, connect="finite",
-                                     fillLevel=0, brush=(230, 90, 90, 60))
+        self.curve = pg.PlotDataItem(pen=FLICKER_PEN, connect="finite", fillLevel=0, brush=(230, 90, 90, 60))
         self.mean_line = pg.InfiniteLine(angle=0, pen=MEAN_PEN)
         self.cursor = pg.InfiniteLine(angle=90, pen=CURSOR_PEN)
         self.band_cursor = pg.InfiniteLine(angle=90, pen=CURSOR_PEN)
@@ -169,8 +172,11 @@ class Timeline(QtWidgets.QWidget):
         blocker = QtCore.QSignalBlocker(self.play_button)
         self.play_button.setChecked(playing)
         del blocker
-        icon = (QtWidgets.QStyle.StandardPixmap.SP_MediaPause if playing
-                else QtWidgets.QStyle.StandardPixmap.SP_MediaPlay)
+        icon = (
+            QtWidgets.QStyle.StandardPixmap.SP_MediaPause
+            if playing
+            else QtWidgets.QStyle.StandardPixmap.SP_MediaPlay
+        )
         self.play_button.setIcon(self.style().standardIcon(icon))
 
     def focus_jump_box(self) -> None:

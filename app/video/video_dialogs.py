@@ -15,7 +15,7 @@ from ..document.classes import ClassTable
 from ..io_actions.dialogs import ask as ask_io
 from .tasks import PrelabelRequest
 
-VIDEO_FILTER = (f"Videos ({' '.join('*' + s for s in sorted(VIDEO_SUFFIXES))});;All files (*)")
+VIDEO_FILTER = f"Videos ({' '.join('*' + s for s in sorted(VIDEO_SUFFIXES))});;All files (*)"
 MAX_PROPAGATE = 100  # frames held in memory while the user looks at the preview
 
 
@@ -39,14 +39,18 @@ class PrelabelVideoDialog(QtWidgets.QDialog):
         for w in (self.some_frames, self.first, QtWidgets.QLabel("to"), self.last):
             span.addWidget(w)
         span.addStretch(1)
-        self.skip = QtWidgets.QCheckBox(f"Keep the {labelled} frames that have labels already "
-                                        f"(continue an earlier run)")
+        self.skip = QtWidgets.QCheckBox(
+            f"Keep the {labelled} frames that have labels already (continue an earlier run)"
+        )
         self.skip.setChecked(True)
-        self.skip.setToolTip("Unticked, frames labelled by the model are labelled again. "
-                             "Frames you edited are never replaced.")
+        self.skip.setToolTip(
+            "Unticked, frames labelled by the model are labelled again. Frames you edited are never replaced."
+        )
         self.smooth = QtWidgets.QCheckBox("Then smooth the labels over neighbouring frames")
-        self.smooth.setToolTip("A per-pixel majority vote over each frame and its neighbours "
-                               "removes one-frame flicker; frames you edited are kept")
+        self.smooth.setToolTip(
+            "A per-pixel majority vote over each frame and its neighbours "
+            "removes one-frame flicker; frames you edited are kept"
+        )
         self.radius = QtWidgets.QSpinBox()
         self.radius.setRange(1, 5)
         self.radius.setPrefix("± ")
@@ -55,11 +59,13 @@ class PrelabelVideoDialog(QtWidgets.QDialog):
         smooth_row.addWidget(self.smooth)
         smooth_row.addWidget(self.radius)
         smooth_row.addStretch(1)
-        note = QtWidgets.QLabel("Frames you edited by hand are never overwritten. Cancel keeps "
-                                "every frame labelled so far.")
+        note = QtWidgets.QLabel(
+            "Frames you edited by hand are never overwritten. Cancel keeps every frame labelled so far."
+        )
         note.setWordWrap(True)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Ok | QtWidgets.QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok).setText("Pre-label")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -72,8 +78,9 @@ class PrelabelVideoDialog(QtWidgets.QDialog):
         if self.some_frames.isChecked():
             a, b = sorted((self.first.value(), self.last.value()))
             start, stop = a, b + 1
-        return PrelabelRequest(start, stop, self.skip.isChecked(), self.smooth.isChecked(),
-                               self.radius.value())
+        return PrelabelRequest(
+            start, stop, self.skip.isChecked(), self.smooth.isChecked(), self.radius.value()
+        )
 
 
 class ClassPickerDialog(QtWidgets.QDialog):
@@ -88,11 +95,13 @@ class ClassPickerDialog(QtWidgets.QDialog):
                 continue
             item = QtWidgets.QListWidgetItem(swatch(rgb), name)
             item.setData(QtCore.Qt.ItemDataRole.UserRole, i)
-            item.setCheckState(QtCore.Qt.CheckState.Checked if i == current
-                               else QtCore.Qt.CheckState.Unchecked)
+            item.setCheckState(
+                QtCore.Qt.CheckState.Checked if i == current else QtCore.Qt.CheckState.Unchecked
+            )
             self.list.addItem(item)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Ok | QtWidgets.QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
@@ -102,8 +111,11 @@ class ClassPickerDialog(QtWidgets.QDialog):
 
     def chosen(self) -> list[int]:
         items = (self.list.item(k) for k in range(self.list.count()))
-        return [int(it.data(QtCore.Qt.ItemDataRole.UserRole)) for it in items
-                if it.checkState() == QtCore.Qt.CheckState.Checked]
+        return [
+            int(it.data(QtCore.Qt.ItemDataRole.UserRole))
+            for it in items
+            if it.checkState() == QtCore.Qt.CheckState.Checked
+        ]
 
 
 class VideoDialogs:
@@ -113,24 +125,37 @@ class VideoDialogs:
 
     def open_sequence(self, parent, start: str) -> Path | None:
         path = QtWidgets.QFileDialog.getExistingDirectory(
-            parent, "Open Image Sequence: a folder of frames", start)
+            parent, "Open Image Sequence: a folder of frames", start
+        )
         return Path(path) if path else None
 
-    def prelabel_options(self, parent, frame_count: int, current: int,
-                         labelled: int) -> PrelabelRequest | None:
+    def prelabel_options(
+        self, parent, frame_count: int, current: int, labelled: int
+    ) -> PrelabelRequest | None:
         dialog = PrelabelVideoDialog(parent, frame_count, current, labelled)
         return dialog.request() if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted else None
 
     def smooth_radius(self, parent) -> int | None:
         value, ok = QtWidgets.QInputDialog.getInt(
-            parent, "Smooth Labels", "Majority vote over each frame and this many frames either "
-            "side\n(frames you edited are kept):", 1, 1, 5)
+            parent,
+            "Smooth Labels",
+            "Majority vote over each frame and this many frames either side\n(frames you edited are kept):",
+            1,
+            1,
+            5,
+        )
         return value if ok else None
 
     def propagate_count(self, parent, default: int, maximum: int) -> int | None:
         value, ok = QtWidgets.QInputDialog.getInt(
-            parent, "Propagate Correction", "Carry what you changed on this frame to the next "
-            "frames (you see the result before anything is written):", default, 1, maximum)
+            parent,
+            "Propagate Correction",
+            "Carry what you changed on this frame to the next "
+            "frames (you see the result before anything is written):",
+            default,
+            1,
+            maximum,
+        )
         return value if ok else None
 
     def confirm_propagation(self, parent, dialog) -> bool:
@@ -149,5 +174,8 @@ _DEFAULT = VideoDialogs()
 def ask(window, question: str):
     """The method answering ``question``: the window's dialogs object's, else the default
     (these, then the Export menu's own)."""
-    return (getattr(window.dialogs, question, None) or getattr(_DEFAULT, question, None)
-            or ask_io(window, question))
+    return (
+        getattr(window.dialogs, question, None)
+        or getattr(_DEFAULT, question, None)
+        or ask_io(window, question)
+    )

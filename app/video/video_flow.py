@@ -83,7 +83,7 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         if self.video is not None and self.video.path == path.resolve():
             return True
         running = self._video_job_video  # a job on this video still runs: share its session,
-        try:                             # so that both see the same edited frames
+        try:  # so that both see the same edited frames
             if running is not None and running.path == path.resolve():
                 video = running
             else:
@@ -110,7 +110,9 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             self.show_frame(0)
         self.statusBar().showMessage(
             f"{video.source.name}: {video.frame_count} frames, {video.source.width}x"
-            f"{video.source.height}, {video.source.fps:g} fps", 5000)
+            f"{video.source.height}, {video.source.fps:g} fps",
+            5000,
+        )
         self._refresh_marks()
         self.refresh_video_stats()
         self._update_actions()
@@ -169,8 +171,12 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             image = video.source.read(index)
         except (VideoReadError, IndexError) as exc:
             self.toggle_play(False)
-            self.show_notice(f"Frame {index} of {video.source.name} cannot be shown: {exc}. The "
-                             f"other frames and every label are unaffected.", "error", key="frame")
+            self.show_notice(
+                f"Frame {index} of {video.source.name} cannot be shown: {exc}. The "
+                f"other frames and every label are unaffected.",
+                "error",
+                key="frame",
+            )
             self._sync_frame_count()
             return False
         leaving, touched = video.frame, self.doc is not None and self.doc.revision > 0
@@ -226,8 +232,7 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
         if video is None or index < 0 or len(series) != video.frame_count:
             return
         ignore = video.classes.ignore_index
-        maps = {i: video.labels(i) for i in (index - 1, index, index + 1)
-                if 0 <= i < video.frame_count}
+        maps = {i: video.labels(i) for i in (index - 1, index, index + 1) if 0 <= i < video.frame_count}
         for i in (index, index + 1):
             prev, cur = maps.get(i - 1), maps.get(i)
             if prev is not None and cur is not None:

@@ -9,15 +9,17 @@ from srcrm.commands.options import add_model_args, model_config, size
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("bench", help="training and inference speed: full model vs baseline, "
-                                             "fp32 vs the fast paths")
+    p = subparsers.add_parser(
+        "bench", help="training and inference speed: full model vs baseline, fp32 vs the fast paths"
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--train-size", type=size, default=(256, 256))
     p.add_argument("--infer-size", type=size, default=(360, 480))
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--compile", action="store_true",
-                   help="also time torch.compile (minutes of compiling on a CPU)")
+    p.add_argument(
+        "--compile", action="store_true", help="also time torch.compile (minutes of compiling on a CPU)"
+    )
     add_model_args(p)
     p.set_defaults(func=run)
 
@@ -25,8 +27,13 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from srcrm.bench import BenchConfig, run_benchmark
 
-    cfg = BenchConfig(device=args.device, train_size=args.train_size, infer_size=args.infer_size,
-                      batch_size=args.batch_size, repeats=args.repeats,
-                      compile=args.compile)
+    cfg = BenchConfig(
+        device=args.device,
+        train_size=args.train_size,
+        infer_size=args.infer_size,
+        batch_size=args.batch_size,
+        repeats=args.repeats,
+        compile=args.compile,
+    )
     print(run_benchmark(cfg, model_config(args)))
     return 0

@@ -10,25 +10,34 @@ def register(subparsers) -> None:
     from srcrm.matting.alpha import METHODS
 
     p = subparsers.add_parser(
-        "cutout", help="RGBA cut-out of a mask or a class, optionally refined by matting",
+        "cutout",
+        help="RGBA cut-out of a mask or a class, optionally refined by matting",
         description="Cut a region out of IMAGE as an RGBA PNG with straight alpha. The region "
-                    "is --mask (one channel, nonzero inside) or --class NAME of --labels. "
-                    "--refine solves the alpha in a band around the rim by matting and removes "
-                    "the old background's colour from the soft edge.")
+        "is --mask (one channel, nonzero inside) or --class NAME of --labels. "
+        "--refine solves the alpha in a band around the rim by matting and removes "
+        "the old background's colour from the soft edge.",
+    )
     p.add_argument("image", help="the image to cut from")
     region = p.add_mutually_exclusive_group(required=True)
     region.add_argument("--mask", help="a single-channel PNG, nonzero inside")
-    region.add_argument("--class", dest="class_name",
-                        help="a class name (or id) of the --labels map")
+    region.add_argument("--class", dest="class_name", help="a class name (or id) of the --labels map")
     p.add_argument("--labels", help="label map PNG of class ids (with --class)")
     p.add_argument("--classes", help="class names, one per line (default: the bundled model's)")
     p.add_argument("--out", required=True, help="the RGBA PNG to write")
     p.add_argument("--matte", help="also write the alpha alone as a greyscale PNG (image size)")
     p.add_argument("--refine", action="store_true", help="refine the edge by alpha matting")
-    p.add_argument("--band", type=int, default=8,
-                   help="with --refine: unknown band in px either side of the rim (default 8)")
-    p.add_argument("--method", default="cf", choices=METHODS,
-                   help="with --refine: matting method (default cf, closed-form)")
+    p.add_argument(
+        "--band",
+        type=int,
+        default=8,
+        help="with --refine: unknown band in px either side of the rim (default 8)",
+    )
+    p.add_argument(
+        "--method",
+        default="cf",
+        choices=METHODS,
+        help="with --refine: matting method (default cf, closed-form)",
+    )
     p.add_argument("--feather", type=float, default=0.0, help="Gaussian feather in px")
     p.add_argument("--no-crop", action="store_true", help="keep the image size")
     p.set_defaults(func=run)

@@ -34,12 +34,16 @@ def run(args: argparse.Namespace) -> int:
     ckpt = load_checkpoint(args.checkpoint)
     data = open_dataset(args.data, args.split)
     if data.labelset.num_classes != ckpt.config.num_classes:
-        print(f"error: the model has {ckpt.config.num_classes} classes but {args.data} has "
-              f"{data.labelset.num_classes}", file=sys.stderr)
+        print(
+            f"error: the model has {ckpt.config.num_classes} classes but {args.data} has "
+            f"{data.labelset.num_classes}",
+            file=sys.stderr,
+        )
         return 2
     device = pick_device(args.device)
-    inference = InferenceConfig(mode="slide" if args.slide else "whole", flip=args.flip,
-                                scales=tuple(args.scales))
+    inference = InferenceConfig(
+        mode="slide" if args.slide else "whole", flip=args.flip, scales=tuple(args.scales)
+    )
     result = evaluate(ckpt.build_model().to(device), data, device, inference)
     print(format_table(result))
     if args.json:

@@ -28,10 +28,16 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
 
 def model_config(args: argparse.Namespace, num_classes: int = 11) -> ModelConfig:
     """The architecture that :func:`add_model_args` options describe."""
-    return ModelConfig(num_classes=num_classes, backbone=args.backbone,
-                       decoder_channels=args.decoder_channels, srm=not args.no_srm, crm=not args.no_crm)
+    return ModelConfig(
+        num_classes=num_classes,
+        backbone=args.backbone,
+        decoder_channels=args.decoder_channels,
+        srm=not args.no_srm,
+        crm=not args.no_crm,
+    )
 
 
 def add_checkpoint_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--checkpoint", default=None, help="a .pt checkpoint or model manifest "
-                   "(default: the bundled model)")
+    p.add_argument(
+        "--checkpoint", default=None, help="a .pt checkpoint or model manifest (default: the bundled model)"
+    )

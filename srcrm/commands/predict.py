@@ -11,12 +11,19 @@ from srcrm.commands.options import add_checkpoint_arg
 def register(subparsers) -> None:
     p = subparsers.add_parser("predict", help="label images, folders or videos")
     p.add_argument("inputs", nargs="+", help="images and folders, or one video")
-    p.add_argument("--out", required=True, help="output folder: NAME.png per image; for a "
-                   "video NNNNNN.png per frame (zero-based), resumed if a run was stopped")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="output folder: NAME.png per image; for a "
+        "video NNNNNN.png per frame (zero-based), resumed if a run was stopped",
+    )
     add_checkpoint_arg(p)
     p.add_argument("--device", default="auto")
-    p.add_argument("--no-overlay", action="store_true",
-                   help="write label maps only (no overlays/NAME.jpg, no overlay.mp4)")
+    p.add_argument(
+        "--no-overlay",
+        action="store_true",
+        help="write label maps only (no overlays/NAME.jpg, no overlay.mp4)",
+    )
     p.set_defaults(func=run)
 
 
@@ -26,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
     if any(is_video(p) for p in args.inputs):
         if len(args.inputs) > 1:
             raise ValueError("give a video alone: its frames go to --out DIR as NNNNNN.png")
-        return predict_video(Path(args.inputs[0]), Path(args.out), args.checkpoint, args.device,
-                             overlays=not args.no_overlay)
-    return predict_paths(args.inputs, Path(args.out), args.checkpoint, args.device,
-                         overlays=not args.no_overlay)
+        return predict_video(
+            Path(args.inputs[0]), Path(args.out), args.checkpoint, args.device, overlays=not args.no_overlay
+        )
+    return predict_paths(
+        args.inputs, Path(args.out), args.checkpoint, args.device, overlays=not args.no_overlay
+    )

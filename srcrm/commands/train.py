@@ -16,17 +16,32 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--crop", type=size, default=(360, 480))
-    p.add_argument("--scale", type=float, nargs=2, default=[0.5, 2.0], metavar=("MIN", "MAX"),
-                   help="random rescaling range")
+    p.add_argument(
+        "--scale",
+        type=float,
+        nargs=2,
+        default=[0.5, 2.0],
+        metavar=("MIN", "MAX"),
+        help="random rescaling range",
+    )
     p.add_argument("--warmup", type=int, default=200, help="linear warm-up steps")
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between resumable saves")
     p.add_argument("--jitter", type=float, default=0.25, help="colour jitter strength")
     p.add_argument("--blur", type=float, default=0.0, help="share of crops blurred")
-    p.add_argument("--focus", type=float, default=0.0,
-                   help="share of crops centred on a uniformly drawn class (over-samples rare ones)")
+    p.add_argument(
+        "--focus",
+        type=float,
+        default=0.0,
+        help="share of crops centred on a uniformly drawn class (over-samples rare ones)",
+    )
     p.add_argument("--ohem", action="store_true")
-    p.add_argument("--class-balance", type=float, default=0.0, metavar="POWER",
-                   help="weight classes by (median frequency / frequency) ** POWER; 0 is off")
+    p.add_argument(
+        "--class-balance",
+        type=float,
+        default=0.0,
+        metavar="POWER",
+        help="weight classes by (median frequency / frequency) ** POWER; 0 is off",
+    )
     p.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"])
     p.add_argument("--sync-bn", action="store_true")
     p.add_argument("--eval-every", type=int, default=0)
@@ -36,8 +51,9 @@ def register(subparsers) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--init-from", default=None, help="start from this checkpoint's weights")
     p.add_argument("--freeze-backbone", action="store_true")
-    p.add_argument("--fresh", action="store_true",
-                   help="start over, ignoring the resumable state a run left in --out")
+    p.add_argument(
+        "--fresh", action="store_true", help="start over, ignoring the resumable state a run left in --out"
+    )
     add_model_args(p)
     p.set_defaults(func=run)
 
@@ -52,15 +68,29 @@ def run(args: argparse.Namespace) -> int:
     from srcrm.train import TrainConfig, Trainer
 
     cfg = TrainConfig(
-        data=args.data, out_dir=args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-        model=model_config(args), augment=AugmentConfig(crop=args.crop, scale=tuple(args.scale),
-                                                        jitter=args.jitter, blur=args.blur,
-                                                        focus=args.focus),
-        warmup_steps=args.warmup, checkpoint_every=args.checkpoint_every,
-        loss=LossConfig(ohem=args.ohem, class_balance=args.class_balance), amp=args.amp, sync_bn=args.sync_bn,
-        eval_every=args.eval_every, seed=args.seed, device=args.device, workers=args.workers,
-        init_from=args.init_from, freeze_backbone=args.freeze_backbone, val_split=args.val_split,
-        resume=not args.fresh)
+        data=args.data,
+        out_dir=args.out,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        model=model_config(args),
+        augment=AugmentConfig(
+            crop=args.crop, scale=tuple(args.scale), jitter=args.jitter, blur=args.blur, focus=args.focus
+        ),
+        warmup_steps=args.warmup,
+        checkpoint_every=args.checkpoint_every,
+        loss=LossConfig(ohem=args.ohem, class_balance=args.class_balance),
+        amp=args.amp,
+        sync_bn=args.sync_bn,
+        eval_every=args.eval_every,
+        seed=args.seed,
+        device=args.device,
+        workers=args.workers,
+        init_from=args.init_from,
+        freeze_backbone=args.freeze_backbone,
+        val_split=args.val_split,
+        resume=not args.fresh,
+    )
     trainer = Trainer(cfg)
     bar = tqdm(total=cfg.steps, initial=0, desc="train", disable=not trainer.dist.is_main)
 

@@ -20,9 +20,14 @@ class AugmentConfig:
     focus: float = 0.0  # share of crops centred on a pixel of a class drawn uniformly (rare classes)
 
 
-def augment(images: torch.Tensor, labels: torch.Tensor, cfg: AugmentConfig, ignore_index: int,
-            generator: torch.Generator | None = None,
-            focus: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def augment(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    cfg: AugmentConfig,
+    ignore_index: int,
+    generator: torch.Generator | None = None,
+    focus: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Augment uint8 images (N,3,H,W) and labels (N,H,W) into float [0,1] crops and long labels.
 
     Parts of a crop that fall outside the scaled image get the ignore index. ``focus`` (N,2),
@@ -45,10 +50,12 @@ def augment(images: torch.Tensor, labels: torch.Tensor, cfg: AugmentConfig, igno
         fy, fx = focus[:, 0].to(dev, torch.float32), focus[:, 1].to(dev, torch.float32)
         has = fy >= 0
         # Keep the focus pixel at least a tenth of the crop away from the crop's border.
-        fy0 = (fy * scale - ch * rand(0.1, 0.9)).clamp(min=torch.zeros_like(free_y).minimum(free_y / 2),
-                                                         max=free_y.clamp(min=0))
-        fx0 = (fx * scale - cw * rand(0.1, 0.9)).clamp(min=torch.zeros_like(free_x).minimum(free_x / 2),
-                                                         max=free_x.clamp(min=0))
+        fy0 = (fy * scale - ch * rand(0.1, 0.9)).clamp(
+            min=torch.zeros_like(free_y).minimum(free_y / 2), max=free_y.clamp(min=0)
+        )
+        fx0 = (fx * scale - cw * rand(0.1, 0.9)).clamp(
+            min=torch.zeros_like(free_x).minimum(free_x / 2), max=free_x.clamp(min=0)
+        )
         y0, x0 = torch.where(has, fy0, y0), torch.where(has, fx0, x0)
     u = torch.arange(cw, device=dev, dtype=torch.float32) + 0.5
     v = torch.arange(ch, device=dev, dtype=torch.float32) + 0.5
@@ -61,8 +68,7 @@ def augment(images: torch.Tensor, labels: torch.Tensor, cfg: AugmentConfig, igno
     gy = (2 * src_y / h - 1)[:, :, None].expand(n, ch, cw)
     grid = torch.stack((gx, gy), dim=-1)
 
-    x = F.grid_sample(images.float() / 255, grid, mode="bilinear", padding_mode="zeros",
-                      align_corners=False)
+    x = F.grid_sample(images.float() / 255, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     # Shift labels by one so that the zero padding marks "outside the image".
     shifted = (labels.float() + 1)[:, None]
     y = F.grid_sample(shifted, grid, mode="nearest", padding_mode="zeros", align_corners=False)[:, 0]
@@ -84,7 +90,7 @@ def _random_blur(x: torch.Tensor, share: float, rand) -> torch.Tensor:
         return x
     sigma = rand(0.3, 1.5)
     offsets = torch.arange(-3, 4, device=x.device, dtype=x.dtype)
-    kernels = torch.exp(-offsets[None] ** 2 / (2 * sigma[:, None] ** 2))
+    kernels = torch.exp(-(offsets[None] ** 2) / (2 * sigma[:, None] ** 2))
     kernels = kernels / kernels.sum(1, keepdim=True)  # N, 7
     c = x.shape[1]
     # Group convolution: one kernel per image and channel.
@@ -104,6 +110,6 @@ def _photometric(x: torch.Tensor, strength: float, rand) -> torch.Tensor:
     x = x * brightness
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
     x = (x - mean) * contrast + mean
-    grey = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
+    grey = 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
     x = (x - grey) * saturation + grey
     return x.clamp(0, 1)

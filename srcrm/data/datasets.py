@@ -33,8 +33,10 @@ class SegmentationData:
         image = read_image(image_path)
         label = read_label_png(label_path)
         if label.shape != image.shape[:2]:
-            raise ValueError(f"{label_path}: label is {label.shape[1]}x{label.shape[0]} but the image "
-                             f"is {image.shape[1]}x{image.shape[0]}")
+            raise ValueError(
+                f"{label_path}: label is {label.shape[1]}x{label.shape[0]} but the image "
+                f"is {image.shape[1]}x{image.shape[0]}"
+            )
         if self.lut is not None:
             label = self.lut[label]
         return image, label
@@ -55,8 +57,10 @@ def open_dataset(root, split: str) -> SegmentationData:
         return _bdd100k(root, split)
     if (root / split / "images").is_dir():
         return _generic(root, split)
-    raise FileNotFoundError(f"{root}: no {split!r} split found (expected {split}/images and "
-                            f"{split}/labels, or a Cityscapes, ADE20K or BDD100K layout)")
+    raise FileNotFoundError(
+        f"{root}: no {split!r} split found (expected {split}/images and "
+        f"{split}/labels, or a Cityscapes, ADE20K or BDD100K layout)"
+    )
 
 
 def _pair(images: list[Path], label_for) -> list[tuple[Path, Path]]:
@@ -111,8 +115,9 @@ def _ade20k(root: Path, split: str) -> SegmentationData:
     images = _images(base / "images" / folder)
     # ADE20K stores 0 for "other" and 1..150 for the classes.
     lut = labelsets.lookup_table({v: v - 1 for v in range(1, 151)}, 255)
-    return SegmentationData(_pair(images, lambda p: base / "annotations" / folder / f"{p.stem}.png"),
-                            labelsets.ADE20K, lut)
+    return SegmentationData(
+        _pair(images, lambda p: base / "annotations" / folder / f"{p.stem}.png"), labelsets.ADE20K, lut
+    )
 
 
 def _bdd100k(root: Path, split: str) -> SegmentationData:

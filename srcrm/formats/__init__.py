@@ -17,6 +17,17 @@ from srcrm.formats.polygons import Coverage, Region, polygonize
 from srcrm.formats.rasterize import polygon_mask, rasterize
 from srcrm.formats.reading import Sample
 
-__all__ = ["ClassLookup", "Coverage", "FormatError", "Region", "Sample", "convert", "detect",
-           "labelset_from_names", "polygon_mask", "polygonize", "rasterize",
-           "read_classes"]
+__all__ = [
+    "ClassLookup",
+    "Coverage",
+    "FormatError",
+    "Region",
+    "Sample",
+    "convert",
+    "detect",
+    "labelset_from_names",
+    "polygon_mask",
+    "polygonize",
+    "rasterize",
+    "read_classes",
+]

@@ -51,26 +51,59 @@ UNLABELLED_LABEL = "unlabeled"  # Cityscapes' own name for it
 SUFFIX = "_gtFine_polygons.json"
 LABEL_IDS = "_gtFine_labelIds.png"
 LABEL_COLORS = "label_colors.txt"  # datumaro's class list for Cityscapes-style datasets
-NOT_CITYSCAPES = ("the class names are not all Cityscapes labels, so they are kept with their "
-                  "own ids; cityscapesScripts will not know them")
+NOT_CITYSCAPES = (
+    "the class names are not all Cityscapes labels, so they are kept with their "
+    "own ids; cityscapesScripts will not know them"
+)
 
 # The Cityscapes label table (cityscapesScripts' helpers/labels.py): name -> (id, has instances).
 TABLE = {
-    "unlabeled": (0, False), "ego vehicle": (1, False), "rectification border": (2, False),
-    "out of roi": (3, False), "static": (4, False), "dynamic": (5, False), "ground": (6, False),
-    "road": (7, False), "sidewalk": (8, False), "parking": (9, False), "rail track": (10, False),
-    "building": (11, False), "wall": (12, False), "fence": (13, False),
-    "guard rail": (14, False), "bridge": (15, False), "tunnel": (16, False), "pole": (17, False),
-    "polegroup": (18, False), "traffic light": (19, False), "traffic sign": (20, False),
-    "vegetation": (21, False), "terrain": (22, False), "sky": (23, False), "person": (24, True),
-    "rider": (25, True), "car": (26, True), "truck": (27, True), "bus": (28, True),
-    "caravan": (29, True), "trailer": (30, True), "train": (31, True),
-    "motorcycle": (32, True), "bicycle": (33, True),
+    "unlabeled": (0, False),
+    "ego vehicle": (1, False),
+    "rectification border": (2, False),
+    "out of roi": (3, False),
+    "static": (4, False),
+    "dynamic": (5, False),
+    "ground": (6, False),
+    "road": (7, False),
+    "sidewalk": (8, False),
+    "parking": (9, False),
+    "rail track": (10, False),
+    "building": (11, False),
+    "wall": (12, False),
+    "fence": (13, False),
+    "guard rail": (14, False),
+    "bridge": (15, False),
+    "tunnel": (16, False),
+    "pole": (17, False),
+    "polegroup": (18, False),
+    "traffic light": (19, False),
+    "traffic sign": (20, False),
+    "vegetation": (21, False),
+    "terrain": (22, False),
+    "sky": (23, False),
+    "person": (24, True),
+    "rider": (25, True),
+    "car": (26, True),
+    "truck": (27, True),
+    "bus": (28, True),
+    "caravan": (29, True),
+    "trailer": (30, True),
+    "train": (31, True),
+    "motorcycle": (32, True),
+    "bicycle": (33, True),
 }
 # Other datasets' names for Cityscapes labels (CamVid's and common spellings).
-ALIASES = {"tree": "vegetation", "sign symbol": "traffic sign", "signsymbol": "traffic sign",
-           "pedestrian": "person", "bicyclist": "rider", "pavement": "sidewalk",
-           "motorbike": "motorcycle", "bike": "bicycle"}
+ALIASES = {
+    "tree": "vegetation",
+    "sign symbol": "traffic sign",
+    "signsymbol": "traffic sign",
+    "pedestrian": "person",
+    "bicyclist": "rider",
+    "pavement": "sidewalk",
+    "motorbike": "motorcycle",
+    "bike": "bicycle",
+}
 
 
 def cityscapes_names(labelset: LabelSet) -> list[str] | None:
@@ -87,12 +120,21 @@ def cityscapes_names(labelset: LabelSet) -> list[str] | None:
 
 def paths(folder: str | os.PathLike, name: str) -> dict[str, Path]:
     folder = Path(folder)
-    return {kind: folder / f"{name}_gtFine_{kind}" for kind in
-            ("labelIds.png", "instanceIds.png", "color.png", "polygons.json")}
+    return {
+        kind: folder / f"{name}_gtFine_{kind}"
+        for kind in ("labelIds.png", "instanceIds.png", "color.png", "polygons.json")
+    }
 
 
-def write(folder: str | os.PathLike, name: str, labels: np.ndarray, labelset: LabelSet, *,
-          tolerance: float = 0.0, min_area: float = 0.0) -> list[str]:
+def write(
+    folder: str | os.PathLike,
+    name: str,
+    labels: np.ndarray,
+    labelset: LabelSet,
+    *,
+    tolerance: float = 0.0,
+    min_area: float = 0.0,
+) -> list[str]:
     """The four files of image ``name`` in ``folder``. Returns warnings (the class list is
     not the Cityscapes one, so its scripts cannot read the files)."""
     out = paths(folder, name)
@@ -100,8 +142,7 @@ def write(folder: str | os.PathLike, name: str, labels: np.ndarray, labelset: La
     table = cityscapes_names(labelset)
     warnings = []
     if table is None:
-        names, ids, fill = list(labelset.class_names), np.arange(labelset.num_classes), \
-            labelset.ignore_index
+        names, ids, fill = list(labelset.class_names), np.arange(labelset.num_classes), labelset.ignore_index
         instances = np.zeros(labelset.num_classes, bool)
         warnings.append(NOT_CITYSCAPES)
     else:
@@ -112,7 +153,7 @@ def write(folder: str | os.PathLike, name: str, labels: np.ndarray, labelset: La
     lookup = np.append(ids, fill).astype(np.uint8)
     label_ids = lookup[codes]
     palette = np.zeros((labelset.num_classes + 1, 3), np.uint8)
-    palette[:labelset.num_classes] = labelset.palette
+    palette[: labelset.num_classes] = labelset.palette
     write_png(out["labelIds.png"], label_ids)
     write_png(out["instanceIds.png"], _instance_ids(codes, label_ids, ids, instances))
     write_png(out["color.png"], palette[codes])
@@ -121,14 +162,14 @@ def write(folder: str | os.PathLike, name: str, labels: np.ndarray, labelset: La
         labels = {i: json.dumps(n) for i, n in enumerate(names)}
         labels[UNLABELLED] = json.dumps(UNLABELLED_LABEL)
         for class_id, ring in shapes:
-            doc.add_encoded(f'{{"label": {labels[class_id]}, '
-                            f'"polygon": {json.dumps(ring.tolist())}}}')
+            doc.add_encoded(f'{{"label": {labels[class_id]}, "polygon": {json.dumps(ring.tolist())}}}')
         doc.close()
     return warnings
 
 
-def _instance_ids(codes: np.ndarray, label_ids: np.ndarray, ids: np.ndarray,
-                  instances: np.ndarray) -> np.ndarray:
+def _instance_ids(
+    codes: np.ndarray, label_ids: np.ndarray, ids: np.ndarray, instances: np.ndarray
+) -> np.ndarray:
     """16-bit instance ids: ``id * 1000 + k`` for the k-th 4-connected piece of a class with
     instances, the label id elsewhere."""
     out = label_ids.astype(np.uint16)
@@ -164,7 +205,7 @@ def image_name(path: str | os.PathLike) -> str:
     name = Path(path).name
     for suffix in (SUFFIX, "_gtCoarse_polygons.json", LABEL_IDS, "_polygons.json", ".json"):
         if name.endswith(suffix):
-            return name[:-len(suffix)]
+            return name[: -len(suffix)]
     return Path(path).stem
 
 
@@ -197,8 +238,11 @@ def read(path: str | os.PathLike, labelset: LabelSet) -> Sample:
         label = str(obj.get("label")) if isinstance(obj, dict) else "?"
         where = f"object #{i} ({label})"
         if not isinstance(obj, dict) or obj.get("deleted") or "polygon" not in obj:
-            why = "marked deleted" if isinstance(obj, dict) and obj.get("deleted") else \
-                "not an object with a polygon"
+            why = (
+                "marked deleted"
+                if isinstance(obj, dict) and obj.get("deleted")
+                else "not an object with a polygon"
+            )
             warnings.append(f"{path}: {where}: {why}, skipped as the Cityscapes scripts skip it")
             continue
         class_id = _class_id(label, lookup)
@@ -214,15 +258,14 @@ def read(path: str | os.PathLike, labelset: LabelSet) -> Sample:
 
 def _class_id(label: str, lookup: ClassLookup) -> int | None:
     """A file's label in the label set: itself, without ``group``, or by alias either way."""
-    for name in (label, label[:-len("group")] if label.endswith("group") else None):
+    for name in (label, label[: -len("group")] if label.endswith("group") else None):
         if name is None:
             continue
         found = lookup.get(name)
         if found is None:  # a Cityscapes name for one of the label set's classes, or back
             key = name_key(name)
             others = [k for k, v in ALIASES.items() if v == key] + [ALIASES.get(key)]
-            found = next((lookup.get(o) for o in others if o and lookup.get(o) is not None),
-                         None)
+            found = next((lookup.get(o) for o in others if o and lookup.get(o) is not None), None)
         if found is not None:
             return found
     return None
@@ -238,8 +281,11 @@ def _id_names(path: Path) -> dict[int, str]:
         lines = colors.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise FormatError(colors, f"cannot read it ({exc})") from None
-    names = [line.split(maxsplit=3)[3].strip() for line in lines
-             if len(line.split(maxsplit=3)) == 4 and not line.startswith("#")]
+    names = [
+        line.split(maxsplit=3)[3].strip()
+        for line in lines
+        if len(line.split(maxsplit=3)) == 4 and not line.startswith("#")
+    ]
     return dict(enumerate(names))
 
 
@@ -253,8 +299,9 @@ def _read_label_ids(path: Path, labelset: LabelSet) -> Sample:
     for value in np.unique(raw).tolist():
         name = names.get(value)
         if name is None:
-            raise FormatError(path, f"value {value} is not in the class table "
-                                    f"({LABEL_COLORS} or the Cityscapes labels)")
+            raise FormatError(
+                path, f"value {value} is not in the class table ({LABEL_COLORS} or the Cityscapes labels)"
+            )
         class_id = _class_id(name, lookup)
         if class_id is None and name_key(name) not in ("background", UNLABELLED_LABEL):
             raise FormatError(path, lookup.unknown_message(name))
@@ -282,12 +329,19 @@ class Export(layout.Export):
         out = paths(self.dst / "gtFine" / subset / city, name.name)
         for path in out.values():
             self.target(path, sample, image)
-        for warning in write(out["polygons.json"].parent, name.name, sample.labels, self.labelset,
-                             tolerance=self.settings.tolerance, min_area=self.settings.min_area):
+        for warning in write(
+            out["polygons.json"].parent,
+            name.name,
+            sample.labels,
+            self.labelset,
+            tolerance=self.settings.tolerance,
+            min_area=self.settings.min_area,
+        ):
             if warning not in self.warnings:
                 self.warnings.append(warning)
-        copy = self.copy_image(image, self.dst / "leftImg8bit" / subset / city
-                               / f"{name.name}_leftImg8bit", sample)
+        copy = self.copy_image(
+            image, self.dst / "leftImg8bit" / subset / city / f"{name.name}_leftImg8bit", sample
+        )
         return list(out.values()) + ([copy] if copy else [])
 
     def finish(self) -> list[Path]:

@@ -17,8 +17,7 @@ from srcrm.data.labelsets import CAMVID, LabelSet, generated_palette, read_class
 UNLABELLED_NAMES = ("__ignore__", "unlabelled", "unlabeled")
 
 
-def labelset_from_names(names: Sequence[str], ignore_index: int | None = None,
-                        name: str = "") -> LabelSet:
+def labelset_from_names(names: Sequence[str], ignore_index: int | None = None, name: str = "") -> LabelSet:
     """A label set for class names from a file or a dataset. Without an ignore index the first
     id after the classes is used, as in CamVid and :mod:`srcrm.data.datasets`."""
     names = tuple(str(n) for n in names)
@@ -28,8 +27,9 @@ def labelset_from_names(names: Sequence[str], ignore_index: int | None = None,
         return CAMVID
     ignore = len(names) if ignore_index is None else ignore_index
     if not len(names) <= ignore <= 255:
-        raise ValueError(f"the ignore index must be in {len(names)}..255 for {len(names)} "
-                         f"classes, got {ignore}")
+        raise ValueError(
+            f"the ignore index must be in {len(names)}..255 for {len(names)} classes, got {ignore}"
+        )
     return LabelSet(name, names, generated_palette(len(names)), ignore)
 
 
@@ -55,8 +55,10 @@ class ClassLookup:
         seen: dict[str, str] = {}
         for i, n in enumerate(labelset.class_names):
             if name_key(n) in seen:
-                raise ValueError(f"class names {seen[name_key(n)]!r} and {n!r} differ only in case "
-                                 "or spacing, so files cannot tell them apart")
+                raise ValueError(
+                    f"class names {seen[name_key(n)]!r} and {n!r} differ only in case "
+                    "or spacing, so files cannot tell them apart"
+                )
             seen[name_key(n)] = n
             self._ids[name_key(n)] = i
 

@@ -40,29 +40,26 @@ from srcrm.io import atomic_write
 HEADER = {"info": {"description": "exported by SRCRM Studio"}, "licenses": []}
 
 
-def to_dict(items: Iterable[tuple[str, Coverage]], labelset: LabelSet, *,
-            rle_all: bool = False) -> dict:
+def to_dict(items: Iterable[tuple[str, Coverage]], labelset: LabelSet, *, rle_all: bool = False) -> dict:
     """The COCO document of ``(file_name, coverage)`` pairs, in memory (for a few images;
     :class:`CocoFile` streams many)."""
     images, annotations = [], []
     for image_id, (file_name, coverage) in enumerate(items, start=1):
         images.append(_image_entry(image_id, file_name, coverage))
         for region in coverage.regions:
-            annotations.append({"id": len(annotations) + 1, "image_id": image_id,
-                                **_annotation(region, coverage, rle_all)})
-    return {**HEADER, "images": images, "annotations": annotations,
-            "categories": categories(labelset)}
+            annotations.append(
+                {"id": len(annotations) + 1, "image_id": image_id, **_annotation(region, coverage, rle_all)}
+            )
+    return {**HEADER, "images": images, "annotations": annotations, "categories": categories(labelset)}
 
 
 def categories(labelset: LabelSet) -> list[dict]:
     """COCO categories of a label set: id = class id + 1."""
-    return [{"id": i + 1, "name": n, "supercategory": ""}
-            for i, n in enumerate(labelset.class_names)]
+    return [{"id": i + 1, "name": n, "supercategory": ""} for i, n in enumerate(labelset.class_names)]
 
 
 def _image_entry(image_id: int, file_name: str, coverage: Coverage) -> dict:
-    return {"id": image_id, "file_name": file_name, "height": coverage.height,
-            "width": coverage.width}
+    return {"id": image_id, "file_name": file_name, "height": coverage.height, "width": coverage.width}
 
 
 class CocoFile:
@@ -81,8 +78,13 @@ class CocoFile:
         image_id = len(self.images) + 1
         self.images.append(_image_entry(image_id, file_name, coverage))
         for region in coverage.regions:
-            self._out.add({"id": self._out.count + 1, "image_id": image_id,
-                           **_annotation(region, coverage, self.rle_all)})
+            self._out.add(
+                {
+                    "id": self._out.count + 1,
+                    "image_id": image_id,
+                    **_annotation(region, coverage, self.rle_all),
+                }
+            )
 
     def close(self) -> None:
         self._out.close({"images": self.images, "categories": categories(self.labelset)})
@@ -92,8 +94,13 @@ class CocoFile:
         self._stack.__exit__(RuntimeError, RuntimeError("aborted"), None)
 
 
-def write(path: str | os.PathLike, items: Iterable[tuple[str, Coverage]], labelset: LabelSet,
-          *, rle_all: bool = False) -> None:
+def write(
+    path: str | os.PathLike,
+    items: Iterable[tuple[str, Coverage]],
+    labelset: LabelSet,
+    *,
+    rle_all: bool = False,
+) -> None:
     """The COCO file of ``(file_name, coverage)`` pairs."""
     out = CocoFile(path, labelset, rle_all=rle_all)
     try:
@@ -112,12 +119,15 @@ def _annotation(region: Region, coverage: Coverage, rle_all: bool) -> dict:
     if rle_all or polygon.interiors:
         left, top = math.floor(x0), math.floor(y0)
         right, bottom = min(math.ceil(x1), coverage.width), min(math.ceil(y1), coverage.height)
-        crop = polygon_mask(shapely.transform(polygon, lambda xy: xy - (left, top)),
-                            bottom - top, right - left)
+        crop = polygon_mask(
+            shapely.transform(polygon, lambda xy: xy - (left, top)), bottom - top, right - left
+        )
         counts = rle.encode_crop(crop, top, left, coverage.height, coverage.width)
-        return {**fields, "area": int(crop.sum()),
-                "segmentation": {"size": [coverage.height, coverage.width],
-                                 "counts": rle.to_string(counts)}}
+        return {
+            **fields,
+            "area": int(crop.sum()),
+            "segmentation": {"size": [coverage.height, coverage.width], "counts": rle.to_string(counts)},
+        }
     ring = shapely.get_coordinates(polygon.exterior)[:-1]
     return {**fields, "area": float(polygon.area), "segmentation": [ring.ravel().tolist()]}
 
@@ -161,8 +171,9 @@ def read(path: str | os.PathLike, labelset: LabelSet) -> tuple[list[Sample], lis
     doc = load_json(path)
     categories = _categories(doc, path)
     images, errors = _images(doc, path)
-    unusable = {im.get("id") for im in doc["images"]
-                if isinstance(im, dict) and isinstance(im.get("id"), int)} - set(images)
+    unusable = {
+        im.get("id") for im in doc["images"] if isinstance(im, dict) and isinstance(im.get("id"), int)
+    } - set(images)
     annotations = doc.get("annotations")
     if not isinstance(annotations, list):
         raise FormatError(path, "not a COCO file (no 'annotations' list)")
@@ -181,14 +192,16 @@ def read(path: str | os.PathLike, labelset: LabelSet) -> tuple[list[Sample], lis
         if image_id in unusable:
             continue  # its image is reported already
         if image_id not in images:
-            errors.append(FormatError(path, f"refers to image id {image_id!r}, which the file "
-                                            "does not list", where))
+            errors.append(
+                FormatError(path, f"refers to image id {image_id!r}, which the file does not list", where)
+            )
             continue
         if image_id in failed:
             continue
         try:
-            shapes[image_id].extend(_shapes(ann, categories, lookup, images[image_id], path,
-                                            where, notes[image_id]))
+            shapes[image_id].extend(
+                _shapes(ann, categories, lookup, images[image_id], path, where, notes[image_id])
+            )
         except FormatError as exc:
             failed[image_id] = exc
     samples = []
@@ -198,9 +211,8 @@ def read(path: str | os.PathLike, labelset: LabelSet) -> tuple[list[Sample], lis
             continue
         labels = np.full((height, width), labelset.ignore_index, np.uint8)
         for _, class_id, left, mask in sorted(shapes[image_id], key=lambda s: -s[0]):
-            labels[:, left:left + mask.shape[1]][mask] = class_id
-        samples.append(Sample(_name(file_name), labels, image_file(path, file_name),
-                              tuple(notes[image_id])))
+            labels[:, left : left + mask.shape[1]][mask] = class_id
+        samples.append(Sample(_name(file_name), labels, image_file(path, file_name), tuple(notes[image_id])))
     return samples, errors
 
 
@@ -236,8 +248,7 @@ def _categories(doc: object, path: str | os.PathLike) -> dict[int, str]:
         raise FormatError(path, "not a COCO file (no 'categories' list)")
     out = {}
     for c in doc["categories"]:
-        if not (isinstance(c, dict) and isinstance(c.get("id"), int)
-                and isinstance(c.get("name"), str)):
+        if not (isinstance(c, dict) and isinstance(c.get("id"), int) and isinstance(c.get("name"), str)):
             raise FormatError(path, f"a category needs an integer 'id' and a 'name': {c!r}")
         out[c["id"]] = c["name"]
     return out
@@ -252,15 +263,21 @@ def _images(doc: dict, path: Path) -> tuple[dict[int, tuple[str, int, int]], lis
     errors, repeated = [], set()
     for n, im in enumerate(doc["images"]):
         where = f"image #{n}"
-        if not (isinstance(im, dict) and isinstance(im.get("id"), int)
-                and isinstance(im.get("file_name"), str)):
+        if not (
+            isinstance(im, dict) and isinstance(im.get("id"), int) and isinstance(im.get("file_name"), str)
+        ):
             errors.append(FormatError(path, "needs an integer 'id' and a 'file_name'", where))
             continue
         where = f"image {im['file_name']!r}"
         if im["id"] in out or im["id"] in repeated:
             repeated.add(im["id"])
-            errors.append(FormatError(path, "repeats an image id, so its annotations cannot "
-                                            "be told apart from the other image's", where))
+            errors.append(
+                FormatError(
+                    path,
+                    "repeats an image id, so its annotations cannot be told apart from the other image's",
+                    where,
+                )
+            )
             continue
         if _name(im["file_name"]) is None:
             errors.append(FormatError(path, "has no usable file_name", where))
@@ -276,21 +293,31 @@ def _images(doc: dict, path: Path) -> tuple[dict[int, tuple[str, int, int]], lis
         out[im["id"]] = (im["file_name"], *size)
     for image_id in repeated:  # neither of two images with one id can be trusted
         file_name = out.pop(image_id, ("?",))[0]
-        errors.append(FormatError(path, "repeats an image id, so its annotations cannot be "
-                                        "told apart from the other image's",
-                                  f"image {image_id} ({file_name!r})"))
+        errors.append(
+            FormatError(
+                path,
+                "repeats an image id, so its annotations cannot be told apart from the other image's",
+                f"image {image_id} ({file_name!r})",
+            )
+        )
     return out, errors
 
 
-def _shapes(ann: dict, categories: dict[int, str], lookup: ClassLookup,
-            image: tuple[str, int, int], path: Path, where: str, notes: list[str]):
+def _shapes(
+    ann: dict,
+    categories: dict[int, str],
+    lookup: ClassLookup,
+    image: tuple[str, int, int],
+    path: Path,
+    where: str,
+    notes: list[str],
+):
     """``(area, class_id, first column, mask of the columns from there)`` for one annotation,
     painted as pycocotools' ``annToMask`` paints it; what was unusual goes to ``notes``."""
     category = ann.get("category_id")
     name = categories.get(category) if isinstance(category, int) else None
     if name is None:
-        raise FormatError(path, f"category id {ann.get('category_id')!r} is not in "
-                                "'categories'", where)
+        raise FormatError(path, f"category id {ann.get('category_id')!r} is not in 'categories'", where)
     class_id = lookup.get(name)
     if class_id is None:
         raise FormatError(path, lookup.unknown_message(name), where)
@@ -299,8 +326,7 @@ def _shapes(ann: dict, categories: dict[int, str], lookup: ClassLookup,
     if isinstance(segmentation, list):
         parts = []
         for p in segmentation:
-            points = checked_points(np.reshape(_numbers(p, path, where), (-1, 2)), height,
-                                    width, path, where)
+            points = checked_points(np.reshape(_numbers(p, path, where), (-1, 2)), height, width, path, where)
             problem = crossing_note(points)
             if problem:
                 notes.append(f"{path}: {where}: {problem}, as pycocotools fills it")
@@ -309,22 +335,20 @@ def _shapes(ann: dict, categories: dict[int, str], lookup: ClassLookup,
         right = max((x + m.shape[1] for x, m in parts if m.shape[1]), default=0)
         mask = np.zeros((height, max(right - left, 0)), bool)
         for x, m in parts:  # the parts' union, as pycocotools merges them
-            mask[:, x - left:x - left + m.shape[1]] |= m
+            mask[:, x - left : x - left + m.shape[1]] |= m
         return [(int(mask.sum()), class_id, left, mask)]
     try:
         mask = rle.from_coco(segmentation)
     except ValueError as exc:
         raise FormatError(path, f"bad RLE segmentation: {exc}", where) from None
     if mask.shape != (height, width):
-        raise FormatError(path, f"RLE size {list(mask.shape)} is not the image's "
-                                f"[{height}, {width}]", where)
+        raise FormatError(path, f"RLE size {list(mask.shape)} is not the image's [{height}, {width}]", where)
     return [(int(mask.sum()), class_id, 0, mask)]
 
 
 def _numbers(values: object, path: Path, where: str) -> np.ndarray:
     if not isinstance(values, list) or len(values) % 2:
-        raise FormatError(path, "a polygon must be a flat list [x1, y1, x2, y2, ...] of even "
-                                "length", where)
+        raise FormatError(path, "a polygon must be a flat list [x1, y1, x2, y2, ...] of even length", where)
     try:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -338,8 +362,9 @@ class Export(layout.Export):
 
     def __init__(self, *args):
         super().__init__(*args)
-        self.path = self.dst if self.single else \
-            self.dst / "annotations" / f"instances_{self.settings.subset}.json"
+        self.path = (
+            self.dst if self.single else self.dst / "annotations" / f"instances_{self.settings.subset}.json"
+        )
         self.file = CocoFile(self.path, self.labelset, rle_all=self.settings.rle_all)
         self.without_image = 0
 
@@ -354,16 +379,24 @@ class Export(layout.Export):
         else:
             file_name = (sub / f"{sample.name}{image.suffix if image else '.png'}").as_posix()
             self.without_image += image is None
-        self.file.add(file_name, polygonize(sample.labels, self.labelset.num_classes,
-                                            tolerance=self.settings.tolerance,
-                                            min_area=self.settings.min_area))
+        self.file.add(
+            file_name,
+            polygonize(
+                sample.labels,
+                self.labelset.num_classes,
+                tolerance=self.settings.tolerance,
+                min_area=self.settings.min_area,
+            ),
+        )
         return [copy] if copy else []
 
     def finish(self) -> list[Path]:
         self.file.close()
         if self.without_image:
-            self.warnings.append(f"{self.path}: {self.without_image} images are not known; their "
-                                 "file_name is NAME.png, to be put in images/")
+            self.warnings.append(
+                f"{self.path}: {self.without_image} images are not known; their "
+                "file_name is NAME.png, to be put in images/"
+            )
         return [self.path]
 
     def abort(self) -> None:

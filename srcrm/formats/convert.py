@@ -39,10 +39,17 @@ def detect(src: str | os.PathLike) -> str:
     return registry.detect(src).name
 
 
-def convert(src: str | os.PathLike, dst: str | os.PathLike, to: str, *,
-            source_format: str | None = None, labelset: LabelSet | None = None,
-            ignore_index: int | None = None, settings: ExportSettings | None = None,
-            progress: bool = False) -> Report:
+def convert(
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    to: str,
+    *,
+    source_format: str | None = None,
+    labelset: LabelSet | None = None,
+    ignore_index: int | None = None,
+    settings: ExportSettings | None = None,
+    progress: bool = False,
+) -> Report:
     """Convert ``src`` (a file or folder) to format ``to`` in ``dst``.
 
     ``dst`` is a file when ``src`` is one file and ``dst`` has the target's suffix (``.png``,
@@ -66,10 +73,14 @@ def convert(src: str | os.PathLike, dst: str | os.PathLike, to: str, *,
     report = Report()
     inferred = labelset is None
     if inferred:
-        labelset = labelset_from_names(fmt.class_names(root, files), ignore_index,
-                                       name=root.name)
-    single = src.is_file() and target.suffix and dst.suffix.lower() == target.suffix \
-        or target.name == "coco" and dst.suffix.lower() == ".json"
+        labelset = labelset_from_names(fmt.class_names(root, files), ignore_index, name=root.name)
+    single = (
+        src.is_file()
+        and target.suffix
+        and dst.suffix.lower() == target.suffix
+        or target.name == "coco"
+        and dst.suffix.lower() == ".json"
+    )
     export = target.export(dst, labelset, settings or ExportSettings(), bool(single))
     export.inputs = {p.resolve() for p in files}
     try:
@@ -91,10 +102,10 @@ def _add(export, report: Report, fmt: registry.Format, path: Path, root: Path, s
         report.errors.append(sample)
         return
     report.warnings.extend(sample.warnings)
-    sub = fmt.sub_folder(path.parent.relative_to(root)) if path.parent.is_relative_to(root) \
-        else Path()
-    image = sample.image if sample.image is not None and sample.image.is_file() \
-        else find_image(path, sample.name)
+    sub = fmt.sub_folder(path.parent.relative_to(root)) if path.parent.is_relative_to(root) else Path()
+    image = (
+        sample.image if sample.image is not None and sample.image.is_file() else find_image(path, sample.name)
+    )
     try:
         report.written.extend(export.add(sample, image, sub))
     except FormatError as exc:
@@ -112,8 +123,10 @@ def _classes_beside(dst: Path, labelset: LabelSet, report: Report) -> None:
         except (OSError, UnicodeDecodeError):
             same = False
         if not same:
-            report.warnings.append(f"{path}: left as it is, but its classes differ from the "
-                                   f"ones written ({', '.join(labelset.class_names)})")
+            report.warnings.append(
+                f"{path}: left as it is, but its classes differ from the "
+                f"ones written ({', '.join(labelset.class_names)})"
+            )
         return
     atomic_write_text(path, text)
     report.written.append(path)

@@ -30,15 +30,18 @@ def plain_matte(image: np.ndarray, mask: np.ndarray, feather: float = 0.0) -> Ma
     return Matte(np.clip(alpha, 0, 1), image.copy(), np.where(mask, 255, 0).astype(np.uint8))
 
 
-def make_matte(image: np.ndarray, mask: np.ndarray, *, feather: float = 0.0,
-               refine_with: RefineConfig | None = None) -> Matte:
+def make_matte(
+    image: np.ndarray, mask: np.ndarray, *, feather: float = 0.0, refine_with: RefineConfig | None = None
+) -> Matte:
     """The cut-out's matte: plain (feathered) or refined by ``refine_with``, whose feather is
     replaced by ``feather``."""
     if image.ndim != 3 or image.shape[2] != 3 or mask.ndim != 2:
         raise ValueError(f"need an HxWx3 image and an HxW mask, got {image.shape} and {mask.shape}")
     if image.shape[:2] != mask.shape:
-        raise ValueError(f"the image is {image.shape[1]}x{image.shape[0]} but the mask is "
-                         f"{mask.shape[1]}x{mask.shape[0]}: they must be the same size")
+        raise ValueError(
+            f"the image is {image.shape[1]}x{image.shape[0]} but the mask is "
+            f"{mask.shape[1]}x{mask.shape[0]}: they must be the same size"
+        )
     if not mask.any():
         raise ValueError("the region to cut out is empty")
     if refine_with is None:
@@ -52,19 +55,32 @@ def rgba(matte: Matte, crop: bool = True) -> np.ndarray:
     if crop:
         alpha = out[..., 3]
         rows, cols = np.flatnonzero(alpha.any(1)), np.flatnonzero(alpha.any(0))
-        out = out[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        out = out[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     return out
 
 
-def cutout(image: np.ndarray, mask: np.ndarray, *, feather: float = 0.0,
-           crop: bool = True, refine_with: RefineConfig | None = None) -> np.ndarray:
+def cutout(
+    image: np.ndarray,
+    mask: np.ndarray,
+    *,
+    feather: float = 0.0,
+    crop: bool = True,
+    refine_with: RefineConfig | None = None,
+) -> np.ndarray:
     """An HxWx4 RGBA cut-out of ``image`` (HxWx3 RGB uint8) where ``mask`` (HxW bool) is set,
     cropped to the visible pixels unless ``crop`` is False."""
     return rgba(make_matte(image, mask, feather=feather, refine_with=refine_with), crop)
 
 
-def write(path: str | os.PathLike, image: np.ndarray, mask: np.ndarray, *,
-          feather: float = 0.0, crop: bool = True, refine_with: RefineConfig | None = None) -> None:
+def write(
+    path: str | os.PathLike,
+    image: np.ndarray,
+    mask: np.ndarray,
+    *,
+    feather: float = 0.0,
+    crop: bool = True,
+    refine_with: RefineConfig | None = None,
+) -> None:
     write_png(path, cutout(image, mask, feather=feather, crop=crop, refine_with=refine_with))
 
 

@@ -49,14 +49,23 @@ VERSION = "5.5.0"
 IGNORE_LABEL = "__ignore__"
 LINE_WIDTH, POINT_SIZE = 10, 5  # labelme's defaults for painting lines and points
 # Shapes labelme paints with little or no area: painted, but worth a warning.
-THIN = {"line": f"a line, painted {LINE_WIDTH} pixels wide",
-        "linestrip": f"a line strip, painted {LINE_WIDTH} pixels wide",
-        "point": f"a point, painted as a disc of radius {POINT_SIZE}"}
+THIN = {
+    "line": f"a line, painted {LINE_WIDTH} pixels wide",
+    "linestrip": f"a line strip, painted {LINE_WIDTH} pixels wide",
+    "point": f"a point, painted as a disc of radius {POINT_SIZE}",
+}
 
 
-def write(path: str | os.PathLike, labels: np.ndarray, labelset: LabelSet,
-          image: str | os.PathLike | None, *, tolerance: float = 0.0, min_area: float = 0.0,
-          embed_image: bool = False) -> list[str]:
+def write(
+    path: str | os.PathLike,
+    labels: np.ndarray,
+    labelset: LabelSet,
+    image: str | os.PathLike | None,
+    *,
+    tolerance: float = 0.0,
+    min_area: float = 0.0,
+    embed_image: bool = False,
+) -> list[str]:
     """Write ``path`` for the label map of ``image`` (stored relative to the JSON's folder);
     ``embed_image`` puts the image's bytes in ``imageData`` as well. Returns warnings: without
     an image, labelme cannot open the file until one is put at ``imagePath``."""
@@ -64,30 +73,45 @@ def write(path: str | os.PathLike, labels: np.ndarray, labelset: LabelSet,
     warnings = []
     if image is None:
         image = path.with_suffix(".png")
-        warnings.append(f"{path}: no image is known for it; labelme opens it only once the "
-                        f"image is at {image.name} beside it")
+        warnings.append(
+            f"{path}: no image is known for it; labelme opens it only once the "
+            f"image is at {image.name} beside it"
+        )
     image_path = Path(os.path.relpath(Path(image).absolute(), path.absolute().parent)).as_posix()
     data = Path(image).read_bytes() if embed_image else None
-    shapes = outline(labels, labelset.num_classes, tolerance=tolerance, min_area=min_area,
-                     every_unlabelled=True)
+    shapes = outline(
+        labels, labelset.num_classes, tolerance=tolerance, min_area=min_area, every_unlabelled=True
+    )
     write_outlines(path, shapes, labelset, image_path, data)
     return warnings
 
 
-def write_outlines(path: str | os.PathLike, shapes: Outlines, labelset: LabelSet,
-                   image_path: str, image_data: bytes | None = None) -> None:
+def write_outlines(
+    path: str | os.PathLike,
+    shapes: Outlines,
+    labelset: LabelSet,
+    image_path: str,
+    image_data: bytes | None = None,
+) -> None:
     """The labelme file of traced outlines, one shape at a time."""
     labels = {i: json.dumps(n) for i, n in enumerate(labelset.class_names)}
     labels[UNLABELLED] = json.dumps(IGNORE_LABEL)
     with atomic_write(path, "w") as fh:
         out = StreamedJson(fh, {"version": VERSION, "flags": {}}, "shapes")
         for class_id, ring in shapes:
-            out.add_encoded(f'{{"label": {labels[class_id]}, "points": {json.dumps(ring.tolist())}'
-                            ', "group_id": null, "description": "", "shape_type": "polygon", '
-                            '"flags": {}}')
-        out.close({"imagePath": image_path,
-                   "imageData": None if image_data is None else base64.b64encode(image_data).decode(),
-                   "imageHeight": shapes.height, "imageWidth": shapes.width})
+            out.add_encoded(
+                f'{{"label": {labels[class_id]}, "points": {json.dumps(ring.tolist())}'
+                ', "group_id": null, "description": "", "shape_type": "polygon", '
+                '"flags": {}}'
+            )
+        out.close(
+            {
+                "imagePath": image_path,
+                "imageData": None if image_data is None else base64.b64encode(image_data).decode(),
+                "imageHeight": shapes.height,
+                "imageWidth": shapes.width,
+            }
+        )
 
 
 def source_files(folder: Path) -> list[Path]:
@@ -171,8 +195,11 @@ def _size(doc: dict, path: Path) -> tuple[int, int]:
         except ImageReadError as exc:
             if "refused" in str(exc):
                 raise FormatError(path, str(exc)) from None
-    raise FormatError(path, "image size unknown: no imageHeight/imageWidth, no imageData, "
-                            "and the image at imagePath cannot be opened")
+    raise FormatError(
+        path,
+        "image size unknown: no imageHeight/imageWidth, no imageData, "
+        "and the image at imagePath cannot be opened",
+    )
 
 
 def _png_or_jpeg_size(data: np.ndarray) -> tuple[int, int] | None:
@@ -191,15 +218,22 @@ def _check(size: tuple[int, int], path: Path) -> None:
         raise FormatError(path, str(exc)) from None
 
 
-def _draw(draw: ImageDraw.ImageDraw, kind: str, points, class_id: int,
-          size: tuple[int, int], path: Path, where: str) -> str | None:
+def _draw(
+    draw: ImageDraw.ImageDraw, kind: str, points, class_id: int, size: tuple[int, int], path: Path, where: str
+) -> str | None:
     """Paint one shape as labelme's ``shape_to_mask`` does; what was unusual, or None."""
     height, width = size
     need = {"circle": 2, "rectangle": 2, "line": 2, "point": 1, "oriented_rectangle": 4}
     if kind not in (*need, "linestrip", "polygon"):
         raise FormatError(path, f"unsupported shape_type {kind!r}", where)
-    pts = checked_points(points, height, width, path, where,
-                         min_points={"polygon": 3, "linestrip": 1}.get(kind, need.get(kind, 1)))
+    pts = checked_points(
+        points,
+        height,
+        width,
+        path,
+        where,
+        min_points={"polygon": 3, "linestrip": 1}.get(kind, need.get(kind, 1)),
+    )
     if kind in need and len(pts) != need[kind]:
         raise FormatError(path, f"a {kind} needs {need[kind]} points, has {len(pts)}", where)
     xy = [tuple(p) for p in pts.tolist()]
@@ -209,14 +243,18 @@ def _draw(draw: ImageDraw.ImageDraw, kind: str, points, class_id: int,
         draw.ellipse(((cx - r, cy - r), (cx + r, cy + r)), outline=class_id, fill=class_id)
     elif kind == "rectangle":
         (x0, y0), (x1, y1) = xy
-        draw.rectangle(((min(x0, x1), min(y0, y1)), (max(x0, x1), max(y0, y1))),
-                       outline=class_id, fill=class_id)
+        draw.rectangle(
+            ((min(x0, x1), min(y0, y1)), (max(x0, x1), max(y0, y1))), outline=class_id, fill=class_id
+        )
     elif kind in ("line", "linestrip"):
         draw.line(xy, fill=class_id, width=LINE_WIDTH)
     elif kind == "point":
-        (cx, cy), = xy
-        draw.ellipse(((cx - POINT_SIZE, cy - POINT_SIZE), (cx + POINT_SIZE, cy + POINT_SIZE)),
-                     outline=class_id, fill=class_id)
+        ((cx, cy),) = xy
+        draw.ellipse(
+            ((cx - POINT_SIZE, cy - POINT_SIZE), (cx + POINT_SIZE, cy + POINT_SIZE)),
+            outline=class_id,
+            fill=class_id,
+        )
     else:  # polygon, oriented_rectangle
         draw.polygon(xy, outline=class_id, fill=class_id)
         note = crossing_note(pts)
@@ -225,13 +263,13 @@ def _draw(draw: ImageDraw.ImageDraw, kind: str, points, class_id: int,
     return THIN.get(kind)
 
 
-def _paste_mask(canvas: Image.Image, shape: dict, class_id: int, path: Path,
-                where: str) -> Image.Image:
+def _paste_mask(canvas: Image.Image, shape: dict, class_id: int, path: Path, where: str) -> Image.Image:
     """labelme's mask shape: a PNG of the box from ``points[0]`` to ``points[1]`` inclusive,
     whose set pixels take the class."""
     height, width = canvas.height, canvas.width
-    (x0, y0), _ = checked_points(shape.get("points"), height, width, path, where,
-                                 min_points=2)[:2].astype(int)
+    (x0, y0), _ = checked_points(shape.get("points"), height, width, path, where, min_points=2)[:2].astype(
+        int
+    )
     try:
         data = np.frombuffer(base64.b64decode(shape.get("mask") or ""), np.uint8)
     except (TypeError, ValueError):
@@ -244,8 +282,8 @@ def _paste_mask(canvas: Image.Image, shape: dict, class_id: int, path: Path,
         raise FormatError(path, "mask is not a PNG image", where)
     labels = np.array(canvas)
     x0, y0 = max(x0, 0), max(y0, 0)
-    box = labels[y0:y0 + mask.shape[0], x0:x0 + mask.shape[1]]
-    box[mask[:box.shape[0], :box.shape[1]] > 0] = class_id
+    box = labels[y0 : y0 + mask.shape[0], x0 : x0 + mask.shape[1]]
+    box[mask[: box.shape[0], : box.shape[1]] > 0] = class_id
     return Image.fromarray(labels)
 
 
@@ -256,9 +294,15 @@ class Export(layout.Export):
     def add(self, sample: Sample, image: Path | None, sub: Path) -> list[Path]:
         out = self.target(self.dst / sub / f"{sample.name}.json", sample, image)
         copy = None if self.single else self.copy_image(image, out.with_suffix(""), sample)
-        self.warnings += write(out, sample.labels, self.labelset, copy or image,
-                               tolerance=self.settings.tolerance, min_area=self.settings.min_area,
-                               embed_image=self.settings.embed_image and image is not None)
+        self.warnings += write(
+            out,
+            sample.labels,
+            self.labelset,
+            copy or image,
+            tolerance=self.settings.tolerance,
+            min_area=self.settings.min_area,
+            embed_image=self.settings.embed_image and image is not None,
+        )
         return [out] + ([copy] if copy else [])
 
     def finish(self) -> list[Path]:

@@ -66,31 +66,36 @@ class Export:
         image, not written before in this run."""
         if self.single:
             if self._written:
-                raise FormatError(self.dst, f"is one file, but the source has more images than "
-                                            f"one ({sample.name!r}); give a folder instead")
+                raise FormatError(
+                    self.dst,
+                    f"is one file, but the source has more images than "
+                    f"one ({sample.name!r}); give a folder instead",
+                )
             path = self.dst
         if not path.resolve().is_relative_to(self.dst.resolve()):
             raise FormatError(path, f"the name {sample.name!r} would write outside {self.dst}")
-        if (image is not None and path.resolve() == image.resolve()) \
-                or path.resolve() in self.inputs:
-            raise FormatError(path, "writing it would overwrite an input; choose another "
-                                    "destination")
+        if (image is not None and path.resolve() == image.resolve()) or path.resolve() in self.inputs:
+            raise FormatError(path, "writing it would overwrite an input; choose another destination")
         earlier = self._written.get(path.resolve())
         if earlier is not None:
-            raise FormatError(path, f"{sample.name!r} and {earlier!r} would both be written "
-                                    "here; it was written for the first, the second is left out")
+            raise FormatError(
+                path,
+                f"{sample.name!r} and {earlier!r} would both be written "
+                "here; it was written for the first, the second is left out",
+            )
         self._written[path.resolve()] = sample.name
         return path
 
-    def copy_image(self, image: Path | None, path_without_suffix: Path,
-                   sample: Sample) -> Path | None:
+    def copy_image(self, image: Path | None, path_without_suffix: Path, sample: Sample) -> Path | None:
         """Copy the sample's image to ``path_without_suffix`` + its own suffix, where the
         image is known and copying is wanted; returns the copy (or None)."""
-        if image is None or not self.settings.copy_images \
-                or image.suffix.lower() not in IMAGE_SUFFIXES:  # a label file names it: only images
+        if (
+            image is None or not self.settings.copy_images or image.suffix.lower() not in IMAGE_SUFFIXES
+        ):  # a label file names it: only images
             return None
-        out = self.target(path_without_suffix.with_name(path_without_suffix.name
-                                                        + image.suffix.lower()), sample, image)
+        out = self.target(
+            path_without_suffix.with_name(path_without_suffix.name + image.suffix.lower()), sample, image
+        )
         with open(image, "rb") as src, atomic_write(out, "wb") as fh:
             shutil.copyfileobj(src, fh)
         return out

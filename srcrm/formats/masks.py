@@ -40,12 +40,12 @@ def read_values(path: str | os.PathLike) -> np.ndarray:
             mode, values = im.mode, np.asarray(im)
     except ImageTooLarge as exc:
         raise FormatError(path, str(exc)) from None
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError,
-            SyntaxError) as exc:
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as exc:
         raise FormatError(path, f"not a readable image ({exc})") from None
     if mode not in _MASK_MODES:
-        raise FormatError(path, f"a {mode} image, not a mask: expected an indexed or greyscale "
-                                "PNG of class ids")
+        raise FormatError(
+            path, f"a {mode} image, not a mask: expected an indexed or greyscale PNG of class ids"
+        )
     if values.size and int(values.max()) > 255:
         raise FormatError(path, f"value {int(values.max())} does not fit a label map (0..255)")
     return values.astype(np.uint8)
@@ -57,12 +57,14 @@ def read(path: str | os.PathLike, labelset: LabelSet) -> Sample:
     path = Path(path)
     values = read_values(path)
     present = np.flatnonzero(np.bincount(values.ravel(), minlength=256)) if values.size else []
-    bad = [int(v) for v in present
-           if v >= labelset.num_classes and v not in (labelset.ignore_index, VOID)]
+    bad = [int(v) for v in present if v >= labelset.num_classes and v not in (labelset.ignore_index, VOID)]
     if bad:
-        raise FormatError(path, f"values {bad[:10]} are not class ids "
-                                f"(0..{labelset.num_classes - 1}), the ignore index "
-                                f"({labelset.ignore_index}) or {VOID}")
+        raise FormatError(
+            path,
+            f"values {bad[:10]} are not class ids "
+            f"(0..{labelset.num_classes - 1}), the ignore index "
+            f"({labelset.ignore_index}) or {VOID}",
+        )
     labels = np.where(values == VOID, labelset.ignore_index, values).astype(np.uint8)
     return Sample(path.stem, labels)
 
@@ -74,8 +76,10 @@ def source_files(folder: Path) -> list[Path]:
 def class_names(root: Path, files: list[Path]) -> list[str]:
     names = declared_classes(root)
     if names is None:
-        raise ValueError("PNG masks carry no class names, and no classes.txt is beside them: "
-                         "give the class list (--classes FILE, one name per line)")
+        raise ValueError(
+            "PNG masks carry no class names, and no classes.txt is beside them: "
+            "give the class list (--classes FILE, one name per line)"
+        )
     return names
 
 
@@ -85,8 +89,7 @@ class Export(layout.Export):
     def add(self, sample: Sample, image: Path | None, sub: Path) -> list[Path]:
         out = self.target(self.dst / sub / f"{sample.name}.png", sample, image)
         labels = sample.labels
-        write(out, np.where(labels < self.labelset.num_classes, labels,
-                            self.labelset.ignore_index))
+        write(out, np.where(labels < self.labelset.num_classes, labels, self.labelset.ignore_index))
         return [out]
 
     def finish(self) -> list[Path]:

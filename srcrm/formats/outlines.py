@@ -48,19 +48,30 @@ class Outlines:
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         for i, class_id in enumerate(self.class_ids.tolist()):
-            yield class_id, self.xy[self.starts[i]:self.starts[i + 1]]
+            yield class_id, self.xy[self.starts[i] : self.starts[i + 1]]
 
     def labelled(self) -> Outlines:
         """The outlines without the unlabelled ones, for formats with no name for them."""
         keep = self.class_ids != UNLABELLED
         lengths = np.diff(self.starts)[keep]
         point_keep = np.repeat(keep, np.diff(self.starts))
-        return Outlines(self.height, self.width, self.class_ids[keep],
-                        np.concatenate(([0], np.cumsum(lengths))), self.xy[point_keep])
+        return Outlines(
+            self.height,
+            self.width,
+            self.class_ids[keep],
+            np.concatenate(([0], np.cumsum(lengths))),
+            self.xy[point_keep],
+        )
 
 
-def outline(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
-            min_area: float = 0.0, every_unlabelled: bool = False) -> Outlines:
+def outline(
+    labels: np.ndarray,
+    num_classes: int,
+    *,
+    tolerance: float = 0.0,
+    min_area: float = 0.0,
+    every_unlabelled: bool = False,
+) -> Outlines:
     """Trace a label map (HxW ints; ``0..num_classes-1`` are classes) into outlines.
 
     ``min_area`` merges smaller pieces into their neighbours first, as
@@ -86,16 +97,18 @@ def outline(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
         enclosed_only = value == num_classes and not every_unlabelled
         traced, singles = _pieces(codes == value, enclosed_only, crossings.get(int(value)))
         if tolerance > 0:
-            traced = [cv2.approxPolyDP(r.reshape(-1, 1, 2), tolerance, True).reshape(-1, 2)
-                      if len(r) > 2 else r for r in traced]
+            traced = [
+                cv2.approxPolyDP(r.reshape(-1, 1, 2), tolerance, True).reshape(-1, 2) if len(r) > 2 else r
+                for r in traced
+            ]
         # Every tool wants three points at least: a pixel or a two-pixel line repeats its last.
-        traced = [r if len(r) >= 3 else np.concatenate((r, r[-1:], r[-1:]))[:3]
-                  for r in traced]
+        traced = [r if len(r) >= 3 else np.concatenate((r, r[-1:], r[-1:]))[:3] for r in traced]
         rings.extend([*traced, np.repeat(singles, 3, axis=0)])
         lengths.append(np.fromiter((len(r) for r in traced), np.int64, len(traced)))
         lengths.append(np.full(len(singles), 3, np.int64))
-        ring_class.append(np.full(len(traced) + len(singles),
-                                  UNLABELLED if value == num_classes else int(value), np.int16))
+        ring_class.append(
+            np.full(len(traced) + len(singles), UNLABELLED if value == num_classes else int(value), np.int16)
+        )
     lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
     xy = np.concatenate(rings).astype(np.int32) if rings else np.zeros((0, 2), np.int32)
     order = np.argsort(-_areas(xy, lengths), kind="stable")
@@ -103,8 +116,7 @@ def outline(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
     rank[order] = np.arange(len(order))
     xy = xy[np.argsort(np.repeat(rank, lengths), kind="stable")]
     class_ids = np.concatenate(ring_class) if ring_class else np.zeros(0, np.int16)
-    return Outlines(height, width, class_ids[order],
-                    np.concatenate(([0], np.cumsum(lengths[order]))), xy)
+    return Outlines(height, width, class_ids[order], np.concatenate(([0], np.cumsum(lengths[order]))), xy)
 
 
 def _crossings(codes: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -124,8 +136,9 @@ def _crossings(codes: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def _pieces(mask: np.ndarray, enclosed_only: bool,
-            crossings: tuple[np.ndarray, np.ndarray] | None) -> tuple[list[np.ndarray], np.ndarray]:
+def _pieces(
+    mask: np.ndarray, enclosed_only: bool, crossings: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[list[np.ndarray], np.ndarray]:
     """The outer outline of every connected piece of a mask, and apart, as (K, 2) pixels,
     lone pixels. Pieces through one of ``crossings`` (see :func:`_crossings`) are split into
     4-connected ones, each traced in its own bounding box. ``enclosed_only`` leaves out pieces
@@ -140,16 +153,18 @@ def _pieces(mask: np.ndarray, enclosed_only: bool,
     height, width = mask.shape
 
     def inside(ring: np.ndarray) -> bool:
-        return not enclosed_only or bool((ring.min(0) > 0).all() and ring[:, 0].max() < width - 1
-                                         and ring[:, 1].max() < height - 1)
+        return not enclosed_only or bool(
+            (ring.min(0) > 0).all() and ring[:, 0].max() < width - 1 and ring[:, 1].max() < height - 1
+        )
 
     if crossings is None:  # every traced outer boundary is a piece's own
         found = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0]
         # Outer boundaries run one way round (area <= 0 as OpenCV signs it), holes the other.
         rings = [c.reshape(-1, 2) for c in found if cv2.contourArea(c, oriented=True) <= 0]
         return [r for r in rings if inside(r)], np.zeros((0, 2), np.int64)
-    external = [c.reshape(-1, 2) for c in
-                cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]]
+    external = [
+        c.reshape(-1, 2) for c in cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
+    ]
     count, piece8, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     outer = {int(piece8[r[0, 1], r[0, 0]]): r for r in external}
     split = set(piece8[crossings].tolist())
@@ -157,7 +172,7 @@ def _pieces(mask: np.ndarray, enclosed_only: bool,
     singles: list[np.ndarray] = []
     for k in sorted(set(range(1, count)) - outer.keys() | split):
         x, y, w, h = (int(v) for v in stats[k, :4])
-        crop = (piece8[y:y + h, x:x + w] == k).view(np.uint8)
+        crop = (piece8[y : y + h, x : x + w] == k).view(np.uint8)
         n4, piece4, stats4, _ = cv2.connectedComponentsWithStats(crop, connectivity=4)
         px, py, pw, ph, area = (stats4[1:, i] for i in range(5))
         keep = np.ones(n4 - 1, bool)
@@ -166,7 +181,7 @@ def _pieces(mask: np.ndarray, enclosed_only: bool,
         one = keep & (area == 1)
         singles.append(np.stack((px[one] + x, py[one] + y), 1))
         for i in np.flatnonzero(keep & (area > 1)):
-            part = (piece4[py[i]:py[i] + ph[i], px[i]:px[i] + pw[i]] == i + 1).view(np.uint8)
+            part = (piece4[py[i] : py[i] + ph[i], px[i] : px[i] + pw[i]] == i + 1).view(np.uint8)
             found = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
             rings.append(found[0].reshape(-1, 2) + (px[i] + x, py[i] + y))
     return rings, np.concatenate(singles) if singles else np.zeros((0, 2), np.int64)

@@ -94,8 +94,9 @@ class Coverage:
     unlabelled: tuple[shapely.Polygon, ...]
 
 
-def polygonize(labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0,
-               min_area: float = 0.0) -> Coverage:
+def polygonize(
+    labels: np.ndarray, num_classes: int, *, tolerance: float = 0.0, min_area: float = 0.0
+) -> Coverage:
     """Trace a label map (HxW ints; ``0..num_classes-1`` are classes) into polygons.
 
     ``min_area`` (pixels): connected pieces smaller than this, of a class or unlabelled, are
@@ -144,14 +145,14 @@ def absorb_small(codes: np.ndarray, min_area: float) -> np.ndarray:
     small = np.zeros(codes.shape, np.uint8)
     for value in present_values(codes):
         _, pieces, stats, _ = cv2.connectedComponentsWithStats(
-            (codes == value).view(np.uint8), connectivity=4)
+            (codes == value).view(np.uint8), connectivity=4
+        )
         tiny = stats[:, cv2.CC_STAT_AREA] < min_area
         tiny[0] = False  # background of this class's mask
         small |= tiny[pieces].view(np.uint8)
     if not small.any() or small.all():
         return codes
-    _, nearest = cv2.distanceTransformWithLabels(small, cv2.DIST_L2, 3,
-                                                 labelType=cv2.DIST_LABEL_PIXEL)
+    _, nearest = cv2.distanceTransformWithLabels(small, cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
     kept_values = codes[small == 0]  # nearest-pixel labels count the kept pixels in raster order
     return np.where(small.astype(bool), kept_values[nearest - 1], codes).astype(np.uint8)
 
@@ -173,8 +174,7 @@ def _trace(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mask = (codes == value) & ~lone if lone is not None else codes == value
         if not mask.any():
             continue
-        found, hierarchy = cv2.findContours(mask.view(np.uint8), cv2.RETR_CCOMP,
-                                            cv2.CHAIN_APPROX_NONE)
+        found, hierarchy = cv2.findContours(mask.view(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
         parent = hierarchy[0, :, 3]
         first = len(contours)
         contours.extend(found)
@@ -191,16 +191,21 @@ def _trace(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     xy, ring, side = _crack_corners(contours)
     a, b, c, d = _neighbour_pixels(codes, xy)
     prev = _previous_in_ring(ring)
-    others = ((b != a).view(np.int8) + ((c != a) & (c != b)).view(np.int8)
-              + ((d != a) & (d != b) & (d != c)).view(np.int8))  # values besides a's
+    others = (
+        (b != a).view(np.int8)
+        + ((c != a) & (c != b)).view(np.int8)
+        + ((d != a) & (d != b) & (d != c)).view(np.int8)
+    )  # values besides a's
     junction = others >= 2
     keep = (side != side[prev]) | junction  # where the boundary turns, or three regions meet
     # Where the region's own pixels meet only diagonally the polygon may be invalid.
     if lone is not None:  # squares of their own: they pinch nothing
         a, b, c, d = _neighbour_pixels(np.where(lone, -2, codes), xy)
     value = value_of_ring[ring]
-    pinched = keep & (((a == value) & (d == value) & (b != value) & (c != value))
-                      | ((b == value) & (c == value) & (a != value) & (d != value)))
+    pinched = keep & (
+        ((a == value) & (d == value) & (b != value) & (c != value))
+        | ((b == value) & (c == value) & (a != value) & (d != value))
+    )
     xy, ring = xy[keep], ring[keep]
     rings = shapely.linearrings(xy.astype(np.float64), indices=ring)
     polygons = shapely.polygons(rings, indices=polygon_of_ring)
@@ -211,8 +216,9 @@ def _trace(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _with_squares(values, polygons, codes, lone)
 
 
-def _with_squares(values: np.ndarray, polygons: np.ndarray, codes: np.ndarray,
-                  lone: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _with_squares(
+    values: np.ndarray, polygons: np.ndarray, codes: np.ndarray, lone: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """The traced pieces and a unit square for each lone corner pixel."""
     if lone is None:
         return values, polygons
@@ -230,7 +236,7 @@ def _lone_corner_pixels(codes: np.ndarray) -> np.ndarray | None:
     padded = np.pad(codes.astype(np.int16), 1, constant_values=-1)
 
     def same(dy: int, dx: int) -> np.ndarray:
-        return padded[1 + dy:1 + dy + height, 1 + dx:1 + dx + width] == codes
+        return padded[1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width] == codes
 
     lone = ~(same(-1, 0) | same(1, 0) | same(0, -1) | same(0, 1))
     if not lone.any():

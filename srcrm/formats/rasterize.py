@@ -23,8 +23,14 @@ import numpy as np
 import shapely
 
 
-def rasterize(shapes: Iterable[tuple[int, shapely.Geometry]], height: int, width: int, *,
-              fill: int, priority: Sequence[int] | None = None) -> np.ndarray:
+def rasterize(
+    shapes: Iterable[tuple[int, shapely.Geometry]],
+    height: int,
+    width: int,
+    *,
+    fill: int,
+    priority: Sequence[int] | None = None,
+) -> np.ndarray:
     """Paint ``(class_id, Polygon | MultiPolygon)`` pairs into an HxW uint8 label map whose
     unpainted pixels are ``fill``."""
     shapes = list(shapes)
@@ -56,8 +62,9 @@ def rasterize(shapes: Iterable[tuple[int, shapely.Geometry]], height: int, width
             continue
         part = slice(bounds[i], bounds[i + 1])
         top, bottom = row[part].min(), row[part].max() + 1
-        local = np.bincount(cells[part] - top * (width + 1), weights=winding[part],
-                            minlength=(bottom - top) * (width + 1))
+        local = np.bincount(
+            cells[part] - top * (width + 1), weights=winding[part], minlength=(bottom - top) * (width + 1)
+        )
         inside = np.cumsum(local).reshape(bottom - top, width + 1)[:, :width] != 0
         out[top:bottom][inside] = value
     return out
@@ -89,8 +96,10 @@ def _crossings(geometries: list, height: int, width: int):
     end_row = np.clip(np.ceil(b[:, 1] - 0.5), 0, height).astype(np.int64)
     count = np.maximum(end_row - first_row, 0)
     if count.sum() > 2 * height * (width + 1) + 100_000:
-        raise ValueError(f"the polygons cross image rows {count.sum():,} times, far more "
-                         f"than any labelling of {width}x{height} pixels needs")
+        raise ValueError(
+            f"the polygons cross image rows {count.sum():,} times, far more "
+            f"than any labelling of {width}x{height} pixels needs"
+        )
     e = np.repeat(np.arange(len(edge)), count)
     row = first_row[e] + (np.arange(len(e)) - np.repeat(np.cumsum(count) - count, count))
     x = a[e, 0] + (row + 0.5 - a[e, 1]) * (b[e, 0] - a[e, 0]) / (b[e, 1] - a[e, 1])

@@ -48,8 +48,9 @@ def load_json(path: str | os.PathLike) -> Any:
         raise FormatError(path, exc.reason) from None
 
 
-def checked_points(points: Any, height: int, width: int, path: str | os.PathLike,
-                   shape: str, *, min_points: int = 3) -> np.ndarray:
+def checked_points(
+    points: Any, height: int, width: int, path: str | os.PathLike, shape: str, *, min_points: int = 3
+) -> np.ndarray:
     """``points`` as an (N, 2) float array of finite coordinates inside the image, or
     :class:`FormatError` naming the shape."""
     try:
@@ -61,15 +62,15 @@ def checked_points(points: Any, height: int, width: int, path: str | os.PathLike
     if len(pts) < min_points:
         raise FormatError(path, f"needs at least {min_points} points, has {len(pts)}", shape)
     if len(pts) > MAX_POINTS:
-        raise FormatError(path, f"has {len(pts):,} points, more than the {MAX_POINTS:,} "
-                                "allowed per shape", shape)
+        raise FormatError(
+            path, f"has {len(pts):,} points, more than the {MAX_POINTS:,} allowed per shape", shape
+        )
     if not np.isfinite(pts).all():
         raise FormatError(path, "has a coordinate that is NaN or infinite", shape)
     outside = ((pts < -OUTSIDE_SLACK) | (pts > np.array([width, height]) + OUTSIDE_SLACK)).any(1)
     if outside.any():
         x, y = pts[np.argmax(outside)]
-        raise FormatError(path, f"point ({x:g}, {y:g}) lies outside the {width}x{height} image",
-                          shape)
+        raise FormatError(path, f"point ({x:g}, {y:g}) lies outside the {width}x{height} image", shape)
     return pts
 
 
@@ -79,16 +80,16 @@ def crossing_note(points: np.ndarray) -> str | None:
     if len(points) < 4 or line.is_simple:
         return None
     vertices = set(map(tuple, points.tolist()))
-    crossings = [xy for xy in map(tuple, shapely.get_coordinates(shapely.node(line)).tolist())
-                 if xy not in vertices]
+    crossings = [
+        xy for xy in map(tuple, shapely.get_coordinates(shapely.node(line)).tolist()) if xy not in vertices
+    ]
     if not crossings:
         return None
     x, y = crossings[0]
     return f"a self-intersecting polygon (its edges cross at ({x:g}, {y:g})), filled even-odd"
 
 
-def image_size(data: dict, keys: tuple[str, str],
-               path: str | os.PathLike) -> tuple[int, int] | None:
+def image_size(data: dict, keys: tuple[str, str], path: str | os.PathLike) -> tuple[int, int] | None:
     """(height, width) from two integer fields of a JSON object, None where both are absent."""
     if keys[0] not in data and keys[1] not in data:
         return None
@@ -114,7 +115,7 @@ def find_image(label_file: Path, name: str) -> Path | None:
     parts = label_file.parent.parts
     if "labels" in parts:
         i = len(parts) - 1 - parts[::-1].index("labels")
-        folders.insert(1, Path(*parts[:i], "images", *parts[i + 1:]))
+        folders.insert(1, Path(*parts[:i], "images", *parts[i + 1 :]))
     stem = Path(name).name
     for folder in folders:
         for suffix in IMAGE_SUFFIXES:
@@ -157,5 +158,4 @@ def used_classes(files: list[Path], names_of) -> list[str]:
                 seen.setdefault(name_key(name), name)
         except FormatError:
             continue
-    return sorted((n for k, n in seen.items() if k not in unlabelled),
-                  key=lambda n: (name_key(n), n))
+    return sorted((n for k, n in seen.items() if k not in unlabelled), key=lambda n: (name_key(n), n))

@@ -66,7 +66,7 @@ class Format:
         for i, name in enumerate(self.layout):
             if len(parts) <= i or name not in ("*", parts[i]):
                 return relative
-        return Path(*parts[len(self.layout):])
+        return Path(*parts[len(self.layout) :])
 
     @property
     def readable(self) -> bool:
@@ -87,30 +87,86 @@ def _one(read: Callable[[Path, LabelSet], Sample]) -> Reader:
 
 # In menu order. Detection asks the layouts that name themselves first, plain masks last.
 POLYGONS = ("tolerance", "min_area")
-FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("labelme", "labelme JSON", ".json", labelme.Export, _one(labelme.read),
-           labelme.source_files, labelme.class_names, options=(*POLYGONS, "embed_image"),
-           tip="Polygons per class, as labelme writes them"),
-    Format("voc", "VOC Palette PNG", ".png", voc.Export, _one(voc.read), voc.source_files,
-           voc.class_names, voc.claims, layout=(voc.MASKS,),
-           tip="An indexed PNG: index = class id, 255 = unlabelled"),
-    Format("cityscapes", "Cityscapes Files", "", cityscapes.Export, _one(cityscapes.read),
-           cityscapes.source_files, cityscapes.class_names, cityscapes.claims,
-           layout=("gtFine", "*"), options=POLYGONS, patterns="*_polygons.json *_labelIds.png",
-           tip="NAME_gtFine_labelIds.png, _instanceIds.png, _color.png and _polygons.json"),
-    Format("yolo", "YOLO Segmentation", ".txt", yolo.Export, yolo.read_all, yolo.source_files,
-           yolo.class_names, yolo.claims, layout=("labels",), options=POLYGONS,
-           tip="A .txt of normalised polygons and data.yaml",
-           read_for_image=yolo.read_for_image),
-    Format("coco", "COCO JSON", ".json", coco.Export, coco.read_all, coco.source_files,
-           coco.class_names, folder_only=True, layout=("annotations",),
-           options=(*POLYGONS, "rle_all"),
-           tip="Every image with labels in one COCO file: polygons, RLE where there are holes"),
-    Format("png", "PNG Mask (indexed or greyscale)", ".png", masks.Export, _one(masks.read),
-           masks.source_files, masks.class_names,
-           lambda folder, files: any(p.suffix.lower() == ".png" for p in files),
-           tip="A greyscale PNG of class ids"),
-)}
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format(
+            "labelme",
+            "labelme JSON",
+            ".json",
+            labelme.Export,
+            _one(labelme.read),
+            labelme.source_files,
+            labelme.class_names,
+            options=(*POLYGONS, "embed_image"),
+            tip="Polygons per class, as labelme writes them",
+        ),
+        Format(
+            "voc",
+            "VOC Palette PNG",
+            ".png",
+            voc.Export,
+            _one(voc.read),
+            voc.source_files,
+            voc.class_names,
+            voc.claims,
+            layout=(voc.MASKS,),
+            tip="An indexed PNG: index = class id, 255 = unlabelled",
+        ),
+        Format(
+            "cityscapes",
+            "Cityscapes Files",
+            "",
+            cityscapes.Export,
+            _one(cityscapes.read),
+            cityscapes.source_files,
+            cityscapes.class_names,
+            cityscapes.claims,
+            layout=("gtFine", "*"),
+            options=POLYGONS,
+            patterns="*_polygons.json *_labelIds.png",
+            tip="NAME_gtFine_labelIds.png, _instanceIds.png, _color.png and _polygons.json",
+        ),
+        Format(
+            "yolo",
+            "YOLO Segmentation",
+            ".txt",
+            yolo.Export,
+            yolo.read_all,
+            yolo.source_files,
+            yolo.class_names,
+            yolo.claims,
+            layout=("labels",),
+            options=POLYGONS,
+            tip="A .txt of normalised polygons and data.yaml",
+            read_for_image=yolo.read_for_image,
+        ),
+        Format(
+            "coco",
+            "COCO JSON",
+            ".json",
+            coco.Export,
+            coco.read_all,
+            coco.source_files,
+            coco.class_names,
+            folder_only=True,
+            layout=("annotations",),
+            options=(*POLYGONS, "rle_all"),
+            tip="Every image with labels in one COCO file: polygons, RLE where there are holes",
+        ),
+        Format(
+            "png",
+            "PNG Mask (indexed or greyscale)",
+            ".png",
+            masks.Export,
+            _one(masks.read),
+            masks.source_files,
+            masks.class_names,
+            lambda folder, files: any(p.suffix.lower() == ".png" for p in files),
+            tip="A greyscale PNG of class ids",
+        ),
+    )
+}
 SOURCES = tuple(name for name, f in FORMATS.items() if f.readable)
 TARGETS = tuple(FORMATS)
 
@@ -120,8 +176,7 @@ def get(name: str) -> Format:
     try:
         return FORMATS[name]
     except KeyError:
-        raise ValueError(f"unknown format {name!r}; choose one of {', '.join(FORMATS)}") \
-            from None
+        raise ValueError(f"unknown format {name!r}; choose one of {', '.join(FORMATS)}") from None
 
 
 def detect(src: str | Path) -> Format:
@@ -142,8 +197,9 @@ def detect(src: str | Path) -> Format:
                 raise
     if FORMATS["png"].claims(src, files):
         return FORMATS["png"]
-    raise FormatError(src, "no label files found (PNG masks, labelme or COCO JSON, YOLO "
-                           "labels, Cityscapes or VOC layouts)")
+    raise FormatError(
+        src, "no label files found (PNG masks, labelme or COCO JSON, YOLO labels, Cityscapes or VOC layouts)"
+    )
 
 
 def _detect_file(path: Path) -> Format:
@@ -171,8 +227,15 @@ def _json_kind(path: Path) -> Format:
     raise FormatError(path, "not a labelme, COCO or Cityscapes JSON file")
 
 
-def export_one(fmt: Format, dst: Path, name: str, labels: np.ndarray, labelset: LabelSet,
-               image: Path | None, settings: ExportSettings) -> tuple[list[Path], list[str]]:
+def export_one(
+    fmt: Format,
+    dst: Path,
+    name: str,
+    labels: np.ndarray,
+    labelset: LabelSet,
+    image: Path | None,
+    settings: ExportSettings,
+) -> tuple[list[Path], list[str]]:
     """Write one image's labels (``name``, HxW class ids, unlabelled outside the classes) in
     ``fmt``: to the file ``dst`` where it has the format's suffix, else into the folder ``dst``
     in the format's layout. Returns the files written and the warnings."""

@@ -140,7 +140,7 @@ def from_polygon(xy: np.ndarray, height: int, width: int) -> tuple[int, np.ndarr
     first = int(column.min())
     columns = int(column.max()) - first + 1
     toggles = np.bincount((column - first) * height + yd, minlength=columns * height + 1)
-    inside = np.cumsum(toggles[:columns * height]) % 2 == 1
+    inside = np.cumsum(toggles[: columns * height]) % 2 == 1
     return first, inside.reshape(columns, height).T
 
 
@@ -154,12 +154,14 @@ def to_coco(mask: np.ndarray) -> dict:
 def from_coco(segmentation: Any) -> np.ndarray:
     """The mask of a COCO RLE object, with compressed (str or bytes) or uncompressed (list)
     counts; ValueError if it is malformed."""
-    if not isinstance(segmentation, dict) or "size" not in segmentation \
-            or "counts" not in segmentation:
+    if not isinstance(segmentation, dict) or "size" not in segmentation or "counts" not in segmentation:
         raise ValueError("an RLE segmentation needs 'size' and 'counts'")
     size, counts = segmentation["size"], segmentation["counts"]
-    if not (isinstance(size, list) and len(size) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in size)):
+    if not (
+        isinstance(size, list)
+        and len(size) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in size)
+    ):
         raise ValueError(f"RLE 'size' must be [height, width], got {size!r}")
     _check_size(*size)  # before the counts are parsed
     if isinstance(counts, bytes):

@@ -35,19 +35,21 @@ def to_svg(coverage: Coverage, labelset: LabelSet, classes: Iterable[int] | None
         if region.class_id in wanted:
             by_class.setdefault(region.class_id, []).append(region.polygon)
     w, h = coverage.width, coverage.height
-    lines = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-              f'viewBox="0 0 {w} {h}">')]
+    lines = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">')]
     for class_id in sorted(by_class):
         name = labelset.class_names[class_id]
         r, g, b = labelset.palette[class_id]
-        lines.append(f'  <path id={quoteattr(f"class-{class_id}")} '
-                     f'fill="#{r:02x}{g:02x}{b:02x}" fill-rule="evenodd" '
-                     f'd="{path_data(shapely.multipolygons(by_class[class_id]))}">'
-                     f'<title>{escape(name)}</title></path>')
+        lines.append(
+            f"  <path id={quoteattr(f'class-{class_id}')} "
+            f'fill="#{r:02x}{g:02x}{b:02x}" fill-rule="evenodd" '
+            f'd="{path_data(shapely.multipolygons(by_class[class_id]))}">'
+            f"<title>{escape(name)}</title></path>"
+        )
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
 
 
-def write(path: str | os.PathLike, coverage: Coverage, labelset: LabelSet,
-          classes: Iterable[int] | None = None) -> None:
+def write(
+    path: str | os.PathLike, coverage: Coverage, labelset: LabelSet, classes: Iterable[int] | None = None
+) -> None:
     atomic_write_text(path, to_svg(coverage, labelset, classes))

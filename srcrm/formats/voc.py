@@ -50,8 +50,9 @@ def read_labelmap(path: str | os.PathLike) -> list[str]:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise FormatError(path, f"cannot read it ({exc})") from None
-    names = [line.split(":", 1)[0].strip() for line in lines
-             if line.strip() and not line.lstrip().startswith("#")]
+    names = [
+        line.split(":", 1)[0].strip() for line in lines if line.strip() and not line.lstrip().startswith("#")
+    ]
     if not names:
         raise FormatError(path, "lists no classes")
     return names
@@ -94,8 +95,9 @@ def class_names(root: Path, files: list[Path]) -> list[str]:
     labelmap = nearby(root, (LABELMAP,))
     names = read_labelmap(labelmap) if labelmap else declared_classes(root)
     if names is None:
-        raise ValueError(f"{root}: no {LABELMAP} or classes.txt names the classes; give the "
-                         "class list (--classes FILE)")
+        raise ValueError(
+            f"{root}: no {LABELMAP} or classes.txt names the classes; give the class list (--classes FILE)"
+        )
     return [n for n in names if n.casefold() != "background"] if labelmap else names
 
 
@@ -119,9 +121,14 @@ class Export(layout.Export):
             return []
         colours = palette()
         labelmap = self.dst / LABELMAP
-        atomic_write_text(labelmap, "# label:color_rgb:parts:actions\n" + "".join(
-            f"{n}:{','.join(str(v) for v in colours[i])}::\n"
-            for i, n in enumerate(self.labelset.class_names)))
+        atomic_write_text(
+            labelmap,
+            "# label:color_rgb:parts:actions\n"
+            + "".join(
+                f"{n}:{','.join(str(v) for v in colours[i])}::\n"
+                for i, n in enumerate(self.labelset.class_names)
+            ),
+        )
         subset = self.dst / SETS / f"{self.settings.subset}.txt"
         atomic_write_text(subset, "".join(f"{n}\n" for n in self.names))
         return [labelmap, subset]

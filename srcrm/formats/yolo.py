@@ -36,12 +36,17 @@ MAX_YAML_BYTES = 1 << 20  # a data.yaml names classes and folders: kilobytes
 NOT_LABELS = ("classes.txt", "labels.txt")  # text files beside YOLO labels that are not labels
 
 
-def write(path: str | os.PathLike, labels: np.ndarray, labelset: LabelSet, *,
-          tolerance: float = 0.0, min_area: float = 0.0) -> list[str]:
+def write(
+    path: str | os.PathLike,
+    labels: np.ndarray,
+    labelset: LabelSet,
+    *,
+    tolerance: float = 0.0,
+    min_area: float = 0.0,
+) -> list[str]:
     """The label file of one label map. Returns a warning when unlabelled pixels lie in holes
     that the format cannot keep open."""
-    shapes = outline(labels, labelset.num_classes, tolerance=tolerance,
-                     min_area=min_area).labelled()
+    shapes = outline(labels, labelset.num_classes, tolerance=tolerance, min_area=min_area).labelled()
     scale = np.array([shapes.width, shapes.height], np.float64)
     with atomic_write(path, "w") as fh:
         for class_id, ring in shapes:
@@ -50,8 +55,12 @@ def write(path: str | os.PathLike, labels: np.ndarray, labelset: LabelSet, *,
     lost = _covered_unlabelled(shapes, labels, labelset.num_classes)
     if not lost:
         return []
-    return [(f"{path}: {lost} unlabelled pixels lie in holes of labelled regions; YOLO has "
-             "no 'no class', so they read back as the surrounding class")]
+    return [
+        (
+            f"{path}: {lost} unlabelled pixels lie in holes of labelled regions; YOLO has "
+            "no 'no class', so they read back as the surrounding class"
+        )
+    ]
 
 
 def _covered_unlabelled(shapes, labels: np.ndarray, num_classes: int) -> int:
@@ -69,8 +78,12 @@ def _covered_unlabelled(shapes, labels: np.ndarray, num_classes: int) -> int:
 def write_data_yaml(folder: str | os.PathLike, labelset: LabelSet) -> Path:
     """``data.yaml`` for a dataset with ``images/`` and ``labels/`` in ``folder``."""
     path = Path(folder) / "data.yaml"
-    data = {"train": "images", "val": "images", "nc": labelset.num_classes,
-            "names": dict(enumerate(labelset.class_names))}
+    data = {
+        "train": "images",
+        "val": "images",
+        "nc": labelset.num_classes,
+        "names": dict(enumerate(labelset.class_names)),
+    }
     atomic_write_text(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     return path
 
@@ -83,8 +96,7 @@ def read_names(path: str | os.PathLike) -> list[str]:
         if len(data) > MAX_YAML_BYTES or nesting_depth(data) > MAX_DEPTH:
             raise FormatError(path, "too large or too deeply nested for a dataset file")
         doc = yaml.safe_load(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, RecursionError,
-            yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, RecursionError, yaml.YAMLError) as exc:
         if isinstance(exc, FormatError):
             raise
         raise FormatError(path, f"cannot read it as YAML ({exc})") from None
@@ -121,8 +133,7 @@ def data_yaml(src: Path) -> Path | None:
 def class_names(root: Path, files: list[Path]) -> list[str]:
     found = data_yaml(root)
     if found is None:
-        raise ValueError(f"{root}: no data.yaml with class names found; give the class "
-                         "list (--classes FILE)")
+        raise ValueError(f"{root}: no data.yaml with class names found; give the class list (--classes FILE)")
     return read_names(found)
 
 
@@ -132,16 +143,20 @@ def read_all(path: Path, labelset: LabelSet):
     try:
         image = find_image(path, path.stem)
         if image is None:
-            raise FormatError(path, "YOLO labels do not store the image size, and no image of "
-                                    "the same name was found beside them or in images/")
+            raise FormatError(
+                path,
+                "YOLO labels do not store the image size, and no image of "
+                "the same name was found beside them or in images/",
+            )
         sample = read_for_image(path, labelset, image)
         yield Sample(sample.name, sample.labels, image)
     except FormatError as exc:
         yield exc
 
 
-def read(path: str | os.PathLike, labelset: LabelSet, height: int, width: int,
-         names: Sequence[str] | None = None) -> Sample:
+def read(
+    path: str | os.PathLike, labelset: LabelSet, height: int, width: int, names: Sequence[str] | None = None
+) -> Sample:
     """The label map of one label file for an image of ``height`` x ``width`` (YOLO files do
     not store the size). ``names`` are the dataset's class names (from ``data.yaml``), matched
     to ``labelset`` by name; without them the indices are taken as ``labelset`` ids."""
@@ -162,22 +177,25 @@ def read(path: str | os.PathLike, labelset: LabelSet, height: int, width: int,
             index = int(fields[0])
             values = np.array(fields[1:], dtype=np.float64)
         except ValueError:
-            raise FormatError(path, "expected 'class x1 y1 x2 y2 ...' with numbers", where) \
-                from None
+            raise FormatError(path, "expected 'class x1 y1 x2 y2 ...' with numbers", where) from None
         if not 0 <= index < len(known):
             raise FormatError(path, f"class index {index} is not in 0..{len(known) - 1}", where)
         class_id = lookup.get(known[index])
         if class_id is None:
             raise FormatError(path, lookup.unknown_message(known[index]), where)
         if len(values) % 2 or not 6 <= len(values) <= 2 * MAX_POINTS:
-            raise FormatError(path, "needs an even number of coordinates, 3 points or more "
-                                    "(a 'class x y w h' box is not a segment)", where)
+            raise FormatError(
+                path,
+                "needs an even number of coordinates, 3 points or more "
+                "(a 'class x y w h' box is not a segment)",
+                where,
+            )
         if not (np.isfinite(values).all() and (values >= -0.01).all() and (values <= 1.01).all()):
             raise FormatError(path, "coordinates must be numbers in 0..1", where)
         masks.append((class_id, _mask(values.reshape(-1, 2) * (width, height), height, width)))
     out = np.full((height, width), labelset.ignore_index, np.uint8)
     for class_id, (top, left, mask) in sorted(masks, key=lambda m: -int(m[1][2].sum())):
-        out[top:top + mask.shape[0], left:left + mask.shape[1]][mask] = class_id
+        out[top : top + mask.shape[0], left : left + mask.shape[1]][mask] = class_id
     return Sample(path.stem, out)
 
 
@@ -203,10 +221,16 @@ class Export(layout.Export):
 
     def add(self, sample: Sample, image: Path | None, sub: Path) -> list[Path]:
         out = self.target(self.dst / "labels" / sub / f"{sample.name}.txt", sample, image)
-        self.warnings += write(out, sample.labels, self.labelset,
-                               tolerance=self.settings.tolerance, min_area=self.settings.min_area)
-        copy = None if self.single else self.copy_image(image, self.dst / "images" / sub
-                                                        / sample.name, sample)
+        self.warnings += write(
+            out,
+            sample.labels,
+            self.labelset,
+            tolerance=self.settings.tolerance,
+            min_area=self.settings.min_area,
+        )
+        copy = (
+            None if self.single else self.copy_image(image, self.dst / "images" / sub / sample.name, sample)
+        )
         self.without_image += copy is None and not self.single
         return [out] + ([copy] if copy else [])
 
@@ -214,8 +238,10 @@ class Export(layout.Export):
         if self.single:
             return self._data_yaml_beside()
         if self.without_image:
-            self.warnings.append(f"{self.dst}: {self.without_image} label files have no image; "
-                                 "YOLO needs each image in images/ under the same name")
+            self.warnings.append(
+                f"{self.dst}: {self.without_image} label files have no image; "
+                "YOLO needs each image in images/ under the same name"
+            )
         return [write_data_yaml(self.dst, self.labelset)]
 
     def _data_yaml_beside(self) -> list[Path]:
@@ -231,8 +257,10 @@ class Export(layout.Export):
         except FormatError:
             same = False
         if not same:
-            self.warnings.append(f"{path}: left as it is, but its class names differ from "
-                                 "these; the class numbers written follow these classes")
+            self.warnings.append(
+                f"{path}: left as it is, but its class names differ from "
+                "these; the class numbers written follow these classes"
+            )
         return []
 
 

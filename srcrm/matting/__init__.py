@@ -5,5 +5,14 @@ from srcrm.matting.foreground import decontaminate
 from srcrm.matting.refine import Cancelled, Matte, RefineConfig, refine
 from srcrm.matting.trimap import make_trimap, paint_band
 
-__all__ = ["METHODS", "Cancelled", "Matte", "RefineConfig", "decontaminate", "estimate_alpha",
-           "make_trimap", "paint_band", "refine"]
+__all__ = [
+    "METHODS",
+    "Cancelled",
+    "Matte",
+    "RefineConfig",
+    "decontaminate",
+    "estimate_alpha",
+    "make_trimap",
+    "paint_band",
+    "refine",
+]

@@ -32,8 +32,9 @@ _RTOL = 1e-5  # conjugate-gradient tolerance; the matte no longer changes visibl
 Iterate = Callable[[float], None] | None
 
 
-def estimate_alpha(image: np.ndarray, mask: np.ndarray, trimap: np.ndarray, method: str = "cf",
-                   on_iteration: Iterate = None) -> np.ndarray:
+def estimate_alpha(
+    image: np.ndarray, mask: np.ndarray, trimap: np.ndarray, method: str = "cf", on_iteration: Iterate = None
+) -> np.ndarray:
     """A float32 HxW alpha in [0, 1] for ``image`` (HxWx3 uint8) and its hard ``mask``: exactly
     1 and 0 on the trimap's known pixels, solved by ``method`` (one of :data:`METHODS`) in
     between."""
@@ -69,16 +70,18 @@ def _preconditioner(matrix):
 def _pymatting(estimate, extra=None, **laplacian_kwargs):
     """A solver calling pymatting's ``estimate`` with CG progress; ``extra`` are more of its
     keyword arguments."""
+
     def solve(image, mask, trimap, on_iteration):
         kwargs = {"rtol": _RTOL, "maxiter": 2000}
         if on_iteration is not None:
+
             def callback(A, x, b, norm_b, r, norm_r):
-                on_iteration(min(1.0, np.log(max(norm_r / max(norm_b, 1e-30), 1e-30))
-                                 / np.log(_RTOL)))
+                on_iteration(min(1.0, np.log(max(norm_r / max(norm_b, 1e-30), 1e-30)) / np.log(_RTOL)))
+
             kwargs["callback"] = callback
         levels = np.select([trimap == FOREGROUND, trimap == BACKGROUND], [1.0, 0.0], 0.5)
-        return estimate(image, levels, laplacian_kwargs=laplacian_kwargs, cg_kwargs=kwargs,
-                        **(extra or {}))
+        return estimate(image, levels, laplacian_kwargs=laplacian_kwargs, cg_kwargs=kwargs, **(extra or {}))
+
     return solve
 
 
@@ -96,6 +99,8 @@ def _solver(method: str):
     # pymatting (and its numba kernels) loads on first use, not with this package
     from pymatting import estimate_alpha_cf, estimate_alpha_knn, estimate_alpha_lkm
 
-    return {"cf": _pymatting(estimate_alpha_cf, {"preconditioner": _preconditioner}, epsilon=1e-6),
-            "lkm": _pymatting(estimate_alpha_lkm, epsilon=1e-6, radius=5),  # matrix-free
-            "knn": _pymatting(estimate_alpha_knn)}[method]
+    return {
+        "cf": _pymatting(estimate_alpha_cf, {"preconditioner": _preconditioner}, epsilon=1e-6),
+        "lkm": _pymatting(estimate_alpha_lkm, epsilon=1e-6, radius=5),  # matrix-free
+        "knn": _pymatting(estimate_alpha_knn),
+    }[method]

@@ -43,8 +43,7 @@ class RefineConfig:
         if self.feather < 0:
             raise ValueError("feather must not be negative")
         if self.method not in METHODS:
-            raise ValueError(f"unknown matting method {self.method!r}; choose one of "
-                             f"{', '.join(METHODS)}")
+            raise ValueError(f"unknown matting method {self.method!r}; choose one of {', '.join(METHODS)}")
 
 
 @dataclass
@@ -64,15 +63,21 @@ class Matte:
         return np.dstack((self.foreground, self.alpha_u8()))
 
 
-def refine(image: np.ndarray, mask: np.ndarray, config: RefineConfig = RefineConfig(),
-           widen: np.ndarray | None = None, on_progress: Progress = None,
-           should_stop: Stop = None) -> Matte:
+def refine(
+    image: np.ndarray,
+    mask: np.ndarray,
+    config: RefineConfig = RefineConfig(),
+    widen: np.ndarray | None = None,
+    on_progress: Progress = None,
+    should_stop: Stop = None,
+) -> Matte:
     """Refine ``mask`` (HxW, nonzero inside) of ``image`` (HxWx3 RGB uint8); ``widen`` is the
     refine brush (extra unknown pixels). ``on_progress(fraction)`` reports along the way and
     :class:`Cancelled` is raised soon after ``should_stop()`` turns true."""
     if image.ndim != 3 or image.shape[2] != 3 or image.shape[:2] != mask.shape:
-        raise ValueError(f"need an HxWx3 image and an HxW mask of its size, got {image.shape} "
-                         f"and {mask.shape}")
+        raise ValueError(
+            f"need an HxWx3 image and an HxW mask of its size, got {image.shape} and {mask.shape}"
+        )
 
     reached = [0.0]  # the solver's residual may rise for a step; progress never goes back
 
@@ -86,11 +91,13 @@ def refine(image: np.ndarray, mask: np.ndarray, config: RefineConfig = RefineCon
     report(0.0)
     trimap = make_trimap(mask, config.band, widen)
     report(0.05)
-    alpha = estimate_alpha(image, mask, trimap, config.method,
-                           on_iteration=lambda done: report(0.05 + 0.75 * done))
+    alpha = estimate_alpha(
+        image, mask, trimap, config.method, on_iteration=lambda done: report(0.05 + 0.75 * done)
+    )
     if config.feather > 0:
-        alpha = np.clip(cv2.GaussianBlur(alpha, (0, 0), sigmaX=config.feather / 2,
-                                         borderType=cv2.BORDER_REPLICATE), 0, 1)
+        alpha = np.clip(
+            cv2.GaussianBlur(alpha, (0, 0), sigmaX=config.feather / 2, borderType=cv2.BORDER_REPLICATE), 0, 1
+        )
     report(0.8)
     foreground = decontaminate(image, alpha) if config.decontaminate else image.copy()
     report(1.0)

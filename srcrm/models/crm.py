@@ -47,8 +47,9 @@ class SpatialAttention(nn.Module):
 
 
 class ContextualRefinement(nn.Module):
-    def __init__(self, in_channels: Sequence[int], strides: Sequence[int], stage_channels: int,
-                 out_channels: int):
+    def __init__(
+        self, in_channels: Sequence[int], strides: Sequence[int], stage_channels: int, out_channels: int
+    ):
         super().__init__()
         self.factors = tuple(strides[-1] // s for s in strides)
         self.projections = nn.ModuleList(ConvBNReLU(c, stage_channels, 1) for c in in_channels)

@@ -18,8 +18,7 @@ from srcrm.models.registry import ALIGN_BLOCKS, CONTEXT_BLOCKS, resolve
 
 
 class SRCRMDecoder(nn.Module):
-    def __init__(self, encoder_channels: Sequence[int], encoder_strides: Sequence[int],
-                 cfg: ModelConfig):
+    def __init__(self, encoder_channels: Sequence[int], encoder_strides: Sequence[int], cfg: ModelConfig):
         super().__init__()
         d, finer = cfg.decoder_channels, len(encoder_channels) - 1
         align = resolve(ALIGN_BLOCKS, cfg.align_block)
@@ -35,8 +34,9 @@ class SRCRMDecoder(nn.Module):
         """The fused finest-level features and the pyramid, coarsest first."""
         p = self.context(features)
         pyramid = [p]
-        for lateral, align, smooth, feat in zip(self.laterals, self.top_down_align, self.smooth,
-                                                reversed(features[:-1])):
+        for lateral, align, smooth, feat in zip(
+            self.laterals, self.top_down_align, self.smooth, reversed(features[:-1])
+        ):
             lat = lateral(feat)
             p = smooth(lat + align(p, lat))
             pyramid.append(p)

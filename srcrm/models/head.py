@@ -37,9 +37,11 @@ def adapt_classes(model: SRCRMNet, old_names: Sequence[str], new_names: Sequence
     if model.cfg.num_classes != old:
         raise ValueError(f"the model has {model.cfg.num_classes} classes but {old} old names were given")
     if new < old:
-        raise ValueError(f"the data has {new} classes but the model has {old}: fine-tuning may "
-                         f"rename classes or append new ones, never remove them (the model's "
-                         f"classes are: {', '.join(old_names)})")
+        raise ValueError(
+            f"the data has {new} classes but the model has {old}: fine-tuning may "
+            f"rename classes or append new ones, never remove them (the model's "
+            f"classes are: {', '.join(old_names)})"
+        )
     if new == old:
         return model
     for head, index in classifiers(model):
@@ -51,8 +53,9 @@ def adapt_classes(model: SRCRMNet, old_names: Sequence[str], new_names: Sequence
 @torch.no_grad()
 def _grown(conv: nn.Conv2d, classes: int) -> nn.Conv2d:
     old = conv.out_channels
-    grown = nn.Conv2d(conv.in_channels, classes, conv.kernel_size, conv.stride, conv.padding,
-                      bias=conv.bias is not None).to(conv.weight.device, conv.weight.dtype)
+    grown = nn.Conv2d(
+        conv.in_channels, classes, conv.kernel_size, conv.stride, conv.padding, bias=conv.bias is not None
+    ).to(conv.weight.device, conv.weight.dtype)
     grown.weight[:old] = conv.weight
     grown.weight[old:] = conv.weight.mean(dim=0, keepdim=True)
     if conv.bias is not None:

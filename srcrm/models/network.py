@@ -15,8 +15,9 @@ from srcrm.models.registry import ENCODERS, resolve
 
 class SegmentationHead(nn.Sequential):
     def __init__(self, in_ch: int, mid_ch: int, num_classes: int, dropout: float = 0.1):
-        super().__init__(ConvBNReLU(in_ch, mid_ch, 3), nn.Dropout2d(dropout),
-                         nn.Conv2d(mid_ch, num_classes, 1))
+        super().__init__(
+            ConvBNReLU(in_ch, mid_ch, 3), nn.Dropout2d(dropout), nn.Conv2d(mid_ch, num_classes, 1)
+        )
 
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -56,17 +57,24 @@ class SRCRMNet(nn.Module):
 
 
 # Checkpoint format 1 held SRCRMNet before it was split into encoder, decoder and head.
-_V1_PREFIXES = {"backbone.": "encoder.", "top.": "decoder.context.", "laterals.": "decoder.laterals.",
-                "top_down_align.": "decoder.top_down_align.", "smooth.": "decoder.smooth.",
-                "fusion_align.": "decoder.fusion_align.", "fuse.": "decoder.fuse."}
+_V1_PREFIXES = {
+    "backbone.": "encoder.",
+    "top.": "decoder.context.",
+    "laterals.": "decoder.laterals.",
+    "top_down_align.": "decoder.top_down_align.",
+    "smooth.": "decoder.smooth.",
+    "fusion_align.": "decoder.fusion_align.",
+    "fuse.": "decoder.fuse.",
+}
 
 
 def upgrade_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """``state`` with format-1 parameter names moved to today's; today's names pass unchanged."""
+
     def renamed(key: str) -> str:
         for old, new in _V1_PREFIXES.items():
             if key.startswith(old):
-                return new + key[len(old):]
+                return new + key[len(old) :]
         return key
 
     return {renamed(k): v for k, v in state.items()}

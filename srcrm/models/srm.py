@@ -37,8 +37,9 @@ def warp(coarse: torch.Tensor, offset: torch.Tensor) -> torch.Tensor:
     grid_x = base_x + offset[:, 0] * (2.0 / w)
     grid_y = base_y + offset[:, 1] * (2.0 / h)
     grid = torch.stack((grid_x, grid_y), dim=-1)
-    return F.grid_sample(coarse, grid.to(coarse.dtype), mode="bilinear",
-                         padding_mode="border", align_corners=False)
+    return F.grid_sample(
+        coarse, grid.to(coarse.dtype), mode="bilinear", padding_mode="border", align_corners=False
+    )
 
 
 class NeighbourOffsetRefinement(nn.Module):

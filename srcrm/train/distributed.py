@@ -44,4 +44,4 @@ def local_device(device: torch.device, info: DistInfo) -> torch.device:
 
 def shard(items: list, info: DistInfo) -> list:
     """Every world-size-th item, for this rank."""
-    return items[info.rank::info.world_size]
+    return items[info.rank :: info.world_size]

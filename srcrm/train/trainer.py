@@ -55,8 +55,20 @@ class ResumeMismatch(ValueError):
 
 # Settings a resumed run may change: they do not alter what the steps compute (``steps`` may
 # grow to extend a run).
-_RESUMABLE_CHANGES = frozenset({"out_dir", "val_split", "eval_every", "checkpoint_every", "workers",
-                                "device", "resume", "data_on_device", "resident_max_gib", "steps"})
+_RESUMABLE_CHANGES = frozenset(
+    {
+        "out_dir",
+        "val_split",
+        "eval_every",
+        "checkpoint_every",
+        "workers",
+        "device",
+        "resume",
+        "data_on_device",
+        "resident_max_gib",
+        "steps",
+    }
+)
 
 
 def run_settings(cfg: TrainConfig) -> dict:
@@ -86,8 +98,9 @@ class FocusSampler:
     """Draws crop centres on pixels of a class chosen uniformly among the classes present, so
     a pole (1% of pixels) is as often in a crop as the road; see ``AugmentConfig.focus``."""
 
-    def __init__(self, labels: torch.Tensor, num_classes: int, generator: torch.Generator,
-                 per_class: int = 20_000):
+    def __init__(
+        self, labels: torch.Tensor, num_classes: int, generator: torch.Generator, per_class: int = 20_000
+    ):
         self.generator = generator
         self.points: list[torch.Tensor] = []  # per class: (K, 3) image index, y, x
         for c in range(num_classes):
@@ -111,8 +124,13 @@ class FocusSampler:
 
 
 class Trainer:
-    def __init__(self, cfg: TrainConfig, on_event: Callable[[TrainEvent], None] | None = None,
-                 train_data: SegmentationData | None = None, val_data: SegmentationData | None = None):
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        on_event: Callable[[TrainEvent], None] | None = None,
+        train_data: SegmentationData | None = None,
+        val_data: SegmentationData | None = None,
+    ):
         self.cfg = cfg = copy.deepcopy(cfg)  # set-up fills in fields; the caller's stays as given
         self.settings = run_settings(cfg)
         self.on_event = on_event or (lambda event: None)
@@ -120,19 +138,26 @@ class Trainer:
         self.device = local_device(pick_device(cfg.device), self.dist)
         self.out_dir = Path(cfg.out_dir)
         self.train_data = train_data or open_dataset(cfg.data, cfg.train_split)
-        self.val_data = val_data if val_data is not None else (
-            open_dataset(cfg.data, cfg.val_split) if cfg.val_split else None)
+        self.val_data = (
+            val_data
+            if val_data is not None
+            else (open_dataset(cfg.data, cfg.val_split) if cfg.val_split else None)
+        )
         labelset = self.train_data.labelset
         self.labelset = labelset
         self.cfg.loss = replace(cfg.loss, ignore_index=labelset.ignore_index)
         if cfg.loss.class_balance > 0 and cfg.loss.class_weights is None:
             counts = class_pixel_counts(self.train_data, labelset.num_classes)
-            self.cfg.loss = replace(self.cfg.loss,
-                                    class_weights=balanced_weights(counts, cfg.loss.class_balance))
+            self.cfg.loss = replace(
+                self.cfg.loss, class_weights=balanced_weights(counts, cfg.loss.class_balance)
+            )
         self.model = self._build_model()
         self.optimizer = torch.optim.SGD(
-            [p for p in self.model.parameters() if p.requires_grad], lr=cfg.lr,
-            momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+            [p for p in self.model.parameters() if p.requires_grad],
+            lr=cfg.lr,
+            momentum=cfg.momentum,
+            weight_decay=cfg.weight_decay,
+        )
         self.amp_dtype = self._amp_dtype()
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
         self.step = 0
@@ -181,12 +206,23 @@ class Trainer:
             if len({image.shape for image, _ in pairs}) == 1:
                 yield from self._resident_batches(pairs)
         # A partial, not a lambda: DataLoader workers must pickle it where they are spawned.
-        dataset = AugmentedDataset(self.train_data, functools.partial(
-            augment, cfg=cfg.augment, ignore_index=self.labelset.ignore_index))
-        sampler = (DistributedSampler(dataset, seed=cfg.seed) if self.dist.enabled
-                   else RandomSampler(dataset, replacement=True, num_samples=10**9))
-        loader = DataLoader(dataset, batch_size=cfg.batch_size, sampler=sampler, drop_last=True,
-                            num_workers=cfg.workers, persistent_workers=cfg.workers > 0)
+        dataset = AugmentedDataset(
+            self.train_data,
+            functools.partial(augment, cfg=cfg.augment, ignore_index=self.labelset.ignore_index),
+        )
+        sampler = (
+            DistributedSampler(dataset, seed=cfg.seed)
+            if self.dist.enabled
+            else RandomSampler(dataset, replacement=True, num_samples=10**9)
+        )
+        loader = DataLoader(
+            dataset,
+            batch_size=cfg.batch_size,
+            sampler=sampler,
+            drop_last=True,
+            num_workers=cfg.workers,
+            persistent_workers=cfg.workers > 0,
+        )
         epoch = 0
         while True:
             if isinstance(sampler, DistributedSampler):
@@ -206,16 +242,22 @@ class Trainer:
         images = torch.from_numpy(np.stack([image for image, _ in pairs])).permute(0, 3, 1, 2)
         images = images.contiguous().to(self.device)
         labels = torch.from_numpy(np.stack([label for _, label in pairs])).to(self.device)
-        focus = (FocusSampler(labels, self.labelset.num_classes, self.generator)
-                 if cfg.augment.focus > 0 else None)
+        focus = (
+            FocusSampler(labels, self.labelset.num_classes, self.generator) if cfg.augment.focus > 0 else None
+        )
         while True:
-            idx = torch.randint(len(images), (cfg.batch_size,), generator=self.generator,
-                                device=self.device)
+            idx = torch.randint(len(images), (cfg.batch_size,), generator=self.generator, device=self.device)
             points = None
             if focus is not None:
                 idx, points = focus.draw(idx, cfg.augment.focus)
-            yield augment(images[idx], labels[idx], cfg.augment, self.labelset.ignore_index,
-                          self.generator, focus=points)
+            yield augment(
+                images[idx],
+                labels[idx],
+                cfg.augment,
+                self.labelset.ignore_index,
+                self.generator,
+                focus=points,
+            )
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -232,8 +274,11 @@ class Trainer:
             self._load_state()
         batches = self._batches()
         start, started = self.step, time.perf_counter()
-        autocast = (torch.autocast(self.device.type, dtype=self.amp_dtype)
-                    if self.amp_dtype else contextlib.nullcontext())
+        autocast = (
+            torch.autocast(self.device.type, dtype=self.amp_dtype)
+            if self.amp_dtype
+            else contextlib.nullcontext()
+        )
         while self.step < cfg.steps:
             if should_stop and should_stop():
                 raise Cancelled(f"training cancelled at step {self.step}")
@@ -254,7 +299,8 @@ class Trainer:
             loss_value = loss.item()
             if not math.isfinite(loss_value):
                 raise FloatingPointError(
-                    f"loss became {loss_value} at step {self.step}; lower the learning rate")
+                    f"loss became {loss_value} at step {self.step}; lower the learning rate"
+                )
             self.history["loss"].append([self.step, loss_value])
             elapsed = time.perf_counter() - started
             eta = elapsed / (self.step - start) * (cfg.steps - self.step)
@@ -293,23 +339,37 @@ class Trainer:
         if not self.dist.is_main:
             return None
         meta = {
-            "train": {"data": str(self.cfg.data), "split": self.cfg.train_split,
-                      "images": len(self.train_data), "steps": self.step,
-                      "config": json.loads(json.dumps(self.cfg.to_dict(), default=str))},
+            "train": {
+                "data": str(self.cfg.data),
+                "split": self.cfg.train_split,
+                "images": len(self.train_data),
+                "steps": self.step,
+                "config": json.loads(json.dumps(self.cfg.to_dict(), default=str)),
+            },
             "metrics": metrics or {},
             "init_from": self.cfg.init_from,
         }
-        return save_checkpoint(path, self.net, class_names=self.labelset.class_names,
-                               palette=self.labelset.palette,
-                               ignore_index=self.labelset.ignore_index, meta=meta, half=half)
+        return save_checkpoint(
+            path,
+            self.net,
+            class_names=self.labelset.class_names,
+            palette=self.labelset.palette,
+            ignore_index=self.labelset.ignore_index,
+            meta=meta,
+            half=half,
+        )
 
     def _save_state(self) -> None:
         if not self.dist.is_main:
             return
-        state = {"step": self.step, "settings": json.dumps(self.settings),
-                 "model": self.net.state_dict(),
-                 "optimizer": self.optimizer.state_dict(), "scaler": self.scaler.state_dict(),
-                 "history": json.dumps(self.history)}
+        state = {
+            "step": self.step,
+            "settings": json.dumps(self.settings),
+            "model": self.net.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "history": json.dumps(self.history),
+        }
         with atomic_write(self.out_dir / "last_state.pt") as fh:
             torch.save(state, fh)
         atomic_write_text(self.out_dir / "history.json", json.dumps(self.history))
@@ -321,12 +381,14 @@ class Trainer:
         state = torch.load(path, map_location=self.device, weights_only=True)
         if "settings" in state:  # states saved before settings were stored resume as they are
             saved = json.loads(state["settings"])
-            changed = sorted(k for k in saved.keys() | self.settings.keys()
-                             if saved.get(k) != self.settings.get(k))
+            changed = sorted(
+                k for k in saved.keys() | self.settings.keys() if saved.get(k) != self.settings.get(k)
+            )
             if changed:
                 raise ResumeMismatch(
                     f"{path} was saved by a run with other settings ({', '.join(changed)}); "
-                    f"start over with --fresh (resume=False), or give another output folder")
+                    f"start over with --fresh (resume=False), or give another output folder"
+                )
         self.net.load_state_dict(upgrade_state_dict(state["model"]))
         self.optimizer.load_state_dict(state["optimizer"])
         self.scaler.load_state_dict(state["scaler"])

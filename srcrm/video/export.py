@@ -38,39 +38,58 @@ class _Cancelled(Exception):
     pass
 
 
-def export_label_pngs(store: FrameLabelStore, out_dir: str | os.PathLike,
-                      frames: Iterable[int] | None = None, on_progress: Progress = None,
-                      should_stop: Stop = None) -> int:
+def export_label_pngs(
+    store: FrameLabelStore,
+    out_dir: str | os.PathLike,
+    frames: Iterable[int] | None = None,
+    on_progress: Progress = None,
+    should_stop: Stop = None,
+) -> int:
     """Copy the label maps to ``out_dir/NNNNNN.png`` (frames without labels are left out)."""
     out_dir = Path(out_dir)
     indices = _labelled(store, frames)
     done = 0
-    for done, index in _tracked(indices, on_progress, should_stop):
+    for done, index in _tracked(indices, on_progress, should_stop):  # noqa: B007 (the count is returned)
         atomic_write_bytes(out_dir / store.path(index).name, store.path(index).read_bytes())
     return done
 
 
-def export_coco_video(store: FrameLabelStore, source: FrameSource, labelset: LabelSet,
-                      path: str | os.PathLike, frames: Iterable[int] | None = None,
-                      tolerance: float = 1.0, on_progress: Progress = None,
-                      should_stop: Stop = None, images: bool = True) -> int:
+def export_coco_video(
+    store: FrameLabelStore,
+    source: FrameSource,
+    labelset: LabelSet,
+    path: str | os.PathLike,
+    frames: Iterable[int] | None = None,
+    tolerance: float = 1.0,
+    on_progress: Progress = None,
+    should_stop: Stop = None,
+    images: bool = True,
+) -> int:
     """One COCO file for the labelled frames, with a ``videos`` list and, per image,
     ``video_id`` and zero-based ``frame_id``; ``file_name`` is ``VIDEONAME/NNNNNN.jpg``,
     relative to the file. ``images`` writes those JPEGs too. Polygons as
     :mod:`srcrm.formats.coco` writes them, simplified by ``tolerance`` pixels."""
     path = Path(path)
     indices = _labelled(store, frames)
-    video = {"id": 1, "name": source.name, "width": source.width, "height": source.height,
-             "length": source.frame_count, "fps": source.fps}
-    header = {k: v for k, v in coco.to_dict([], labelset).items()
-              if k not in ("images", "annotations")} | {"videos": [video]}
+    video = {
+        "id": 1,
+        "name": source.name,
+        "width": source.width,
+        "height": source.height,
+        "length": source.frame_count,
+        "fps": source.fps,
+    }
+    header = {k: v for k, v in coco.to_dict([], labelset).items() if k not in ("images", "annotations")} | {
+        "videos": [video]
+    }
     frame_iter = frames_at(source, indices) if images else ((i, None) for i in indices)
     entries, annotations = [], 0
     try:
         with atomic_write(path, "w") as fh:
             fh.write(json.dumps(header)[:-1] + ', "annotations": [')  # streamed: bounded memory
-            for done, (index, frame) in _tracked(frame_iter, on_progress, should_stop,
-                                                 len(indices), raise_on_stop=True):
+            for done, (index, frame) in _tracked(
+                frame_iter, on_progress, should_stop, len(indices), raise_on_stop=True
+            ):
                 file_name = f"{source.name}/{index:06d}.jpg"
                 if frame is not None:
                     _write_jpeg(path.parent / file_name, frame)
@@ -87,28 +106,39 @@ def export_coco_video(store: FrameLabelStore, source: FrameSource, labelset: Lab
     return len(entries)
 
 
-def export_labelme_frames(store: FrameLabelStore, source: FrameSource, labelset: LabelSet,
-                          out_dir: str | os.PathLike, frames: Iterable[int] | None = None,
-                          tolerance: float = 1.0, on_progress: Progress = None,
-                          should_stop: Stop = None) -> int:
+def export_labelme_frames(
+    store: FrameLabelStore,
+    source: FrameSource,
+    labelset: LabelSet,
+    out_dir: str | os.PathLike,
+    frames: Iterable[int] | None = None,
+    tolerance: float = 1.0,
+    on_progress: Progress = None,
+    should_stop: Stop = None,
+) -> int:
     """``out_dir/NNNNNN.json`` (labelme) beside the frame ``out_dir/NNNNNN.jpg``, for each
     labelled frame; polygons as :mod:`srcrm.formats.labelme` writes them."""
     out_dir = Path(out_dir)
     indices = _labelled(store, frames)
     done = 0
     frame_iter = frames_at(source, indices)
-    for done, (index, frame) in _tracked(frame_iter, on_progress, should_stop, len(indices)):
+    for done, (index, frame) in _tracked(frame_iter, on_progress, should_stop, len(indices)):  # noqa: B007 (the count is returned)
         image = out_dir / f"{index:06d}.jpg"
         _write_jpeg(image, frame)
-        labelme.write(out_dir / f"{index:06d}.json", store.read(index), labelset, image,
-                      tolerance=tolerance)
+        labelme.write(out_dir / f"{index:06d}.json", store.read(index), labelset, image, tolerance=tolerance)
     return done
 
 
-def write_overlay_video(source: FrameSource, store: FrameLabelStore, palette,
-                        path: str | os.PathLike, alpha: float = 0.5,
-                        frames: Iterable[int] | None = None, on_progress: Progress = None,
-                        should_stop: Stop = None) -> int:
+def write_overlay_video(
+    source: FrameSource,
+    store: FrameLabelStore,
+    palette,
+    path: str | os.PathLike,
+    alpha: float = 0.5,
+    frames: Iterable[int] | None = None,
+    on_progress: Progress = None,
+    should_stop: Stop = None,
+) -> int:
     """An MP4 of the frames with the class colours laid over them; frames without labels are
     shown plain."""
     palette = np.asarray(palette, np.uint8)
@@ -120,10 +150,16 @@ def write_overlay_video(source: FrameSource, store: FrameLabelStore, palette,
     return _write_video(source, path, frames, render, True, on_progress, should_stop)
 
 
-def write_matte_video(source: FrameSource, store: FrameLabelStore, class_ids: Iterable[int],
-                      path: str | os.PathLike, frames: Iterable[int] | None = None,
-                      on_progress: Progress = None, should_stop: Stop = None,
-                      refine_with: RefineConfig | None = None) -> int:
+def write_matte_video(
+    source: FrameSource,
+    store: FrameLabelStore,
+    class_ids: Iterable[int],
+    path: str | os.PathLike,
+    frames: Iterable[int] | None = None,
+    on_progress: Progress = None,
+    should_stop: Stop = None,
+    refine_with: RefineConfig | None = None,
+) -> int:
     """A greyscale MP4 matte for compositing: 255 where the label is one of ``class_ids``,
     0 elsewhere and on frames without labels. With ``refine_with`` the edge is a soft alpha
     refined by matting and steadied along the optical flow (:mod:`srcrm.video.matte`)."""
@@ -131,10 +167,16 @@ def write_matte_video(source: FrameSource, store: FrameLabelStore, class_ids: It
     return _write_video(source, path, frames, render, False, on_progress, should_stop)
 
 
-def export_matte_pngs(source: FrameSource, store: FrameLabelStore, class_ids: Iterable[int],
-                      out_dir: str | os.PathLike, frames: Iterable[int] | None = None,
-                      on_progress: Progress = None, should_stop: Stop = None,
-                      refine_with: RefineConfig | None = None) -> int:
+def export_matte_pngs(
+    source: FrameSource,
+    store: FrameLabelStore,
+    class_ids: Iterable[int],
+    out_dir: str | os.PathLike,
+    frames: Iterable[int] | None = None,
+    on_progress: Progress = None,
+    should_stop: Stop = None,
+    refine_with: RefineConfig | None = None,
+) -> int:
     """The same matte as :func:`write_matte_video`, losslessly, as ``out_dir/NNNNNN.png``
     (8-bit greyscale) for every frame; a cancelled export keeps the frames it finished."""
     out_dir = Path(out_dir)
@@ -142,8 +184,9 @@ def export_matte_pngs(source: FrameSource, store: FrameLabelStore, class_ids: It
     render = _matte_renderer(store, class_ids, refine_with, should_stop)
     written = 0
     try:
-        for _, (index, frame) in _tracked(frames_at(source, indices), on_progress, should_stop,
-                                          len(indices), raise_on_stop=True):
+        for _, (index, frame) in _tracked(
+            frames_at(source, indices), on_progress, should_stop, len(indices), raise_on_stop=True
+        ):
             write_png(out_dir / f"{index:06d}.png", render(index, frame))
             written += 1
     except _Cancelled:
@@ -154,9 +197,9 @@ def export_matte_pngs(source: FrameSource, store: FrameLabelStore, class_ids: It
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _matte_renderer(store: FrameLabelStore, class_ids: Iterable[int],
-                    refine_with: RefineConfig | None, should_stop: Stop
-                    ) -> Callable[[int, np.ndarray], np.ndarray]:
+def _matte_renderer(
+    store: FrameLabelStore, class_ids: Iterable[int], refine_with: RefineConfig | None, should_stop: Stop
+) -> Callable[[int, np.ndarray], np.ndarray]:
     """``render(index, frame)``: the frame's matte as uint8, hard or refined (frames must come
     in order for the refined one to be steady)."""
     lut = np.zeros(256, np.uint8)
@@ -184,8 +227,13 @@ def _labelled(store: FrameLabelStore, frames: Iterable[int] | None) -> list[int]
     return sorted(i for i in set(frames) if store.has(i))
 
 
-def _tracked(items: Iterable, on_progress: Progress, should_stop: Stop, total: int | None = None,
-             raise_on_stop: bool = False) -> Iterator[tuple[int, object]]:
+def _tracked(
+    items: Iterable,
+    on_progress: Progress,
+    should_stop: Stop,
+    total: int | None = None,
+    raise_on_stop: bool = False,
+) -> Iterator[tuple[int, object]]:
     """``(n, item)`` with n counting from 1, reporting progress after each item and ending
     (or raising ``_Cancelled``) when ``should_stop`` says so."""
     total = len(items) if total is None else total
@@ -200,16 +248,23 @@ def _tracked(items: Iterable, on_progress: Progress, should_stop: Stop, total: i
 
 
 def _write_jpeg(path: Path, rgb: np.ndarray) -> None:
-    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
-                            [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    ok, data = cv2.imencode(
+        ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+    )
     if not ok:
         raise OSError(f"could not encode {path} as JPEG")
     atomic_write_bytes(path, data.tobytes())
 
 
-def _write_video(source: FrameSource, path: str | os.PathLike, frames: Iterable[int] | None,
-                 render: Callable[[int, np.ndarray], np.ndarray], colour: bool,
-                 on_progress: Progress, should_stop: Stop) -> int:
+def _write_video(
+    source: FrameSource,
+    path: str | os.PathLike,
+    frames: Iterable[int] | None,
+    render: Callable[[int, np.ndarray], np.ndarray],
+    colour: bool,
+    on_progress: Progress,
+    should_stop: Stop,
+) -> int:
     """Encode ``render(index, frame)`` for each frame into an MP4 (mp4v) that replaces ``path``
     only when complete."""
     path = Path(path)
@@ -217,15 +272,17 @@ def _write_video(source: FrameSource, path: str | os.PathLike, frames: Iterable[
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".mp4", dir=path.parent)
     os.close(fd)
-    writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*"mp4v"), source.fps,
-                             (source.width, source.height), colour)
+    writer = cv2.VideoWriter(
+        tmp, cv2.VideoWriter_fourcc(*"mp4v"), source.fps, (source.width, source.height), colour
+    )
     try:
         if not writer.isOpened():
             raise OSError(f"{path}: cannot write an MP4 video here")
         frame_iter = frames_at(source, indices)
         written = 0
-        for written, (index, frame) in _tracked(frame_iter, on_progress, should_stop,
-                                                len(indices), raise_on_stop=True):
+        for written, (index, frame) in _tracked(  # noqa: B007 (the count is returned)
+            frame_iter, on_progress, should_stop, len(indices), raise_on_stop=True
+        ):
             image = render(index, frame)
             writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if colour else image)
         writer.release()

@@ -49,8 +49,9 @@ class FrameLabelStore:
     """Label PNGs of a video's frames. Thread-safe: a pre-labelling writer thread and the
     user's edits may use one store together."""
 
-    def __init__(self, folder: str | os.PathLike, frame_count: int | None = None,
-                 size: tuple[int, int] | None = None):
+    def __init__(
+        self, folder: str | os.PathLike, frame_count: int | None = None, size: tuple[int, int] | None = None
+    ):
         self.folder = Path(folder)
         self._lock = threading.RLock()
         self._problems: dict[int, str] = {}
@@ -65,7 +66,8 @@ class FrameLabelStore:
             if self.size is not None and self.size != size:
                 raise LabelStoreError(
                     f"{self.folder} holds labels of {self.size[1]}x{self.size[0]} frames, not "
-                    f"{size[1]}x{size[0]}: choose another folder for this video")
+                    f"{size[1]}x{size[0]}: choose another folder for this video"
+                )
         if (size or self.size, frame_count or self.frame_count) != (self.size, self.frame_count):
             self.size = size or self.size
             self.frame_count = int(frame_count) if frame_count is not None else self.frame_count
@@ -80,18 +82,25 @@ class FrameLabelStore:
         try:
             meta = load_json(path)
             size, count = meta.get("size"), meta.get("frame_count")
-            return {"frame_count": None if count is None else int(count),
-                    "size": None if size is None else (int(size[0]), int(size[1])),
-                    "edited": {int(i) for i in meta.get("edited", [])},
-                    "model": meta.get("model")}
+            return {
+                "frame_count": None if count is None else int(count),
+                "size": None if size is None else (int(size[0]), int(size[1])),
+                "edited": {int(i) for i in meta.get("edited", [])},
+                "model": meta.get("model"),
+            }
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
             raise LabelStoreError(
                 f"{path}: unreadable ({exc}). It records which frames were edited by hand; "
-                "repair it, or delete it to treat every frame as machine-made") from None
+                "repair it, or delete it to treat every frame as machine-made"
+            ) from None
 
     def _save_meta(self) -> None:
-        meta = {"frame_count": self.frame_count, "size": list(self.size) if self.size else None,
-                "edited": sorted(self._edited), "model": self._model}
+        meta = {
+            "frame_count": self.frame_count,
+            "size": list(self.size) if self.size else None,
+            "edited": sorted(self._edited),
+            "model": self._model,
+        }
         atomic_write_text(self.folder / META_FILE, json.dumps(meta, indent=1) + "\n")
 
     def set_frame_count(self, count: int) -> None:
@@ -218,8 +227,9 @@ class FrameLabelStore:
     def _encode(self, index: int, labels: np.ndarray) -> bytes:
         labels = np.asarray(labels)
         if labels.ndim != 2 or labels.dtype != np.uint8:
-            raise ValueError(f"frame {index}: labels must be an HxW uint8 map, got "
-                             f"{labels.dtype} {labels.shape}")
+            raise ValueError(
+                f"frame {index}: labels must be an HxW uint8 map, got {labels.dtype} {labels.shape}"
+            )
         if self.frame_count is not None and not 0 <= int(index) < self.frame_count:
             raise IndexError(f"frame {index} is outside 0..{self.frame_count - 1}")
         with self._lock:
@@ -227,8 +237,10 @@ class FrameLabelStore:
                 self.size = labels.shape
                 self._save_meta()
         if labels.shape != self.size:
-            raise ValueError(f"frame {index}: labels are {labels.shape[1]}x{labels.shape[0]}, "
-                             f"the video is {self.size[1]}x{self.size[0]}")
+            raise ValueError(
+                f"frame {index}: labels are {labels.shape[1]}x{labels.shape[0]}, "
+                f"the video is {self.size[1]}x{self.size[0]}"
+            )
         ok, buf = cv2.imencode(".png", np.ascontiguousarray(labels))
         if not ok:
             raise OSError(f"could not encode the labels of frame {index} as PNG")
@@ -255,8 +267,9 @@ class FrameLabelStore:
         if depth != 8 or colour != 0:
             return self._report(index, f"{path}: not an 8-bit single-channel label map")
         if self.size is not None and (height, width) != self.size:
-            return self._report(index, f"{path}: {width}x{height}, the video is "
-                                       f"{self.size[1]}x{self.size[0]}")
+            return self._report(
+                index, f"{path}: {width}x{height}, the video is {self.size[1]}x{self.size[0]}"
+            )
         if tail != _PNG_END:
             return self._report(index, f"{path}: cut short (no PNG end marker)")
         return None
@@ -267,4 +280,3 @@ class FrameLabelStore:
                 self._problems[index] = message
                 log.warning("label PNG ignored: %s", message)
         return message
-

@@ -42,18 +42,14 @@ class SteadyMatting:
     def reset(self) -> None:
         self._last = None
 
-    def __call__(self, index: int, frame: np.ndarray, mask: np.ndarray,
-                 should_stop: Stop = None) -> Matte:
+    def __call__(self, index: int, frame: np.ndarray, mask: np.ndarray, should_stop: Stop = None) -> Matte:
         matte = refine(frame, mask, self.config, should_stop=should_stop)
         last = self._last
-        if self.carry > 0 and last is not None and last[0] == index - 1 \
-                and last[1].shape == frame.shape:
+        if self.carry > 0 and last is not None and last[0] == index - 1 and last[1].shape == frame.shape:
             h, w = mask.shape
-            grid = np.dstack(np.meshgrid(np.arange(w, dtype=np.float32),
-                                         np.arange(h, dtype=np.float32)))
+            grid = np.dstack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
             back = grid + dense_flow(frame, last[1])  # where each pixel was one frame ago
-            warped = cv2.remap(last[2], back, None, cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
+            warped = cv2.remap(last[2], back, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             band = matte.trimap == UNKNOWN
             matte.alpha[band] = (1 - self.carry) * matte.alpha[band] + self.carry * warped[band]
         self._last = (index, frame, matte.alpha)

@@ -57,15 +57,21 @@ class PrelabelSummary:
     damaged: dict[int, str] = field(default_factory=dict)  # frames that could not be decoded
 
 
-def prelabel_video(source: FrameSource, store: FrameLabelStore, predictor,
-                   cfg: VideoPrelabelConfig = VideoPrelabelConfig(),
-                   on_progress: Callable[[PrelabelProgress], None] | None = None,
-                   should_stop: Callable[[], bool] | None = None) -> PrelabelSummary:
+def prelabel_video(
+    source: FrameSource,
+    store: FrameLabelStore,
+    predictor,
+    cfg: VideoPrelabelConfig = VideoPrelabelConfig(),
+    on_progress: Callable[[PrelabelProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> PrelabelSummary:
     """Label the frames ``cfg.start..cfg.stop-1`` of ``source`` into ``store`` with
     ``predictor`` (anything with ``predict_batch(images) -> [Prediction]``)."""
     if store.size is not None and store.size != (source.height, source.width):
-        raise LabelStoreError(f"{store.folder} holds labels of {store.size[1]}x{store.size[0]} "
-                              f"frames, {source.name} is {source.width}x{source.height}")
+        raise LabelStoreError(
+            f"{store.folder} holds labels of {store.size[1]}x{store.size[0]} "
+            f"frames, {source.name} is {source.width}x{source.height}"
+        )
     stop = source.frame_count if cfg.stop is None else min(cfg.stop, source.frame_count)
     candidates = store.missing(cfg.start, stop) if cfg.skip_labelled else range(cfg.start, stop)
     edited = store.edited
@@ -102,11 +108,15 @@ def prelabel_video(source: FrameSource, store: FrameLabelStore, predictor,
     report()
     if source.truncated:
         store.set_frame_count(source.frame_count)
-    return PrelabelSummary(labelled=writer.written, cancelled=cancelled,
-                           skipped=(stop - cfg.start) - len(todo) + writer.refused,
-                           seconds=time.perf_counter() - began, frame_count=source.frame_count,
-                           truncated=source.truncated,
-                           damaged={i: why for i, why in source.damaged.items() if i in todo_set})
+    return PrelabelSummary(
+        labelled=writer.written,
+        cancelled=cancelled,
+        skipped=(stop - cfg.start) - len(todo) + writer.refused,
+        seconds=time.perf_counter() - began,
+        frame_count=source.frame_count,
+        truncated=source.truncated,
+        damaged={i: why for i, why in source.damaged.items() if i in todo_set},
+    )
 
 
 class _Decoder:

@@ -20,12 +20,14 @@ def dense_flow(src_rgb: np.ndarray, dst_rgb: np.ndarray) -> np.ndarray:
     if src_rgb.shape != dst_rgb.shape:
         raise ValueError(f"frames differ in size: {src_rgb.shape} and {dst_rgb.shape}")
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    return dis.calc(cv2.cvtColor(src_rgb, cv2.COLOR_RGB2GRAY),
-                    cv2.cvtColor(dst_rgb, cv2.COLOR_RGB2GRAY), None)
+    return dis.calc(
+        cv2.cvtColor(src_rgb, cv2.COLOR_RGB2GRAY), cv2.cvtColor(dst_rgb, cv2.COLOR_RGB2GRAY), None
+    )
 
 
-def propagate_correction(frames: list[np.ndarray], labels: np.ndarray,
-                         region: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def propagate_correction(
+    frames: list[np.ndarray], labels: np.ndarray, region: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """``frames[0]`` is the corrected frame N and ``frames[1:]`` the frames after it;
     ``labels`` are N's corrected labels and ``region`` the pixels the person changed. Returns,
     for each later frame, ``(labels, region)`` carried there along the flow. Pixels whose
@@ -40,18 +42,18 @@ def propagate_correction(frames: list[np.ndarray], labels: np.ndarray,
     out = []
     for prev, cur in zip(frames, frames[1:]):
         back = grid + dense_flow(cur, prev)  # where each pixel of `cur` was in `prev`
-        valid = cv2.remap(valid, back, None, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
-                          borderValue=0)
+        valid = cv2.remap(valid, back, None, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         source = cv2.remap(source, back, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        warped_labels = cv2.remap(labels, source, None, cv2.INTER_NEAREST,
-                                  borderMode=cv2.BORDER_REPLICATE)
-        warped_region = cv2.remap(region_u8, source, None, cv2.INTER_NEAREST,
-                                  borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        warped_labels = cv2.remap(labels, source, None, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+        warped_region = cv2.remap(
+            region_u8, source, None, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+        )
         out.append((warped_labels, (warped_region & valid).astype(bool)))
     return out
 
 
-def apply_propagation(existing: np.ndarray, warped_labels: np.ndarray,
-                      warped_region: np.ndarray) -> np.ndarray:
+def apply_propagation(
+    existing: np.ndarray, warped_labels: np.ndarray, warped_region: np.ndarray
+) -> np.ndarray:
     """A frame's labels with the carried correction laid over them, inside its region only."""
     return np.where(warped_region, warped_labels, existing).astype(existing.dtype)

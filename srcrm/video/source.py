@@ -107,8 +107,10 @@ class FrameSource:
 
     def _checked(self, frame: np.ndarray, index: int) -> np.ndarray:
         if frame.shape[:2] != (self.height, self.width):
-            raise VideoReadError(f"{self._file(index)}: frame {index} is {frame.shape[1]}x"
-                                 f"{frame.shape[0]}, the first frame is {self.width}x{self.height}")
+            raise VideoReadError(
+                f"{self._file(index)}: frame {index} is {frame.shape[1]}x"
+                f"{frame.shape[0]}, the first frame is {self.width}x{self.height}"
+            )
         return frame
 
     def _file(self, index: int) -> Path:
@@ -125,8 +127,10 @@ class FrameSource:
         self.close()
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}({str(self.path)!r}, {self.frame_count} frames, "
-                f"{self.width}x{self.height}, {self.fps:g} fps)")
+        return (
+            f"{type(self).__name__}({str(self.path)!r}, {self.frame_count} frames, "
+            f"{self.width}x{self.height}, {self.fps:g} fps)"
+        )
 
 
 class VideoFileSource(FrameSource):
@@ -137,8 +141,9 @@ class VideoFileSource(FrameSource):
         super().__init__(path, path.stem)
         cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
         if not cap.isOpened():
-            raise VideoReadError(f"{path}: not a readable video (corrupt, truncated, or a "
-                                 "format FFmpeg does not know)")
+            raise VideoReadError(
+                f"{path}: not a readable video (corrupt, truncated, or a format FFmpeg does not know)"
+            )
         claimed = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         nominal = cap.get(cv2.CAP_PROP_FPS)
         cap.release()
@@ -151,8 +156,7 @@ class VideoFileSource(FrameSource):
             first = self._cursor.read(0)
         except (EndOfVideo, ValueError):
             self._cursor.close()
-            raise VideoReadError(f"{path}: no frame can be decoded (corrupt or truncated "
-                                 "file)") from None
+            raise VideoReadError(f"{path}: no frame can be decoded (corrupt or truncated file)") from None
         self.height, self.width = first.shape[:2]
         self.frame_count = claimed if claimed > 0 else self._count_frames()
 
@@ -209,7 +213,8 @@ class VideoFileSource(FrameSource):
         return VideoReadError(
             f"{self.path}: frame {index} cannot be decoded: the video ends after frame {end - 1} "
             f"although its header says {self.claimed_frame_count} frames (truncated or damaged "
-            "file)")
+            "file)"
+        )
 
     def close(self) -> None:
         super().close()
@@ -222,12 +227,12 @@ class ImageSequenceSource(FrameSource):
     def __init__(self, folder: str | os.PathLike, fps: float = DEFAULT_FPS):
         folder = Path(folder)
         super().__init__(folder, folder.name)
-        self.files = sorted((p for p in folder.iterdir()
-                             if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
-                            key=lambda p: natural_key(p.name))
+        self.files = sorted(
+            (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
+            key=lambda p: natural_key(p.name),
+        )
         if not self.files:
-            raise VideoReadError(f"{folder}: no images in this folder "
-                                 f"({', '.join(IMAGE_SUFFIXES)})")
+            raise VideoReadError(f"{folder}: no images in this folder ({', '.join(IMAGE_SUFFIXES)})")
         self.fps = fps
         self.frame_count = len(self.files)
         self.height, self.width = self._load(0).shape[:2]

@@ -30,8 +30,7 @@ def flicker(prev: np.ndarray, cur: np.ndarray, ignore_index: int | None = None) 
     return float((changed & counted).sum() / n) if n else float("nan")
 
 
-def flicker_series(store: FrameLabelStore, frame_count: int,
-                   ignore_index: int | None = None) -> np.ndarray:
+def flicker_series(store: FrameLabelStore, frame_count: int, ignore_index: int | None = None) -> np.ndarray:
     """Flicker of each frame against the one before (index 0, and frames next to one without
     labels, are NaN)."""
     series = np.full(frame_count, np.nan)
@@ -44,8 +43,7 @@ def flicker_series(store: FrameLabelStore, frame_count: int,
     return series
 
 
-def smooth_window(maps: Sequence[np.ndarray], num_classes: int,
-                  centre: int | None = None) -> np.ndarray:
+def smooth_window(maps: Sequence[np.ndarray], num_classes: int, centre: int | None = None) -> np.ndarray:
     """Per-pixel majority of class ids over ``maps``. Ties, and pixels where no map has a
     class (only ids >= ``num_classes``, e.g. ignore), keep the centre map's label."""
     centre_map = maps[len(maps) // 2 if centre is None else centre]
@@ -56,14 +54,19 @@ def smooth_window(maps: Sequence[np.ndarray], num_classes: int,
     winner = counts.argmax(axis=0).astype(centre_map.dtype)
     best = counts.max(axis=0)
     centre_votes = np.take_along_axis(
-        counts, np.minimum(centre_map, num_classes - 1)[None].astype(np.intp), axis=0)[0]
+        counts, np.minimum(centre_map, num_classes - 1)[None].astype(np.intp), axis=0
+    )[0]
     keep = (centre_map >= num_classes) | (centre_votes == best)
     return np.where(keep, centre_map, winner)
 
 
-def smooth_store(store: FrameLabelStore, num_classes: int, radius: int = 1,
-                 on_progress: Callable[[int, int], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> int:
+def smooth_store(
+    store: FrameLabelStore,
+    num_classes: int,
+    radius: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> int:
     """Replace each frame's labels by the majority over frames ``i - radius .. i + radius``
     (the original labels of its neighbours, never already smoothed ones). Frames a person
     edited still vote but are never changed; frames without labels are skipped. Holds

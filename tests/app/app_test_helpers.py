@@ -49,11 +49,11 @@ class FakePredictor:
         if self.fail_on_gpu and self.device.type == "cuda":
             raise RuntimeError("CUDA error: out of memory\nmore details")
         h, w = image.shape[:2]
-        labels = np.full((h, w), 3, np.uint8)   # road
-        labels[: h // 3] = 0                     # sky
-        labels[h // 3: 2 * h // 3] = 1           # building
+        labels = np.full((h, w), 3, np.uint8)  # road
+        labels[: h // 3] = 0  # sky
+        labels[h // 3 : 2 * h // 3] = 1  # building
         conf = np.full((h, w), 0.95, np.float32)
-        conf[h // 3 - 3: h // 3 + 3] = 0.3       # unsure along a border
+        conf[h // 3 - 3 : h // 3 + 3] = 0.3  # unsure along a border
         return SimpleNamespace(labels=labels, confidence=conf)
 
 

@@ -25,8 +25,9 @@ def synthetic_frames(n: int = FRAMES) -> list[np.ndarray]:
     """RGB frames: a texture (something for optical flow to hold on to), the moving square,
     and the frame index written in the corner."""
     yy, xx = np.mgrid[0:H, 0:W]
-    texture = np.dstack([(xx * 5 + yy * 2) % 200, (yy * 7) % 180 + 20,
-                         ((xx // 8 + yy // 8) % 2) * 90 + 40]).astype(np.uint8)
+    texture = np.dstack(
+        [(xx * 5 + yy * 2) % 200, (yy * 7) % 180 + 20, ((xx // 8 + yy // 8) % 2) * 90 + 40]
+    ).astype(np.uint8)
     frames = []
     for k in range(n):
         f = texture.copy()
@@ -72,9 +73,9 @@ class BatchPredictor(FakePredictor):
 
     def predict(self, image):
         grey = image.mean(axis=2)
-        labels = np.full(grey.shape, 3, np.uint8)       # road
-        labels[grey > 215] = 8                          # car: the bright square (and the digits)
-        labels[: image.shape[0] // 4] = 0               # sky
+        labels = np.full(grey.shape, 3, np.uint8)  # road
+        labels[grey > 215] = 8  # car: the bright square (and the digits)
+        labels[: image.shape[0] // 4] = 0  # sky
         return SimpleNamespace(labels=labels, confidence=np.ones(grey.shape, np.float32))
 
     def predict_batch(self, images):
@@ -88,5 +89,6 @@ class BatchPredictor(FakePredictor):
 
 def wait_video_idle(qtbot, window, timeout: int = 30000) -> None:
     """Until no video task and no statistics run is going, and every frame is saved."""
-    qtbot.waitUntil(lambda: window._video_job is None and window._stats_job is None
-                    and window.saver.idle, timeout=timeout)
+    qtbot.waitUntil(
+        lambda: window._video_job is None and window._stats_job is None and window.saver.idle, timeout=timeout
+    )

@@ -35,8 +35,13 @@ def tiny_checkpoint(tmp_path_factory):
     cfg = ModelConfig(num_classes=11, decoder_channels=32, crm_channels=16, aux_heads=False)
     camvid = ClassTable.default()
     path = tmp_path_factory.mktemp("model") / "tiny.pt"
-    save_checkpoint(path, build_model(cfg), class_names=camvid.names, palette=camvid.colors,
-                    ignore_index=camvid.ignore_index)
+    save_checkpoint(
+        path,
+        build_model(cfg),
+        class_names=camvid.names,
+        palette=camvid.colors,
+        ignore_index=camvid.ignore_index,
+    )
     return path
 
 
@@ -46,8 +51,10 @@ def image_folder(tmp_path):
     folder = tmp_path / "images"
     folder.mkdir()
     for k in range(3):
-        cv2.imwrite(str(folder / f"frame_{k:02d}.png"), np.random.default_rng(k).integers(
-            0, 255, (120, 160, 3), dtype=np.uint8))
+        cv2.imwrite(
+            str(folder / f"frame_{k:02d}.png"),
+            np.random.default_rng(k).integers(0, 255, (120, 160, 3), dtype=np.uint8),
+        )
     (folder / "frame_03.png").write_bytes(b"\x89PNG\r\n\x1a\n this is not an image")
     return folder
 
@@ -102,8 +109,11 @@ def settings_path(tmp_path):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "prelabel_by_hand: windows open with \"Pre-label New "
-                                       "Images When Opened\" off (tests that start it themselves)")
+    config.addinivalue_line(
+        "markers",
+        'prelabel_by_hand: windows open with "Pre-label New '
+        'Images When Opened" off (tests that start it themselves)',
+    )
 
 
 @pytest.fixture
@@ -115,9 +125,9 @@ def make_window(qtbot, settings_path, dialogs, request):
 
     windows = []
 
-    def factory(path=None, predictor=None, model=None, restore=False, wait_model=True,
-                auto_prelabel=None):
+    def factory(path=None, predictor=None, model=None, restore=False, wait_model=True, auto_prelabel=None):
         if predictor is not None:
+
             def predictor_factory(_path, device, p=predictor):
                 if device == "cuda":
                     p.to("cuda")
@@ -128,9 +138,13 @@ def make_window(qtbot, settings_path, dialogs, request):
             auto_prelabel = False
         if auto_prelabel is not None:  # "Pre-label New Images When Opened"
             AppSettings(settings_path).set_auto_prelabel(auto_prelabel)
-        window = MainWindow(AppSettings(settings_path), dialogs=dialogs,
-                            predictor_factory=predictor_factory,
-                            model_path=str(model) if model else None, device="cpu")
+        window = MainWindow(
+            AppSettings(settings_path),
+            dialogs=dialogs,
+            predictor_factory=predictor_factory,
+            model_path=str(model) if model else None,
+            device="cpu",
+        )
         qtbot.addWidget(window)
         window.resize(1200, 800)
         window.show()

@@ -77,10 +77,21 @@ def test_undo_memory_bound_drops_the_oldest_steps():
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["brush", "eraser", "fill", "protected"]),
-                          st.integers(0, 10), st.floats(0, 99), st.floats(0, 79),
-                          st.floats(0, 99), st.floats(0, 79), st.integers(1, 30)),
-                min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["brush", "eraser", "fill", "protected"]),
+            st.integers(0, 10),
+            st.floats(0, 99),
+            st.floats(0, 79),
+            st.floats(0, 99),
+            st.floats(0, 79),
+            st.integers(1, 30),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_any_edit_sequence_undoes_and_redoes_exactly(ops):
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 4, (80, 100), dtype=np.uint8)

@@ -31,6 +31,7 @@ LABELSET = LabelSet("camvid", tuple(CAMVID.names), tuple(CAMVID.colors), CAMVID.
 
 # --- helpers ----------------------------------------------------------------------------------
 
+
 class Answers:
     """What the stubbed file and option dialogs answer, and what they were asked."""
 
@@ -73,8 +74,12 @@ def trigger(menu, *path):
 
 def open_prelabelled(make_window, qtbot, path):
     window = make_window(path, predictor=FakePredictor())
-    qtbot.waitUntil(lambda: window.doc is not None and window.doc.state == ImageState.PRELABELLED
-                    and not window.model.busy, timeout=30000)
+    qtbot.waitUntil(
+        lambda: (
+            window.doc is not None and window.doc.state == ImageState.PRELABELLED and not window.model.busy
+        ),
+        timeout=30000,
+    )
     return window
 
 
@@ -91,6 +96,7 @@ def wait_saved(qtbot, window):
 
 # --- the menus --------------------------------------------------------------------------------
 
+
 def test_the_menus_list_the_formats_and_grey_out_what_cannot_run(make_window, image_folder, qtbot):
     window = make_window(image_folder / "frame_03.png")  # the corrupt one: no image open
     assert window.doc is None
@@ -101,24 +107,35 @@ def test_the_menus_list_the_formats_and_grey_out_what_cannot_run(make_window, im
     key(window, Qt.Key.Key_A)  # frame_02 opens (pre-labelling needs no model here: none)
     assert window.doc is not None
     titles = [a.text() for a in find_action(window.export_menu, "Current Image As").menu().actions()]
-    assert titles == ["labelme JSON…", "VOC Palette PNG…", "Cityscapes Files…", "YOLO Segmentation…",
-                      "PNG Mask (indexed or greyscale)…"]  # the engine's table of formats
+    assert titles == [
+        "labelme JSON…",
+        "VOC Palette PNG…",
+        "Cityscapes Files…",
+        "YOLO Segmentation…",
+        "PNG Mask (indexed or greyscale)…",
+    ]  # the engine's table of formats
     for title in ("Cut-out of a Class (RGBA PNG)…", "SVG Path of a Class…"):
         assert find_action(window.export_menu, title).isEnabled()
     assert [a.text() for a in window.import_menu.actions()] == [
-        "labelme JSON…", "VOC Palette PNG…", "Cityscapes Files…", "YOLO Segmentation…",
-        "COCO JSON (this image)…", "PNG Mask (indexed or greyscale)…"]
+        "labelme JSON…",
+        "VOC Palette PNG…",
+        "Cityscapes Files…",
+        "YOLO Segmentation…",
+        "COCO JSON (this image)…",
+        "PNG Mask (indexed or greyscale)…",
+    ]
     # Nothing labelled yet: no COCO export of the folder.
     assert not find_action(window.export_menu, "Folder as COCO JSON…").isEnabled()
 
 
 # --- exports of the open image ----------------------------------------------------------------
 
+
 def test_labelme_export_reads_back_the_same_labels(make_window, image_folder, answers, tmp_path, qtbot):
     window = open_prelabelled(make_window, qtbot, image_folder / "frame_00.png")
-    paint(window, 8, (30, 30), (120, 100))                 # a car across all three bands
+    paint(window, 8, (30, 30), (120, 100))  # a car across all three bands
     window.editor.set_tool("eraser")
-    paint(window, 0, (60, 60), (60, 60))                   # and an unlabelled hole in it
+    paint(window, 0, (60, 60), (60, 60))  # and an unlabelled hole in it
     assert (window.doc.labels == CAMVID.ignore_index).any()
     doc = window.doc
     answers.save = tmp_path / "out" / "frame_00.json"
@@ -189,8 +206,9 @@ def test_svg_voc_cityscapes_and_yolo_exports(make_window, image_folder, answers,
     trigger(window.export_menu, "Current Image As", "Cityscapes Files…")
     # CamVid's classes are Cityscapes labels (tree is vegetation...): the files carry those ids.
     files = answers.folder / "gtFine" / "default" / "frame"  # the layout its scripts expect
-    np.testing.assert_array_equal(cityscapes.read(
-        files / "frame_00_gtFine_labelIds.png", LABELSET).labels, doc.labels)
+    np.testing.assert_array_equal(
+        cityscapes.read(files / "frame_00_gtFine_labelIds.png", LABELSET).labels, doc.labels
+    )
 
     (tmp_path / "yolo" / "labels").mkdir(parents=True)
     answers.save = tmp_path / "yolo" / "labels" / "frame_00.txt"
@@ -210,14 +228,15 @@ def test_svg_voc_cityscapes_and_yolo_exports(make_window, image_folder, answers,
 
 # --- imports into the open image --------------------------------------------------------------
 
+
 def test_png_mask_import_is_one_undo_step(make_window, image_folder, answers, tmp_path, qtbot):
     window = open_prelabelled(make_window, qtbot, image_folder / "frame_00.png")
     doc = window.doc
     before = doc.labels.tobytes()
     steps = len(doc.undo_stack)
-    mask = np.full(doc.shape, 5, np.uint8)       # tree
-    mask[20:60, 30:90] = 8                       # a car
-    mask[70:, :40] = 255                         # void: unlabelled
+    mask = np.full(doc.shape, 5, np.uint8)  # tree
+    mask[20:60, 30:90] = 8  # a car
+    mask[70:, :40] = 255  # void: unlabelled
     answers.open = tmp_path / "mask.png"
     cv2.imwrite(str(answers.open), mask)
     trigger(window.import_menu, "PNG Mask (indexed or greyscale)…")
@@ -267,14 +286,18 @@ def _colour_png(path):
     cv2.imwrite(str(path), np.zeros((120, 160, 3), np.uint8) + 40)
 
 
-@pytest.mark.parametrize("make_file, name, menu_entry, reason", [
-    (_malformed_labelme, "broken.json", "labelme JSON…", "not valid JSON"),
-    (_unknown_class, "unicorn.json", "labelme JSON…", "unknown class 'unicorn'"),
-    (_wrong_size_mask, "small.png", "PNG Mask (indexed or greyscale)…", "80x60"),
-    (_colour_png, "photo.png", "PNG Mask (indexed or greyscale)…", "not a mask"),
-])
-def test_a_bad_file_shows_an_error_and_leaves_the_labels(make_window, image_folder, answers, tmp_path,
-                                                        qtbot, make_file, name, menu_entry, reason):
+@pytest.mark.parametrize(
+    "make_file, name, menu_entry, reason",
+    [
+        (_malformed_labelme, "broken.json", "labelme JSON…", "not valid JSON"),
+        (_unknown_class, "unicorn.json", "labelme JSON…", "unknown class 'unicorn'"),
+        (_wrong_size_mask, "small.png", "PNG Mask (indexed or greyscale)…", "80x60"),
+        (_colour_png, "photo.png", "PNG Mask (indexed or greyscale)…", "not a mask"),
+    ],
+)
+def test_a_bad_file_shows_an_error_and_leaves_the_labels(
+    make_window, image_folder, answers, tmp_path, qtbot, make_file, name, menu_entry, reason
+):
     window = open_prelabelled(make_window, qtbot, image_folder / "frame_00.png")
     doc = window.doc
     before, steps = doc.labels.tobytes(), len(doc.undo_stack)
@@ -290,25 +313,32 @@ def test_a_bad_file_shows_an_error_and_leaves_the_labels(make_window, image_fold
 
 # --- the folder as COCO -----------------------------------------------------------------------
 
+
 def _label_two_of_three(make_window, image_folder, qtbot):
     """frame_00 edited, frame_01 pre-labelled (open), frame_02 never opened (new)."""
     window = open_prelabelled(make_window, qtbot, image_folder / "frame_00.png")
     paint(window, 8, (30, 30), (120, 100))
     key(window, Qt.Key.Key_D)
-    qtbot.waitUntil(lambda: window.doc.path.name == "frame_01.png"
-                    and window.doc.state == ImageState.PRELABELLED, timeout=30000)
+    qtbot.waitUntil(
+        lambda: window.doc.path.name == "frame_01.png" and window.doc.state == ImageState.PRELABELLED,
+        timeout=30000,
+    )
     wait_saved(qtbot, window)
     states = [e.state for e in window.project.entries]
     assert states[:3] == [ImageState.EDITED, ImageState.PRELABELLED, ImageState.NEW]
     return window
 
 
-def test_coco_folder_export_has_one_image_per_labelled_image(make_window, image_folder, answers,
-                                                             qtbot, monkeypatch):
+def test_coco_folder_export_has_one_image_per_labelled_image(
+    make_window, image_folder, answers, qtbot, monkeypatch
+):
     threads = []
     real = folder_export.polygonize
-    monkeypatch.setattr(folder_export, "polygonize", lambda *a, **k: (
-        threads.append(threading.current_thread()), real(*a, **k))[-1])
+    monkeypatch.setattr(
+        folder_export,
+        "polygonize",
+        lambda *a, **k: (threads.append(threading.current_thread()), real(*a, **k))[-1],
+    )
     window = _label_two_of_three(make_window, image_folder, qtbot)
     answers.save = image_folder / "dataset_coco.json"
     answers.options = {"tolerance": 0.0}
@@ -323,8 +353,9 @@ def test_coco_folder_export_has_one_image_per_labelled_image(make_window, image_
     samples, errors = coco.read(answers.save, LABELSET)
     assert not errors
     project = window.project
-    np.testing.assert_array_equal(samples[0].labels, read_label_png(project.label_path(
-        image_folder / "frame_00.png")))
+    np.testing.assert_array_equal(
+        samples[0].labels, read_label_png(project.label_path(image_folder / "frame_00.png"))
+    )
     np.testing.assert_array_equal(samples[1].labels, window.doc.labels)
 
     # ... and imports back into the open image by its file name, as one undo step.
@@ -344,8 +375,9 @@ def test_coco_folder_export_has_one_image_per_labelled_image(make_window, image_
     assert window.doc.labels.tobytes() == before
 
 
-def test_coco_folder_export_can_be_cancelled_and_writes_nothing(make_window, image_folder, answers,
-                                                                qtbot, monkeypatch):
+def test_coco_folder_export_can_be_cancelled_and_writes_nothing(
+    make_window, image_folder, answers, qtbot, monkeypatch
+):
     calls, jobs = [], []
     real = folder_export.polygonize
 
@@ -387,8 +419,9 @@ def test_coco_folder_export_can_be_cancelled_and_writes_nothing(make_window, ima
     assert not answers.save.exists()
 
 
-def test_unlabelled_pixels_stay_unlabelled_when_the_class_list_grew(make_window, image_folder, dialogs,
-                                                                    answers, tmp_path, qtbot):
+def test_unlabelled_pixels_stay_unlabelled_when_the_class_list_grew(
+    make_window, image_folder, dialogs, answers, tmp_path, qtbot
+):
     """Adding a 12th class to CamVid's 11 puts a placeholder at the ignore id (11): exports
     must still write those pixels as unlabelled, and imports give them back as such."""
     window = open_prelabelled(make_window, qtbot, image_folder / "frame_00.png")
@@ -412,8 +445,10 @@ def test_unlabelled_pixels_stay_unlabelled_when_the_class_list_grew(make_window,
 
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    for source, entry in ((tmp_path / "grown.json", "labelme JSON…"),
-                          (tmp_path / "grown.png", "PNG Mask (indexed or greyscale)…")):
+    for source, entry in (
+        (tmp_path / "grown.json", "labelme JSON…"),
+        (tmp_path / "grown.png", "PNG Mask (indexed or greyscale)…"),
+    ):
         answers.open = source
         trigger(window.import_menu, entry)
         np.testing.assert_array_equal(window.doc.labels, labels)

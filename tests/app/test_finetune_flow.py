@@ -38,8 +38,11 @@ def sha256(paths) -> str:
 
 def label_files(folder: Path) -> dict[str, bytes]:
     """Every image's label map, sidecar and confidence map, as bytes."""
-    return {p.name: p.read_bytes() for p in sorted((folder / ".srcrm").glob("*.*"))
-            if p.is_file() and p.name != "project.json"}
+    return {
+        p.name: p.read_bytes()
+        for p in sorted((folder / ".srcrm").glob("*.*"))
+        if p.is_file() and p.name != "project.json"
+    }
 
 
 def wait_staged(qtbot, run, timeout=30000):
@@ -49,11 +52,13 @@ def wait_staged(qtbot, run, timeout=30000):
 
 
 def wait_ended(qtbot, window, timeout=180000):
-    qtbot.waitUntil(lambda: window.finetune_run is None or window.finetune_run.report_dialog
-                    is not None, timeout=timeout)
+    qtbot.waitUntil(
+        lambda: window.finetune_run is None or window.finetune_run.report_dialog is not None, timeout=timeout
+    )
 
 
 # --- end to end -------------------------------------------------------------------------------
+
 
 def test_fine_tune_keep_registers_a_version_and_switches_to_it(make_window, dialogs, tmp_path, qtbot):
     folder = make_labelled_project(tmp_path / "shots", CHECKED)
@@ -94,8 +99,9 @@ def test_fine_tune_keep_registers_a_version_and_switches_to_it(make_window, dial
     assert label_files(folder) == before_labels  # nothing of the user's changed meanwhile
 
     dialog.keep_button.click()
-    qtbot.waitUntil(lambda: window.model.info is not None
-                    and "v1.pt" in window.model.info.name, timeout=30000)
+    qtbot.waitUntil(
+        lambda: window.model.info is not None and "v1.pt" in window.model.info.name, timeout=30000
+    )
     registry = ModelVersions(folder / ".srcrm" / "models")
     v1 = registry.get("v1")
     assert registry.current == "v1" and window.model_path == str(registry.file_of(v1))
@@ -112,8 +118,9 @@ def test_fine_tune_keep_registers_a_version_and_switches_to_it(make_window, dial
     assert sha256(default_parts) == default_hash and label_files(folder) == before_labels
 
 
-def test_discard_deletes_the_new_model_and_keeps_the_current_one(make_window, tiny_checkpoint,
-                                                                 tmp_path, qtbot):
+def test_discard_deletes_the_new_model_and_keeps_the_current_one(
+    make_window, tiny_checkpoint, tmp_path, qtbot
+):
     folder = make_labelled_project(tmp_path / "shots", CHECKED)
     window = make_window(folder, model=tiny_checkpoint)
     run = window.start_finetune(QUICK)
@@ -127,8 +134,7 @@ def test_discard_deletes_the_new_model_and_keeps_the_current_one(make_window, ti
     assert not (folder / ".srcrm" / "models" / "versions.json").exists()
 
 
-def test_cancel_mid_way_leaves_the_model_and_writes_no_version(make_window, tiny_checkpoint,
-                                                               tmp_path, qtbot):
+def test_cancel_mid_way_leaves_the_model_and_writes_no_version(make_window, tiny_checkpoint, tmp_path, qtbot):
     parent = tmp_path / "parent.pt"
     shutil.copyfile(tiny_checkpoint, parent)
     original = parent.read_bytes()
@@ -152,7 +158,8 @@ def test_cancel_mid_way_leaves_the_model_and_writes_no_version(make_window, tiny
 
 
 def test_cancel_while_staging_starts_no_process_and_leaves_no_temp_folder(
-        make_window, tiny_checkpoint, tmp_path, qtbot, monkeypatch):
+    make_window, tiny_checkpoint, tmp_path, qtbot, monkeypatch
+):
     folder = make_labelled_project(tmp_path / "shots", CHECKED)
     window = make_window(folder, model=tiny_checkpoint)
     first_image_staged, release = threading.Event(), threading.Event()
@@ -178,8 +185,9 @@ def test_cancel_while_staging_starts_no_process_and_leaves_no_temp_folder(
     assert window.act_finetune.text() == "&Fine-tune on My Labels…"
 
 
-def test_labels_that_cannot_be_staged_say_why_and_start_nothing(make_window, tiny_checkpoint,
-                                                                tmp_path, qtbot):
+def test_labels_that_cannot_be_staged_say_why_and_start_nothing(
+    make_window, tiny_checkpoint, tmp_path, qtbot
+):
     folder = make_labelled_project(tmp_path / "shots", CHECKED)
     window = make_window(folder, model=tiny_checkpoint)
     window.flush_saves()
@@ -212,8 +220,7 @@ def test_a_failed_training_says_why_and_changes_nothing(make_window, tiny_checkp
     assert label_files(folder) == before_labels and not (folder / ".srcrm" / "models").exists()
 
 
-def test_fewer_than_two_checked_images_are_refused_before_any_dialog(make_window, tmp_path,
-                                                                   fake_predictor):
+def test_fewer_than_two_checked_images_are_refused_before_any_dialog(make_window, tmp_path, fake_predictor):
     folder = make_labelled_project(tmp_path / "shots", [ImageState.EDITED, ImageState.PRELABELLED])
     window = make_window(folder, predictor=fake_predictor)
     model_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Model")
@@ -236,10 +243,16 @@ def test_the_options_dialog_starts_from_the_engine_defaults(qtbot):
     dialog.freeze.setChecked(True)
     cfg = dialog.config()
     assert (cfg.steps, cfg.crop, cfg.freeze_backbone, cfg.lr, cfg.device) == (
-        40, (128, 128), True, defaults.lr, "cpu")
+        40,
+        (128, 128),
+        True,
+        defaults.lr,
+        "cpu",
+    )
 
 
 # --- re-pre-labelling -------------------------------------------------------------------------
+
 
 class ShiftingPredictor(FakePredictor):
     """The fake model, whose answer changes when ``road`` is set: a "new model"."""
@@ -253,27 +266,37 @@ class ShiftingPredictor(FakePredictor):
 
 
 def test_re_prelabel_untouched_images_never_touches_edited_or_done_ones(
-        make_window, image_folder, tmp_path, qtbot):
+    make_window, image_folder, tmp_path, qtbot
+):
     (image_folder / "frame_04.png").write_bytes((image_folder / "frame_00.png").read_bytes())
     model = ShiftingPredictor()
     window = make_window(image_folder / "frame_00.png", predictor=model)
-    qtbot.waitUntil(lambda: window.doc.state == ImageState.PRELABELLED and not window.model.busy,
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.doc.state == ImageState.PRELABELLED and not window.model.busy, timeout=10000
+    )
     window.prelabel.prelabel_folder()
     qtbot.waitUntil(lambda: not window.model.busy, timeout=10000)
     window.editor.set_class(7)
     drag(window.canvas, [QtCore.QPointF(window.canvas.image_to_widget(80, 60))])  # frame_00: edited
     window.images.load_image(1)
-    window.toggle_done()                                          # frame_01: done
+    window.toggle_done()  # frame_01: done
     window.flush_saves()
     (image_folder / "frame_05.png").write_bytes((image_folder / "frame_00.png").read_bytes())
-    window.images.open_folder(image_folder, select="frame_01.png")      # frame_05: new
+    window.images.open_folder(image_folder, select="frame_01.png")  # frame_05: new
     states = {e.path.name: e.state for e in window.project.entries}
-    assert states == {"frame_00.png": ImageState.EDITED, "frame_01.png": ImageState.DONE,
-                      "frame_02.png": ImageState.PRELABELLED, "frame_03.png": ImageState.NEW,
-                      "frame_04.png": ImageState.PRELABELLED, "frame_05.png": ImageState.NEW}
-    kept = {name: data for name, data in label_files(image_folder).items()
-            if name.startswith(("frame_00", "frame_01"))}
+    assert states == {
+        "frame_00.png": ImageState.EDITED,
+        "frame_01.png": ImageState.DONE,
+        "frame_02.png": ImageState.PRELABELLED,
+        "frame_03.png": ImageState.NEW,
+        "frame_04.png": ImageState.PRELABELLED,
+        "frame_05.png": ImageState.NEW,
+    }
+    kept = {
+        name: data
+        for name, data in label_files(image_folder).items()
+        if name.startswith(("frame_00", "frame_01"))
+    }
     assert {"frame_00.png", "frame_00.json", "frame_01.png", "frame_01.json"} <= set(kept)
     old_02 = read_label_png(image_folder / ".srcrm" / "frame_02.png")
 
@@ -286,8 +309,11 @@ def test_re_prelabel_untouched_images_never_touches_edited_or_done_ones(
     window.flush_saves()
 
     assert model.calls - calls == 3  # frames 02, 04, 05 (03 is not a readable image)
-    assert {name: data for name, data in label_files(image_folder).items()
-            if name.startswith(("frame_00", "frame_01"))} == kept
+    assert {
+        name: data
+        for name, data in label_files(image_folder).items()
+        if name.startswith(("frame_00", "frame_01"))
+    } == kept
     for name in ("frame_02", "frame_04", "frame_05"):
         side = json.loads((image_folder / ".srcrm" / f"{name}.json").read_text())
         assert side["model"].startswith("new-model.pt") and side["state"] == "prelabelled"

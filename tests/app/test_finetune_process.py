@@ -9,10 +9,9 @@ from dataclasses import asdict, fields
 
 import pytest
 
+from app.finetune.process import FinetuneCommand, FinetuneProcess
 from srcrm.cli import build_parser
 from srcrm.finetune import FinetuneConfig
-
-from app.finetune.process import FinetuneCommand, FinetuneProcess
 
 
 class Recorder:
@@ -41,13 +40,26 @@ def run_child(qtbot, script: str, grace_ms: int = 5000, cancel_after_step: bool 
 
 
 def test_the_argv_is_what_the_finetune_command_parses(tmp_path):
-    cfg = FinetuneConfig(steps=7, lr=0.0025, batch_size=3, crop=(96, 128), freeze_backbone=True,
-                         holdout_fraction=0.25, eval_every=2, seed=4, device="cpu")
+    cfg = FinetuneConfig(
+        steps=7,
+        lr=0.0025,
+        batch_size=3,
+        crop=(96, 128),
+        freeze_backbone=True,
+        holdout_fraction=0.25,
+        eval_every=2,
+        seed=4,
+        device="cpu",
+    )
     argv = FinetuneCommand("/m/parent.pt", tmp_path / "data", tmp_path / "new.pt", cfg).argv()
     assert argv[:4] == [sys.executable, "-m", "srcrm", "finetune"]
     args = vars(build_parser().parse_args(argv[3:]))
     assert (args["parent"], args["data"], args["out"], args["events"]) == (
-        "/m/parent.pt", str(tmp_path / "data"), str(tmp_path / "new.pt"), "-")
+        "/m/parent.pt",
+        str(tmp_path / "data"),
+        str(tmp_path / "new.pt"),
+        "-",
+    )
     # Every option reaches the engine's config as the app set it.
     assert {f.name: args[f.name] for f in fields(FinetuneConfig) if f.name in args} == asdict(cfg)
     plain = FinetuneCommand("p", tmp_path, tmp_path / "o.pt", FinetuneConfig()).argv()
@@ -55,7 +67,9 @@ def test_the_argv_is_what_the_finetune_command_parses(tmp_path):
 
 
 def test_events_arrive_as_signals_even_when_lines_are_split(qtbot):
-    _, rec = run_child(qtbot, """
+    _, rec = run_child(
+        qtbot,
+        """
         import json, sys, time
         def send(d, split=False):
             line = json.dumps(d) + "\\n"
@@ -69,29 +83,36 @@ def test_events_arrive_as_signals_even_when_lines_are_split(qtbot):
         send({"kind": "eval", "step": 1, "total": 2, "miou": 0.45})
         send({"kind": "step", "step": 2, "total": 2, "loss": 1.2, "eta_s": 0.0})
         sys.stdout.write(json.dumps({"kind": "done", "report": {"steps": 2}}))  # no newline
-    """)
+    """,
+    )
     assert rec.kinds() == ["started", "step", "evaluated", "step", "succeeded"]
     assert rec.events[1][1]["loss"] == 1.5 and rec.events[-1][1] == {"steps": 2}
 
 
 def test_an_error_event_and_the_last_stderr_lines_explain_a_failure(qtbot):
-    process, rec = run_child(qtbot, """
+    process, rec = run_child(
+        qtbot,
+        """
         import json, sys
         print("Traceback (most recent call last):", file=sys.stderr)
         print("ValueError: labels/a.png is 64x64 but its image is 120x160", file=sys.stderr)
         print(json.dumps({"kind": "error", "message": "labels/a.png is 64x64 but its image is 120x160"}))
         sys.exit(1)
-    """)
+    """,
+    )
     assert rec.kinds() == ["failed"]
     assert rec.events[0][1] == "labels/a.png is 64x64 but its image is 120x160"
     assert process.tail()[-1].startswith("ValueError: labels/a.png")
 
 
-@pytest.mark.parametrize("script, expected", [
-    ("import sys; print('CUDA out of memory', file=sys.stderr); sys.exit(3)", "exit code 3"),
-    ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "killed (out of memory"),
-    ("print('fine')", "without a report"),
-])
+@pytest.mark.parametrize(
+    "script, expected",
+    [
+        ("import sys; print('CUDA out of memory', file=sys.stderr); sys.exit(3)", "exit code 3"),
+        ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "killed (out of memory"),
+        ("print('fine')", "without a report"),
+    ],
+)
 def test_a_crash_a_bad_exit_or_a_silent_end_is_a_failure(qtbot, script, expected):
     _, rec = run_child(qtbot, script)
     assert rec.kinds() == ["failed"] and expected in rec.events[0][1]
@@ -106,12 +127,17 @@ def test_a_child_that_cannot_start_is_a_failure(qtbot):
 
 
 def test_cancel_kills_a_child_that_ignores_sigterm_after_the_grace_period(qtbot):
-    process, rec = run_child(qtbot, """
+    process, rec = run_child(
+        qtbot,
+        """
         import json, signal, sys, time
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for step in range(1, 1000):
             print(json.dumps({"kind": "step", "step": step, "total": 999, "loss": 1.0}), flush=True)
             time.sleep(0.05)
-    """, grace_ms=300, cancel_after_step=True)
+    """,
+        grace_ms=300,
+        cancel_after_step=True,
+    )
     assert rec.kinds()[-1] == "cancelled" and not process.running
     assert rec.kinds().count("step") < 100

@@ -8,15 +8,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
-from srcrm.checkpoint import load_checkpoint
-from srcrm.finetune_data import open_finetune_data
-from srcrm.io import read_label_png
+from app_test_helpers import SAMPLE
 
 from app.document.label_document import ImageState
 from app.document.project import Project
 from app.finetune.staging import StagingError, engine_label_lut, stage_training_data, training_images
-from app_test_helpers import SAMPLE
+from srcrm.checkpoint import load_checkpoint
+from srcrm.finetune_data import open_finetune_data
+from srcrm.io import read_label_png
 
 SKY, BUILDING, ROAD, UNLABELLED = 0, 1, 3, 11
 
@@ -25,7 +24,7 @@ def band_labels(h=120, w=160) -> np.ndarray:
     """Sky over building over road, an unlabelled strip at the top: what a person painted."""
     labels = np.full((h, w), ROAD, np.uint8)
     labels[: h // 3] = SKY
-    labels[h // 3: 2 * h // 3] = BUILDING
+    labels[h // 3 : 2 * h // 3] = BUILDING
     labels[:4] = UNLABELLED
     return labels
 
@@ -45,7 +44,7 @@ def make_labelled_project(folder: Path, states: list[ImageState], size=(120, 160
     sample = cv2.imread(str(SAMPLE))
     h, w = size
     for k in range(len(states)):
-        view = sample[k * 12: k * 12 + 300, k * 16: k * 16 + 400]
+        view = sample[k * 12 : k * 12 + 300, k * 16 : k * 16 + 400]
         cv2.imwrite(str(folder / f"shot_{k:02d}.png"), cv2.resize(view, (w, h)))
     project = Project(folder)
     for index, state in enumerate(states):
@@ -55,8 +54,9 @@ def make_labelled_project(folder: Path, states: list[ImageState], size=(120, 160
 
 
 def test_only_edited_and_done_images_are_staged_in_the_engine_layout(tmp_path, tiny_checkpoint):
-    folder = make_labelled_project(tmp_path / "p", [ImageState.EDITED, ImageState.PRELABELLED,
-                                                    ImageState.DONE, ImageState.NEW])
+    folder = make_labelled_project(
+        tmp_path / "p", [ImageState.EDITED, ImageState.PRELABELLED, ImageState.DONE, ImageState.NEW]
+    )
     project = Project(folder)
     assert [p.name for p in training_images(project)] == ["shot_00.png", "shot_02.png"]
     staged = stage_training_data(project, tmp_path / "staged", parent_ignore_index=11)

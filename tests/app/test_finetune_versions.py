@@ -12,12 +12,23 @@ from srcrm.finetune import FinetuneReport
 
 def report(miou_before: float, miou_after: float, steps: int = 20) -> dict:
     """What the engine reports (its own dataclass, so the fields stay in step with it)."""
-    scores = lambda m: {"miou": m, "boundary_f": m / 2, "pixel_acc": 0.8,  # noqa: E731
-                        "to_change": 0.2, "iou": {"sky": m, "road": m}}
-    return FinetuneReport(before=scores(miou_before), after=scores(miou_after),
-                          train_names=["a", "b", "c"], holdout_names=["d"], steps=steps,
-                          seconds=12.0, parent="/models/parent.pt",
-                          class_names=["sky", "road"]).to_dict()
+    scores = lambda m: {
+        "miou": m,
+        "boundary_f": m / 2,
+        "pixel_acc": 0.8,  # noqa: E731
+        "to_change": 0.2,
+        "iou": {"sky": m, "road": m},
+    }
+    return FinetuneReport(
+        before=scores(miou_before),
+        after=scores(miou_after),
+        train_names=["a", "b", "c"],
+        holdout_names=["d"],
+        steps=steps,
+        seconds=12.0,
+        parent="/models/parent.pt",
+        class_names=["sky", "road"],
+    ).to_dict()
 
 
 def candidate(tmp_path, name: str, source=None):
@@ -59,9 +70,15 @@ def test_registry_round_trip(tmp_path):
     assert not list(models.glob(".*.tmp"))  # atomic writes leave no temporary files
 
 
-@pytest.mark.parametrize("content", [b"{ not json", b'{"format": "something else"}',
-                                     b'{"format": "srcrm-model-versions", "versions": [{"id": 3}]}',
-                                     b"\xff\xfe\x00garbage"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{ not json",
+        b'{"format": "something else"}',
+        b'{"format": "srcrm-model-versions", "versions": [{"id": 3}]}',
+        b"\xff\xfe\x00garbage",
+    ],
+)
 def test_a_damaged_registry_gives_a_clear_message_and_is_left_alone(tmp_path, content):
     models = tmp_path / "models"
     models.mkdir()
@@ -85,7 +102,8 @@ def checked(window) -> list[str]:
 
 
 def test_versions_are_listed_switchable_and_remembered_across_a_restart(
-        make_window, image_folder, tiny_checkpoint, qtbot):
+    make_window, image_folder, tiny_checkpoint, qtbot
+):
     models = image_folder / ".srcrm" / "models"
     registry = ModelVersions(models)
     registry.add(candidate(image_folder.parent, "a.pt", tiny_checkpoint), report(0.3, 0.5), "default")
@@ -93,29 +111,33 @@ def test_versions_are_listed_switchable_and_remembered_across_a_restart(
     registry.set_current("v1")
 
     window = make_window(image_folder, model=tiny_checkpoint)  # the folder brings its own model
-    qtbot.waitUntil(lambda: window.model.info is not None
-                    and "v1.pt" in window.model.info.name, timeout=30000)
+    qtbot.waitUntil(
+        lambda: window.model.info is not None and "v1.pt" in window.model.info.name, timeout=30000
+    )
     texts = menu_texts(window)
     assert texts[0] == "Bundled Default Model"
     assert "v1 · mIoU 50.0% · 3 images, 20 steps" in texts and "v2 · mIoU 60.0% · 3 images, 20 steps" in texts
     assert checked(window) == ["v1 · mIoU 50.0% · 3 images, 20 steps"]
 
     next(a for a in window.versions_menu.actions() if a.text().startswith("v2")).trigger()
-    qtbot.waitUntil(lambda: window.model.info is not None
-                    and "v2.pt" in window.model.info.name, timeout=30000)
+    qtbot.waitUntil(
+        lambda: window.model.info is not None and "v2.pt" in window.model.info.name, timeout=30000
+    )
     assert ModelVersions(models).current == "v2"
     assert checked(window) == ["v2 · mIoU 60.0% · 3 images, 20 steps"]
     window.close()
 
     restarted = make_window(restore=True)  # the last session: this folder, and its model
-    qtbot.waitUntil(lambda: restarted.model.info is not None
-                    and "v2.pt" in restarted.model.info.name, timeout=30000)
+    qtbot.waitUntil(
+        lambda: restarted.model.info is not None and "v2.pt" in restarted.model.info.name, timeout=30000
+    )
     assert restarted.project.folder == image_folder
     assert checked(restarted) == ["v2 · mIoU 60.0% · 3 images, 20 steps"]
 
 
 def test_a_damaged_registry_is_reported_in_the_app_and_blocks_fine_tuning(
-        make_window, image_folder, fake_predictor, qtbot):
+    make_window, image_folder, fake_predictor, qtbot
+):
     models = image_folder / ".srcrm" / "models"
     models.mkdir(parents=True)
     (models / "versions.json").write_text('{"format": "srcrm-model-versions", "versions": [')

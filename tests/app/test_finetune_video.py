@@ -33,8 +33,10 @@ def correct_frame(window, index: int) -> None:
     window.show_frame(index)
     window.editor.set_brush_size(9)
     x0, y0, x1, y1 = square_box(index)
-    for class_id, points in ((8, [((x0 + x1) / 2, y0 + 4), ((x0 + x1) / 2, y1 - 4)]),
-                             (3, [(5, 56), (90, 56)])):
+    for class_id, points in (
+        (8, [((x0 + x1) / 2, y0 + 4), ((x0 + x1) / 2, y1 - 4)]),
+        (3, [(5, 56), (90, 56)]),
+    ):
         window.editor.set_class(class_id)
         drag(window.canvas, [QtCore.QPointF(window.canvas.image_to_widget(x, y)) for x, y in points])
 
@@ -74,8 +76,9 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
     assert dialog is not None and dialog.isVisible(), run.progress.status_label.text()
     assert dialog.keep_button.text() == "Keep as v1 and Use It"
     dialog.keep_button.click()
-    qtbot.waitUntil(lambda: window.model.info is not None
-                    and "v1.pt" in window.model.info.name, timeout=30000)
+    qtbot.waitUntil(
+        lambda: window.model.info is not None and "v1.pt" in window.model.info.name, timeout=30000
+    )
     label_root = clip.parent.resolve() / ".srcrm"
     assert video.label_dir.resolve() == label_root and video.store.folder.parent == video.label_dir
     registry = ModelVersions(label_root / "models")
@@ -88,9 +91,14 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
 
     # Opening the video again (another window, the default model) comes back to its version.
     again = make_window(clip)
-    qtbot.waitUntil(lambda: again.model_path == str(registry.file_of(v1))
-                    and again.model.info is not None and not again.model.loading,
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: (
+            again.model_path == str(registry.file_of(v1))
+            and again.model.info is not None
+            and not again.model.loading
+        ),
+        timeout=30000,
+    )
     again.close()
 
     # The Versions menu lists it, ticked; switching back to the default is remembered.
@@ -98,8 +106,10 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
     ticked = [a.text() for a in window.versions_menu.actions() if a.isChecked()]
     assert len(ticked) == 1 and ticked[0].startswith("v1 ·")
     window.switch_model_version(None)
-    qtbot.waitUntil(lambda: window.model_path is None and window.model.info is not None
-                    and not window.model.loading, timeout=30000)
+    qtbot.waitUntil(
+        lambda: window.model_path is None and window.model.info is not None and not window.model.loading,
+        timeout=30000,
+    )
     assert ModelVersions(label_root / "models").current is None
 
 

@@ -65,9 +65,14 @@ def test_a_job_reports_progress_then_its_result_on_the_posting_thread(runner, lo
     assert runner.busy(lane="export") and not runner.busy(lane=MODEL_LANE)
     loop.run_until(lambda: seen and seen[-1][0] == "finished")
     assert threads == ["srcrm-export"]
-    assert seen == [("progress", 0, 3, "counting"), ("progress", 1, 3, "counting"),
-                    ("progress", 2, 3, "counting"), ("partial", "half"), ("succeeded", 42),
-                    ("finished", threading.current_thread().name)]
+    assert seen == [
+        ("progress", 0, 3, "counting"),
+        ("progress", 1, 3, "counting"),
+        ("progress", 2, 3, "counting"),
+        ("partial", "half"),
+        ("succeeded", 42),
+        ("finished", threading.current_thread().name),
+    ]
     assert not runner.busy()
 
 
@@ -147,8 +152,9 @@ def test_the_model_lives_on_one_thread_and_falls_back_to_the_cpu(runner, loop, t
 def test_a_model_change_cancels_the_jobs_that_predict_and_waits_for_them(runner, loop):
     first, second = FakePredictor(delay=0.05), FakePredictor()
     factory_calls = []
-    service = ModelService(runner, lambda path, device: factory_calls.append(path) or
-                           (first if path == "a" else second))
+    service = ModelService(
+        runner, lambda path, device: factory_calls.append(path) or (first if path == "a" else second)
+    )
     service.load("a")
     loop.run_until(lambda: service.info is not None)
     started = threading.Event()

@@ -17,8 +17,12 @@ Qt = QtCore.Qt
 
 
 def wait_prelabelled(qtbot, window, timeout=30000):
-    qtbot.waitUntil(lambda: window.doc is not None and window.doc.state == ImageState.PRELABELLED
-                    and not window.model.busy, timeout=timeout)
+    qtbot.waitUntil(
+        lambda: (
+            window.doc is not None and window.doc.state == ImageState.PRELABELLED and not window.model.busy
+        ),
+        timeout=timeout,
+    )
 
 
 def wait_saved(qtbot, window):
@@ -30,6 +34,7 @@ def viewport_point(window, x, y):
 
 
 # --- opening and pre-labelling ----------------------------------------------------------------
+
 
 def test_open_sample_and_prelabel_it_in_the_worker(make_window, qtbot):
     """The real engine Predictor with the bundled trained model (an untrained one predicts one
@@ -45,8 +50,9 @@ def test_open_sample_and_prelabel_it_in_the_worker(make_window, qtbot):
     assert doc.path.name == SAMPLE.name and doc.shape == (360, 480)
     assert window.jobs.jobs() == [] and window.model._predictor is not None
     # The same labels the engine gives directly.
-    direct = Predictor.from_checkpoint(bundled, "cpu").predict(cv2.cvtColor(
-        cv2.imread(str(SAMPLE)), cv2.COLOR_BGR2RGB))
+    direct = Predictor.from_checkpoint(bundled, "cpu").predict(
+        cv2.cvtColor(cv2.imread(str(SAMPLE)), cv2.COLOR_BGR2RGB)
+    )
     assert len(np.unique(direct.labels)) >= 5
     assert (doc.labels == direct.labels).mean() > 0.999
     assert doc.confidence is not None and doc.confidence.shape == (360, 480)
@@ -132,11 +138,12 @@ def test_folder_prelabel_skips_edited_images_when_told(make_window, image_folder
 
 # --- tools ------------------------------------------------------------------------------------
 
+
 def test_a_brush_stroke_changes_exactly_the_pixels_under_the_brush(make_window, image_folder, qtbot):
     window = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
     wait_prelabelled(qtbot, window)
     before = window.doc.labels.copy()
-    key(window, Qt.Key.Key_5)          # class 5 = id 4 (sidewalk)
+    key(window, Qt.Key.Key_5)  # class 5 = id 4 (sidewalk)
     window.editor.set_brush_size(9)
     pos = viewport_point(window, 70.3, 90.6)
     x, y = window.canvas.widget_to_image(pos)
@@ -151,14 +158,17 @@ def test_a_brush_stroke_changes_exactly_the_pixels_under_the_brush(make_window, 
 def test_protected_brush_only_paints_over_the_chosen_class(make_window, image_folder, qtbot):
     window = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
     wait_prelabelled(qtbot, window)
-    before = window.doc.labels.copy()   # rows 0-39 sky(0), 40-79 building(1), 80-119 road(3)
+    before = window.doc.labels.copy()  # rows 0-39 sky(0), 40-79 building(1), 80-119 road(3)
     key(window, Qt.Key.Key_R)
     assert window.editor.tool == "protected"
-    window.editor.set_class(8)          # car
+    window.editor.set_class(8)  # car
     window.editor.set_brush_size(60)
     # Start on building, sweep across sky, building and road.
-    points = [viewport_point(window, 20, 60), viewport_point(window, 80, 20),
-              viewport_point(window, 140, 100)]
+    points = [
+        viewport_point(window, 20, 60),
+        viewport_point(window, 80, 20),
+        viewport_point(window, 140, 100),
+    ]
     drag(window.canvas, points)
     after = window.doc.labels
     changed = after != before
@@ -200,11 +210,11 @@ def test_tool_keys_brush_size_keys_eyedropper_fill_and_polygon(make_window, imag
     click(window.canvas, viewport_point(window, 50, 110), Qt.KeyboardModifier.AltModifier)
     assert ed.current_class == 3  # Alt+click picked road
     key(window, Qt.Key.Key_F)
-    key(window, Qt.Key.Key_6)       # tree
+    key(window, Qt.Key.Key_6)  # tree
     click(window.canvas, viewport_point(window, 50, 10))  # fill the sky band
     assert (window.doc.labels[:40] == 5).all() and (window.doc.labels[40:] != 5).all()
     key(window, Qt.Key.Key_G)
-    key(window, Qt.Key.Key_9)       # car
+    key(window, Qt.Key.Key_9)  # car
     for p in [(100, 85), (150, 85), (150, 115)]:
         click(window.canvas, viewport_point(window, *p))
     window.canvas.setFocus()
@@ -215,13 +225,15 @@ def test_tool_keys_brush_size_keys_eyedropper_fill_and_polygon(make_window, imag
 
 # --- saving and restoring ---------------------------------------------------------------------
 
+
 def test_autosave_after_a_stroke_writes_atomically(make_window, image_folder, qtbot, monkeypatch):
     import os
 
     replaced = []
     real_replace = os.replace
-    monkeypatch.setattr(os, "replace", lambda a, b: (replaced.append((Path(a).name, Path(b).name)),
-                                                     real_replace(a, b))[-1])
+    monkeypatch.setattr(
+        os, "replace", lambda a, b: (replaced.append((Path(a).name, Path(b).name)), real_replace(a, b))[-1]
+    )
     window = make_window(image_folder / "frame_01.png")  # no model: by hand
     doc = window.doc
     window.editor.set_class(2)
@@ -237,8 +249,9 @@ def test_autosave_after_a_stroke_writes_atomically(make_window, image_folder, qt
     qtbot.waitUntil(lambda: window.save_label.text() == "All changes saved", timeout=5000)
 
 
-def test_a_failing_save_is_reported_and_keeps_the_previous_file(make_window, image_folder, qtbot,
-                                                                monkeypatch):
+def test_a_failing_save_is_reported_and_keeps_the_previous_file(
+    make_window, image_folder, qtbot, monkeypatch
+):
     import os
 
     window = make_window(image_folder / "frame_01.png")
@@ -303,6 +316,7 @@ def test_mark_done_updates_the_list_and_progress(make_window, image_folder, qtbo
 
 # --- bad input --------------------------------------------------------------------------------
 
+
 def test_a_corrupt_image_shows_an_error_and_the_app_stays_usable(make_window, image_folder, qtbot):
     window = make_window(image_folder / "frame_02.png")
     key(window, Qt.Key.Key_D)  # on to the corrupt frame_03
@@ -346,8 +360,9 @@ def test_drop_a_folder_opens_it(make_window, image_folder, tmp_path, qtbot):
     mime = QtCore.QMimeData()
     mime.setUrls([QtCore.QUrl.fromLocalFile(str(image_folder))])
     pos = QtCore.QPointF(200, 200)
-    drop = QtGui.QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                            Qt.KeyboardModifier.NoModifier)
+    drop = QtGui.QDropEvent(
+        pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     window.dropEvent(drop)
     assert window.project.folder == image_folder.resolve()
     assert window.image_list.tree.topLevelItemCount() == 4
@@ -376,6 +391,7 @@ def test_classes_can_be_renamed_recoloured_hidden_and_added(make_window, image_f
 
 
 # --- what a user sees -------------------------------------------------------------------------
+
 
 def test_screenshot_shows_the_overlay_colours(make_window, qtbot):
     window = make_window(SAMPLE, predictor=FakePredictor())
@@ -423,7 +439,7 @@ def test_confidence_view_marks_where_the_model_is_unsure(make_window, image_fold
     key(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.canvas.mode == OverlayMode.CONFIDENCE
     alpha = window.canvas.renderer.buffer[..., 3]
-    assert (alpha[37:43] > 200).all()   # the unsure border band
+    assert (alpha[37:43] > 200).all()  # the unsure border band
     assert (alpha[:30] < 40).all() and (alpha[50:] < 40).all()
     key(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert window.canvas.mode == OverlayMode.BOUNDARIES
@@ -440,8 +456,7 @@ def test_main_opens_the_bundled_sample(qapp, tmp_path, qtbot):
     qtbot.addWidget(window)
     try:
         assert window.isVisible() and window.doc.path.name == SAMPLE.name
-        qtbot.waitUntil(lambda: not window.model.loading and not window.model.busy,
-                        timeout=60000)
+        qtbot.waitUntil(lambda: not window.model.loading and not window.model.busy, timeout=60000)
         if window.model.info is not None:
             wait_prelabelled(qtbot, window)
         else:
@@ -480,9 +495,16 @@ def test_ctrl_wheel_sizes_the_brush_and_plain_wheel_zooms(make_window, image_fol
 
     def wheel(dy, mods):
         pos = QtCore.QPointF(canvas.viewport().width() / 2, canvas.viewport().height() / 2)
-        ev = QtGui.QWheelEvent(pos, canvas.viewport().mapToGlobal(pos), QtCore.QPoint(0, 0),
-                               QtCore.QPoint(0, dy), Qt.MouseButton.NoButton, mods,
-                               Qt.ScrollPhase.NoScrollPhase, False)
+        ev = QtGui.QWheelEvent(
+            pos,
+            canvas.viewport().mapToGlobal(pos),
+            QtCore.QPoint(0, 0),
+            QtCore.QPoint(0, dy),
+            Qt.MouseButton.NoButton,
+            mods,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
         QtGui.QGuiApplication.sendEvent(canvas.viewport(), ev)
 
     wheel(240, Qt.KeyboardModifier.ControlModifier)

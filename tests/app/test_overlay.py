@@ -29,8 +29,14 @@ def test_fill_mode_colours_each_class_and_hides_unlabelled():
 
 
 @settings(max_examples=30, deadline=None)
-@given(mode=st.sampled_from(list(OverlayMode)), x0=st.integers(0, 59), y0=st.integers(0, 39),
-       w=st.integers(1, 20), h=st.integers(1, 20), value=st.integers(0, 11))
+@given(
+    mode=st.sampled_from(list(OverlayMode)),
+    x0=st.integers(0, 59),
+    y0=st.integers(0, 39),
+    w=st.integers(1, 20),
+    h=st.integers(1, 20),
+    value=st.integers(0, 11),
+)
 def test_dirty_rect_refresh_equals_full_refresh(mode, x0, y0, w, h, value):
     rng = np.random.default_rng(1)
     labels = rng.integers(0, 4, (40, 60), dtype=np.uint8)

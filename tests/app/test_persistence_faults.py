@@ -26,15 +26,15 @@ from srcrm.io import ImageReadError, read_label_png
 def write_images(folder, n=2, h=40, w=50):
     folder.mkdir(exist_ok=True)
     for i in range(n):
-        cv2.imwrite(str(folder / f"img{i}.png"),
-                    np.random.default_rng(i).integers(0, 255, (h, w, 3), dtype=np.uint8))
+        cv2.imwrite(
+            str(folder / f"img{i}.png"), np.random.default_rng(i).integers(0, 255, (h, w, 3), dtype=np.uint8)
+        )
     return folder
 
 
 def stroke(doc, value, x0=5, y0=5, size=6):
     """One finished edit: a size x size square of class ``value``."""
-    doc.set_region(Rect(x0, y0, x0 + size, y0 + size), np.full((size, size), value, np.uint8),
-                   "stroke")
+    doc.set_region(Rect(x0, y0, x0 + size, y0 + size), np.full((size, size), value, np.uint8), "stroke")
 
 
 def full_disk(path, data):
@@ -42,6 +42,7 @@ def full_disk(path, data):
 
 
 # --- a full disk ------------------------------------------------------------------------------
+
 
 def test_a_failed_save_keeps_the_edits_through_navigation_and_retries(tmp_path, monkeypatch):
     project = Project(write_images(tmp_path / "f"))
@@ -67,7 +68,8 @@ def window_folder(tmp_path):
 
 
 def test_the_window_keeps_a_stroke_through_d_and_a_and_asks_before_quitting(
-        make_window, window_folder, dialogs, qtbot, monkeypatch):
+    make_window, window_folder, dialogs, qtbot, monkeypatch
+):
     window = make_window(window_folder / "img0.png")
     window.editor.set_class(2)
     monkeypatch.setattr(project_module, "atomic_write_bytes", full_disk)
@@ -87,11 +89,13 @@ def test_the_window_keeps_a_stroke_through_d_and_a_and_asks_before_quitting(
     dialogs.asked.clear()
     window.close()  # the retry at close succeeds: nothing to ask
     assert not window.isVisible() and dialogs.asked == []
-    np.testing.assert_array_equal(read_label_png(window.project.label_path(window_folder / "img0.png")),
-                                  painted)
+    np.testing.assert_array_equal(
+        read_label_png(window.project.label_path(window_folder / "img0.png")), painted
+    )
 
 
 # --- the stroke journal -----------------------------------------------------------------------
+
 
 def test_strokes_after_the_last_save_survive_a_kill_and_are_replayed(tmp_path):
     folder = write_images(tmp_path / "f")
@@ -137,7 +141,7 @@ def test_a_save_that_lands_after_another_drops_only_its_own_records(tmp_path):
     labels = np.zeros((10, 12), np.uint8)
     journal = StrokeJournal(tmp_path / "a.journal")
     for value in (1, 2):
-        labels[2 * value:2 * value + 2, 0:2] = value
+        labels[2 * value : 2 * value + 2, 0:2] = value
         journal.append(labels, 2 * value, 0, 2, 2)
         if value == 1:
             first = journal.mark()
@@ -160,6 +164,7 @@ def test_a_journal_record_cannot_inflate_past_its_region(tmp_path):
 
 
 # --- hostile and read-only label folders ------------------------------------------------------
+
 
 def test_deeply_nested_project_and_sidecar_json_do_not_stop_the_folder_opening(tmp_path):
     folder = write_images(tmp_path / "f")
@@ -199,13 +204,17 @@ def test_labels_in_a_read_only_folder_are_shown_and_edits_go_elsewhere(tmp_path)
 
 # --- image bombs ------------------------------------------------------------------------------
 
+
 def png_declaring(path, width, height):
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    path.write_bytes(b"\x89PNG\r\n\x1a\n"
-                     + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_an_image_bomb_gets_a_notice_and_the_app_goes_on(make_window, window_folder, qtbot):

@@ -13,11 +13,10 @@ import cv2
 import numpy as np
 import pytest
 
-from srcrm.io import ImageReadError, read_label_png
-
 from app.document import ImageState, Project
 from app.document.editor import Editor
 from app.document.saver import SaveQueue
+from srcrm.io import ImageReadError, read_label_png
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -155,16 +154,20 @@ def test_kill_during_saves_leaves_a_valid_previous_or_new_file(tmp_path):
     script = tmp_path / "saver.py"
     script.write_text(KILL_SCRIPT)
     rng = np.random.default_rng(7)
-    for attempt in range(3):
-        proc = subprocess.Popen([sys.executable, str(script), str(tmp_path), str(ROOT)],
-                                stdout=subprocess.PIPE, text=True)
+    for _attempt in range(3):
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(tmp_path), str(ROOT)], stdout=subprocess.PIPE, text=True
+        )
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(float(rng.uniform(0.2, 0.6)))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         labels = read_label_png(project.label_path(tmp_path / "big.png"))  # must be readable
-        v = 0 if (labels == 11).all() else \
-            int(labels[0, 0]) + 11 * int(labels[0, 1]) + 121 * int(labels[0, 2])
+        v = (
+            0
+            if (labels == 11).all()
+            else int(labels[0, 0]) + 11 * int(labels[0, 1]) + 121 * int(labels[0, 2])
+        )
         if v in versions:
             expected = versions[v]
         else:
@@ -203,7 +206,7 @@ def test_a_crash_between_png_and_sidecar_is_taken_as_human_work(folder):
     edited = np.full(doc.shape, 5, np.uint8)
     png = project.label_path(doc.path)
     png.write_bytes(cv2.imencode(".png", edited)[1].tobytes())
-    assert Project(folder).entries[0].state == ImageState.EDITED      # newer than its sidecar
+    assert Project(folder).entries[0].state == ImageState.EDITED  # newer than its sidecar
     side = project.sidecar_path(doc.path)
     os.utime(png, ns=(side.stat().st_atime_ns, side.stat().st_mtime_ns))  # same time: hash decides
     again = Project(folder)

@@ -38,8 +38,9 @@ def drag_on_preview(label, image_points):
     steps += [(E.MouseMove, p, none, held) for p in pos[1:]]
     steps += [(E.MouseButtonRelease, pos[-1], held, none)]
     for kind, p, button, buttons in steps:
-        event = QtGui.QMouseEvent(kind, p, label.mapToGlobal(p), button, buttons,
-                                  Qt.KeyboardModifier.NoModifier)
+        event = QtGui.QMouseEvent(
+            kind, p, label.mapToGlobal(p), button, buttons, Qt.KeyboardModifier.NoModifier
+        )
         QtWidgets.QApplication.sendEvent(label, event)
 
 
@@ -54,18 +55,17 @@ def open_panel(make_window, qtbot, tmp_path):
     return window, window._refine_edge_panel, truth, hard
 
 
-def test_refine_keeps_a_soft_matte_beside_hard_labels_and_exports_it(make_window, qtbot, tmp_path,
-                                                                      dialogs):
+def test_refine_keeps_a_soft_matte_beside_hard_labels_and_exports_it(make_window, qtbot, tmp_path, dialogs):
     window, panel, truth, hard = open_panel(make_window, qtbot, tmp_path)
     assert panel.isVisible() and panel.class_box.currentText() == window.project.classes.name(SKY)
     panel.band.setValue(10)
     job = panel.start()
     qtbot.waitUntil(lambda: panel.job is None, timeout=30000)
     assert not job.cancelled and panel.progress.value() == 100
-    assert np.abs(panel.matte.alpha - truth).max() < 0.04          # the true soft edge
+    assert np.abs(panel.matte.alpha - truth).max() < 0.04  # the true soft edge
     visible = truth > 0.1
     assert np.abs(panel.matte.foreground[visible].astype(int) - RED).max() <= 12  # no blue fringe
-    np.testing.assert_array_equal(window.doc.labels, hard)         # the labels stay hard
+    np.testing.assert_array_equal(window.doc.labels, hard)  # the labels stay hard
     kept = cv2.imread(str(kept_path(window, window.doc, SKY)), cv2.IMREAD_UNCHANGED)
     assert np.abs(kept[..., 3] / 255 - truth).max() < 0.04
 
@@ -73,7 +73,7 @@ def test_refine_keeps_a_soft_matte_beside_hard_labels_and_exports_it(make_window
     for kind, corner in (("black", (0, 0, 0)), ("white", (255, 255, 255)), ("colour", (255, 0, 255))):
         if kind == "colour":
             panel.backdrop.setCurrentIndex(panel.backdrop.findData("colour"))
-            panel.pick_colour.click()                               # FakeDialogs answers magenta
+            panel.pick_colour.click()  # FakeDialogs answers magenta
         panel.backdrop.setCurrentIndex(panel.backdrop.findData(kind))
         shown = panel.preview._image
         assert tuple(shown[0, -1]) == corner and tuple(shown[0, 0]) == tuple(RED)

@@ -49,7 +49,7 @@ def test_refined_matte_pngs_and_mp4(window, tmp_path, dialogs, qtbot):
     assert len(files) == FRAMES and "48 matte PNGs" in window.notice.text
     first = cv2.imread(str(files[0]), cv2.IMREAD_UNCHANGED)
     x0, y0, x1, y1 = square_box(0)
-    assert first.shape == (64, 96) and (first[y0 + 5:y1 - 5, x0 + 5:x1 - 5] == 255).all()
+    assert first.shape == (64, 96) and (first[y0 + 5 : y1 - 5, x0 + 5 : x1 - 5] == 255).all()
     assert ((first > 0) & (first < 255)).any()  # a soft rim, not a hard step
     assert not cv2.imread(str(files[-1]), cv2.IMREAD_UNCHANGED).any()  # no labels: black
 
@@ -60,4 +60,3 @@ def test_refined_matte_pngs_and_mp4(window, tmp_path, dialogs, qtbot):
     while cap.read()[0]:
         count += 1
     assert count == FRAMES
-

@@ -79,8 +79,7 @@ def test_a_failed_write_is_written_again_by_the_next_autosave(session, folder, m
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(Project, "write_snapshot", full_disk)
-    session.saver.failed.connect(lambda key, exc: (failures.append(key),
-                                                   session.saves.unsaved(key)))
+    session.saver.failed.connect(lambda key, exc: (failures.append(key), session.saves.unsaved(key)))
     stroke(session, 2, [(5, 5)])
     assert session.saver.flush(10) and failures == [doc.path]
     assert not project.label_path(doc.path).exists()
@@ -143,8 +142,10 @@ def test_the_session_jobs_and_tools_load_without_qt():
     import subprocess
     import sys
 
-    code = ("import sys, app.session, app.jobs, app.document.tool_table; "
-            "sys.exit(any(m.startswith('PySide6') for m in sys.modules))")
+    code = (
+        "import sys, app.session, app.jobs, app.document.tool_table; "
+        "sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
@@ -157,8 +158,7 @@ def test_predictions_go_into_the_open_image_or_onto_disk_and_never_over_edits(se
     assert mode.prelabel_paths() == [project.entries[1].path, project.entries[2].path]
 
     def result(path, value):
-        return PrelabelResult(path, np.full((40, 60), value, np.uint8),
-                              np.ones((40, 60), np.float32), "m")
+        return PrelabelResult(path, np.full((40, 60), value, np.uint8), np.ones((40, 60), np.float32), "m")
 
     asked = []
     no = lambda name: asked.append(name) or False  # noqa: E731

@@ -10,8 +10,12 @@ from app.document.handlers.base import ToolHandler
 
 
 def make_doc(h=60, w=80, fill=0):
-    return LabelDocument(np.zeros((h, w, 3), np.uint8), np.full((h, w), fill, np.uint8),
-                         classes=ClassTable.default(), state=ImageState.PRELABELLED)
+    return LabelDocument(
+        np.zeros((h, w, 3), np.uint8),
+        np.full((h, w), fill, np.uint8),
+        classes=ClassTable.default(),
+        state=ImageState.PRELABELLED,
+    )
 
 
 def test_entries_are_unique_and_complete():
@@ -36,8 +40,7 @@ def test_a_new_tool_is_one_handler_and_one_entry(monkeypatch):
             values = np.zeros((10, 10), np.uint8)
             values[:, 5:] = 7
             values[:, :5] = self.editor.current_class
-            doc.apply(tools.patch(doc.labels, Rect(x, y, x + 10, y + 10), values),
-                      self.editor.spec.label)
+            doc.apply(tools.patch(doc.labels, Rect(x, y, x + 10, y + 10), values), self.editor.spec.label)
 
     spec = tool_table.ToolSpec("halves", "Halves", "Shift+Q", "Two classes at once", HalfAndHalf)
     monkeypatch.setattr(tool_table, "TOOLS", (*tool_table.TOOLS, spec))

@@ -56,7 +56,7 @@ def test_stroke_covers_the_swept_capsule_without_gaps():
 
 def test_protected_brush_leaves_other_classes_alone():
     labels = np.zeros((40, 40), np.uint8)
-    labels[:, 20:] = 5   # right half: class 5
+    labels[:, 20:] = 5  # right half: class 5
     labels[10:15, :] = 7  # a band of class 7 across
     out = apply(labels, tools.brush(labels, (2, 20), (38, 20), 30, 9, only_over=5))
     changed = out != labels
@@ -78,7 +78,7 @@ def test_edit_mask_holds_only_changing_pixels():
 
 def test_flood_fill_fills_the_connected_region_only():
     labels = np.zeros((20, 20), np.uint8)
-    labels[:, 10] = 1            # a wall
+    labels[:, 10] = 1  # a wall
     labels[5, 15] = 0
     out = apply(labels, tools.flood_fill(labels, 3, 3, 2))
     assert (out[:, :10] == 2).all()

@@ -61,8 +61,7 @@ def test_an_edit_survives_navigation_and_a_restart(make_window, clip, qtbot):
     assert meta["last_frame"] == 0 and meta["classes"][4]["name"] == "sidewalk"
 
 
-def test_stepping_back_before_the_write_lands_shows_the_new_labels(make_window, clip, qtbot,
-                                                                    monkeypatch):
+def test_stepping_back_before_the_write_lands_shows_the_new_labels(make_window, clip, qtbot, monkeypatch):
     window = make_window(clip, predictor=BatchPredictor())
     store = window.video.store
     real_write = store.write
@@ -118,7 +117,7 @@ def test_undo_works_on_a_frame_and_the_flicker_strip_follows_edits(make_window, 
     assert np.isnan(flicker[0]) and np.isfinite(flicker[1:]).all()
     window.show_frame(20)
     before = window.doc.labels.copy()
-    paint(window, 9, [(10, 10), (90, 60)])   # a big stroke: frame 20 now differs a lot
+    paint(window, 9, [(10, 10), (90, 60)])  # a big stroke: frame 20 now differs a lot
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     np.testing.assert_array_equal(window.doc.labels, before)
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)

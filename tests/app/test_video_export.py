@@ -77,8 +77,11 @@ def test_coco_with_video_and_frame_ids(window, tmp_path, dialogs, qtbot):
     assert [im["frame_id"] for im in doc["images"]] == list(LABELLED)
     assert all(im["video_id"] == 1 for im in doc["images"])
     assert (path.parent / doc["images"][3]["file_name"]).is_file()
-    cars = [a for a in doc["annotations"]
-            if a["category_id"] == CAR + 1 and a["image_id"] == doc["images"][5]["id"]]
+    cars = [
+        a
+        for a in doc["annotations"]
+        if a["category_id"] == CAR + 1 and a["image_id"] == doc["images"][5]["id"]
+    ]
     x0, y0, _, _ = square_box(5)
     assert any(abs(a["bbox"][0] - x0) <= 1 and abs(a["bbox"][1] - y0) <= 1 for a in cars)
     assert f"Exported {len(LABELLED)} frames" in window.notice.text
@@ -101,8 +104,10 @@ def test_overlay_and_matte_videos(window, tmp_path, dialogs, qtbot):
     frames = video_frames(tmp_path / "overlay.mp4")
     assert len(frames) == FRAMES  # every frame, labelled or not
     road = np.array(window.video.classes.colors[ROAD][::-1], float)  # BGR
-    assert np.abs(frames[3][55:60, 40:80].mean(axis=(0, 1)) - road).sum() < \
-        np.abs(frames[40][55:60, 40:80].mean(axis=(0, 1)) - road).sum()  # tinted vs plain
+    assert (
+        np.abs(frames[3][55:60, 40:80].mean(axis=(0, 1)) - road).sum()
+        < np.abs(frames[40][55:60, 40:80].mean(axis=(0, 1)) - road).sum()
+    )  # tinted vs plain
 
     asked = []
 
@@ -118,7 +123,7 @@ def test_overlay_and_matte_videos(window, tmp_path, dialogs, qtbot):
     matte = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in video_frames(path)]
     assert len(matte) == FRAMES
     x0, y0, x1, y1 = square_box(8)
-    assert matte[8][y0 + 3:y1 - 3, x0 + 3:x1 - 3].mean() > 200   # the square is white
+    assert matte[8][y0 + 3 : y1 - 3, x0 + 3 : x1 - 3].mean() > 200  # the square is white
     assert matte[8][30:40, 70:90].mean() < 40 and matte[40].mean() < 20  # unlabelled: black
 
 
@@ -129,6 +134,7 @@ def test_cancelling_an_export_says_so(window, tmp_path, dialogs, qtbot, monkeypa
         def progress(done, total):
             on_progress(done, total)
             time.sleep(0.05)
+
         return real(*args, on_progress=progress, **kw)
 
     monkeypatch.setattr(exports, "write_overlay_video", slow)

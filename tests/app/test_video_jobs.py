@@ -38,8 +38,9 @@ def paint(window, class_id, points, size=9):
     drag(window.canvas, [QtCore.QPointF(window.canvas.image_to_widget(x, y)) for x, y in points])
 
 
-def test_prelabel_runs_in_a_worker_with_progress_and_refreshes_the_frame(make_window, clip, qtbot,
-                                                                         ask_prelabel):
+def test_prelabel_runs_in_a_worker_with_progress_and_refreshes_the_frame(
+    make_window, clip, qtbot, ask_prelabel
+):
     predictor = BatchPredictor(delay=0.02)
     window = make_window(clip, predictor=predictor)
     window.show_frame(6)
@@ -61,7 +62,7 @@ def test_prelabel_runs_in_a_worker_with_progress_and_refreshes_the_frame(make_wi
     # The frame on screen got its labels as they arrived, untouched by the user.
     assert window.doc.state == ImageState.PRELABELLED and window.video.frame == 6
     x0, y0, x1, y1 = square_box(6)
-    assert (window.doc.labels[y0 + 2:y1 - 2, x0 + 2:x1 - 2] == CAR).all()
+    assert (window.doc.labels[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2] == CAR).all()
     assert window.video.labelled == set(range(FRAMES))
     assert np.isfinite(window.timeline.flicker[1:]).all()
     assert store.model and "model" in store.model
@@ -72,7 +73,8 @@ def test_prelabel_runs_in_a_worker_with_progress_and_refreshes_the_frame(make_wi
 
 
 def test_opening_a_video_with_auto_prelabel_on_labels_it_and_the_images_panel_shows_it(
-        make_window, clip, qtbot):
+    make_window, clip, qtbot
+):
     predictor = BatchPredictor(delay=0.05)
     window = make_window(clip, predictor=predictor, auto_prelabel=True)
     qtbot.waitUntil(lambda: window._video_job is not None, timeout=10000)
@@ -120,8 +122,9 @@ def test_cancel_keeps_what_was_labelled_and_a_rerun_resumes(make_window, clip, q
     assert f"{len(done) + 1} frames kept" in window.notice.text
 
 
-def test_a_range_without_resume_relabels_but_never_touches_edited_frames(make_window, clip, qtbot,
-                                                                         ask_prelabel):
+def test_a_range_without_resume_relabels_but_never_touches_edited_frames(
+    make_window, clip, qtbot, ask_prelabel
+):
     predictor = BatchPredictor()
     window = make_window(clip, predictor=predictor)
     window.act_prelabel_video.trigger()
@@ -134,20 +137,19 @@ def test_a_range_without_resume_relabels_but_never_touches_edited_frames(make_wi
     seen = predictor.frames_seen
     window.act_prelabel_video.trigger()
     wait_video_idle(qtbot, window)
-    assert predictor.frames_seen - seen == 9    # frames 10..19 but the edited 12
+    assert predictor.frames_seen - seen == 9  # frames 10..19 but the edited 12
     np.testing.assert_array_equal(window.video.store.read(12), edited)
     assert "Pre-labelled 9 frames" in window.notice.text and "1 frame kept" in window.notice.text
 
 
-def test_smoothing_removes_a_one_frame_blip_and_keeps_edits(make_window, clip, qtbot, ask_prelabel,
-                                                            dialogs):
+def test_smoothing_removes_a_one_frame_blip_and_keeps_edits(make_window, clip, qtbot, ask_prelabel, dialogs):
     window = make_window(clip, predictor=BatchPredictor())
     window.act_prelabel_video.trigger()
     wait_video_idle(qtbot, window)
     store = window.video.store
     blip = store.read(30)
-    blip[50:60, 60:80] = 9      # a one-frame blip, as a model may make
-    store.write(30, blip)        # (machine-made: not edited)
+    blip[50:60, 60:80] = 9  # a one-frame blip, as a model may make
+    store.write(30, blip)  # (machine-made: not edited)
     window.show_frame(20)
     paint(window, 6, [(50, 55)])  # an edit smoothing must keep
     edited = window.doc.labels.copy()
@@ -159,8 +161,9 @@ def test_smoothing_removes_a_one_frame_blip_and_keeps_edits(make_window, clip, q
     assert "Smoothing changed" in window.notice.text
 
 
-def test_propagate_a_correction_preview_then_apply_or_discard(make_window, clip, qtbot, dialogs,
-                                                              ask_prelabel):
+def test_propagate_a_correction_preview_then_apply_or_discard(
+    make_window, clip, qtbot, dialogs, ask_prelabel
+):
     window = make_window(clip, predictor=BatchPredictor())
     window.act_prelabel_video.trigger()
     wait_video_idle(qtbot, window)
@@ -186,13 +189,14 @@ def test_propagate_a_correction_preview_then_apply_or_discard(make_window, clip,
             assert "Frame 15" in dialog.caption.text()
             assert dialog.image.shape == (64, 96, 3) and not dialog.picture.pixmap().isNull()
             return answer
+
         return confirm
 
     dialogs.confirm_propagation = look_then(False)
     window.act_propagate.trigger()
     wait_video_idle(qtbot, window)
     assert previews == [[11, 12, 13, 14, 15]]
-    for k, labels in before.items():                       # discarded: nothing written
+    for k, labels in before.items():  # discarded: nothing written
         np.testing.assert_array_equal(store.read(k), labels)
     assert not store.edited - {10}
 
@@ -202,10 +206,10 @@ def test_propagate_a_correction_preview_then_apply_or_discard(make_window, clip,
     assert store.edited == {10, 11, 12, 13, 14, 15}
     for k in range(11, 16):
         x0, y0, x1, y1 = square_box(k)
-        inner = store.read(k)[y0 + 3:y1 - 3, x0 + 3:x1 - 3]
-        assert (inner == 10).mean() > 0.9, k       # followed the square as it moved
+        inner = store.read(k)[y0 + 3 : y1 - 3, x0 + 3 : x1 - 3]
+        assert (inner == 10).mean() > 0.9, k  # followed the square as it moved
         outside = np.ones_like(before[k], bool)
-        outside[y0 - 3:y1 + 3, x0 - 4:x1 + 4] = False
+        outside[y0 - 3 : y1 + 3, x0 - 4 : x1 + 4] = False
         np.testing.assert_array_equal(store.read(k)[outside], before[k][outside])
     np.testing.assert_array_equal(store.read(16), before[16])  # only the 5 asked for
     assert "frames 11–15" in window.notice.text
@@ -216,7 +220,8 @@ def test_propagate_a_correction_preview_then_apply_or_discard(make_window, clip,
 
 
 def test_going_to_images_and_back_while_prelabelling_shares_the_running_video(
-        make_window, clip, image_folder, qtbot, ask_prelabel):
+    make_window, clip, image_folder, qtbot, ask_prelabel
+):
     window = make_window(clip, predictor=BatchPredictor(delay=0.1))
     window.act_prelabel_video.trigger()
     running = window.video

@@ -52,15 +52,15 @@ def test_open_a_video_step_seek_and_jump_land_on_the_right_frames(make_window, c
     key(window, Qt.Key.Key_Right)
     assert_on_frame(window, reference, 1)
     key(window, Qt.Key.Key_Period)
-    key(window, Qt.Key.Key_D)              # the image keys step frames in a video
+    key(window, Qt.Key.Key_D)  # the image keys step frames in a video
     assert_on_frame(window, reference, 3)
     key(window, Qt.Key.Key_Left)
     assert_on_frame(window, reference, 2)
-    key(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)   # one second: 15 frames
+    key(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)  # one second: 15 frames
     assert_on_frame(window, reference, 17)
     key(window, Qt.Key.Key_End)
     assert_on_frame(window, reference, FRAMES - 1)
-    key(window, Qt.Key.Key_Right)          # past the end: stays
+    key(window, Qt.Key.Key_Right)  # past the end: stays
     assert_on_frame(window, reference, FRAMES - 1)
 
     # Backwards seeks, forward seeks far away, and the same frame again.
@@ -79,8 +79,12 @@ def test_open_a_video_step_seek_and_jump_land_on_the_right_frames(make_window, c
 
     # A click on the flicker strip jumps to the frame under it.
     strip = window.timeline.strip
-    QTest.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     window.timeline.strip_point(20))
+    QTest.mouseClick(
+        strip.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        window.timeline.strip_point(20),
+    )
     assert abs(window.video.frame - 20) <= 1
     assert_on_frame(window, reference, window.video.frame)
 
@@ -162,8 +166,13 @@ def test_drop_a_video_file_opens_it(make_window, clip, image_folder, qtbot):
     assert window.project is not None
     mime = QtCore.QMimeData()
     mime.setUrls([QtCore.QUrl.fromLocalFile(str(clip))])
-    drop = QtGui.QDropEvent(QtCore.QPointF(100, 100), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    drop = QtGui.QDropEvent(
+        QtCore.QPointF(100, 100),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     window.dropEvent(drop)
     assert window.video is not None and window.project is None
     videos = window.image_list.tree  # the Images panel shows the video
@@ -178,8 +187,9 @@ def test_drop_a_video_file_opens_it(make_window, clip, image_folder, qtbot):
 def test_main_py_opens_a_video_given_on_the_command_line(qapp, clip, tmp_path, tiny_checkpoint, qtbot):
     from app.main import create_window
 
-    window = create_window(["--settings", str(tmp_path / "s.ini"), "--device", "cpu",
-                            "--model", str(tiny_checkpoint), str(clip)])
+    window = create_window(
+        ["--settings", str(tmp_path / "s.ini"), "--device", "cpu", "--model", str(tiny_checkpoint), str(clip)]
+    )
     qtbot.addWidget(window)
     try:
         assert window.video is not None and window.video.path == clip.resolve()

@@ -10,9 +10,32 @@ from srcrm.release import LICENCE_NOTE, ship_default
 def test_ablation_trains_four_variants_and_reports(tiny_dataset, tmp_path):
     notes = tmp_path / "notes.md"
     notes.write_text("Budget: two steps, nowhere near convergence.")
-    args = ["--data", str(tiny_dataset), "--out", str(tmp_path / "runs"), "--docs", str(tmp_path / "docs"),
-            "--steps", "2", "--batch-size", "2", "--crop", "48x48", "--seeds", "0", "--parallel", "2",
-            "--eval-every", "0", "--warmup", "1", "--threads", "1", "--notes", str(notes)]
+    args = [
+        "--data",
+        str(tiny_dataset),
+        "--out",
+        str(tmp_path / "runs"),
+        "--docs",
+        str(tmp_path / "docs"),
+        "--steps",
+        "2",
+        "--batch-size",
+        "2",
+        "--crop",
+        "48x48",
+        "--seeds",
+        "0",
+        "--parallel",
+        "2",
+        "--eval-every",
+        "0",
+        "--warmup",
+        "1",
+        "--threads",
+        "1",
+        "--notes",
+        str(notes),
+    ]
     assert ablation_main(args) == 0
     report = (tmp_path / "docs" / "ablation.md").read_text()
     for variant in ("baseline", "+SRM", "+CRM", "full"):

@@ -37,20 +37,23 @@ SMALL = ModelConfig(decoder_channels=16, crm_channels=8)
 def checkpoint(tmp_path):
     torch.manual_seed(0)
     path = tmp_path / "model.pt"
-    save_checkpoint(path, build_model(SMALL), class_names=CAMVID.class_names,
-                    palette=CAMVID.palette, ignore_index=11)
+    save_checkpoint(
+        path, build_model(SMALL), class_names=CAMVID.class_names, palette=CAMVID.palette, ignore_index=11
+    )
     return path
 
 
 def png_bomb(path: Path, width: int, height: int) -> Path:
     """A few hundred bytes of PNG whose header declares ``width`` x ``height`` RGB pixels."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     body = zlib.compress(b"\x00" * 10_000)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body)
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -65,8 +68,7 @@ def errors(capsys) -> list[str]:
     return [line for line in err.splitlines() if line.startswith("error: ")]
 
 
-def test_an_image_bomb_is_refused_from_its_header_and_the_batch_goes_on(tmp_path, checkpoint,
-                                                                       capsys):
+def test_an_image_bomb_is_refused_from_its_header_and_the_batch_goes_on(tmp_path, checkpoint, capsys):
     folder = tmp_path / "in"
     folder.mkdir()
     png_bomb(folder / "bomb.png", 30_000, 30_000)
@@ -98,7 +100,8 @@ def test_predict_never_overwrites_an_input(tmp_path, checkpoint, capsys):
 
 
 def test_images_sharing_a_stem_keep_their_extension_and_true_clashes_are_refused(
-        tmp_path, checkpoint, capsys):
+    tmp_path, checkpoint, capsys
+):
     folder = tmp_path / "in"
     write_png(folder / "a.png", np.full((40, 60, 3), 90, np.uint8))
     write_png(folder / "b.png", np.full((40, 60, 3), 90, np.uint8))
@@ -109,15 +112,15 @@ def test_images_sharing_a_stem_keep_their_extension_and_true_clashes_are_refused
     assert errors(capsys) == []
     other = tmp_path / "other"
     write_png(other / "b.png", np.full((40, 60, 3), 30, np.uint8))
-    assert predict([str(folder / "b.png"), str(other / "b.png"), "--out", str(tmp_path / "o2")],
-                   checkpoint) == 2
+    assert (
+        predict([str(folder / "b.png"), str(other / "b.png"), "--out", str(tmp_path / "o2")], checkpoint) == 2
+    )
     [err] = errors(capsys)
     assert "same name" in err and str(other / "b.png") in err
     assert not (tmp_path / "o2").exists()  # refused up front
 
 
-def test_a_full_disk_or_read_only_output_is_an_error_line(tmp_path, checkpoint, capsys,
-                                                          monkeypatch):
+def test_a_full_disk_or_read_only_output_is_an_error_line(tmp_path, checkpoint, capsys, monkeypatch):
     folder = tmp_path / "in"
     write_png(folder / "a.png", np.full((40, 60, 3), 90, np.uint8))
 
@@ -133,8 +136,10 @@ def test_nothing_is_written_into_the_bundled_models_folder(tmp_path, checkpoint,
     before = sorted(BUNDLED_MODEL_DIR.iterdir())
     target = BUNDLED_MODEL_DIR / "default.pt.part0"
     size = target.stat().st_size
-    for args in (["finetune", "--data", str(tmp_path), "--out", str(target)],
-                 ["predict", str(tmp_path), "--out", str(BUNDLED_MODEL_DIR / "labels")]):
+    for args in (
+        ["finetune", "--data", str(tmp_path), "--out", str(target)],
+        ["predict", str(tmp_path), "--out", str(BUNDLED_MODEL_DIR / "labels")],
+    ):
         assert main(args) == 2
         assert "bundled model's folder" in capsys.readouterr().err
     with pytest.raises(ValueError, match="bundled model"):
@@ -189,14 +194,27 @@ def test_hostile_and_corrupt_checkpoints_get_different_messages(tmp_path, checkp
 def test_finetune_from_a_symlink_loop_is_an_error_line(tmp_path, capsys):
     (tmp_path / "a.pt").symlink_to(tmp_path / "b.pt")
     (tmp_path / "b.pt").symlink_to(tmp_path / "a.pt")
-    assert main(["finetune", "--from", str(tmp_path / "a.pt"), "--data", str(tmp_path),
-                 "--out", str(tmp_path / "new.pt")]) == 2
+    assert (
+        main(
+            [
+                "finetune",
+                "--from",
+                str(tmp_path / "a.pt"),
+                "--data",
+                str(tmp_path),
+                "--out",
+                str(tmp_path / "new.pt"),
+            ]
+        )
+        == 2
+    )
     [err] = errors(capsys)
     assert "a.pt" in err and "symbolic link" in err
 
 
 def test_finetune_keeps_the_trained_weights_when_the_output_cannot_be_written(
-        tmp_path, checkpoint, monkeypatch):
+    tmp_path, checkpoint, monkeypatch
+):
     model = load_checkpoint(checkpoint).build_model()
     out = tmp_path / "readonly" / "new.pt"
     attempts = []
@@ -210,15 +228,20 @@ def test_finetune_keeps_the_trained_weights_when_the_output_cannot_be_written(
 
     monkeypatch.setattr("srcrm.checkpoint.atomic_write", failing)
     monkeypatch.setattr(finetune_module, "RETRY_DELAY_S", 0.0)
-    saved, error = finetune_module._save_keeping_weights(out, lambda path: save_checkpoint(
-        path, model, class_names=CAMVID.class_names, palette=CAMVID.palette, ignore_index=11))
+    saved, error = finetune_module._save_keeping_weights(
+        out,
+        lambda path: save_checkpoint(
+            path, model, class_names=CAMVID.class_names, palette=CAMVID.palette, ignore_index=11
+        ),
+    )
     try:
         assert len(attempts) == finetune_module.SAVE_RETRIES
         assert "No space left on device" in error and str(out) in error
         assert saved.parent == Path(os.environ.get("TMPDIR", "/tmp")) and saved.name.endswith("new.pt")
         reloaded = load_checkpoint(saved).build_model()
-        assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
-                                                     reloaded.state_dict().values()))
+        assert all(
+            torch.equal(a, b) for a, b in zip(model.state_dict().values(), reloaded.state_dict().values())
+        )
     finally:
         saved.unlink(missing_ok=True)
 
@@ -226,15 +249,25 @@ def test_finetune_keeps_the_trained_weights_when_the_output_cannot_be_written(
 def test_the_finetune_command_says_where_the_weights_went(tmp_path, capsys, monkeypatch):
     from srcrm.finetune import FinetuneReport
 
-    report = FinetuneReport(before={}, after={}, train_names=["a"], holdout_names=[], steps=1,
-                            seconds=1.0, parent="p.pt", class_names=["x"],
-                            out="/tmp/srcrm-finetune-new.pt",
-                            save_error=f"{tmp_path / 'new.pt'}: No space left on device")
+    report = FinetuneReport(
+        before={},
+        after={},
+        train_names=["a"],
+        holdout_names=[],
+        steps=1,
+        seconds=1.0,
+        parent="p.pt",
+        class_names=["x"],
+        out="/tmp/srcrm-finetune-new.pt",
+        save_error=f"{tmp_path / 'new.pt'}: No space left on device",
+    )
     monkeypatch.setattr(finetune_module, "finetune", lambda *args, **kwargs: report)
-    assert main(["finetune", "--data", str(tmp_path), "--out", str(tmp_path / "new.pt"),
-                 "--events", "-"]) == 2
+    assert (
+        main(["finetune", "--data", str(tmp_path), "--out", str(tmp_path / "new.pt"), "--events", "-"]) == 2
+    )
     out, err = capsys.readouterr()
     assert '"kind": "error"' in out and "/tmp/srcrm-finetune-new.pt" in out  # for the app
     assert err.splitlines()[-1] == (
         f"error: cannot write {tmp_path / 'new.pt'}: No space left on device; the trained model "
-        f"was saved to /tmp/srcrm-finetune-new.pt instead")
+        f"was saved to /tmp/srcrm-finetune-new.pt instead"
+    )

@@ -24,8 +24,15 @@ SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "camvid
 def _save(path, cfg=SMALL, **kw):
     torch.manual_seed(0)
     model = build_model(cfg)
-    save_checkpoint(path, model, class_names=CAMVID.class_names, palette=CAMVID.palette,
-                    ignore_index=CAMVID.ignore_index, meta={"metrics": {"miou": 0.5}}, **kw)
+    save_checkpoint(
+        path,
+        model,
+        class_names=CAMVID.class_names,
+        palette=CAMVID.palette,
+        ignore_index=CAMVID.ignore_index,
+        meta={"metrics": {"miou": 0.5}},
+        **kw,
+    )
     return model
 
 
@@ -52,13 +59,20 @@ def test_half_precision_checkpoint_is_smaller_and_keeps_the_probabilities(tmp_pa
             if t.is_floating_point():
                 t.mul_(1 + 1e-3 * torch.randn(t.shape, generator=g))
     for name, half in (("full.pt", False), ("half.pt", True)):
-        save_checkpoint(tmp_path / name, model, class_names=bundled.class_names, palette=bundled.palette,
-                        ignore_index=bundled.ignore_index, half=half)
+        save_checkpoint(
+            tmp_path / name,
+            model,
+            class_names=bundled.class_names,
+            palette=bundled.palette,
+            ignore_index=bundled.ignore_index,
+            half=half,
+        )
     assert os.path.getsize(tmp_path / "half.pt") < 0.6 * os.path.getsize(tmp_path / "full.pt")
     image = cv2.resize(read_image(SAMPLE), (224, 168), interpolation=cv2.INTER_AREA)
     x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255
-    full, half = (predict_probs(load_checkpoint(tmp_path / name).build_model(), x)
-                  for name in ("full.pt", "half.pt"))
+    full, half = (
+        predict_probs(load_checkpoint(tmp_path / name).build_model(), x) for name in ("full.pt", "half.pt")
+    )
     assert full.argmax(1).unique().numel() >= 5  # a real scene, many classes
     # fp16 rounding moves probabilities by ~1e-3 at most; bf16's coarser rounding, 6e-3.
     assert (full - half).abs().max() < 3e-3 and (full - half).abs().mean() < 1e-4

@@ -18,8 +18,13 @@ from srcrm.models import build_model
 def checkpoint(tmp_path):
     torch.manual_seed(0)
     path = tmp_path / "model.pt"
-    save_checkpoint(path, build_model(ModelConfig(decoder_channels=32)), class_names=CAMVID.class_names,
-                    palette=CAMVID.palette, ignore_index=11)
+    save_checkpoint(
+        path,
+        build_model(ModelConfig(decoder_channels=32)),
+        class_names=CAMVID.class_names,
+        palette=CAMVID.palette,
+        ignore_index=11,
+    )
     return path
 
 
@@ -38,9 +43,11 @@ def test_eval_prints_the_class_table_and_miou(camvid_root, tmp_path, checkpoint,
         (tmp_path / "d" / "val" / "images").mkdir(parents=True, exist_ok=True)
         (tmp_path / "d" / "val" / "labels").mkdir(parents=True, exist_ok=True)
         (tmp_path / "d" / "val" / "images" / f"{name}.jpg").write_bytes(
-            (camvid_root / "val" / "images" / f"{name}.jpg").read_bytes())
+            (camvid_root / "val" / "images" / f"{name}.jpg").read_bytes()
+        )
         (tmp_path / "d" / "val" / "labels" / f"{name}.png").write_bytes(
-            (camvid_root / "val" / "labels" / f"{name}.png").read_bytes())
+            (camvid_root / "val" / "labels" / f"{name}.png").read_bytes()
+        )
     (tmp_path / "d" / "classes.txt").write_text((camvid_root / "classes.txt").read_text())
     code = main(["eval", "--data", str(tmp_path / "d"), "--split", "val", "--checkpoint", str(checkpoint)])
     out = capsys.readouterr().out

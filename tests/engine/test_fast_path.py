@@ -25,8 +25,9 @@ SMALL = ModelConfig(decoder_channels=16, crm_channels=8)
 def tiny_checkpoint(tmp_path_factory):
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("ckpt") / "m.pt"
-    save_checkpoint(path, build_model(SMALL), class_names=CAMVID.class_names,
-                    palette=CAMVID.palette, ignore_index=11)
+    save_checkpoint(
+        path, build_model(SMALL), class_names=CAMVID.class_names, palette=CAMVID.palette, ignore_index=11
+    )
     return load_checkpoint(path)
 
 
@@ -83,8 +84,9 @@ def test_a_forced_path_is_used_without_measuring_and_a_bad_one_is_refused(tiny_c
 
 @pytest.mark.slow  # real training steps and an ONNX export
 def test_bench_sets_fp32_beside_each_fast_path():
-    cfg = BenchConfig(device="cpu", train_size=(32, 32), infer_size=(32, 48), batch_size=2,
-                      repeats=1, warmup=0)
+    cfg = BenchConfig(
+        device="cpu", train_size=(32, 32), infer_size=(32, 48), batch_size=2, repeats=1, warmup=0
+    )
     text = "\n".join(fast_path_lines(SMALL, cfg))
     rows = {line.split()[0]: line.split() for line in text.splitlines()[3:] if line.split()}
     assert rows["fp32"][2] == "1.00"  # the ratio column: fp32 against itself

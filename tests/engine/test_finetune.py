@@ -29,8 +29,9 @@ FRAMES = ("0016E5_07959", "0016E5_08039", "0016E5_08119")  # CamVid val, 2.7 s a
 FAST = dict(steps=15, batch_size=2, crop=(128, 128), lr=0.01, eval_every=5, device="cpu")
 
 
-def write_corrections(camvid_root: Path, folder: Path, frames=FRAMES, classes=CAMVID.class_names,
-                      relabel=None) -> Path:
+def write_corrections(
+    camvid_root: Path, folder: Path, frames=FRAMES, classes=CAMVID.class_names, relabel=None
+) -> Path:
     """Real CamVid frames with their ground truth at half size, in the fine-tuning layout;
     ``relabel`` edits each label map (the annotator's corrections)."""
     for name in frames:
@@ -154,9 +155,14 @@ def test_a_cancel_writes_nothing_and_leaves_the_parent_byte_identical(camvid_roo
     steps = []
 
     with pytest.raises(Cancelled):
-        finetune(parent, data, tmp_path / "out" / "new.pt", FinetuneConfig(**FAST),
-                 on_event=lambda e: e.kind == "step" and steps.append(e.step),
-                 should_stop=lambda: len(steps) >= 2)
+        finetune(
+            parent,
+            data,
+            tmp_path / "out" / "new.pt",
+            FinetuneConfig(**FAST),
+            on_event=lambda e: e.kind == "step" and steps.append(e.step),
+            should_stop=lambda: len(steps) >= 2,
+        )
 
     assert steps == [1, 2]
     assert sha256(parent) == digest
@@ -176,8 +182,9 @@ def test_classes_can_be_renamed_and_appended(camvid_root, tmp_path):
     names = ["heaven"] + list(CAMVID.class_names[1:]) + ["lane marking"]
     data = write_corrections(camvid_root, tmp_path / "data", FRAMES[:2], names, paint_lane)
 
-    report = finetune(None, data, tmp_path / "new.pt",
-                      FinetuneConfig(holdout_fraction=0.5, **{**FAST, "steps": 2}))
+    report = finetune(
+        None, data, tmp_path / "new.pt", FinetuneConfig(holdout_fraction=0.5, **{**FAST, "steps": 2})
+    )
 
     ckpt = load_checkpoint(tmp_path / "new.pt")
     assert ckpt.class_names == names == report.class_names
@@ -193,8 +200,12 @@ def test_bad_input_gives_a_clear_error_before_any_training(camvid_root, tmp_path
     fewer = write_corrections(camvid_root, tmp_path / "fewer", FRAMES[:2], CAMVID.class_names[:5])
     with pytest.raises(ValueError, match="never remove"):
         run(fewer)
-    void_255 = write_corrections(camvid_root, tmp_path / "void255", FRAMES[:2],
-                                 relabel=lambda lb: np.where(lb == 11, 255, lb).astype(np.uint8))
+    void_255 = write_corrections(
+        camvid_root,
+        tmp_path / "void255",
+        FRAMES[:2],
+        relabel=lambda lb: np.where(lb == 11, 255, lb).astype(np.uint8),
+    )
     with pytest.raises(ValueError, match=r"label values \[255\].*ignore index 11"):
         run(void_255)
     wrong_size = write_corrections(camvid_root, tmp_path / "size", FRAMES[:2])
@@ -213,11 +224,28 @@ def test_bad_input_gives_a_clear_error_before_any_training(camvid_root, tmp_path
 
 def test_cli_prints_before_and_after_and_streams_json_events(camvid_root, tmp_path, capsys):
     data = write_corrections(camvid_root, tmp_path / "data")
-    args = ["finetune", "--data", str(data), "--out", str(tmp_path / "new.pt"), "--steps", "3",
-            "--crop", "128x128", "--batch-size", "2", "--holdout", "0.34", "--device", "cpu"]
+    args = [
+        "finetune",
+        "--data",
+        str(data),
+        "--out",
+        str(tmp_path / "new.pt"),
+        "--steps",
+        "3",
+        "--crop",
+        "128x128",
+        "--batch-size",
+        "2",
+        "--holdout",
+        "0.34",
+        "--device",
+        "cpu",
+    ]
 
-    assert main(args + ["--events", str(tmp_path / "events.jsonl"),
-                        "--report", str(tmp_path / "report.png")]) == 0
+    assert (
+        main(args + ["--events", str(tmp_path / "events.jsonl"), "--report", str(tmp_path / "report.png")])
+        == 0
+    )
 
     out = capsys.readouterr().out
     before = float(re.search(r"^mIoU before: (\d+\.\d\d)$", out, re.M).group(1))
@@ -243,9 +271,31 @@ def test_sigterm_cancels_the_cli_cleanly(camvid_root, tmp_path):
     data = write_corrections(camvid_root, tmp_path / "data", FRAMES[:2])
     out = tmp_path / "new.pt"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "srcrm", "finetune", "--data", str(data), "--out", str(out),
-         "--steps", "1000", "--crop", "128x128", "--batch-size", "2", "--device", "cpu",
-         "--events", "-"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "srcrm",
+            "finetune",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--steps",
+            "1000",
+            "--crop",
+            "128x128",
+            "--batch-size",
+            "2",
+            "--device",
+            "cpu",
+            "--events",
+            "-",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = []
         for line in proc.stdout:

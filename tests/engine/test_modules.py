@@ -103,7 +103,6 @@ def test_ablation_switches_remove_the_modules():
     assert n(base) < n(only_srm) < n(full) and n(base) < n(only_crm) < n(full)
 
 
-
 class _TinyEncoder(torch.nn.Module):
     """A three-stage encoder at strides 2, 4, 8: what a new backbone file would hold."""
 

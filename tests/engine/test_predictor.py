@@ -22,8 +22,13 @@ SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "camvid
 def predictor(tmp_path_factory):
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("ckpt") / "m.pt"
-    save_checkpoint(path, build_model(ModelConfig(decoder_channels=32)), class_names=CAMVID.class_names,
-                    palette=CAMVID.palette, ignore_index=11)
+    save_checkpoint(
+        path,
+        build_model(ModelConfig(decoder_channels=32)),
+        class_names=CAMVID.class_names,
+        palette=CAMVID.palette,
+        ignore_index=11,
+    )
     return Predictor(load_checkpoint(path), device="cpu")
 
 

@@ -15,9 +15,17 @@ from srcrm.train.trainer import ResumeMismatch
 
 @pytest.fixture
 def small(tiny_dataset, tmp_path) -> TrainConfig:
-    return TrainConfig(data=str(tiny_dataset), out_dir=str(tmp_path / "run"), val_split=None, steps=2,
-                       batch_size=2, augment=AugmentConfig(crop=(48, 48)), warmup_steps=1,
-                       model=ModelConfig(decoder_channels=16), checkpoint_every=0)
+    return TrainConfig(
+        data=str(tiny_dataset),
+        out_dir=str(tmp_path / "run"),
+        val_split=None,
+        steps=2,
+        batch_size=2,
+        augment=AugmentConfig(crop=(48, 48)),
+        warmup_steps=1,
+        model=ModelConfig(decoder_channels=16),
+        checkpoint_every=0,
+    )
 
 
 def _steps(cfg: TrainConfig) -> list[int]:
@@ -42,8 +50,10 @@ def test_a_state_saved_before_settings_were_stored_still_resumes(small):
     state = torch.load(path, weights_only=True)
     del state["settings"]
     old_names = {new: old for old, new in _V1_PREFIXES.items()}
-    state["model"] = {next((old_names[p] + k[len(p):] for p in old_names if k.startswith(p)), k): v
-                      for k, v in state["model"].items()}
+    state["model"] = {
+        next((old_names[p] + k[len(p) :] for p in old_names if k.startswith(p)), k): v
+        for k, v in state["model"].items()
+    }
     assert "backbone.stem.0.weight" in state["model"]
     torch.save(state, path)
     assert _steps(replace(small, lr=0.5, steps=3)) == [3]

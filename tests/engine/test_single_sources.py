@@ -17,6 +17,10 @@ def test_no_module_keeps_its_own_list_of_image_suffixes():
     def lists_suffixes(text: str) -> bool:
         return sum(f'"{suffix}"' in text or f"'{suffix}'" in text for suffix in IMAGE_SUFFIXES) >= 4
 
-    holders = [p.relative_to(repo).as_posix() for folder in ("srcrm", "app")
-               for p in sorted((repo / folder).rglob("*.py")) if lists_suffixes(p.read_text("utf-8"))]
+    holders = [
+        p.relative_to(repo).as_posix()
+        for folder in ("srcrm", "app")
+        for p in sorted((repo / folder).rglob("*.py"))
+        if lists_suffixes(p.read_text("utf-8"))
+    ]
     assert holders == ["srcrm/suffixes.py"]

@@ -36,12 +36,12 @@ def tricky_map() -> np.ndarray:
     """Holes, a hole inside an island inside a hole, a hole touching its shell at a corner,
     pixels touching only diagonally, void (11) and values past the classes (200)."""
     m = np.zeros((13, 14), np.uint8)
-    m[1:11, 1:13] = 3           # road with a hole...
-    m[4:9, 4:11] = 8            # ...filled by a car with a hole...
-    m[5:8, 6:9] = 11            # ...of void, holding
-    m[6, 7] = 1                 # a building pixel
-    m[1, 1] = 0                 # a corner bite out of the road
-    m[2, 2] = 0                 # touching it diagonally: a hole that touches the shell
-    m[10, 6], m[11, 5] = 5, 5   # two tree pixels meeting at a corner
-    m[0, 13] = 200              # not a class: unlabelled
+    m[1:11, 1:13] = 3  # road with a hole...
+    m[4:9, 4:11] = 8  # ...filled by a car with a hole...
+    m[5:8, 6:9] = 11  # ...of void, holding
+    m[6, 7] = 1  # a building pixel
+    m[1, 1] = 0  # a corner bite out of the road
+    m[2, 2] = 0  # touching it diagonally: a hole that touches the shell
+    m[10, 6], m[11, 5] = 5, 5  # two tree pixels meeting at a corner
+    m[0, 13] = 200  # not a class: unlabelled
     return m

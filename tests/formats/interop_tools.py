@@ -34,8 +34,7 @@ def labelme_shapes_to_label():
     saved = {k: sys.modules.get(k) for k in ("labelme", "labelme._label_file")}
     sys.modules.update({"labelme": package, "labelme._label_file": label_file})
     try:
-        shape_spec = importlib.util.spec_from_file_location("labelme_shape",
-                                                            folder / "utils" / "shape.py")
+        shape_spec = importlib.util.spec_from_file_location("labelme_shape", folder / "utils" / "shape.py")
         module = importlib.util.module_from_spec(shape_spec)
         shape_spec.loader.exec_module(module)
     finally:

@@ -49,17 +49,23 @@ LAYOUT = {  # where each target's tools look for things (NAME: one of the frames
     "labelme": ["NAME.json", "NAME.jpg", "classes.txt"],
     "coco": ["annotations/instances_default.json", "images/NAME.jpg"],
     "yolo": ["labels/NAME.txt", "images/NAME.jpg", "data.yaml"],
-    "cityscapes": [f"gtFine/default/{city}/NAME_gtFine_{kind}" for city in ["CITY"]
-                   for kind in ("labelIds.png", "instanceIds.png", "color.png", "polygons.json")]
+    "cityscapes": [
+        f"gtFine/default/{city}/NAME_gtFine_{kind}"
+        for city in ["CITY"]
+        for kind in ("labelIds.png", "instanceIds.png", "color.png", "polygons.json")
+    ]
     + ["leftImg8bit/default/CITY/NAME_leftImg8bit.jpg"],
-    "voc": ["SegmentationClass/NAME.png", "JPEGImages/NAME.jpg", "labelmap.txt",
-            "ImageSets/Segmentation/default.txt"],
+    "voc": [
+        "SegmentationClass/NAME.png",
+        "JPEGImages/NAME.jpg",
+        "labelmap.txt",
+        "ImageSets/Segmentation/default.txt",
+    ],
 }
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_every_format_converts_there_and_back_exactly_in_its_tools_layout(tmp_path, dataset,
-                                                                         target):
+def test_every_format_converts_there_and_back_exactly_in_its_tools_layout(tmp_path, dataset, target):
     classes = str(dataset / "classes.txt")
     there, back = tmp_path / target, tmp_path / "back"
     assert cli(str(dataset / "labels"), str(there), "--to", target, "--classes", classes) == 0
@@ -75,8 +81,10 @@ def test_every_format_converts_there_and_back_exactly_in_its_tools_layout(tmp_pa
             truth = read_label_png(dataset / "labels" / out.name)
             assert (read_label_png(out)[truth < 11] == truth[truth < 11]).all()
     else:
-        outputs = {p.name.replace("_gtFine_polygons", "").replace("_gtFine_labelIds", ""): p
-                   for p in back.rglob("*.png")}
+        outputs = {
+            p.name.replace("_gtFine_polygons", "").replace("_gtFine_labelIds", ""): p
+            for p in back.rglob("*.png")
+        }
         assert sorted(outputs) == sorted(p.name for p in (dataset / "labels").glob("*.png"))
         for name, out in outputs.items():
             assert (read_label_png(out) == read_label_png(dataset / "labels" / name)).all()
@@ -91,13 +99,20 @@ def test_voc_labelmap_names_our_classes(tmp_path, dataset):
 
 
 def test_labelme_output_points_at_the_copied_images(tmp_path, dataset):
-    cli(str(dataset / "labels"), str(tmp_path / "out"), "--to", "labelme", "--classes",
-        str(dataset / "classes.txt"))
+    cli(
+        str(dataset / "labels"),
+        str(tmp_path / "out"),
+        "--to",
+        "labelme",
+        "--classes",
+        str(dataset / "classes.txt"),
+    )
     path = next((tmp_path / "out").glob("*.json"))
     doc = json.loads(path.read_text())
     assert doc["imagePath"] == f"{path.stem}.jpg"
-    assert (tmp_path / "out" / doc["imagePath"]).read_bytes() \
-        == (dataset / "images" / doc["imagePath"]).read_bytes()
+    assert (tmp_path / "out" / doc["imagePath"]).read_bytes() == (
+        dataset / "images" / doc["imagePath"]
+    ).read_bytes()
     assert (tmp_path / "out" / "classes.txt").read_text() == (dataset / "classes.txt").read_text()
 
 
@@ -106,15 +121,22 @@ def test_a_mask_without_image_is_exported_with_a_warning(tmp_path, dataset, caps
     alone = tmp_path / "alone"
     alone.mkdir()
     shutil.copy(label, alone / label.name)
-    assert cli(str(alone), str(tmp_path / "lm"), "--to", "labelme", "--classes",
-               str(dataset / "classes.txt")) == 0
-    assert f"warning: {tmp_path / 'lm' / label.stem}.json: no image is known" in \
-        capsys.readouterr().err
+    assert (
+        cli(str(alone), str(tmp_path / "lm"), "--to", "labelme", "--classes", str(dataset / "classes.txt"))
+        == 0
+    )
+    assert f"warning: {tmp_path / 'lm' / label.stem}.json: no image is known" in capsys.readouterr().err
 
 
 def test_class_names_come_from_the_source_when_it_has_them(tmp_path, dataset):
-    cli(str(dataset / "labels"), str(tmp_path / "a.json"), "--to", "coco", "--classes",
-        str(dataset / "classes.txt"))
+    cli(
+        str(dataset / "labels"),
+        str(tmp_path / "a.json"),
+        "--to",
+        "coco",
+        "--classes",
+        str(dataset / "classes.txt"),
+    )
     assert cli(str(tmp_path / "a.json"), str(tmp_path / "png"), "--to", "png") == 0
     assert same_labels(tmp_path / "png", dataset / "labels")
     # PNG masks name no classes: classes.txt beside them (here one folder up) does.
@@ -126,8 +148,10 @@ def test_class_names_come_from_the_source_when_it_has_them(tmp_path, dataset):
 
 
 def labelme_file(path: Path, labels: list[str]) -> None:
-    shapes = [{"label": name, "points": [[i, 0], [i, 3], [i + 1, 3]], "shape_type": "polygon"}
-              for i, name in enumerate(labels)]
+    shapes = [
+        {"label": name, "points": [[i, 0], [i, 3], [i + 1, 3]], "shape_type": "polygon"}
+        for i, name in enumerate(labels)
+    ]
     path.write_text(json.dumps({"shapes": shapes, "imageHeight": 4, "imageWidth": 8}))
 
 
@@ -141,18 +165,17 @@ def test_class_ids_are_one_sorted_table_for_the_folder(tmp_path, source):
         labelme_file(folder / "b.json", ["tree", "road"])
     else:
         for name, labels in (("a", ["road", "car"]), ("b", ["tree", "road"])):
-            objects = [{"label": n, "polygon": [[i, 0], [i, 3], [i + 1, 3]]}
-                       for i, n in enumerate(labels)]
-            (folder / f"{name}_gtFine_polygons.json").write_text(json.dumps(
-                {"imgHeight": 4, "imgWidth": 8, "objects": objects}))
+            objects = [{"label": n, "polygon": [[i, 0], [i, 3], [i + 1, 3]]} for i, n in enumerate(labels)]
+            (folder / f"{name}_gtFine_polygons.json").write_text(
+                json.dumps({"imgHeight": 4, "imgWidth": 8, "objects": objects})
+            )
     assert cli(str(folder), str(tmp_path / "out"), "--to", "png") == 0
     assert (tmp_path / "out" / "classes.txt").read_text() == "car\nroad\ntree\n"
     a = read_label_png(next((tmp_path / "out").glob("a*.png")))
     b = read_label_png(next((tmp_path / "out").glob("b*.png")))
     assert a[1, 0] == 1 and a[1, 1] == 0 and b[1, 0] == 2 and b[1, 1] == 1
     # One file alone gets a table too, and classes.txt beside its output.
-    assert cli(str(next(folder.glob("b*"))), str(tmp_path / "one" / "b.png"), "--to",
-               "png") == 0
+    assert cli(str(next(folder.glob("b*"))), str(tmp_path / "one" / "b.png"), "--to", "png") == 0
     assert (tmp_path / "one" / "classes.txt").read_text() == "road\ntree\n"
 
 
@@ -171,11 +194,28 @@ def test_single_files(tmp_path, dataset):
     out = tmp_path / "one.json"
     report = convert(label, out, "labelme", labelset=read_classes(dataset / "classes.txt"))
     assert report.written == [out] and not report.errors
-    assert cli(str(out), str(tmp_path / "one.png"), "--to", "png", "--from", "labelme",
-               "--classes", str(dataset / "classes.txt")) == 0
+    assert (
+        cli(
+            str(out),
+            str(tmp_path / "one.png"),
+            "--to",
+            "png",
+            "--from",
+            "labelme",
+            "--classes",
+            str(dataset / "classes.txt"),
+        )
+        == 0
+    )
     assert (read_label_png(tmp_path / "one.png") == read_label_png(label)).all()
-    cli(str(dataset / "labels"), str(tmp_path / "all.json"), "--to", "coco", "--classes",
-        str(dataset / "classes.txt"))
+    cli(
+        str(dataset / "labels"),
+        str(tmp_path / "all.json"),
+        "--to",
+        "coco",
+        "--classes",
+        str(dataset / "classes.txt"),
+    )
     report = convert(tmp_path / "all.json", tmp_path / "many.png", "png")
     assert [p.name for p in report.written] == ["many.png", "classes.txt"]
     assert "more images than one" in str(report.errors[0])
@@ -183,15 +223,13 @@ def test_single_files(tmp_path, dataset):
 
 def test_bad_files_are_reported_and_the_others_converted(tmp_path, dataset, capsys):
     folder = tmp_path / "lm"
-    cli(str(dataset / "labels"), str(folder), "--to", "labelme", "--classes",
-        str(dataset / "classes.txt"))
+    cli(str(dataset / "labels"), str(folder), "--to", "labelme", "--classes", str(dataset / "classes.txt"))
     good = sorted(folder.glob("*.json"))
     good[0].write_text(good[0].read_text()[:500])  # truncated
     doc = json.loads(good[1].read_text())
     doc["shapes"][2]["label"] = "dragon"
     good[1].write_text(json.dumps(doc))
-    code = cli(str(folder), str(tmp_path / "png"), "--to", "png", "--classes",
-               str(dataset / "classes.txt"))
+    code = cli(str(folder), str(tmp_path / "png"), "--to", "png", "--classes", str(dataset / "classes.txt"))
     err = capsys.readouterr()
     assert code == 1
     assert f"{good[0].name}: not valid JSON" in err.err
@@ -220,8 +258,9 @@ def test_output_never_overwrites_the_image(tmp_path, labelset):
     folder.mkdir()
     (folder / "a.png").write_bytes(b"")  # stands in for the image
     shapes = [{"label": "road", "points": [[0, 0], [2, 0], [2, 2]], "shape_type": "polygon"}]
-    (folder / "a.json").write_text(json.dumps({"shapes": shapes, "imagePath": "a.png",
-                                               "imageHeight": 2, "imageWidth": 2}))
+    (folder / "a.json").write_text(
+        json.dumps({"shapes": shapes, "imagePath": "a.png", "imageHeight": 2, "imageWidth": 2})
+    )
     report = convert(folder, folder, "png", labelset=labelset)
     assert [("overwrite an input" in str(e)) for e in report.errors] == [True]
     assert (folder / "a.png").read_bytes() == b""
@@ -233,12 +272,10 @@ def test_the_command_line_contract(tmp_path, capsys):
     each, exit 1 (above). Warnings: `warning:` lines, exit 0."""
     from srcrm.cli import main
 
-    assert main(["convert", str(tmp_path / "missing"), str(tmp_path / "out"), "--to",
-                 "png"]) == 2
+    assert main(["convert", str(tmp_path / "missing"), str(tmp_path / "out"), "--to", "png"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and "missing" in err
     (tmp_path / "deep.json").write_text("[" * 10_000 + "]" * 10_000)
-    assert main(["convert", str(tmp_path / "deep.json"), str(tmp_path / "o"), "--to",
-                 "png"]) == 2
+    assert main(["convert", str(tmp_path / "deep.json"), str(tmp_path / "o"), "--to", "png"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "nested 10000 levels deep" in err

@@ -48,10 +48,12 @@ def test_svg_has_one_evenodd_path_per_class_that_redraws_the_regions(tricky_map,
     road = next(p for p in paths if p.get("id") == "class-3")
     assert road.get("fill") == "#804080" and road.get("fill-rule") == "evenodd"
     assert road.find("{http://www.w3.org/2000/svg}title").text == "road"
-    rings = [np.array(re.findall(r"(-?[\d.]+) (-?[\d.]+)", part), float)
-             for part in road.get("d").split("Z") if part.strip()]
-    area = sum(shapely.Polygon(r).area for r in rings[:1]) - sum(
-        shapely.Polygon(r).area for r in rings[1:])
+    rings = [
+        np.array(re.findall(r"(-?[\d.]+) (-?[\d.]+)", part), float)
+        for part in road.get("d").split("Z")
+        if part.strip()
+    ]
+    area = sum(shapely.Polygon(r).area for r in rings[:1]) - sum(shapely.Polygon(r).area for r in rings[1:])
     assert area == (tricky_map == 3).sum()
     only_cars = ET.fromstring(svg.to_svg(coverage, labelset, classes=[8]))
     assert len(only_cars.findall("{http://www.w3.org/2000/svg}path")) == 1

@@ -37,8 +37,7 @@ def valid_files(root: Path) -> dict[str, Path]:
     out["labelme"] = root / "labelme" / "a.json"
     out["coco"] = root / "coco" / "annotations" / "instances_default.json"
     out["yolo"] = root / "yolo" / "labels" / "a.txt"
-    out["cityscapes"] = root / "cityscapes" / "gtFine" / "default" / "default" / \
-        "a_gtFine_polygons.json"
+    out["cityscapes"] = root / "cityscapes" / "gtFine" / "default" / "default" / "a_gtFine_polygons.json"
     out["voc"] = root / "voc" / "SegmentationClass" / "a.png"
     out["png"] = root / "png" / "a.png"
     return out
@@ -59,12 +58,14 @@ def mutated(draw, seed: bytes) -> bytes:
     for _ in range(draw(st.integers(1, 6))):
         at = draw(st.integers(0, max(len(data) - 1, 0)))
         action = draw(st.sampled_from(["replace", "cut", "insert"]))
-        chunk = draw(st.binary(min_size=1, max_size=8)
-                     | st.sampled_from([b"[", b"{", b"-", b"1e999", b"\x00", b"99999999"]))
+        chunk = draw(
+            st.binary(min_size=1, max_size=8)
+            | st.sampled_from([b"[", b"{", b"-", b"1e999", b"\x00", b"99999999"])
+        )
         if action == "replace":
-            data[at:at + len(chunk)] = chunk
+            data[at : at + len(chunk)] = chunk
         elif action == "cut":
-            del data[at:at + len(chunk)]
+            del data[at : at + len(chunk)]
         else:
             data[at:at] = chunk
     return bytes(data)
@@ -75,8 +76,12 @@ def test_any_bytes_give_labels_or_the_formats_error(seeds, name):
     path, seed = seeds[name]
     fmt = registry.FORMATS[name]
 
-    @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(data=mutated(seed))
     def check(data):
         path.write_bytes(data)
@@ -109,11 +114,11 @@ def test_deep_nesting_is_one_clear_error_and_the_folder_still_converts(tmp_path,
     assert jsonio.nesting_depth(b'[{"x": [1, "]]]"]}]') == 3
 
 
-def test_a_tiny_file_declaring_a_huge_image_is_refused_before_allocating(tmp_path,
-                                                                          monkeypatch):
+def test_a_tiny_file_declaring_a_huge_image_is_refused_before_allocating(tmp_path, monkeypatch):
     path = tmp_path / "bomb.json"
-    path.write_text(json.dumps({"shapes": [], "imageHeight": 16384, "imageWidth": 16384,
-                                "imagePath": "x.png"}))
+    path.write_text(
+        json.dumps({"shapes": [], "imageHeight": 16384, "imageWidth": 16384, "imagePath": "x.png"})
+    )
     assert path.stat().st_size < 300
     # 16384 x 16384 is under the default limit (200 MP); a lowered limit refuses it.
     monkeypatch.setenv("SRCRM_MAX_PIXELS", str(10_000_000))
@@ -146,9 +151,17 @@ def test_yolo_sizes_images_with_exif_orientation_applied(tmp_path):
     assert (sample.labels[:19] == 8).all() and (sample.labels[21:] == 11).all()
 
 
-@pytest.mark.parametrize("text", ["names: [a, b]\nval: 2001-13-45\n", "[" * 5000,
-                                  "names: !!python/object/apply:os.system [ls]",
-                                  "names: {0: a, 2: b}", "names: [a, [b]]", "\x00\xff"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "names: [a, b]\nval: 2001-13-45\n",
+        "[" * 5000,
+        "names: !!python/object/apply:os.system [ls]",
+        "names: {0: a, 2: b}",
+        "names: [a, [b]]",
+        "\x00\xff",
+    ],
+)
 def test_a_hostile_data_yaml_is_a_clear_error(tmp_path, text):
     from srcrm.formats import yolo
 

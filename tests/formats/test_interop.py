@@ -79,13 +79,11 @@ def test_cityscapes_scripts_paint_our_export_exactly(tmp_path, label_maps):
         files = cityscapes.paths(tmp_path, "a")
         from srcrm.io import read_label_png
 
-        assert (cityscapes_label_image(files["polygons.json"])
-                == read_label_png(files["labelIds.png"])).all()
+        assert (cityscapes_label_image(files["polygons.json"]) == read_label_png(files["labelIds.png"])).all()
         assert (cityscapes.read(files["polygons.json"], CAMVID).labels == truth(labels)).all()
 
 
-def test_ultralytics_paints_our_export_exactly_but_for_holes_it_cannot_keep(tmp_path,
-                                                                           label_maps):
+def test_ultralytics_paints_our_export_exactly_but_for_holes_it_cannot_keep(tmp_path, label_maps):
     for labels in label_maps:
         warnings = yolo.write(tmp_path / "a.txt", labels, CAMVID)
         theirs = ultralytics_masks((tmp_path / "a.txt").read_text(), *labels.shape, fill=11)
@@ -110,14 +108,12 @@ def test_pycocotools_decodes_our_export_exactly(tmp_path, label_maps):
             painted[api.annToMask(ann) > 0] = ann["category_id"] - 1
         assert (painted == truth(labels)).all()
     samples, errors = coco.read(tmp_path / "c.json", CAMVID)
-    assert errors == [] and all((s.labels == truth(label_maps[int(s.name)])).all()
-                                for s in samples)
+    assert errors == [] and all((s.labels == truth(label_maps[int(s.name)])).all() for s in samples)
 
 
 # --- files as the tools make them, read as the tools read them --------------------------------
 
-points = st.lists(st.tuples(st.floats(-0.5, 20.5), st.floats(-0.5, 15.5)), min_size=3,
-                  max_size=8)
+points = st.lists(st.tuples(st.floats(-0.5, 20.5), st.floats(-0.5, 15.5)), min_size=3, max_size=8)
 kinds = st.sampled_from(["polygon", "rectangle", "circle", "line", "linestrip", "point"])
 NEED = {"rectangle": 2, "circle": 2, "line": 2, "point": 1}
 
@@ -125,18 +121,20 @@ NEED = {"rectangle": 2, "circle": 2, "line": 2, "point": 1}
 @st.composite
 def labelme_shape(draw):
     kind = draw(kinds)
-    pts = draw(points)[:NEED.get(kind, 8)]
-    return {"label": draw(st.sampled_from(["road", "car", "tree"])), "points": pts,
-            "shape_type": kind}
+    pts = draw(points)[: NEED.get(kind, 8)]
+    return {"label": draw(st.sampled_from(["road", "car", "tree"])), "points": pts, "shape_type": kind}
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(shapes=st.lists(labelme_shape(), min_size=1, max_size=5))
 def test_labelme_files_read_as_labelme_paints_them(tmp_path, shapes):
     shapes_to_label = labelme_shapes_to_label()
-    doc = {"shapes": [dict(s, points=[list(p) for p in s["points"]]) for s in shapes],
-           "imageHeight": 16, "imageWidth": 21, "imagePath": "x.png"}
+    doc = {
+        "shapes": [dict(s, points=[list(p) for p in s["points"]]) for s in shapes],
+        "imageHeight": 16,
+        "imageWidth": 21,
+        "imagePath": "x.png",
+    }
     (tmp_path / "f.json").write_text(json.dumps(doc))
     values = {n: i + 1 for i, n in enumerate(CAMVID.class_names)}
     theirs, _ = shapes_to_label((16, 21), doc["shapes"], values)
@@ -144,33 +142,44 @@ def test_labelme_files_read_as_labelme_paints_them(tmp_path, shapes):
     assert (np.where(theirs > 0, theirs - 1, 11) == ours).all()
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(objects=st.lists(st.tuples(st.sampled_from(["road", "car", "vegetation"]), points),
-                        min_size=1, max_size=5))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    objects=st.lists(
+        st.tuples(st.sampled_from(["road", "car", "vegetation"]), points), min_size=1, max_size=5
+    )
+)
 def test_cityscapes_files_read_as_its_scripts_paint_them(tmp_path, objects):
-    doc = {"imgHeight": 16, "imgWidth": 21,
-           "objects": [{"label": n, "polygon": [list(p) for p in pts]} for n, pts in objects]}
+    doc = {
+        "imgHeight": 16,
+        "imgWidth": 21,
+        "objects": [{"label": n, "polygon": [list(p) for p in pts]} for n, pts in objects],
+    }
     path = tmp_path / "x_gtFine_polygons.json"
     path.write_text(json.dumps(doc))
     theirs = cityscapes_label_image(path)
     ours = cityscapes.read(path, CAMVID).labels
-    ids = {n: cityscapes.TABLE[k][0] for n, k in
-           zip(CAMVID.class_names, cityscapes.cityscapes_names(CAMVID), strict=True)}
+    ids = {
+        n: cityscapes.TABLE[k][0]
+        for n, k in zip(CAMVID.class_names, cityscapes.cityscapes_names(CAMVID), strict=True)
+    }
     back = np.full(256, 11)
     for i, n in enumerate(CAMVID.class_names):
         back[ids[n]] = i
     assert (back[theirs] == ours).all()
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=st.lists(st.tuples(st.integers(0, 10), st.lists(
-    st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=3, max_size=8)), min_size=1,
-    max_size=5))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.integers(0, 10), st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=3, max_size=8)
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_yolo_files_read_as_the_trainer_paints_them(tmp_path, lines):
-    text = "".join(f"{c} " + " ".join(f"{x:.6f} {y:.6f}" for x, y in pts) + "\n"
-                   for c, pts in lines)
+    text = "".join(f"{c} " + " ".join(f"{x:.6f} {y:.6f}" for x, y in pts) + "\n" for c, pts in lines)
     (tmp_path / "a.txt").write_text(text)
     ours = yolo.read(tmp_path / "a.txt", CAMVID, 15, 21).labels
     assert (ours == ultralytics_masks(text, 15, 21, fill=11)).all()
@@ -178,13 +187,15 @@ def test_yolo_files_read_as_the_trainer_paints_them(tmp_path, lines):
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @settings(max_examples=60, deadline=None)
-@given(ring=st.lists(st.tuples(st.floats(-1, 21), st.floats(-1, 16)), min_size=3, max_size=9),
-       decimals=st.integers(0, 3))
+@given(
+    ring=st.lists(st.tuples(st.floats(-1, 21), st.floats(-1, 16)), min_size=3, max_size=9),
+    decimals=st.integers(0, 3),
+)
 def test_coco_polygons_read_as_pycocotools_decodes_them(ring, decimals):
     mask_api = pytest.importorskip("pycocotools.mask")
     flat = np.round(np.asarray(ring), decimals).ravel().tolist()
     theirs = mask_api.decode(mask_api.frPyObjects([flat], 15, 21))[:, :, 0].astype(bool)
     left, crop = rle.from_polygon(np.reshape(flat, (-1, 2)), 15, 21)
     ours = np.zeros((15, 21), bool)
-    ours[:, left:left + crop.shape[1]] = crop
+    ours[:, left : left + crop.shape[1]] = crop
     assert (ours == theirs).all()

@@ -45,16 +45,17 @@ def test_masks_that_are_not_masks(tmp_path, labelset):
         masks.read(tmp_path / "junk.png", labelset)
 
 
-def test_a_datumaro_voc_export_is_detected_and_read_by_its_labelmap(tmp_path, camvid_label,
-                                                                    labelset):
+def test_a_datumaro_voc_export_is_detected_and_read_by_its_labelmap(tmp_path, camvid_label, labelset):
     """datumaro/CVAT put background first in labelmap.txt, so every index is ours + 1."""
     from srcrm.formats import convert, detect
     from srcrm.io import read_label_png
 
     root = tmp_path / "voc"
     (root / "SegmentationClass").mkdir(parents=True)
-    (root / "labelmap.txt").write_text("# label:color_rgb:parts:actions\nbackground:0,0,0::\n"
-                                       + "".join(f"{n}:1,2,3::\n" for n in labelset.class_names))
+    (root / "labelmap.txt").write_text(
+        "# label:color_rgb:parts:actions\nbackground:0,0,0::\n"
+        + "".join(f"{n}:1,2,3::\n" for n in labelset.class_names)
+    )
     indices = np.where(camvid_label < 11, camvid_label + 1, 0).astype(np.uint8)
     masks.write(root / "SegmentationClass" / "a.png", indices)
     assert detect(root) == "voc"

@@ -139,8 +139,7 @@ def test_min_area_absorbs_small_pieces_without_leaving_gaps():
     assert (back[specks & ~block & (cols > 30)] == 1).all()
 
 
-label_maps = arrays(np.uint8, st.tuples(st.integers(1, 12), st.integers(1, 12)),
-                    elements=st.integers(0, 4))
+label_maps = arrays(np.uint8, st.tuples(st.integers(1, 12), st.integers(1, 12)), elements=st.integers(0, 4))
 
 
 @settings(max_examples=150, deadline=None)

@@ -41,8 +41,7 @@ def test_holes_and_multipolygons_are_respected():
     assert (labels == 1).sum() == 32 - 2
     assert labels[0, 0] == 2 and labels[5, 5] == 2
     # Rings as files give them: the hole running the same way round as the shell.
-    same_way = shapely.Polygon([(0, 0), (6, 0), (6, 6), (0, 6)],
-                               [[(2, 2), (4, 2), (4, 4), (2, 4)]])
+    same_way = shapely.Polygon([(0, 0), (6, 0), (6, 6), (0, 6)], [[(2, 2), (4, 2), (4, 4), (2, 4)]])
     hole = np.zeros((6, 6), bool)
     hole[2:4, 2:4] = True
     assert (rasterize([(1, same_way)], 6, 6, fill=9) == np.where(hole, 9, 1)).all()
@@ -70,8 +69,11 @@ def test_shapes_past_the_image_are_clipped_and_bad_input_refused():
         rasterize([(1, shapely.box(0, 0, 1, 1)), (1, zigzag.buffer(0))] * 200, 1000, 4, fill=0)
 
 
-boxes = st.lists(st.tuples(st.integers(0, 3), st.floats(0, 9), st.floats(0, 9),
-                           st.floats(0.3, 6), st.floats(0.3, 6)), min_size=1, max_size=6)
+boxes = st.lists(
+    st.tuples(st.integers(0, 3), st.floats(0, 9), st.floats(0, 9), st.floats(0.3, 6), st.floats(0.3, 6)),
+    min_size=1,
+    max_size=6,
+)
 
 
 @settings(max_examples=80, deadline=None)

@@ -32,24 +32,32 @@ def test_encode_decode_is_exact(mask):
 
 
 @settings(max_examples=100, deadline=None)
-@given(mask=arrays(bool, (9, 7)), top=st.integers(0, 8), left=st.integers(0, 6),
-       rows=st.integers(1, 9), cols=st.integers(1, 7))
+@given(
+    mask=arrays(bool, (9, 7)),
+    top=st.integers(0, 8),
+    left=st.integers(0, 6),
+    rows=st.integers(1, 9),
+    cols=st.integers(1, 7),
+)
 def test_encoding_a_crop_equals_encoding_the_whole_mask(mask, top, left, rows, cols):
-    crop = mask[top:top + rows, left:left + cols]
+    crop = mask[top : top + rows, left : left + cols]
     whole = np.zeros_like(mask)
-    whole[top:top + crop.shape[0], left:left + crop.shape[1]] = crop
+    whole[top : top + crop.shape[0], left : left + crop.shape[1]] = crop
     assert rle.encode_crop(crop, top, left, 9, 7) == rle.encode(whole)
 
 
-@pytest.mark.parametrize("segmentation", [
-    {"size": [2, 2], "counts": "0!"},                  # character outside '0'..'o'
-    {"size": [2, 2], "counts": "0" + chr(48 + 0x20)},  # ends inside a number
-    {"size": [2, 2], "counts": [1, 2]},                # 3 pixels for a 2x2 mask
-    {"size": [2, 2], "counts": [5, -1]},
-    {"size": [2], "counts": [4]},
-    {"counts": "4"},
-    [1, 2, 3],
-])
+@pytest.mark.parametrize(
+    "segmentation",
+    [
+        {"size": [2, 2], "counts": "0!"},  # character outside '0'..'o'
+        {"size": [2, 2], "counts": "0" + chr(48 + 0x20)},  # ends inside a number
+        {"size": [2, 2], "counts": [1, 2]},  # 3 pixels for a 2x2 mask
+        {"size": [2, 2], "counts": [5, -1]},
+        {"size": [2], "counts": [4]},
+        {"counts": "4"},
+        [1, 2, 3],
+    ],
+)
 def test_malformed_rle_is_a_clear_value_error(segmentation):
     with pytest.raises(ValueError):
         rle.from_coco(segmentation)

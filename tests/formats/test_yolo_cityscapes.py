@@ -46,10 +46,14 @@ def test_yolo_maps_class_names_and_reports_bad_lines(tmp_path, labelset):
     path = tmp_path / "a.txt"
     path.write_text("1 0 0 0.5 0 0.5 0.5\n")
     assert yolo.read(path, labelset, 4, 4, names=["x", "car"]).labels[0, 0] == 8
-    for text, reason in [("0 0 0 1 0 1\n", "even number"), ("zero 0 0 1 0 1 1\n", "numbers"),
-                         ("\n\n12 0 0 1 0 1 1\n", "line 3: class index 12"),
-                         ("0 0 0 1.9 0 1 1\n", "0..1"), ("0 0.5 0.5 0.2 0.2\n", "box"),
-                         ("0 nan 0 1 0 1 1\n", "0..1")]:
+    for text, reason in [
+        ("0 0 0 1 0 1\n", "even number"),
+        ("zero 0 0 1 0 1 1\n", "numbers"),
+        ("\n\n12 0 0 1 0 1 1\n", "line 3: class index 12"),
+        ("0 0 0 1.9 0 1 1\n", "0..1"),
+        ("0 0.5 0.5 0.2 0.2\n", "box"),
+        ("0 nan 0 1 0 1 1\n", "0..1"),
+    ]:
         path.write_text(text)
         with pytest.raises(FormatError, match=reason):
             yolo.read(path, labelset, 4, 4)
@@ -82,18 +86,19 @@ def test_cityscapes_keeps_its_own_ids_for_other_class_lists(tmp_path, tricky_map
     [warning] = cityscapes.write(tmp_path, "x", tricky_map, own)
     assert "cityscapesScripts will not know them" in warning
     files = cityscapes.paths(tmp_path, "x")
-    assert (read_label_png(files["labelIds.png"]) == np.where(tricky_map < 11, tricky_map,
-                                                              11)).all()
-    assert (cityscapes.read(files["polygons.json"], own).labels
-            == np.where(tricky_map < 11, tricky_map, 11)).all()
+    assert (read_label_png(files["labelIds.png"]) == np.where(tricky_map < 11, tricky_map, 11)).all()
+    assert (
+        cityscapes.read(files["polygons.json"], own).labels == np.where(tricky_map < 11, tricky_map, 11)
+    ).all()
 
 
 def test_datumaro_label_ids_are_read_with_its_label_colors(tmp_path, camvid_label, labelset):
     """datumaro/CVAT write labelIds with their own table: background first, so every id is
     ours + 1; read with our table, bicyclist (10) would become void (11)."""
     (tmp_path / "label_colors.txt").write_text(
-        "0 0 0 background\n" + "".join(f"{r} {g} {b} {n}\n" for n, (r, g, b)
-                                       in zip(labelset.class_names, labelset.palette)))
+        "0 0 0 background\n"
+        + "".join(f"{r} {g} {b} {n}\n" for n, (r, g, b) in zip(labelset.class_names, labelset.palette))
+    )
     ids = np.where(camvid_label < 11, camvid_label + 1, 0).astype(np.uint8)
     path = tmp_path / "gtFine" / "default" / "city" / "a_000000_gtFine_labelIds.png"
     path.parent.mkdir(parents=True)
@@ -103,10 +108,15 @@ def test_datumaro_label_ids_are_read_with_its_label_colors(tmp_path, camvid_labe
 
 
 def test_cityscapes_groups_deleted_objects_and_errors(tmp_path, labelset):
-    doc = {"imgHeight": 4, "imgWidth": 4, "objects": [
-        {"label": "cargroup", "polygon": [[0, 0], [3, 0], [3, 3]]},
-        {"label": "road", "polygon": [[0, 0], [3, 0], [3, 3], [0, 3]], "deleted": 1},
-        {"label": "sky", "bbox": [0, 0, 1, 1]}]}
+    doc = {
+        "imgHeight": 4,
+        "imgWidth": 4,
+        "objects": [
+            {"label": "cargroup", "polygon": [[0, 0], [3, 0], [3, 3]]},
+            {"label": "road", "polygon": [[0, 0], [3, 0], [3, 3], [0, 3]], "deleted": 1},
+            {"label": "sky", "bbox": [0, 0, 1, 1]},
+        ],
+    }
     path = tmp_path / "x_gtFine_polygons.json"
     path.write_text(json.dumps(doc))
     sample = cityscapes.read(path, labelset)

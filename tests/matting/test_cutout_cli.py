@@ -27,9 +27,25 @@ def _rgba(path):
 
 def test_refined_cutout_and_matte(files, capsys):
     d, truth = files
-    assert main(["cutout", str(d / "photo.png"), "--mask", str(d / "mask.png"), "--out",
-                 str(d / "cut.png"), "--refine", "--band", "10", "--matte", str(d / "m.png"),
-                 "--no-crop"]) == 0
+    assert (
+        main(
+            [
+                "cutout",
+                str(d / "photo.png"),
+                "--mask",
+                str(d / "mask.png"),
+                "--out",
+                str(d / "cut.png"),
+                "--refine",
+                "--band",
+                "10",
+                "--matte",
+                str(d / "m.png"),
+                "--no-crop",
+            ]
+        )
+        == 0
+    )
     cut = _rgba(d / "cut.png")
     assert cut.shape == (40, 64, 4)
     assert np.abs(cut[..., 3] / 255 - truth).max() < 0.04
@@ -40,19 +56,35 @@ def test_refined_cutout_and_matte(files, capsys):
 
 def test_plain_cutout_of_a_class_is_cropped(files):
     d, truth = files
-    assert main(["cutout", str(d / "photo.png"), "--class", "Pole", "--labels",
-                 str(d / "labels.png"), "--out", str(d / "cut.png")]) == 0
+    assert (
+        main(
+            [
+                "cutout",
+                str(d / "photo.png"),
+                "--class",
+                "Pole",
+                "--labels",
+                str(d / "labels.png"),
+                "--out",
+                str(d / "cut.png"),
+            ]
+        )
+        == 0
+    )
     cut = _rgba(d / "cut.png")
     assert cut.shape == (40, (truth > 0.5).sum(1)[0], 4) and (cut[..., 3] == 255).all()
 
 
-@pytest.mark.parametrize("case, message", [
-    ("size", "is 64x40 but the mask is 30x40"),
-    ("empty", "the region to cut out is empty"),
-    ("unreadable", "not a readable image"),
-    ("no class", "has no pixels of class 'sky'"),
-    ("unknown class", "unknown class 'dragon'"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("size", "is 64x40 but the mask is 30x40"),
+        ("empty", "the region to cut out is empty"),
+        ("unreadable", "not a readable image"),
+        ("no class", "has no pixels of class 'sky'"),
+        ("unknown class", "unknown class 'dragon'"),
+    ],
+)
 def test_bad_input_gets_one_error_line(files, capsys, case, message):
     d, _ = files
     args = ["cutout", str(d / "photo.png"), "--mask", str(d / "mask.png"), "--out", str(d / "c.png")]
@@ -63,8 +95,7 @@ def test_bad_input_gets_one_error_line(files, capsys, case, message):
     elif case == "unreadable":
         (d / "photo.png").write_bytes(b"not a png")
     else:
-        args[2:4] = ["--class", "sky" if case == "no class" else "dragon", "--labels",
-                     str(d / "labels.png")]
+        args[2:4] = ["--class", "sky" if case == "no class" else "dragon", "--labels", str(d / "labels.png")]
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]

@@ -76,8 +76,9 @@ def test_progress_rises_and_cancel_stops():
     assert seen[0] == 0 and seen[-1] == 1 and seen == sorted(seen)
     calls = []
     with pytest.raises(Cancelled):
-        refine(image, truth > 0.5, RefineConfig(band=10),
-               should_stop=lambda: calls.append(1) or len(calls) > 2)
+        refine(
+            image, truth > 0.5, RefineConfig(band=10), should_stop=lambda: calls.append(1) or len(calls) > 2
+        )
     assert len(calls) == 3
 
 

@@ -45,8 +45,7 @@ def test_png_sequence_of_a_refined_matte(tmp_path):
     config = RefineConfig(band=8, decontaminate=False)
     assert export_matte_pngs(source, store, [CAR], tmp_path / "soft", refine_with=config) == FRAMES
     assert export_matte_pngs(source, store, [CAR], tmp_path / "hard") == FRAMES
-    soft = [cv2.imread(str(tmp_path / "soft" / f"{i:06d}.png"), cv2.IMREAD_UNCHANGED)
-            for i in range(FRAMES)]
+    soft = [cv2.imread(str(tmp_path / "soft" / f"{i:06d}.png"), cv2.IMREAD_UNCHANGED) for i in range(FRAMES)]
     hard = cv2.imread(str(tmp_path / "hard" / "000000.png"), cv2.IMREAD_UNCHANGED)
     assert (hard == np.where(truth > 0.5, 255, 0)).all()
     assert not soft[3].any()  # no labels, no matte
@@ -83,6 +82,8 @@ def test_refined_matte_mp4_and_its_cancel(tmp_path):
     assert soft.mean() >= 4  # the 8 px ramp is soft, not a step
     calls = []
     stop = lambda: calls.append(1) or len(calls) > 3
-    assert write_matte_video(source, store, [CAR], tmp_path / "no.mp4", refine_with=config,
-                             should_stop=stop) == 0
+    assert (
+        write_matte_video(source, store, [CAR], tmp_path / "no.mp4", refine_with=config, should_stop=stop)
+        == 0
+    )
     assert not (tmp_path / "no.mp4").exists()

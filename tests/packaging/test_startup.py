@@ -7,16 +7,24 @@ import pytest
 
 from srcrm.cli import COMMANDS, build_parser
 
-LIGHT = [["--help"], ["convert", "--help"], ["train", "--help"], ["finetune", "--help"],
-         ["predict", "--help"]]
+LIGHT = [
+    ["--help"],
+    ["convert", "--help"],
+    ["train", "--help"],
+    ["finetune", "--help"],
+    ["predict", "--help"],
+]
 
 
 @pytest.mark.parametrize("argv", LIGHT, ids=" ".join)
 def test_light_commands_do_not_import_torch(argv):
-    code = ("import sys\nfrom srcrm.cli import main\ntry:\n    main(sys.argv[1:])\n"
-            "except SystemExit:\n    pass\nprint('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys\nfrom srcrm.cli import main\ntry:\n    main(sys.argv[1:])\n"
+        "except SystemExit:\n    pass\nprint('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip().splitlines()[-1] == "False"
 
 

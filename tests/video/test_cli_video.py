@@ -5,11 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from video_test_helpers import HEIGHT, WIDTH, write_video
 
 from srcrm.cli import main
 from srcrm.io import read_label_png
 from srcrm.predictor import Predictor
-from video_test_helpers import HEIGHT, WIDTH, write_video
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import json
 import cv2
 import numpy as np
 import pytest
+from video_test_helpers import HEIGHT, WIDTH, frame_index, write_video
 
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import labelme
@@ -19,7 +20,6 @@ from srcrm.video import (
     write_matte_video,
     write_overlay_video,
 )
-from video_test_helpers import HEIGHT, WIDTH, frame_index, write_video
 
 CLASSES = LabelSet("toy", ("ground", "box", "sky"), ((0, 255, 0), (255, 0, 0), (0, 0, 255)), 3)
 UNLABELLED = 3
@@ -29,7 +29,7 @@ def box_labels(i: int) -> np.ndarray:
     """Ground with a box that moves right, sky on top, one void corner."""
     labels = np.zeros((HEIGHT, WIDTH), np.uint8)
     labels[:10] = 2
-    labels[20:40, 10 + 4 * i:40 + 4 * i] = 1
+    labels[20:40, 10 + 4 * i : 40 + 4 * i] = 1
     labels[-4:, -4:] = UNLABELLED
     return labels
 
@@ -50,7 +50,12 @@ def test_label_pngs_keep_their_frame_names(labelled, tmp_path):
     count = export_label_pngs(store, tmp_path / "out", on_progress=lambda d, t: progress.append((d, t)))
     assert count == 5 and progress[-1] == (5, 5)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "000000.png", "000001.png", "000002.png", "000004.png", "000005.png"]
+        "000000.png",
+        "000001.png",
+        "000002.png",
+        "000004.png",
+        "000005.png",
+    ]
     assert export_label_pngs(store, tmp_path / "some", frames=[1, 3, 5]) == 2
 
 
@@ -60,8 +65,9 @@ def test_coco_has_video_fields_and_pycocotools_reads_the_masks_back(labelled, tm
     path = tmp_path / "coco" / "annotations.json"
     assert export_coco_video(store, source, CLASSES, path) == 5
     doc = json.loads(path.read_text())
-    assert doc["videos"] == [{"id": 1, "name": "drive", "width": WIDTH, "height": HEIGHT,
-                              "length": 6, "fps": pytest.approx(15)}]
+    assert doc["videos"] == [
+        {"id": 1, "name": "drive", "width": WIDTH, "height": HEIGHT, "length": 6, "fps": pytest.approx(15)}
+    ]
     images = {im["frame_id"]: im for im in doc["images"]}
     assert sorted(images) == [0, 1, 2, 4, 5] and {im["video_id"] for im in doc["images"]} == {1}
     assert images[4]["file_name"] == "drive/000004.jpg"
@@ -79,8 +85,7 @@ def test_labelme_files_read_back_as_the_labels(labelled, tmp_path):
     source, store = labelled
     out = tmp_path / "labelme"
     assert export_labelme_frames(store, source, CLASSES, out, frames=[0, 3, 5]) == 2
-    assert sorted(p.name for p in out.iterdir()) == [
-        "000000.jpg", "000000.json", "000005.jpg", "000005.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["000000.jpg", "000000.json", "000005.jpg", "000005.json"]
     doc = json.loads((out / "000005.json").read_text())
     assert doc["imagePath"] == "000005.jpg" and (doc["imageHeight"], doc["imageWidth"]) == (HEIGHT, WIDTH)
     sample = labelme.read(out / "000005.json", CLASSES)
@@ -124,7 +129,9 @@ def test_matte_is_white_on_the_chosen_classes_only(labelled, tmp_path):
 def test_a_cancelled_video_export_leaves_no_file(labelled, tmp_path):
     source, store = labelled
     out = tmp_path / "out"
-    assert write_overlay_video(source, store, CLASSES.palette, out / "overlay.mp4",
-                               should_stop=lambda: True) == 0
+    assert (
+        write_overlay_video(source, store, CLASSES.palette, out / "overlay.mp4", should_stop=lambda: True)
+        == 0
+    )
     assert export_coco_video(store, source, CLASSES, out / "c.json", should_stop=lambda: True) == 0
     assert list(out.iterdir()) == []  # nothing, not even a temporary file

@@ -66,13 +66,16 @@ def test_a_store_of_another_video_size_is_refused(tmp_path):
         FrameLabelStore(tmp_path, size=(6, 10))
 
 
-@pytest.mark.parametrize("make, reason", [
-    (lambda p: write_png(p, np.zeros((6, 9), np.uint8)), "9x6, the video is 8x6"),
-    (lambda p: write_png(p, np.zeros((6, 8, 3), np.uint8)), "not an 8-bit single-channel"),
-    (lambda p: p.write_bytes(b"junk that is not a png at all, really not"), "not a PNG"),
-    (lambda p: p.write_bytes(b"\x89PNG"), "cut short"),
-    ("truncated", "cut short"),
-])
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda p: write_png(p, np.zeros((6, 9), np.uint8)), "9x6, the video is 8x6"),
+        (lambda p: write_png(p, np.zeros((6, 8, 3), np.uint8)), "not an 8-bit single-channel"),
+        (lambda p: p.write_bytes(b"junk that is not a png at all, really not"), "not a PNG"),
+        (lambda p: p.write_bytes(b"\x89PNG"), "cut short"),
+        ("truncated", "cut short"),
+    ],
+)
 def test_foreign_or_broken_pngs_count_as_missing_with_a_reason(tmp_path, make, reason):
     store = FrameLabelStore(tmp_path, frame_count=3, size=(6, 8))
     store.write(0, labels_of(1))

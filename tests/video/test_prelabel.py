@@ -4,7 +4,7 @@ keeps what was written, and a truncated video is labelled to its true end and fi
 from __future__ import annotations
 
 import numpy as np
-import pytest
+from video_test_helpers import IndexPredictor, truncate, write_video
 
 from srcrm.predictor import Predictor
 from srcrm.video import (
@@ -13,7 +13,6 @@ from srcrm.video import (
     open_source,
     prelabel_video,
 )
-from video_test_helpers import IndexPredictor, truncate, write_video
 
 
 def store_for(source, folder):
@@ -29,8 +28,9 @@ def test_every_frame_gets_the_labels_of_that_frame(clip, tmp_path):
     source = open_source(clip)
     store = store_for(source, tmp_path / "labels")
     reports = []
-    summary = prelabel_video(source, store, IndexPredictor(), VideoPrelabelConfig(batch_size=3),
-                             on_progress=reports.append)
+    summary = prelabel_video(
+        source, store, IndexPredictor(), VideoPrelabelConfig(batch_size=3), on_progress=reports.append
+    )
     assert (summary.labelled, summary.skipped, summary.cancelled) == (40, 0, False)
     assert stored_indices(store, range(40)) == list(range(40))
     assert reports[-1].done == reports[-1].total == 40 and reports[-1].frame_index == 39
@@ -50,8 +50,7 @@ def test_a_second_run_skips_labelled_frames_and_never_touches_edited_ones(clip, 
     assert sorted(model.seen) == [i for i in range(40) if not 5 <= i < 12 and i != 20]
     assert (summary.labelled, summary.skipped) == (32, 8)
     assert store.read(20)[0, 0] == 200 and store.read(8)[0, 0] == 200
-    relabel = prelabel_video(source, store, IndexPredictor(),
-                             VideoPrelabelConfig(skip_labelled=False))
+    relabel = prelabel_video(source, store, IndexPredictor(), VideoPrelabelConfig(skip_labelled=False))
     assert (relabel.labelled, relabel.skipped) == (38, 2)
     assert store.read(20)[0, 0] == 200 and store.read(8)[0, 0] == 200
 
@@ -61,9 +60,14 @@ def test_a_cancel_keeps_what_was_written_and_the_next_run_finishes_without_redoi
     store = store_for(source, tmp_path / "labels")
     first = IndexPredictor()
     progress = []
-    summary = prelabel_video(source, store, first, VideoPrelabelConfig(batch_size=2),
-                             on_progress=progress.append,
-                             should_stop=lambda: len(first.seen) >= 10)
+    summary = prelabel_video(
+        source,
+        store,
+        first,
+        VideoPrelabelConfig(batch_size=2),
+        on_progress=progress.append,
+        should_stop=lambda: len(first.seen) >= 10,
+    )
     assert summary.cancelled and summary.labelled == len(first.seen) < 40
     assert store.labelled() == sorted(first.seen)
     second = IndexPredictor()

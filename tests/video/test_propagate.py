@@ -23,7 +23,7 @@ def moving_frames(n: int) -> list[np.ndarray]:
     """Frames of a scene that moves by SHIFT pixels per frame."""
     big = texture()
     dy, dx = SHIFT
-    return [big[24 - k * dy:24 - k * dy + H, 24 - k * dx:24 - k * dx + W].copy() for k in range(n)]
+    return [big[24 - k * dy : 24 - k * dy + H, 24 - k * dx : 24 - k * dx + W].copy() for k in range(n)]
 
 
 def test_flow_measures_a_known_shift():
@@ -48,7 +48,7 @@ def test_a_corrected_region_follows_the_motion_frame_after_frame():
         assert rows.mean() == pytest.approx(54.5 + k * SHIFT[0], abs=1)
         assert cols.mean() == pytest.approx(69.5 + k * SHIFT[1], abs=1)
         expected = np.zeros((H, W), bool)
-        expected[40 + k * SHIFT[0]:70 + k * SHIFT[0], 50 + k * SHIFT[1]:90 + k * SHIFT[1]] = True
+        expected[40 + k * SHIFT[0] : 70 + k * SHIFT[0], 50 + k * SHIFT[1] : 90 + k * SHIFT[1]] = True
         assert (warped_region & expected).sum() / (warped_region | expected).sum() > 0.9
         assert (warped_labels[warped_region] == 7).all()  # class ids, never blended
 
@@ -57,7 +57,7 @@ def test_pixels_that_come_from_outside_the_corrected_frame_are_left_alone():
     frames = moving_frames(3)
     region = np.ones((H, W), bool)  # the whole frame was corrected
     (_, _), (_, region_2) = propagate_correction(frames, np.ones((H, W), np.uint8), region)
-    assert not region_2[:2 * SHIFT[0] - 1].any() and not region_2[:, :2 * SHIFT[1] - 1].any()
+    assert not region_2[: 2 * SHIFT[0] - 1].any() and not region_2[:, : 2 * SHIFT[1] - 1].any()
     assert region_2[10:, 10:].all()
 
 

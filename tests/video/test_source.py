@@ -6,11 +6,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from video_test_helpers import frame_index, index_frame, truncate, write_video
 
 from srcrm.io import write_png
-from srcrm.video import VideoReadError, open_source
-from srcrm.video import seeking
-from video_test_helpers import frame_index, index_frame, truncate, write_video
+from srcrm.video import VideoReadError, open_source, seeking
 
 
 @pytest.mark.parametrize("fourcc, suffix", [("mp4v", ".mp4"), ("MJPG", ".avi"), ("mp4v", ".mkv")])
@@ -60,8 +59,7 @@ class _InexactCapture:
 
 @pytest.mark.parametrize("shift", [-5, 3])
 def test_a_codec_that_seeks_to_the_wrong_frame_still_gives_the_right_one(clip, monkeypatch, shift):
-    monkeypatch.setattr(seeking.cv2, "VideoCapture",
-                        lambda *args: _InexactCapture(shift, *args))
+    monkeypatch.setattr(seeking.cv2, "VideoCapture", lambda *args: _InexactCapture(shift, *args))
     order = [30, 8, 37, 2, 21, 20, 39, 11]
     with open_source(clip) as source:
         for i in range(0, 40, 2):  # timestamps seen in sequence: seeks are checked against them
@@ -91,10 +89,13 @@ def test_an_image_of_another_size_in_a_folder_is_named(tmp_path):
         source.read(1)
 
 
-@pytest.mark.parametrize("content, expected", [
-    (np.random.default_rng(0).bytes(20_000), "not a readable video"),
-    (b"", "not a readable video"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (np.random.default_rng(0).bytes(20_000), "not a readable video"),
+        (b"", "not a readable video"),
+    ],
+)
 def test_a_corrupt_file_is_a_clear_error(tmp_path, content, expected):
     path = tmp_path / "broken.mp4"
     path.write_bytes(content)
@@ -119,8 +120,7 @@ def test_a_truncated_mp4_is_a_clear_error(clip, keep):
 
 
 @pytest.mark.parametrize("fourcc, suffix", [("MJPG", ".avi"), ("mp4v", ".mkv")])
-def test_a_truncated_video_whose_header_overstates_its_length_finds_its_true_end(
-        tmp_path, fourcc, suffix):
+def test_a_truncated_video_whose_header_overstates_its_length_finds_its_true_end(tmp_path, fourcc, suffix):
     cut = truncate(write_video(tmp_path / f"v{suffix}", 40, fourcc), 0.5)
     source = open_source(cut)
     assert source.frame_count == 40  # what the header claims; not yet known to be wrong
@@ -132,4 +132,4 @@ def test_a_truncated_video_whose_header_overstates_its_length_finds_its_true_end
     fresh = open_source(cut)
     decoded = [frame_index(frame) for _, frame in fresh.frames()]  # ends at the true end
     assert fresh.truncated and fresh.frame_count == end
-    assert decoded[:end - 1] == list(range(end - 1))  # the last frame may be cut short
+    assert decoded[: end - 1] == list(range(end - 1))  # the last frame may be cut short

@@ -21,14 +21,18 @@ from srcrm.video import FrameLabelStore
 
 def test_a_truncated_video_finishes_with_an_overlay_and_reruns_exit_0(tmp_path, capsys):
     cut = truncate(write_video(tmp_path / "v.avi", 30, "MJPG"), 0.5)
-    model = save_checkpoint(tmp_path / "small.pt", build_model(ModelConfig(decoder_channels=16,
-                                                                           crm_channels=8)),
-                            class_names=CAMVID.class_names, palette=CAMVID.palette,
-                            ignore_index=11)
+    model = save_checkpoint(
+        tmp_path / "small.pt",
+        build_model(ModelConfig(decoder_channels=16, crm_channels=8)),
+        class_names=CAMVID.class_names,
+        palette=CAMVID.palette,
+        ignore_index=11,
+    )
     out = tmp_path / "out"
     for run in range(2):
-        assert main(["predict", str(cut), "--out", str(out), "--device", "cpu",
-                     "--checkpoint", str(model)]) == 0, run
+        assert (
+            main(["predict", str(cut), "--out", str(out), "--device", "cpu", "--checkpoint", str(model)]) == 0
+        ), run
         err = capsys.readouterr().err
         assert "Traceback" not in err and "although its header says 30 frames" in err
         end = int(err.split("ends after frame ")[1].split()[0]) + 1
@@ -51,7 +55,7 @@ def test_a_label_png_with_a_valid_header_and_a_corrupt_body_counts_as_missing(tm
     path = store.path(1)
     data = bytearray(path.read_bytes())
     middle = len(data) // 2
-    data[middle:middle + 40] = bytes(40)  # header and end marker intact, compressed data broken
+    data[middle : middle + 40] = bytes(40)  # header and end marker intact, compressed data broken
     path.write_bytes(bytes(data))
     assert store.labelled() == [0, 2]
     assert store.missing() == [1] and store.read(1) is None

@@ -17,7 +17,7 @@ def index_frame(index: int, height: int = HEIGHT, width: int = WIDTH) -> np.ndar
     """An RGB frame showing ``index`` as bars in its top half; the bottom half is grey."""
     frame = np.full((height, width, 3), 90, np.uint8)
     for b in range(BITS):
-        frame[: height // 2, b * BAR:(b + 1) * BAR] = 255 if (index >> b) & 1 else 0
+        frame[: height // 2, b * BAR : (b + 1) * BAR] = 255 if (index >> b) & 1 else 0
     return frame
 
 
@@ -27,8 +27,7 @@ def frame_index(frame: np.ndarray) -> int:
     return sum(1 << b for b in range(BITS) if row[b * BAR + BAR // 2].mean() > 128)
 
 
-def write_video(path: Path, n: int, fourcc: str = "mp4v", fps: float = 15.0,
-                make=index_frame) -> Path:
+def write_video(path: Path, n: int, fourcc: str = "mp4v", fps: float = 15.0, make=index_frame) -> Path:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (WIDTH, HEIGHT))
     assert writer.isOpened()
     for i in range(n):
