@@ -3,8 +3,11 @@ fit the GPU tool's 16 MiB file limit, with a manifest holding the SHA-256 the lo
 
 from __future__ import annotations
 
+import math
 import tempfile
 from pathlib import Path
+
+import torch
 
 from srcrm.checkpoint import DEFAULT_MANIFEST, load_checkpoint, save_checkpoint, save_manifest
 
@@ -15,14 +18,26 @@ LICENCE_NOTE = (
 )
 
 
-def ship_default(checkpoint, manifest=DEFAULT_MANIFEST, description: str = "") -> Path:
-    """Re-save ``checkpoint`` in fp16 and write it as the manifest's parts (old parts removed)."""
+def ship_default(
+    checkpoint, manifest=DEFAULT_MANIFEST, description: str = "", prior_correction: float = 0.0
+) -> Path:
+    """Re-save ``checkpoint`` in fp16 and write it as the manifest's parts (old parts removed).
+
+    ``prior_correction`` (beta) divides ``class_weights ** beta`` of a class-balanced training
+    run out of the classifier: balancing buys recall on rare classes with false positives on
+    common ones, and a partial correction (chosen on val) keeps most of the first.
+    """
     ckpt = load_checkpoint(checkpoint)
     model = ckpt.build_model()
+    meta = dict(ckpt.meta, licence=LICENCE_NOTE)
+    if prior_correction:
+        weights = ckpt.meta["train"]["config"]["loss"]["class_weights"]
+        with torch.no_grad():
+            model.head[-1].bias -= prior_correction * torch.tensor([math.log(w) for w in weights])
+        meta["prior_correction"] = prior_correction
     manifest = Path(manifest)
     for old in manifest.parent.glob(f"{manifest.stem}.pt.part*"):
         old.unlink()
-    meta = dict(ckpt.meta, licence=LICENCE_NOTE)
     with tempfile.TemporaryDirectory() as tmp:
         half = save_checkpoint(
             Path(tmp) / "model.pt",
