@@ -15,6 +15,7 @@ from srcrm.suffixes import IMAGE_SUFFIXES
 from .dialogs import Dialogs
 from .document.label_document import LabelDocument
 from .document.project import Project
+from .finetune.flow import FinetuneFlow
 from .image_list import ImageList
 from .notice import NoticeBar
 from .prelabel_flow import PrelabelFlow
@@ -34,6 +35,7 @@ class ImageHost(Protocol):
     notice: NoticeBar
     status: StatusView
     prelabel: PrelabelFlow
+    finetuning: FinetuneFlow
     _session_timer: QtCore.QTimer
 
     def show_notice(self, text: str, level: str = "info", key: str | None = None) -> None: ...
@@ -45,8 +47,6 @@ class ImageHost(Protocol):
     def close_video(self) -> None: ...
 
     def open_video(self, path: str | Path, view: list[float] | None = None) -> bool: ...
-
-    def _use_project_model(self) -> None: ...
 
     def _update_actions(self) -> None: ...
 
@@ -105,7 +105,7 @@ class ImageFlow:
         mode = ImageMode(project, self.session.saver, self.session.saves)
         self.session.set_mode(mode)
         host.prelabel.adopt_model_classes(project, warn=False)
-        host._use_project_model()  # the fine-tuned version this folder was last used with
+        host.finetuning.use_project_model()  # the fine-tuned version this folder was last used with
         host.image_list.set_project(project)
         host.settings.add_recent_folder(project.folder)
         index = mode.first_index(select)

@@ -17,7 +17,7 @@ from .class_panel import ClassPanel
 from .dialogs import Dialogs
 from .document.label_document import ImageState, LabelDocument
 from .document.overlay import OverlayMode
-from .finetune.flow import FinetuneMixin
+from .finetune.flow import FinetuneFlow
 from .gui_thread import GuiPoster
 from .image_flow import ImageFlow
 from .image_list import ImageList
@@ -34,7 +34,7 @@ from .toolbar import EditToolBar
 from .video.video_flow import VideoMixin
 
 
-class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
+class MainWindow(MenusMixin, VideoMixin, QtWidgets.QMainWindow):
     def __init__(
         self,
         settings: AppSettings,
@@ -87,6 +87,7 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         self.cancel_button = self.status.cancel_button
         self.prelabel = PrelabelFlow(self)
         self.images = ImageFlow(self)
+        self.finetuning = FinetuneFlow(self)
         self.cancel_button.clicked.connect(self.prelabel.cancel)
         self._build_actions()
         self._build_menus()
@@ -271,7 +272,7 @@ class MainWindow(MenusMixin, FinetuneMixin, VideoMixin, QtWidgets.QMainWindow):
         if not self._closed:
             self.editor.cancel()
             self.save_session()
-            self.shutdown_finetune()  # a training in progress stops; nothing is kept
+            self.finetuning.shutdown()  # a training in progress stops; nothing is kept
             io_actions.shutdown(self)  # a folder export in progress stops, writing nothing
             # The open labels are saved, every job stops (video frames written so far stay) and
             # no late result reaches the closing window.

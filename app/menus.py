@@ -112,7 +112,7 @@ class MenusMixin:
         self.act_cpu_only = a("Use the CPU Only", flow.set_cpu_only, checkable=True)
         self.act_cpu_only.setChecked(self.device == "cpu")
         self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents)
-        self._build_finetune_actions()
+        self.finetuning.build_actions(self._action)
         self._build_video_actions()
 
     def _build_menus(self) -> None:
@@ -162,7 +162,7 @@ class MenusMixin:
         model.addActions([self.act_load_model, self.act_default_model])
         model.addSeparator()
         model.addActions([self.act_auto_prelabel, self.act_cpu_only])
-        self._add_finetune_menu(model)
+        self.finetuning.add_menu(model)
 
         help_menu = mb.addMenu("&Help")
         help_menu.addAction(self.act_shortcuts)

@@ -1,4 +1,4 @@
-"""Fine-tuning as the user sees it (a mixin of :class:`~app.main_window.MainWindow`): the
+"""Fine-tuning as the user sees it (a controller owned by :class:`~app.main_window.MainWindow`): the
 options, the live progress window, the before/after report, keeping a model as a version of the
 project, switching versions, and re-pre-labelling the images nobody touched.
 
@@ -18,11 +18,15 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from ..document.model_versions import ModelVersions, VersionRegistryError
 from ..jobs import Job
+from ..prelabel_flow import PrelabelFlow
+from ..session import Session
+from ..status_view import StatusView
 from .process import FinetuneCommand, FinetuneProcess
 from .progress_dialog import FinetuneProgressDialog
 from .report_dialog import FinetuneReportDialog
@@ -43,16 +47,36 @@ class FinetuneRun:
     report_dialog: FinetuneReportDialog | None = None
 
 
-class FinetuneMixin:
-    finetune_run: FinetuneRun | None = None
+class FinetuneHost(Protocol):
+    """What the flow uses of the window (also the parent of its dialogs and process)."""
+
+    session: Session
+    prelabel: PrelabelFlow
+    status: StatusView
+    model_path: str | None
+    device: str
+
+    def show_notice(self, text: str, level: str = "info", key: str | None = None) -> None: ...
+
+    def flush_saves(self, timeout: float = 30.0) -> bool: ...
+
+
+class FinetuneFlow:
+    def __init__(self, host: FinetuneHost) -> None:
+        self.host = host
+        self.session = host.session
+        self.run: FinetuneRun | None = None  # the fine-tuning job, until kept or discarded
+
+    def _message(self, text: str, ms: int) -> None:
+        self.host.status.bar.showMessage(text, ms)
 
     # --- menu ---------------------------------------------------------------------------------
 
-    def _build_finetune_actions(self) -> None:
-        a = self._action
+    def build_actions(self, a: Callable[..., QtGui.QAction]) -> None:
+        """Make the actions with the window's action factory ``a``."""
         self.act_finetune = a(
             "&Fine-tune on My Labels…",
-            self.finetune,
+            self.ask_and_start,
             None,
             "Train the current model on the images you edited or marked done",
         )
@@ -64,11 +88,11 @@ class FinetuneMixin:
             "pre-labelled); edited and done images are never touched",
         )
 
-    def _add_finetune_menu(self, menu: QtWidgets.QMenu) -> None:
+    def add_menu(self, menu: QtWidgets.QMenu) -> None:
         menu.addSeparator()
         menu.addAction(self.act_finetune)
         self.versions_menu = menu.addMenu("&Versions")
-        self.versions_menu.aboutToShow.connect(self._fill_versions_menu)
+        self.versions_menu.aboutToShow.connect(self.fill_versions_menu)
         menu.addAction(self.act_reprelabel_untouched)
 
     # --- versions -----------------------------------------------------------------------------
@@ -90,10 +114,10 @@ class FinetuneMixin:
         try:
             return ModelVersions.for_label_dir(label_dir)
         except VersionRegistryError as exc:
-            self.show_notice(str(exc), "error", key="versions")
+            self.host.show_notice(str(exc), "error", key="versions")
             return None
 
-    def _fill_versions_menu(self) -> None:
+    def fill_versions_menu(self) -> None:
         menu = self.versions_menu
         menu.clear()
         registry = self.model_versions()
@@ -104,10 +128,10 @@ class FinetuneMixin:
                 else "The version list is damaged (see the message)"
             ).setEnabled(False)
             return
-        using = registry.version_of_file(self.model_path)
+        using = registry.version_of_file(self.host.model_path)
         default = menu.addAction("Bundled Default Model", lambda: self.switch_model_version(None))
         default.setCheckable(True)
-        default.setChecked(self.model_path is None)
+        default.setChecked(self.host.model_path is None)
         for version in registry.list():
             act = menu.addAction(version.describe(), lambda v=version.id: self.switch_model_version(v))
             act.setCheckable(True)
@@ -121,8 +145,8 @@ class FinetuneMixin:
                 act.setEnabled(False)
         if not len(registry):
             menu.addAction("No fine-tuned versions yet").setEnabled(False)
-        if self.model_path is not None and using is None:
-            menu.addAction(f"Now: {Path(self.model_path).name}").setEnabled(False)
+        if self.host.model_path is not None and using is None:
+            menu.addAction(f"Now: {Path(self.host.model_path).name}").setEnabled(False)
 
     def switch_model_version(self, version_id: str | None) -> None:
         """Use a version of the open project (None: the bundled default) and remember it."""
@@ -132,16 +156,16 @@ class FinetuneMixin:
         try:
             registry.set_current(version_id)
         except (KeyError, OSError) as exc:
-            self.show_notice(f"Could not switch the model: {exc}", "error", key="versions")
+            self.host.show_notice(f"Could not switch the model: {exc}", "error", key="versions")
             return
         self._switch_model(registry.current_file())
 
     def _switch_model(self, path: Path | None) -> None:
         """Load ``path`` (None: the bundled default); jobs still predicting with the old model
         are cancelled and the load waits for them (see :meth:`~app.jobs.ModelService.load`)."""
-        self.prelabel.load_model(str(path) if path is not None else None)
+        self.host.prelabel.load_model(str(path) if path is not None else None)
 
-    def _use_project_model(self) -> None:
+    def use_project_model(self) -> None:
         """On opening a folder: switch to the model version it was last used with (folders
         that never fine-tuned a model leave the model alone)."""
         registry = self.model_versions()
@@ -149,7 +173,7 @@ class FinetuneMixin:
             return
         target = registry.current_file()
         if target is not None and not target.is_file():
-            self.show_notice(
+            self.host.show_notice(
                 f"This folder's model {target.name} is missing from {target.parent}; "
                 f"the current model stays.",
                 "warning",
@@ -157,18 +181,18 @@ class FinetuneMixin:
             )
             return
         same = (
-            self.model_path is None
+            self.host.model_path is None
             if target is None
-            else self.model_path is not None and Path(self.model_path).resolve() == target.resolve()
+            else self.host.model_path is not None and Path(self.host.model_path).resolve() == target.resolve()
         )
         if not same:
             self._switch_model(target)
 
     # --- starting -----------------------------------------------------------------------------
 
-    def finetune(self) -> None:
+    def ask_and_start(self) -> None:
         """The menu entry: check, ask for the options, start."""
-        run = self.finetune_run
+        run = self.run
         if run is not None:
             dialog = run.report_dialog or run.progress
             dialog.show()
@@ -179,21 +203,23 @@ class FinetuneMixin:
         from .options_dialog import FinetuneOptionsDialog
 
         names = training_names(self._finetune_target())
-        dialog = FinetuneOptionsDialog(self._finetune_defaults(), names, self)
+        dialog = FinetuneOptionsDialog(self._finetune_defaults(), names, self.host)
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
-            self.start_finetune(dialog.config())
+            self.start(dialog.config())
 
     def _finetune_defaults(self):
         from srcrm.finetune import FinetuneConfig
 
-        return FinetuneConfig(device=self.device)
+        return FinetuneConfig(device=self.host.device)
 
     def _finetune_possible(self) -> bool:
         if self._finetune_target() is None:
-            self.show_notice("Open a folder of images or a video to fine-tune on.", "warning", key="finetune")
+            self.host.show_notice(
+                "Open a folder of images or a video to fine-tune on.", "warning", key="finetune"
+            )
             return False
-        if self.model.info is None:
-            self.show_notice(
+        if self.session.model.info is None:
+            self.host.show_notice(
                 "Fine-tuning starts from the current model, which is not loaded; "
                 "load one from the Model menu first.",
                 "warning",
@@ -202,38 +228,38 @@ class FinetuneMixin:
             return False
         if self.model_versions() is None:  # a new version could not be recorded
             return False
-        if self.doc is not None:  # every stroke on disk before the labels are staged
-            self._autosave(self.doc)
-        self.flush_saves()
+        if self.session.doc is not None:  # every stroke on disk before the labels are staged
+            self.session.autosave(self.session.doc)
+        self.host.flush_saves()
         message = shortage(self._finetune_target())
         if message is not None:
-            self.show_notice(message, "warning", key="finetune")
+            self.host.show_notice(message, "warning", key="finetune")
             return False
         return True
 
-    def start_finetune(self, config=None) -> FinetuneRun | None:
+    def start(self, config=None) -> FinetuneRun | None:
         """Open the progress window, stage the labels on a worker thread, then start the
         child process with ``config`` (a ``FinetuneConfig``; None: the engine's defaults on
         this app's device). Cancel works from the start, staging included."""
-        if self.finetune_run is not None or not self._finetune_possible():
+        if self.run is not None or not self._finetune_possible():
             return None
         config = config or self._finetune_defaults()
         target = self._finetune_target()
         scratch = tempfile.TemporaryDirectory(prefix="srcrm-studio-finetune-")
         root = Path(scratch.name)
-        ignore_index = self.model.info.ignore_index
-        staging = self.jobs.submit(
+        ignore_index = self.session.model.info.ignore_index
+        staging = self.session.jobs.submit(
             "Staging", lambda job: _stage(target, root / "data", ignore_index, job), lane="staging"
         )
         count = len(training_names(target))
-        model_name = self.model.info.name
+        model_name = self.session.model.info.name
         mode = self.session.mode
         preparing, labelled = f"Preparing {count} {mode.noun}s…", mode.training_source
         progress = FinetuneProgressDialog(
-            f"Fine-tuning <b>{model_name}</b> on {labelled}.", config.steps, self
+            f"Fine-tuning <b>{model_name}</b> on {labelled}.", config.steps, self.host
         )
         progress.show_staging(preparing, 0, count)
-        process = FinetuneProcess(self)
+        process = FinetuneProcess(self.host)
         run = FinetuneRun(
             process,
             scratch,
@@ -257,7 +283,7 @@ class FinetuneMixin:
         process.failed.connect(lambda message: self._on_finetune_failed(run, message))
         process.cancelled.connect(lambda: self._on_finetune_cancelled(run))
         progress.cancel_requested.connect(lambda: self._cancel_finetune(run))
-        self.finetune_run = run
+        self.run = run
         self.act_finetune.setText("Show &Fine-tuning Progress…")
         progress.show()
         return run
@@ -265,9 +291,13 @@ class FinetuneMixin:
     def _finetune_parent(self) -> str:
         """What the new model is trained from: a version id, "default", or a file's path."""
         registry = self.model_versions()
-        parent_version = registry.version_of_file(self.model_path) if registry else None
+        parent_version = registry.version_of_file(self.host.model_path) if registry else None
         return (
-            parent_version.id if parent_version else "default" if self.model_path is None else self.model_path
+            parent_version.id
+            if parent_version
+            else "default"
+            if self.host.model_path is None
+            else self.host.model_path
         )
 
     def _on_finetune_staged(
@@ -283,7 +313,7 @@ class FinetuneMixin:
         from srcrm.finetune import split_holdout
 
         command = FinetuneCommand(
-            self.model_path or str(default_checkpoint_path()), staged.root, run.out_path, config
+            self.host.model_path or str(default_checkpoint_path()), staged.root, run.out_path, config
         )
         train, holdout = split_holdout(staged.names, config.holdout_fraction, config.seed)
         run.progress.show_training(
@@ -302,7 +332,7 @@ class FinetuneMixin:
             return
         run.progress.finished_running = True
         run.progress.close()
-        self.show_notice(f"Fine-tuning could not start: {message}", "error", key="finetune")
+        self.host.show_notice(f"Fine-tuning could not start: {message}", "error", key="finetune")
         self._end_finetune(run)
 
     def _cancel_finetune(self, run: FinetuneRun) -> None:
@@ -316,7 +346,7 @@ class FinetuneMixin:
     def _on_finetune_failed(self, run: FinetuneRun, message: str) -> None:
         run.progress.show_failed(message, run.process.tail())
         run.progress.show()
-        self.show_notice(
+        self.host.show_notice(
             f"Fine-tuning failed: {message} The current model and your labels are unchanged.",
             "error",
             key="finetune",
@@ -325,7 +355,7 @@ class FinetuneMixin:
 
     def _on_finetune_cancelled(self, run: FinetuneRun) -> None:
         run.progress.show_cancelled()
-        self.statusBar().showMessage("Fine-tuning cancelled; the model is unchanged", 6000)
+        self._message("Fine-tuning cancelled; the model is unchanged", 6000)
         self._end_finetune(run)
 
     def _on_finetune_succeeded(self, run: FinetuneRun, report: dict) -> None:
@@ -333,14 +363,14 @@ class FinetuneMixin:
         run.progress.close()
         registry = self.model_versions(run.label_dir)
         name = registry.next_id() if registry is not None else "a new version"
-        dialog = FinetuneReportDialog(report, name, self)
+        dialog = FinetuneReportDialog(report, name, self.host)
         run.report_dialog = dialog
         dialog.finished.connect(lambda result: self._on_report_choice(run, report, bool(result)))
         dialog.open()
 
     def _on_report_choice(self, run: FinetuneRun, report: dict, keep: bool) -> None:
         if not keep:
-            self.statusBar().showMessage("The new model was discarded", 6000)
+            self._message("The new model was discarded", 6000)
             self._end_finetune(run)
             return
         registry = self.model_versions(run.label_dir)
@@ -350,7 +380,7 @@ class FinetuneMixin:
             version = registry.add(run.out_path, report, run.parent)
             registry.set_current(version.id)
         except OSError as exc:
-            self.show_notice(
+            self.host.show_notice(
                 f"The new model could not be saved beside the project: {exc}. The "
                 f"current model stays in use.",
                 "error",
@@ -363,7 +393,7 @@ class FinetuneMixin:
         miou = (
             f" (mIoU {100 * version.miou:.1f}% on the set-aside images)" if version.miou is not None else ""
         )
-        self.show_notice(
+        self.host.show_notice(
             f"Kept the fine-tuned model as {version.id}{miou} and switched to it. "
             f"{self.session.mode.relabel_hint}.",
             "info",
@@ -372,14 +402,14 @@ class FinetuneMixin:
 
     def _end_finetune(self, run: FinetuneRun) -> None:
         """Remove the scratch folder (the staged data and any model not kept)."""
-        if self.finetune_run is run:
-            self.finetune_run = None
+        if self.run is run:
+            self.run = None
             self.act_finetune.setText("&Fine-tune on My Labels…")
         run.scratch.cleanup()
 
-    def shutdown_finetune(self) -> None:
+    def shutdown(self) -> None:
         """The window is closing: stop the training (nothing is kept) and clean up."""
-        run = self.finetune_run
+        run = self.run
         if run is None:
             return
         if run.staging is not None:  # its outcome is dropped; the scratch folder goes below
@@ -402,7 +432,7 @@ class FinetuneMixin:
         dropped by the pre-label flow, as always). Images only: a video's own pre-labelling
         already leaves the edited frames alone."""
         if self.session.mode is not None and not self.session.mode.image_commands:
-            self.show_notice(
+            self.host.show_notice(
                 "Re-pre-labelling untouched images is for a folder of images; in a "
                 "video, Video > Pre-label the Video does it (frames you edited are "
                 "never replaced).",
@@ -410,15 +440,13 @@ class FinetuneMixin:
                 key="finetune",
             )
             return
-        if self.project is None or not self.prelabel.usable():
+        if self.session.project is None or not self.host.prelabel.usable():
             return
         paths = self.session.mode.prelabel_paths()  # edited and done images stay out
         if paths:
-            self.prelabel.start(paths)
+            self.host.prelabel.start(paths)
         else:
-            self.statusBar().showMessage(
-                "Every image was edited or marked done: nothing to re-pre-label", 4000
-            )
+            self._message("Every image was edited or marked done: nothing to re-pre-label", 4000)
 
 
 def _stage(target, root: Path, parent_ignore_index: int, job: Job) -> StagedData | None:

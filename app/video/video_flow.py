@@ -100,7 +100,7 @@ class VideoMixin(VideoMenuMixin, VideoJobsMixin):
             self.save_session()  # the folder remembers its last image
         self.session.set_mode(VideoMode(video, self.saver))
         self.image_list.set_video(video.path.name, str(video.path))
-        self._use_project_model()  # the fine-tuned version this video was last used with
+        self.finetuning.use_project_model()  # the fine-tuned version this video was last used with
         if self.prelabel.model_classes is not None:
             video.adopt_classes(self.prelabel.model_classes)
         self.timeline.set_video(video.frame_count, video.source.fps)

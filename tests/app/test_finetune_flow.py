@@ -53,7 +53,8 @@ def wait_staged(qtbot, run, timeout=30000):
 
 def wait_ended(qtbot, window, timeout=180000):
     qtbot.waitUntil(
-        lambda: window.finetune_run is None or window.finetune_run.report_dialog is not None, timeout=timeout
+        lambda: window.finetuning.run is None or window.finetuning.run.report_dialog is not None,
+        timeout=timeout,
     )
 
 
@@ -77,7 +78,7 @@ def test_fine_tune_keep_registers_a_version_and_switches_to_it(make_window, dial
     window.flush_saves()
     before_labels = label_files(folder)
 
-    run = window.start_finetune(QUICK)
+    run = window.finetuning.start(QUICK)
     assert run is not None and run.progress.isVisible()
     wait_staged(qtbot, run)
     assert "3 images you labelled" in run.progress.summary_label.text()
@@ -114,7 +115,7 @@ def test_fine_tune_keep_registers_a_version_and_switches_to_it(make_window, dial
     assert window.model.info.class_names == window.project.classes.names
     assert window.model.info.ignore_index == window.project.classes.ignore_index
     assert "classes" not in window.notice.text
-    assert not Path(run.scratch.name).exists() and window.finetune_run is None
+    assert not Path(run.scratch.name).exists() and window.finetuning.run is None
     assert sha256(default_parts) == default_hash and label_files(folder) == before_labels
 
 
@@ -123,14 +124,14 @@ def test_discard_deletes_the_new_model_and_keeps_the_current_one(
 ):
     folder = make_labelled_project(tmp_path / "shots", CHECKED)
     window = make_window(folder, model=tiny_checkpoint)
-    run = window.start_finetune(QUICK)
+    run = window.finetuning.start(QUICK)
     wait_ended(qtbot, window)
     assert run.out_path.is_file()
     run.report_dialog.reject()  # Escape: asks for a choice, throws nothing away
     assert run.report_dialog.isVisible() and run.out_path.is_file()
     run.report_dialog.discard_button.click()
     assert not run.out_path.exists() and not Path(run.scratch.name).exists()
-    assert window.model_path == str(tiny_checkpoint) and window.finetune_run is None
+    assert window.model_path == str(tiny_checkpoint) and window.finetuning.run is None
     assert not (folder / ".srcrm" / "models" / "versions.json").exists()
 
 
@@ -141,7 +142,7 @@ def test_cancel_mid_way_leaves_the_model_and_writes_no_version(make_window, tiny
     folder = make_labelled_project(tmp_path / "shots", CHECKED)
     before_labels = label_files(folder)
     window = make_window(folder, model=parent)
-    run = window.start_finetune(FinetuneConfig(steps=2000, batch_size=2, crop=(64, 64), device="cpu"))
+    run = window.finetuning.start(FinetuneConfig(steps=2000, batch_size=2, crop=(64, 64), device="cpu"))
     qtbot.waitUntil(lambda: len(run.progress.losses) >= 1, timeout=120000)
     # Meanwhile the app is free: nothing modal, the user moves on to the next image.
     assert not run.progress.isModal() and QtWidgets.QApplication.activeModalWidget() is None
@@ -149,7 +150,7 @@ def test_cancel_mid_way_leaves_the_model_and_writes_no_version(make_window, tiny
     assert window.doc.path.name == "shot_01.png"
     run.progress.cancel_button.click()
     assert not run.progress.cancel_button.isEnabled()
-    qtbot.waitUntil(lambda: window.finetune_run is None, timeout=30000)
+    qtbot.waitUntil(lambda: window.finetuning.run is None, timeout=30000)
     assert "cancelled" in run.progress.status_label.text() and run.progress.isVisible()
     assert len(run.progress.losses) < 2000 and run.report_dialog is None
     assert parent.read_bytes() == original and window.model_path == str(parent)
@@ -172,17 +173,17 @@ def test_cancel_while_staging_starts_no_process_and_leaves_no_temp_folder(
     monkeypatch.setattr(staging, "_link_or_copy", slow_link)
     started = []
     monkeypatch.setattr(FinetuneProcess, "start", lambda self, argv: started.append(argv))
-    run = window.start_finetune(QUICK)
+    run = window.finetuning.start(QUICK)
     assert first_image_staged.wait(10)
     assert run.progress.isVisible() and "Preparing 3 images" in run.progress.status_label.text()
     window.step_image(+1)  # the window is not waiting on the staging
     run.progress.cancel_button.click()
     release.set()
-    qtbot.waitUntil(lambda: window.finetune_run is None, timeout=10000)
+    qtbot.waitUntil(lambda: window.finetuning.run is None, timeout=10000)
     assert started == [] and not run.process.running
     assert not Path(run.scratch.name).exists()
     assert "cancelled" in run.progress.status_label.text()
-    assert window.act_finetune.text() == "&Fine-tune on My Labels…"
+    assert window.finetuning.act_finetune.text() == "&Fine-tune on My Labels…"
 
 
 def test_labels_that_cannot_be_staged_say_why_and_start_nothing(
@@ -193,8 +194,8 @@ def test_labels_that_cannot_be_staged_say_why_and_start_nothing(
     window.flush_saves()
     damaged = window.project.label_path(window.project.entries[1].path)
     damaged.write_bytes(b"not a png")  # behind the app's back
-    run = window.start_finetune(QUICK)
-    qtbot.waitUntil(lambda: window.finetune_run is None, timeout=10000)
+    run = window.finetuning.start(QUICK)
+    qtbot.waitUntil(lambda: window.finetuning.run is None, timeout=10000)
     assert window.notice.level == "error" and "could not start" in window.notice.text
     assert "shot_01" in window.notice.text and not run.process.running
     assert not Path(run.scratch.name).exists() and not run.progress.isVisible()
@@ -209,9 +210,9 @@ def test_a_failed_training_says_why_and_changes_nothing(make_window, tiny_checkp
     parent.write_bytes(parent.read_bytes()[:5000])  # damaged on disk after it was loaded
     damaged = parent.read_bytes()
     before_labels = label_files(folder)
-    run = window.start_finetune(QUICK)
+    run = window.finetuning.start(QUICK)
     wait_ended(qtbot, window)
-    assert run.report_dialog is None and window.finetune_run is None
+    assert run.report_dialog is None and window.finetuning.run is None
     assert window.notice.level == "error" and "Fine-tuning failed" in window.notice.text
     assert "not a readable checkpoint" in window.notice.text
     assert "unchanged" in run.progress.status_label.text() and run.progress.details.isVisible()
@@ -226,8 +227,8 @@ def test_fewer_than_two_checked_images_are_refused_before_any_dialog(make_window
     model_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Model")
     entries = [a.text() for a in model_menu.actions()]
     assert {"&Fine-tune on My Labels…", "&Versions", "Re-pre-label &Untouched Images"} <= set(entries)
-    window.act_finetune.trigger()  # would block on the options dialog if it got that far
-    assert window.finetune_run is None
+    window.finetuning.act_finetune.trigger()  # would block on the options dialog if it got that far
+    assert window.finetuning.run is None
     assert "at least 2 images you edited or marked done; this folder has 1" in window.notice.text
 
 
@@ -304,7 +305,7 @@ def test_re_prelabel_untouched_images_never_touches_edited_or_done_ones(
     window.prelabel.load_model("new-model.pt")
     qtbot.waitUntil(lambda: window.model.info is not None, timeout=10000)
     calls = model.calls
-    window.act_reprelabel_untouched.trigger()
+    window.finetuning.act_reprelabel_untouched.trigger()
     qtbot.waitUntil(lambda: not window.model.busy, timeout=10000)
     window.flush_saves()
 

@@ -55,7 +55,7 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
     prelabel_frame(window, 7)
     video = window.video
 
-    run = window.start_finetune(QUICK)
+    run = window.finetuning.start(QUICK)
     assert run is not None, window.notice.text
     wait_staged(qtbot, run)
     summary = run.progress.summary_label.text()
@@ -87,7 +87,7 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
     assert registry.file_of(v1).is_file() and v1.parent == "default" and v1.steps == 2
     assert set(v1.train_names + v1.holdout_names) == {f"{i:06d}" for i in EDITED}
     assert window.video is video and "Pre-label the Video" in window.notice.text
-    assert not Path(run.scratch.name).exists() and window.finetune_run is None
+    assert not Path(run.scratch.name).exists() and window.finetuning.run is None
 
     # Opening the video again (another window, the default model) comes back to its version.
     again = make_window(clip)
@@ -102,10 +102,10 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
     again.close()
 
     # The Versions menu lists it, ticked; switching back to the default is remembered.
-    window._fill_versions_menu()
-    ticked = [a.text() for a in window.versions_menu.actions() if a.isChecked()]
+    window.finetuning.fill_versions_menu()
+    ticked = [a.text() for a in window.finetuning.versions_menu.actions() if a.isChecked()]
     assert len(ticked) == 1 and ticked[0].startswith("v1 ·")
-    window.switch_model_version(None)
+    window.finetuning.switch_model_version(None)
     qtbot.waitUntil(
         lambda: window.model_path is None and window.model.info is not None and not window.model.loading,
         timeout=30000,
@@ -117,9 +117,9 @@ def test_fewer_than_two_edited_frames_are_refused(make_window, clip, qtbot):
     window = make_window(clip, predictor=BatchPredictor())
     correct_frame(window, 3)
     prelabel_frame(window, 6)  # labelled, but by a machine: not training material
-    window.act_finetune.trigger()  # would block on the options dialog if it got that far
-    assert window.finetune_run is None and window.notice.level == "warning"
+    window.finetuning.act_finetune.trigger()  # would block on the options dialog if it got that far
+    assert window.finetuning.run is None and window.notice.level == "warning"
     assert "at least 2 frames you edited; this video has 1" in window.notice.text
     assert not (clip.parent / ".srcrm" / "models").exists()
-    window.act_reprelabel_untouched.trigger()  # images only: it says what to use instead
+    window.finetuning.act_reprelabel_untouched.trigger()  # images only: it says what to use instead
     assert "Pre-label the Video" in window.notice.text and not window.model.busy
