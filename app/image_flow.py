@@ -22,7 +22,7 @@ from .prelabel_flow import PrelabelFlow
 from .session import ImageMode, Session
 from .settings import AppSettings
 from .status_view import StatusView
-from .video.video_flow import is_video_file
+from .video.video_flow import VideoFlow, is_video_file
 
 
 class ImageHost(Protocol):
@@ -36,6 +36,7 @@ class ImageHost(Protocol):
     status: StatusView
     prelabel: PrelabelFlow
     finetuning: FinetuneFlow
+    videos: VideoFlow
     _session_timer: QtCore.QTimer
 
     def show_notice(self, text: str, level: str = "info", key: str | None = None) -> None: ...
@@ -43,10 +44,6 @@ class ImageHost(Protocol):
     def show_document(self, doc: LabelDocument, view: list[float] | None, fit: bool) -> None: ...
 
     def flush_saves(self, timeout: float = 30.0) -> bool: ...
-
-    def close_video(self) -> None: ...
-
-    def open_video(self, path: str | Path, view: list[float] | None = None) -> bool: ...
 
     def _update_actions(self) -> None: ...
 
@@ -75,7 +72,7 @@ class ImageFlow:
         opens in video mode."""
         path = Path(path)
         if is_video_file(path):
-            self.host.open_video(path)
+            self.host.videos.open_video(path)
         elif path.is_dir():
             self.open_folder(path)
         elif path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
@@ -91,7 +88,7 @@ class ImageFlow:
         self, folder: Path, select: Path | str | None = None, view: list[float] | None = None
     ) -> bool:
         host = self.host
-        host.close_video()
+        host.videos.close_video()
         self.session.leave_document()
         host.flush_saves()
         folder = Path(folder)

@@ -31,10 +31,10 @@ from .session_memory import SessionMemory
 from .settings import SAMPLE_IMAGE, AppSettings
 from .status_view import StatusView
 from .toolbar import EditToolBar
-from .video.video_flow import VideoMixin
+from .video.video_flow import VideoFlow
 
 
-class MainWindow(MenusMixin, VideoMixin, QtWidgets.QMainWindow):
+class MainWindow(MenusMixin, QtWidgets.QMainWindow):
     def __init__(
         self,
         settings: AppSettings,
@@ -89,8 +89,6 @@ class MainWindow(MenusMixin, VideoMixin, QtWidgets.QMainWindow):
         self.images = ImageFlow(self)
         self.finetuning = FinetuneFlow(self)
         self.cancel_button.clicked.connect(self.prelabel.cancel)
-        self._build_actions()
-        self._build_menus()
 
         self.jobs.started.connect(lambda _job: self._update_actions())
         self.jobs.finished.connect(lambda _job: self._closed or self._update_actions())
@@ -108,7 +106,9 @@ class MainWindow(MenusMixin, VideoMixin, QtWidgets.QMainWindow):
         self.class_panel.class_chosen.connect(self.editor.set_class)
         self.toolbar.opacity_slider.valueChanged.connect(lambda _v: self._session_timer.start())
         self.toolbar.mode_combo.currentIndexChanged.connect(self._on_mode_changed)
-        self._init_video()  # the timeline under the canvas, for videos
+        self.videos = VideoFlow(self)  # the timeline under the canvas, for videos
+        self._build_actions()
+        self._build_menus()
 
         geometry, state = settings.window_state()
         if geometry is not None:
@@ -171,7 +171,7 @@ class MainWindow(MenusMixin, VideoMixin, QtWidgets.QMainWindow):
             )
         elif session.get("video") and Path(session["video"]).exists():
             self.memory.apply_tools(session)
-            self.open_video(session["video"], view=session.get("view"))
+            self.videos.open_video(session["video"], view=session.get("view"))
         else:
             self.memory.apply_tools(session)
             self.images.open_path(SAMPLE_IMAGE)
@@ -202,7 +202,7 @@ class MainWindow(MenusMixin, VideoMixin, QtWidgets.QMainWindow):
             return
         index = 0 if mode.index is None else mode.index + delta
         if 0 <= index < mode.count:
-            opener = {ImageMode: self.images.load_image, VideoMode: self.show_frame}[type(mode)]
+            opener = {ImageMode: self.images.load_image, VideoMode: self.videos.show_frame}[type(mode)]
             opener(index)
         else:
             self.statusBar().showMessage(f"First {mode.noun}" if index < 0 else f"Last {mode.noun}", 2000)
@@ -277,7 +277,7 @@ class MainWindow(MenusMixin, VideoMixin, QtWidgets.QMainWindow):
             # The open labels are saved, every job stops (video frames written so far stay) and
             # no late result reaches the closing window.
             self.session.shutdown()
-            self._shutdown_video()
+            self.videos.shutdown()
             self.settings.save_window_state(self.saveGeometry(), self.saveState())
         super().closeEvent(ev)
 
@@ -339,4 +339,4 @@ class MainWindow(MenusMixin, VideoMixin, QtWidgets.QMainWindow):
         if mode is not None and not mode.image_commands:
             for act in (self.act_prelabel, self.act_prelabel_folder, self.act_done, self.act_next_open):
                 act.setEnabled(False)
-        self._update_video_actions()
+        self.videos.update_actions()

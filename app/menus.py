@@ -9,6 +9,7 @@ from PySide6 import QtGui, QtWidgets
 from . import actions, io_actions, refine_edge
 from .document.overlay import OverlayMode
 from .document.tool_table import TOOLS
+from .video import video_menu
 
 SHORTCUTS_HELP = """<table>
 <tr><td><b>A</b> / <b>D</b></td><td>previous / next image (Shift+D: next unfinished)</td></tr>
@@ -113,13 +114,17 @@ class MenusMixin:
         self.act_cpu_only.setChecked(self.device == "cpu")
         self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents)
         self.finetuning.build_actions(self._action)
-        self._build_video_actions()
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
         file_menu = mb.addMenu("&File")
         file_menu.addActions(
-            [self.act_open_image, self.act_open_folder, self.act_open_video, self.act_open_sequence]
+            [
+                self.act_open_image,
+                self.act_open_folder,
+                self.videos.act_open_video,
+                self.videos.act_open_sequence,
+            ]
         )
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -154,7 +159,7 @@ class MenusMixin:
         image.addSeparator()
         image.addAction(self.act_done)
         image.addAction(self.act_refine_edge)
-        self._build_video_menu(mb)
+        video_menu.build_menu(self.videos, mb)
 
         model = mb.addMenu("&Model")
         model.addActions([self.act_prelabel, self.act_prelabel_folder, self.act_cancel_prelabel])

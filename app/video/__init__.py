@@ -2,7 +2,7 @@
 same tools, as an image.
 
 * :mod:`~app.video.session`: an open video, its label store and class table (no Qt);
-* :mod:`~app.video.video_flow`: :class:`VideoMixin` of the main window: open, show a frame,
+* :mod:`~app.video.video_flow`: :class:`VideoFlow`, owned by the main window: open, show a frame,
   step, play, save frames;
 * :mod:`~app.video.job_flow`: pre-label, smooth, propagate, with progress and cancel;
 * :mod:`~app.video.tasks`: that work itself, over :mod:`srcrm.video`, run as

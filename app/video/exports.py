@@ -89,7 +89,7 @@ def _run(window, title: str, what: str, where: Path, export) -> None:
         else:
             window.show_notice(f"Exported {count} {what} to {where}.", "info", key="export")
 
-    window.start_video_job(title, work, done)
+    window.videos.start_video_job(title, work, done)
 
 
 # --- the exports ------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def _guarded(handler):
 
 
 def _has_video(window) -> bool:
-    return window.video is not None and window._video_job is None
+    return window.video is not None and window.videos._video_job is None
 
 
 ENTRIES = [

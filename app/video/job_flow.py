@@ -1,4 +1,4 @@
-"""Video work as the user sees it (part of :class:`~app.video.video_flow.VideoMixin`):
+"""Video work as the user sees it (a base of :class:`~app.video.video_flow.VideoFlow`):
 pre-label, smooth, propagate a correction, export, each a job of the window's
 :class:`~app.jobs.JobRunner` with progress, speed and time left in the status bar and a Cancel
 button; and the timeline's statistics, refreshed in the background after each.
@@ -30,25 +30,29 @@ class VideoJobsMixin:
         ``on_done(result, cancelled)`` on the GUI thread when it succeeds (a failure becomes an
         error notice)."""
         if self._video_job is not None:
-            self.show_notice(
+            self.host.show_notice(
                 f"{self._video_job.title} is running; wait for it or cancel it first.",
                 "warning",
                 key="video-job",
             )
             return None
-        job = self.model.submit(title, work) if uses_model else self.jobs.submit(title, work, lane="video")
+        job = (
+            self.session.model.submit(title, work)
+            if uses_model
+            else self.session.jobs.submit(title, work, lane="video")
+        )
         job.progress.connect(self._on_video_job_progress)
         job.succeeded.connect(self._on_video_job_succeeded)
         job.failed.connect(self._on_video_job_failed)
         job.finished.connect(self._on_video_job_finished)
-        self._video_job, self._video_job_done, self._video_job_video = job, on_done, self.video
+        self._video_job, self._video_job_done, self._video_job_video = job, on_done, self.session.video
         self.video_job_label.setText(f"{title}…")
         self.video_job_label.show()
-        self.progress_bar.setRange(0, 0)
-        self.progress_bar.setFormat(title)
-        self.progress_bar.show()
-        self.cancel_button.show()
-        self._update_actions()
+        self.host.progress_bar.setRange(0, 0)
+        self.host.progress_bar.setFormat(title)
+        self.host.progress_bar.show()
+        self.host.cancel_button.show()
+        self.host._update_actions()
         return job
 
     def cancel_video_job(self) -> None:
@@ -61,23 +65,23 @@ class VideoJobsMixin:
         job = self._video_job
         if job is None or job.cancelled:
             return
-        self.progress_bar.setRange(0, max(1, p.total))
-        self.progress_bar.setValue(p.done)
-        self.progress_bar.setFormat(f"{p.done}/{p.total}")
+        self.host.progress_bar.setRange(0, max(1, p.total))
+        self.host.progress_bar.setValue(p.done)
+        self.host.progress_bar.setFormat(f"{p.done}/{p.total}")
         self.video_job_label.setText(describe_progress(job.title, p))
-        if p.frame_index is not None and self.video is self._video_job_video is not None:
+        if p.frame_index is not None and self.session.video is self._video_job_video is not None:
             self._on_frames_labelled(p.frame_index)
 
     def _on_video_job_succeeded(self, result) -> None:
         job, done = self._video_job, self._video_job_done
-        if job is not None and done is not None and not self._closed:
+        if job is not None and done is not None and not self.session.closed:
             done(result, job.cancelled)
 
     def _on_video_job_failed(self, message: str) -> None:
         job = self._video_job
-        if job is None or self._closed:
+        if job is None or self.session.closed:
             return
-        self.show_notice(
+        self.host.show_notice(
             f"{job.title} stopped: {message}. What was finished before is kept.", "error", key="video-job"
         )
         self._sync_frame_count()
@@ -85,14 +89,14 @@ class VideoJobsMixin:
     def _on_video_job_finished(self, _job: Job) -> None:
         video = self._video_job_video
         self._video_job = self._video_job_done = self._video_job_video = None
-        if video is not None and video is not self.video:
+        if video is not None and video is not self.session.video:
             video.close()  # closed while the job ran (close_video left it open for the job)
-        if self._closed:
+        if self.session.closed:
             return
         self.video_job_label.hide()
-        self.progress_bar.hide()
-        self.cancel_button.hide()
-        self._update_actions()
+        self.host.progress_bar.hide()
+        self.host.cancel_button.hide()
+        self.host._update_actions()
         self._reload_frame_if_untouched()
         self.refresh_video_stats()
 
@@ -100,38 +104,38 @@ class VideoJobsMixin:
 
     def refresh_video_stats(self) -> None:
         """Recount labelled and edited frames and the flicker series, in the background."""
-        video = self.video
-        if video is None or self._closed:
+        video = self.session.video
+        if video is None or self.session.closed:
             return
         if self._stats_job is not None:
             self._stats_job.cancel()  # its result would be stale; a new one follows
             self._stats_again = True
             return
-        job = self.jobs.submit("Counting", tasks.statistics(video), lane="stats")
+        job = self.session.jobs.submit("Counting", tasks.statistics(video), lane="stats")
         job.succeeded.connect(self._on_stats_ready)
         job.finished.connect(self._on_stats_finished)
         self._stats_job, self._stats_video = job, video
 
     def _on_stats_ready(self, stats) -> None:
-        if stats is None or self.video is not self._stats_video or self._closed:
+        if stats is None or self.session.video is not self._stats_video or self.session.closed:
             return
-        self.video.labelled |= stats.labelled  # (frames never lose their labels)
+        self.session.video.labelled |= stats.labelled  # (frames never lose their labels)
         self.timeline.set_flicker(stats.flicker)
         self._refresh_marks()
 
     def _on_stats_finished(self, _job: Job) -> None:
         self._stats_job = None
-        if self._stats_again and not self._closed:
+        if self._stats_again and not self.session.closed:
             self._stats_again = False
             self.refresh_video_stats()
 
     # --- pre-labelling ------------------------------------------------------------------------
 
     def prelabel_video(self) -> None:
-        video = self.video
+        video = self.session.video
         if video is None or not self._video_model_usable():
             return
-        request = ask(self, "prelabel_options")(
+        request = ask(self.host, "prelabel_options")(
             self, video.frame_count, max(0, video.frame), len(video.labelled)
         )
         if request is None:
@@ -142,12 +146,12 @@ class VideoJobsMixin:
         """ "Pre-label New Images When Opened" covers videos too: frames the model has not
         labelled yet are labelled in the background (frames with labels, edited ones above all,
         are kept)."""
-        video = self.video
+        video = self.session.video
         if (
             video is None
-            or not self.act_auto_prelabel.isChecked()
-            or self.model.info is None
-            or self.model.busy
+            or not self.host.act_auto_prelabel.isChecked()
+            or self.session.model.info is None
+            or self.session.model.busy
             or self._video_job is not None
             or len(video.store.labelled()) >= video.frame_count
         ):
@@ -155,30 +159,30 @@ class VideoJobsMixin:
         self._start_video_prelabel(tasks.PrelabelRequest())
 
     def _start_video_prelabel(self, request: tasks.PrelabelRequest) -> None:
-        video = self.video
-        if self.doc is not None:
-            self._autosave(self.doc)
-        work = tasks.prelabel(video, self.model, self.model.name, request)
+        video = self.session.video
+        if self.session.doc is not None:
+            self.session.autosave(self.session.doc)
+        work = tasks.prelabel(video, self.session.model, self.session.model.name, request)
         self._prelabel_start = request.start
         self.start_video_job("Pre-labelling", work, self._on_video_prelabelled, uses_model=True)
 
     def _video_model_usable(self) -> bool:
-        if self.model.info is None:
-            what = "still loading" if self.model.loading else "not loaded"
-            self.show_notice(f"The model is {what}; pre-labelling is not available yet.", "warning")
+        if self.session.model.info is None:
+            what = "still loading" if self.session.model.loading else "not loaded"
+            self.host.show_notice(f"The model is {what}; pre-labelling is not available yet.", "warning")
             return False
-        if self.model.busy:
-            self.statusBar().showMessage("Image pre-labelling is running; try again when it ends", 4000)
+        if self.session.model.busy:
+            self.host.statusBar().showMessage("Image pre-labelling is running; try again when it ends", 4000)
             return False
         return True
 
     def _on_frames_labelled(self, last: int) -> None:
         """Pre-labelling wrote every frame it was given up to ``last``: mark them, and show
         the labels of the frame on screen as soon as it has some."""
-        video = self.video
+        video = self.session.video
         video.labelled.update(range(self._prelabel_start, last + 1))
         self._refresh_marks()
-        if self.doc is not None and video.frame <= last:
+        if self.session.doc is not None and video.frame <= last:
             self._reload_frame_if_untouched(only_new=True)
 
     def _on_video_prelabelled(self, outcome: tasks.PrelabelOutcome, cancelled: bool) -> None:
@@ -195,34 +199,34 @@ class VideoJobsMixin:
             text += f" {frames(s.skipped)} kept (labelled already, or edited by hand)."
         if outcome.smoothed is not None:
             text += f" Smoothing changed {frames(outcome.smoothed)}."
-        self.show_notice(text, "info", key="video-job")
+        self.host.show_notice(text, "info", key="video-job")
 
     def smooth_video(self) -> None:
-        video = self.video
+        video = self.session.video
         if video is None:
             return
-        radius = ask(self, "smooth_radius")(self)
+        radius = ask(self.host, "smooth_radius")(self.host)
         if radius is None:
             return
-        self._autosave(self.doc)
-        self.flush_saves()
+        self.session.autosave(self.session.doc)
+        self.host.flush_saves()
         self.start_video_job("Smoothing", tasks.smooth(video, radius), self._on_video_smoothed)
 
     def _on_video_smoothed(self, changed: int, cancelled: bool) -> None:
         what = "Smoothing cancelled; so far it" if cancelled else "Smoothing"
-        self.show_notice(
+        self.host.show_notice(
             f"{what} changed {frames(changed)} (frames you edited are kept).", "info", key="video-job"
         )
 
     # --- propagating a correction -------------------------------------------------------------
 
     def propagate_correction(self) -> None:
-        video, doc = self.video, self.doc
+        video, doc = self.session.video, self.session.doc
         if video is None or doc is None:
             return
         region = doc.labels != self.session.mode.baseline
         if not region.any():
-            self.show_notice(
+            self.host.show_notice(
                 "Nothing to propagate: paint a correction on this frame first "
                 "(what changed since it was shown is carried forward).",
                 "warning",
@@ -231,39 +235,39 @@ class VideoJobsMixin:
             return
         room = min(MAX_PROPAGATE, video.frame_count - 1 - video.frame)
         if room < 1:
-            self.show_notice(
+            self.host.show_notice(
                 "This is the last frame: there is nothing after it to propagate to.",
                 "warning",
                 key="video-job",
             )
             return
-        count = ask(self, "propagate_count")(self, min(10, room), room)
+        count = ask(self.host, "propagate_count")(self.host, min(10, room), room)
         if count is None:
             return
         work = tasks.propagate(video, video.frame, doc.labels, region, count)
         self.start_video_job("Propagating", work, self._on_propagated)
 
     def _on_propagated(self, propagation: tasks.Propagation | None, cancelled: bool) -> None:
-        video = self.video
+        video = self.session.video
         if propagation is None or cancelled or video is None or video is not self._video_job_video:
             return
-        dialog = PropagationPreviewDialog(self, propagation, video.source.read, video.classes)
+        dialog = PropagationPreviewDialog(self.host, propagation, video.source.read, video.classes)
         try:
-            apply = ask(self, "confirm_propagation")(self, dialog)
+            apply = ask(self.host, "confirm_propagation")(self.host, dialog)
         finally:
             dialog.deleteLater()
         first, last = propagation.frames[0].index, propagation.frames[-1].index
         if not apply:
-            self.statusBar().showMessage("Propagation discarded; nothing was written", 5000)
+            self.host.statusBar().showMessage("Propagation discarded; nothing was written", 5000)
             return
         for item in propagation.frames:
             self.session.mode.submit(item.index, item.labels)
-        self.save_label.setText("Saving…")
+        self.host.save_label.setText("Saving…")
         self._refresh_marks()
-        if self.doc is not None and video.frame == propagation.source_index:
-            self.session.mode.baseline = self.doc.labels.copy()  # this correction is carried now
+        if self.session.doc is not None and video.frame == propagation.source_index:
+            self.session.mode.baseline = self.session.doc.labels.copy()  # this correction is carried now
         changed = sum(item.changed for item in propagation.frames)
-        self.show_notice(
+        self.host.show_notice(
             f"Carried the correction of frame {propagation.source_index} to frames "
             f"{first}–{last} ({changed} pixels changed); they count as edited.",
             "info",
@@ -274,11 +278,11 @@ class VideoJobsMixin:
     # --- helpers ------------------------------------------------------------------------------
 
     def _refresh_marks(self) -> None:
-        video = self.video
+        video = self.session.video
         if video is None:
             return
         pending = {i for i, _ in video.pending.items()}
         edited = video.store.edited | pending
         labelled = video.labelled | edited
         self.timeline.set_marks(labelled, edited)
-        self.image_list.show_frames(video.frame_count, labelled, edited)
+        self.host.image_list.show_frames(video.frame_count, labelled, edited)

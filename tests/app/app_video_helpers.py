@@ -90,5 +90,6 @@ class BatchPredictor(FakePredictor):
 def wait_video_idle(qtbot, window, timeout: int = 30000) -> None:
     """Until no video task and no statistics run is going, and every frame is saved."""
     qtbot.waitUntil(
-        lambda: window._video_job is None and window._stats_job is None and window.saver.idle, timeout=timeout
+        lambda: window.videos._video_job is None and window.videos._stats_job is None and window.saver.idle,
+        timeout=timeout,
     )

@@ -30,7 +30,7 @@ def clip(tmp_path):
 
 def correct_frame(window, index: int) -> None:
     """Go to frame ``index`` and paint, as a person would: the square as car, a band of road."""
-    window.show_frame(index)
+    window.videos.show_frame(index)
     window.editor.set_brush_size(9)
     x0, y0, x1, y1 = square_box(index)
     for class_id, points in (

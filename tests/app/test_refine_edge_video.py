@@ -29,7 +29,7 @@ def window(make_window, tmp_path, dialogs, qtbot):
     dialogs.prelabel_options = lambda *a: PrelabelRequest(start=0, stop=LABELLED)
     dialogs.matte_classes = lambda parent, classes, current: [CAR]
     w = make_window(clip, predictor=BatchPredictor())
-    w.act_prelabel_video.trigger()
+    w.videos.act_prelabel_video.trigger()
     wait_video_idle(qtbot, w)
     return w
 

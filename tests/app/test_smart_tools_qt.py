@@ -97,7 +97,7 @@ def test_zoomed_reinference_runs_the_model_in_the_background(make_window, image_
 
 def test_smart_tools_work_on_a_video_frame(make_window, clip, qtbot):
     window = make_window(clip, predictor=BatchPredictor(), auto_prelabel=False)
-    window.show_frame(5)
+    window.videos.show_frame(5)
     doc = window.doc
     doc.labels[:] = 3
     key(window, Qt.Key.Key_S)

@@ -25,7 +25,7 @@ def paint(window, class_id, points):
 
 def test_an_edit_survives_navigation_and_a_restart(make_window, clip, qtbot):
     window = make_window(clip, predictor=BatchPredictor())
-    window.show_frame(10)
+    window.videos.show_frame(10)
     assert window.doc.state == ImageState.NEW
     paint(window, 4, [(20, 20), (70, 50)])
     painted = window.doc.labels.copy()
@@ -51,7 +51,7 @@ def test_an_edit_survives_navigation_and_a_restart(make_window, clip, qtbot):
     assert again.video.frame == 10
     np.testing.assert_array_equal(again.doc.labels, painted)
     assert again.doc.state == ImageState.EDITED
-    again.show_frame(0)
+    again.videos.show_frame(0)
     again.close()
 
     # Opening the video again (not from the session) comes back to the frame last viewed.
@@ -71,7 +71,7 @@ def test_stepping_back_before_the_write_lands_shows_the_new_labels(make_window, 
         real_write(index, labels, edited)
 
     monkeypatch.setattr(store, "write", slow_write)
-    window.show_frame(5)
+    window.videos.show_frame(5)
     paint(window, 6, [(40, 30)])
     painted = window.doc.labels.copy()
     key(window, Qt.Key.Key_Right)
@@ -90,7 +90,7 @@ def test_a_failed_write_keeps_the_edit_and_ctrl_s_writes_it(make_window, clip, q
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(store, "write", disk_full)
-    window.show_frame(3)
+    window.videos.show_frame(3)
     paint(window, 2, [(30, 30), (60, 40)])
     painted = window.doc.labels.copy()
     qtbot.waitUntil(lambda: window.notice.level == "error" and window.notice.isVisible(), timeout=5000)
@@ -111,11 +111,11 @@ def test_undo_works_on_a_frame_and_the_flicker_strip_follows_edits(make_window, 
 
     dialogs.prelabel_options = lambda parent, count, current, labelled: PrelabelRequest()
     window = make_window(clip, predictor=BatchPredictor())
-    window.act_prelabel_video.trigger()
+    window.videos.act_prelabel_video.trigger()
     wait_video_idle(qtbot, window)
-    flicker = window.timeline.flicker.copy()
+    flicker = window.videos.timeline.flicker.copy()
     assert np.isnan(flicker[0]) and np.isfinite(flicker[1:]).all()
-    window.show_frame(20)
+    window.videos.show_frame(20)
     before = window.doc.labels.copy()
     paint(window, 9, [(10, 10), (90, 60)])  # a big stroke: frame 20 now differs a lot
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -123,6 +123,6 @@ def test_undo_works_on_a_frame_and_the_flicker_strip_follows_edits(make_window, 
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert (window.doc.labels == 9).sum() > 500
     key(window, Qt.Key.Key_Right)
-    after = window.timeline.flicker
+    after = window.videos.timeline.flicker
     assert after[20] > flicker[20] + 0.05 and after[21] > flicker[21] + 0.05
     np.testing.assert_array_equal(after[:20], flicker[:20])

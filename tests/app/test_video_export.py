@@ -33,7 +33,7 @@ def window(make_window, tmp_path, dialogs, qtbot):
     clip = write_clip(folder / "street.mp4")
     dialogs.prelabel_options = lambda *a: PrelabelRequest(start=0, stop=len(LABELLED))
     w = make_window(clip, predictor=BatchPredictor())
-    w.act_prelabel_video.trigger()
+    w.videos.act_prelabel_video.trigger()
     wait_video_idle(qtbot, w)
     return w
 
@@ -142,7 +142,7 @@ def test_cancelling_an_export_says_so(window, tmp_path, dialogs, qtbot, monkeypa
     entry = next(e for e in exports.ENTRIES if e.title.startswith("Overlay"))
     entry.handler(window)
     qtbot.waitUntil(lambda: window.progress_bar.value() >= 3, timeout=10000)
-    window.act_cancel_video_job.trigger()
+    window.videos.act_cancel_video_job.trigger()
     wait_video_idle(qtbot, window)
     assert "cancelled" in window.notice.text and "nothing was written" in window.notice.text
     assert not (tmp_path / "cancelled.mp4").exists()

@@ -43,14 +43,14 @@ def test_prelabel_runs_in_a_worker_with_progress_and_refreshes_the_frame(
 ):
     predictor = BatchPredictor(delay=0.02)
     window = make_window(clip, predictor=predictor)
-    window.show_frame(6)
+    window.videos.show_frame(6)
     assert window.doc.state == ImageState.NEW
     texts = []
-    window.act_prelabel_video.trigger()
-    job = window._video_job
+    window.videos.act_prelabel_video.trigger()
+    job = window.videos._video_job
     assert job is not None and window.progress_bar.isVisible() and window.cancel_button.isVisible()
-    job.progress.connect(lambda p: texts.append(window.video_job_label.text()))
-    assert not window.act_prelabel_video.isEnabled()  # one task at a time
+    job.progress.connect(lambda p: texts.append(window.videos.video_job_label.text()))
+    assert not window.videos.act_prelabel_video.isEnabled()  # one task at a time
     wait_video_idle(qtbot, window)
     assert ask_prelabel["shown"] == [(FRAMES, 6, 0)]
     assert predictor.frames_seen == FRAMES
@@ -64,7 +64,7 @@ def test_prelabel_runs_in_a_worker_with_progress_and_refreshes_the_frame(
     x0, y0, x1, y1 = square_box(6)
     assert (window.doc.labels[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2] == CAR).all()
     assert window.video.labelled == set(range(FRAMES))
-    assert np.isfinite(window.timeline.flicker[1:]).all()
+    assert np.isfinite(window.videos.timeline.flicker[1:]).all()
     assert store.model and "model" in store.model
     # Every prediction ran on the model's own thread (the one that loaded it).
     assert set(predictor.threads) == {"srcrm-model"}
@@ -77,7 +77,7 @@ def test_opening_a_video_with_auto_prelabel_on_labels_it_and_the_images_panel_sh
 ):
     predictor = BatchPredictor(delay=0.05)
     window = make_window(clip, predictor=predictor, auto_prelabel=True)
-    qtbot.waitUntil(lambda: window._video_job is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.videos._video_job is not None, timeout=10000)
     assert not window.act_load_model.isEnabled() and not window.act_cpu_only.isEnabled()
     wait_video_idle(qtbot, window)
     assert window.video.store.labelled() == list(range(FRAMES)) and predictor.frames_seen == FRAMES
@@ -85,9 +85,9 @@ def test_opening_a_video_with_auto_prelabel_on_labels_it_and_the_images_panel_sh
     row = window.image_list.tree.topLevelItem(0)
     assert row.text(0) == clip.name and row.text(1) == f"{FRAMES}/{FRAMES} labelled"
     # An edited frame gets a row of its own; choosing it goes there.
-    window.show_frame(7)
+    window.videos.show_frame(7)
     paint(window, CAR, [(10, 10), (30, 30)])
-    window.show_frame(0)
+    window.videos.show_frame(0)
     wait_video_idle(qtbot, window)
     assert row.childCount() == 1 and row.child(0).text(0) == "frame 7"
     window.image_list.tree.itemClicked.emit(row.child(0), 0)
@@ -97,7 +97,7 @@ def test_opening_a_video_with_auto_prelabel_on_labels_it_and_the_images_panel_sh
 def test_cancel_keeps_what_was_labelled_and_a_rerun_resumes(make_window, clip, qtbot, ask_prelabel):
     predictor = BatchPredictor(delay=0.15)
     window = make_window(clip, predictor=predictor)
-    window.act_prelabel_video.trigger()
+    window.videos.act_prelabel_video.trigger()
     qtbot.waitUntil(lambda: predictor.batches >= 3, timeout=10000)
     window.cancel_button.click()
     wait_video_idle(qtbot, window)
@@ -108,11 +108,11 @@ def test_cancel_keeps_what_was_labelled_and_a_rerun_resumes(make_window, clip, q
 
     # An edit on a frame not labelled yet, then the rerun: only the missing frames are
     # predicted, and the edited one is never replaced.
-    window.show_frame(40)
+    window.videos.show_frame(40)
     paint(window, 5, [(50, 30)])
     edited = window.doc.labels.copy()
     seen = predictor.frames_seen
-    window.act_prelabel_video.trigger()
+    window.videos.act_prelabel_video.trigger()
     wait_video_idle(qtbot, window)
     assert predictor.frames_seen - seen == FRAMES - len(done) - 1
     assert store.labelled() == list(range(FRAMES))
@@ -127,15 +127,15 @@ def test_a_range_without_resume_relabels_but_never_touches_edited_frames(
 ):
     predictor = BatchPredictor()
     window = make_window(clip, predictor=predictor)
-    window.act_prelabel_video.trigger()
+    window.videos.act_prelabel_video.trigger()
     wait_video_idle(qtbot, window)
-    window.show_frame(12)
+    window.videos.show_frame(12)
     paint(window, 2, [(30, 20), (60, 20)])
     edited = window.doc.labels.copy()
-    window.show_frame(0)
+    window.videos.show_frame(0)
     ask_prelabel["request"] = PrelabelRequest(start=10, stop=20, skip_labelled=False)
     seen = predictor.frames_seen
-    window.act_prelabel_video.trigger()
+    window.videos.act_prelabel_video.trigger()
     wait_video_idle(qtbot, window)
     assert predictor.frames_seen - seen == 9  # frames 10..19 but the edited 12
     np.testing.assert_array_equal(window.video.store.read(12), edited)
@@ -144,17 +144,17 @@ def test_a_range_without_resume_relabels_but_never_touches_edited_frames(
 
 def test_smoothing_removes_a_one_frame_blip_and_keeps_edits(make_window, clip, qtbot, ask_prelabel, dialogs):
     window = make_window(clip, predictor=BatchPredictor())
-    window.act_prelabel_video.trigger()
+    window.videos.act_prelabel_video.trigger()
     wait_video_idle(qtbot, window)
     store = window.video.store
     blip = store.read(30)
     blip[50:60, 60:80] = 9  # a one-frame blip, as a model may make
     store.write(30, blip)  # (machine-made: not edited)
-    window.show_frame(20)
+    window.videos.show_frame(20)
     paint(window, 6, [(50, 55)])  # an edit smoothing must keep
     edited = window.doc.labels.copy()
     dialogs.smooth_radius = lambda parent: 1
-    window.act_smooth_video.trigger()
+    window.videos.act_smooth_video.trigger()
     wait_video_idle(qtbot, window)
     assert not (store.read(30)[50:60, 60:80] == 9).any()
     np.testing.assert_array_equal(store.read(20), edited)
@@ -165,10 +165,10 @@ def test_propagate_a_correction_preview_then_apply_or_discard(
     make_window, clip, qtbot, dialogs, ask_prelabel
 ):
     window = make_window(clip, predictor=BatchPredictor())
-    window.act_prelabel_video.trigger()
+    window.videos.act_prelabel_video.trigger()
     wait_video_idle(qtbot, window)
     store = window.video.store
-    window.show_frame(10)
+    window.videos.show_frame(10)
     # The correction: the square is a bicyclist (10), not a car.
     x0, y0, x1, y1 = square_box(10)
     window.editor.set_tool("fill")
@@ -193,7 +193,7 @@ def test_propagate_a_correction_preview_then_apply_or_discard(
         return confirm
 
     dialogs.confirm_propagation = look_then(False)
-    window.act_propagate.trigger()
+    window.videos.act_propagate.trigger()
     wait_video_idle(qtbot, window)
     assert previews == [[11, 12, 13, 14, 15]]
     for k, labels in before.items():  # discarded: nothing written
@@ -201,7 +201,7 @@ def test_propagate_a_correction_preview_then_apply_or_discard(
     assert not store.edited - {10}
 
     dialogs.confirm_propagation = look_then(True)
-    window.act_propagate.trigger()
+    window.videos.act_propagate.trigger()
     wait_video_idle(qtbot, window)
     assert store.edited == {10, 11, 12, 13, 14, 15}
     for k in range(11, 16):
@@ -215,21 +215,21 @@ def test_propagate_a_correction_preview_then_apply_or_discard(
     assert "frames 11–15" in window.notice.text
 
     # The same correction is not carried twice: the frame's baseline moved on.
-    window.act_propagate.trigger()
-    assert "Nothing to propagate" in window.notice.text and window._video_job is None
+    window.videos.act_propagate.trigger()
+    assert "Nothing to propagate" in window.notice.text and window.videos._video_job is None
 
 
 def test_going_to_images_and_back_while_prelabelling_shares_the_running_video(
     make_window, clip, image_folder, qtbot, ask_prelabel
 ):
     window = make_window(clip, predictor=BatchPredictor(delay=0.1))
-    window.act_prelabel_video.trigger()
+    window.videos.act_prelabel_video.trigger()
     running = window.video
     window.images.open_path(image_folder)
-    assert window.video is None and window.project is not None and window._video_job is not None
+    assert window.video is None and window.project is not None and window.videos._video_job is not None
     window.images.open_path(clip)
     assert window.video is running and window.video.frame == 0
-    window.show_frame(FRAMES - 1)  # not labelled yet: the run is still near the start
+    window.videos.show_frame(FRAMES - 1)  # not labelled yet: the run is still near the start
     paint(window, 7, [(40, 20), (60, 20)])
     edited = window.doc.labels.copy()
     wait_video_idle(qtbot, window)

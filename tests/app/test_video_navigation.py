@@ -37,13 +37,13 @@ def assert_on_frame(window, reference, k):
     assert window.video.frame == k
     np.testing.assert_array_equal(window.doc.image, reference[k])
     np.testing.assert_array_equal(shown(window), reference[k])
-    assert window.timeline.slider.value() == k and window.timeline.spin.value() == k
+    assert window.videos.timeline.slider.value() == k and window.videos.timeline.spin.value() == k
 
 
 def test_open_a_video_step_seek_and_jump_land_on_the_right_frames(make_window, clip, reference, qtbot):
     window = make_window(clip, predictor=BatchPredictor())
     assert window.video is not None and window.project is None
-    assert window.timeline.isVisible() and window.doc.shape == (H, W)
+    assert window.videos.timeline.isVisible() and window.doc.shape == (H, W)
     assert_on_frame(window, reference, 0)
     assert "frame 0" in window.windowTitle() and "street" in window.windowTitle()
     # Labels go beside the video, never into the folder the user sees.
@@ -65,25 +65,25 @@ def test_open_a_video_step_seek_and_jump_land_on_the_right_frames(make_window, c
 
     # Backwards seeks, forward seeks far away, and the same frame again.
     for k in (40, 3, 29, 29, 0, 46, 12):
-        window.timeline.slider.setValue(k)
+        window.videos.timeline.slider.setValue(k)
         assert_on_frame(window, reference, k)
 
     # The jump box: type a number, press Enter.
     key(window, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
-    assert window.timeline.spin.hasFocus() or not window.isActiveWindow()
-    window.timeline.spin.lineEdit().selectAll()
-    QTest.keyClicks(window.timeline.spin.lineEdit(), "33")
-    QTest.keyClick(window.timeline.spin.lineEdit(), Qt.Key.Key_Return)
+    assert window.videos.timeline.spin.hasFocus() or not window.isActiveWindow()
+    window.videos.timeline.spin.lineEdit().selectAll()
+    QTest.keyClicks(window.videos.timeline.spin.lineEdit(), "33")
+    QTest.keyClick(window.videos.timeline.spin.lineEdit(), Qt.Key.Key_Return)
     assert_on_frame(window, reference, 33)
-    assert window.timeline.time_label.text().startswith("0:02.20")  # 33 / 15 fps
+    assert window.videos.timeline.time_label.text().startswith("0:02.20")  # 33 / 15 fps
 
     # A click on the flicker strip jumps to the frame under it.
-    strip = window.timeline.strip
+    strip = window.videos.timeline.strip
     QTest.mouseClick(
         strip.viewport(),
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
-        window.timeline.strip_point(20),
+        window.videos.timeline.strip_point(20),
     )
     assert abs(window.video.frame - 20) <= 1
     assert_on_frame(window, reference, window.video.frame)
@@ -91,18 +91,18 @@ def test_open_a_video_step_seek_and_jump_land_on_the_right_frames(make_window, c
 
 def test_play_advances_with_the_clock_and_stops_at_the_end(make_window, clip, reference, qtbot):
     window = make_window(clip, predictor=BatchPredictor())
-    window.show_frame(30)
+    window.videos.show_frame(30)
     key(window, Qt.Key.Key_K)
-    assert window.timeline.play_button.isChecked()
+    assert window.videos.timeline.play_button.isChecked()
     qtbot.waitUntil(lambda: window.video.frame == FRAMES - 1, timeout=5000)
-    qtbot.waitUntil(lambda: not window._play_timer.isActive(), timeout=2000)
-    assert not window.timeline.play_button.isChecked()
+    qtbot.waitUntil(lambda: not window.videos._play_timer.isActive(), timeout=2000)
+    assert not window.videos.timeline.play_button.isChecked()
     assert_on_frame(window, reference, FRAMES - 1)
     # A seek while playing plays on from there; pausing holds the frame.
-    window.show_frame(25)
-    window.toggle_play(True)
+    window.videos.show_frame(25)
+    window.videos.toggle_play(True)
     qtbot.waitUntil(lambda: window.video.frame >= 27, timeout=5000)
-    window.timeline.slider.setValue(5)
+    window.videos.timeline.slider.setValue(5)
     qtbot.waitUntil(lambda: window.video.frame >= 8, timeout=5000)
     assert window.video.frame < 25
     key(window, Qt.Key.Key_K)
@@ -120,10 +120,10 @@ def test_an_image_sequence_folder_opens_as_a_video(make_window, tmp_path, qtbot,
         cv2.imwrite(str(folder / f"f{k}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
     dialogs.open_sequence = lambda parent, start: folder
     window = make_window(predictor=BatchPredictor())
-    window.act_open_sequence.trigger()
+    window.videos.act_open_sequence.trigger()
     assert window.video is not None and window.video.frame_count == 12
     for k in (10, 2, 11):
-        window.show_frame(k)
+        window.videos.show_frame(k)
         np.testing.assert_array_equal(window.doc.image, frames[k])  # lossless: exact
     assert window.video.store.folder == tmp_path / ".srcrm" / "seq.frames"
 
@@ -132,7 +132,7 @@ def test_a_corrupt_video_gives_a_notice_and_the_app_stays_usable(make_window, cl
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 20)
     window = make_window(clip, predictor=BatchPredictor())
-    window.show_frame(7)
+    window.videos.show_frame(7)
     before = window.doc
     window.images.open_path(bad)  # what File > Open Video… and a drop do
     assert window.notice.isVisible() and window.notice.level == "error"
@@ -151,13 +151,13 @@ def test_a_truncated_video_says_where_it_ends_and_shrinks_the_timeline(make_wind
     cut.write_bytes(data[: len(data) // 2])  # the header still says 48 frames
     window = make_window(cut, predictor=BatchPredictor())
     assert window.video.frame_count == FRAMES
-    window.show_frame(40)
+    window.videos.show_frame(40)
     assert window.notice.level == "error" and "frame 40" in window.notice.text.lower()
     assert "truncated" in window.notice.text
     assert window.video.frame == 0 and window.doc is not None
     last = window.video.frame_count - 1
-    assert 0 < last < FRAMES - 1 and window.timeline.slider.maximum() == last
-    window.show_frame(last // 2)  # the app goes on with the frames that are there
+    assert 0 < last < FRAMES - 1 and window.videos.timeline.slider.maximum() == last
+    window.videos.show_frame(last // 2)  # the app goes on with the frames that are there
     assert window.video.frame == last // 2
 
 
@@ -179,7 +179,7 @@ def test_drop_a_video_file_opens_it(make_window, clip, image_folder, qtbot):
     assert videos.topLevelItemCount() == 1 and videos.topLevelItem(0).text(0) == clip.name
     # And back to images: video mode ends, the timeline goes.
     window.images.open_path(image_folder)
-    assert window.video is None and window.project is not None and not window.timeline.isVisible()
+    assert window.video is None and window.project is not None and not window.videos.timeline.isVisible()
     key(window, Qt.Key.Key_D)
     assert window.doc.path.name == "frame_01.png"
 
@@ -210,5 +210,5 @@ def test_the_bundled_clip_keeps_its_labels_out_of_resources(make_window, qtbot):
     assert video.source.fps == pytest.approx(15)
     assert SAMPLES_DIR.resolve() not in video.store.folder.resolve().parents
     assert window.settings.data_dir in video.store.folder.parents
-    window.show_frame(100)
+    window.videos.show_frame(100)
     assert window.video.frame == 100
