@@ -15,7 +15,7 @@ from . import io_actions
 from .canvas import Canvas
 from .class_panel import ClassPanel
 from .dialogs import Dialogs
-from .document.label_document import ImageState, LabelDocument
+from .document.label_document import LabelDocument
 from .document.overlay import OverlayMode
 from .finetune.flow import FinetuneFlow
 from .gui_thread import GuiPoster
@@ -23,7 +23,7 @@ from .image_flow import ImageFlow
 from .image_list import ImageList
 from .jobs import JobRunner, ModelService
 from .jobs.model import default_predictor_factory
-from .menus import MenusMixin
+from .menus import WindowMenus
 from .notice import NoticeBar
 from .prelabel_flow import PrelabelFlow
 from .session import ImageMode, Session, VideoMode
@@ -34,7 +34,7 @@ from .toolbar import EditToolBar
 from .video.video_flow import VideoFlow
 
 
-class MainWindow(MenusMixin, QtWidgets.QMainWindow):
+class MainWindow(QtWidgets.QMainWindow):
     def __init__(
         self,
         settings: AppSettings,
@@ -107,8 +107,7 @@ class MainWindow(MenusMixin, QtWidgets.QMainWindow):
         self.toolbar.opacity_slider.valueChanged.connect(lambda _v: self._session_timer.start())
         self.toolbar.mode_combo.currentIndexChanged.connect(self._on_mode_changed)
         self.videos = VideoFlow(self)  # the timeline under the canvas, for videos
-        self._build_actions()
-        self._build_menus()
+        self.menus = WindowMenus(self)
 
         geometry, state = settings.window_state()
         if geometry is not None:
@@ -299,7 +298,7 @@ class MainWindow(MenusMixin, QtWidgets.QMainWindow):
 
     def _on_mode_changed(self, _index: int) -> None:
         mode = self.canvas.mode
-        self.mode_actions[mode].setChecked(True)
+        self.menus.mode_actions[mode].setChecked(True)
         if mode == OverlayMode.CONFIDENCE and (self.doc is None or self.doc.confidence is None):
             self.statusBar().showMessage("No confidence map for this image: pre-label it first", 5000)
         self._session_timer.start()
@@ -315,28 +314,4 @@ class MainWindow(MenusMixin, QtWidgets.QMainWindow):
         self.statusBar().showMessage(text.split(". ")[0], 8000)
 
     def _update_actions(self) -> None:
-        doc = self.doc
-        has_doc = doc is not None
-        stack = doc.undo_stack if doc else None
-        # (not ``stack and ...``: a stack whose steps are all undone has length 0, so is falsy)
-        can_undo = stack is not None and stack.can_undo
-        can_redo = stack is not None and stack.can_redo
-        self.act_undo.setEnabled(can_undo)
-        self.act_redo.setEnabled(can_redo)
-        self.act_undo.setText(f"&Undo {stack.undo_name}" if can_undo else "&Undo")
-        self.act_redo.setText(f"&Redo {stack.redo_name}" if can_redo else "&Redo")
-        self.act_fill_gaps.setEnabled(has_doc)
-        self.act_done.setEnabled(has_doc)
-        self.act_done.setChecked(bool(doc and doc.state == ImageState.DONE))
-        model_ok = self.model.info is not None and not self.model.busy
-        self.act_prelabel.setEnabled(has_doc and model_ok)
-        self.act_prelabel_folder.setEnabled(self.project is not None and model_ok)
-        self.act_cancel_prelabel.setEnabled(self.prelabel.job is not None)
-        for act in (self.act_load_model, self.act_default_model, self.act_cpu_only):
-            act.setEnabled(not self.model.busy)  # never swap the model under a running job
-        mode = self.session.mode
-        self.setWindowTitle(mode.title(self.doc) if mode is not None else "SRCRM Studio")
-        if mode is not None and not mode.image_commands:
-            for act in (self.act_prelabel, self.act_prelabel_folder, self.act_done, self.act_next_open):
-                act.setEnabled(False)
-        self.videos.update_actions()
+        self.menus.update()

@@ -6,9 +6,7 @@ the GUI thread; where each result goes is decided by the Qt-free image mode."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
-
-from PySide6 import QtGui
+from typing import TYPE_CHECKING, Protocol
 
 from .canvas import Canvas
 from .dialogs import OVERWRITE, Dialogs
@@ -20,6 +18,9 @@ from .session import Session
 from .settings import AppSettings
 from .status_view import StatusView
 
+if TYPE_CHECKING:
+    from .menus import WindowMenus
+
 
 class PrelabelHost(Protocol):
     """What the flow uses of the window."""
@@ -29,7 +30,7 @@ class PrelabelHost(Protocol):
     canvas: Canvas
     settings: AppSettings
     status: StatusView
-    act_auto_prelabel: QtGui.QAction
+    menus: WindowMenus
     model_path: str | None
     device: str
 
@@ -56,7 +57,7 @@ class PrelabelFlow:
 
     @property
     def _auto(self) -> bool:
-        return self.host.act_auto_prelabel.isChecked()
+        return self.host.menus.act_auto_prelabel.isChecked()
 
     # --- the model ----------------------------------------------------------------------------
 

@@ -149,7 +149,7 @@ class VideoJobsMixin:
         video = self.session.video
         if (
             video is None
-            or not self.host.act_auto_prelabel.isChecked()
+            or not self.host.menus.act_auto_prelabel.isChecked()
             or self.session.model.info is None
             or self.session.model.busy
             or self._video_job is not None

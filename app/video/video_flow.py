@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from srcrm.video import VIDEO_SUFFIXES, LabelStoreError, VideoReadError, flicker
 
@@ -32,7 +32,9 @@ from .job_flow import VideoJobsMixin
 from .session import VideoSession
 from .timeline import Timeline
 from .video_dialogs import ask
-from .video_menu import build_actions
+
+if TYPE_CHECKING:
+    from ..menus import WindowMenus
 
 
 def is_video_file(path: Path) -> bool:
@@ -51,13 +53,11 @@ class VideoHost(Protocol):
     notice: NoticeBar
     prelabel: PrelabelFlow
     finetuning: FinetuneFlow
-    act_auto_prelabel: QtGui.QAction
+    menus: WindowMenus
     cancel_button: QtWidgets.QPushButton
     progress_bar: QtWidgets.QProgressBar
     save_label: QtWidgets.QLabel
     _session_timer: QtCore.QTimer
-
-    def _action(self, text: str, slot, shortcut=None, tip: str | None = None) -> QtGui.QAction: ...
 
     def show_notice(self, text: str, level: str = "info", key: str | None = None) -> None: ...
 
@@ -78,7 +78,7 @@ class VideoFlow(VideoJobsMixin):
     # --- setting up ---------------------------------------------------------------------------
 
     def __init__(self, host: VideoHost) -> None:
-        """Create the timeline, the video state and the video actions."""
+        """Create the timeline and the video state (the actions: :mod:`.video_menu`)."""
         self.host = host
         self.session = host.session
         self._video_job = self._video_job_done = self._video_job_video = None
@@ -103,7 +103,6 @@ class VideoFlow(VideoJobsMixin):
         self.session.model.ready.connect(self._on_video_model_ready)
         self.session.saving.connect(self._refresh_marks)
         self.session.edited.connect(lambda _doc: self.toggle_play(False))
-        build_actions(self)
 
     # --- opening and closing ------------------------------------------------------------------
 

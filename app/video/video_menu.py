@@ -9,7 +9,10 @@ video is open."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from PySide6 import QtGui
 
 from .. import actions
 from . import exports
@@ -18,9 +21,8 @@ if TYPE_CHECKING:
     from .video_flow import VideoFlow
 
 
-def build_actions(flow: VideoFlow) -> None:
-    """The video actions, made with the window's action factory and kept on ``flow``."""
-    a = flow.host._action
+def build_actions(flow: VideoFlow, a: Callable[..., QtGui.QAction]) -> None:
+    """The video actions, made with the window's action factory ``a`` and kept on ``flow``."""
     flow.act_open_video = a(
         "Open &Video…",
         flow.choose_video,

@@ -106,16 +106,16 @@ def test_re_prelabelling_an_edited_image_asks_first(make_window, image_folder, d
     edited = window.doc.labels.copy()
 
     dialogs.replace_answer = False
-    window.act_prelabel.trigger()
+    window.menus.act_prelabel.trigger()
     assert dialogs.asked == ["replace:frame_00.png"]
     qtbot.wait(300)
     np.testing.assert_array_equal(window.doc.labels, edited)  # said no: nothing changes
 
     dialogs.replace_answer = True
-    window.act_prelabel.trigger()
+    window.menus.act_prelabel.trigger()
     wait_prelabelled(qtbot, window)
     assert not (window.doc.labels == 5).any()
-    window.act_undo.trigger()  # the edits come back
+    window.menus.act_undo.trigger()  # the edits come back
     np.testing.assert_array_equal(window.doc.labels, edited)
 
 
@@ -349,7 +349,7 @@ def test_a_checkpoint_that_does_not_load_gets_a_clear_message(make_window, image
     assert window.model.info is None
     assert "broken.pt" in window.notice.text and "not a readable checkpoint" in window.notice.text
     assert window.device_label.text() == "No model"
-    assert not window.act_prelabel.isEnabled()
+    assert not window.menus.act_prelabel.isEnabled()
     window.editor.set_class(3)
     drag(window.canvas, [viewport_point(window, 50, 50)])
     assert window.doc.state == ImageState.EDITED

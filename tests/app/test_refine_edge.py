@@ -51,7 +51,7 @@ def open_panel(make_window, qtbot, tmp_path):
     hard = np.where(truth > 0.5, SKY, ROAD).astype(np.uint8)
     window.doc.set_region(Rect(0, 0, 160, 120), hard, "test labels")
     window.editor.set_class(SKY)
-    window.act_refine_edge.trigger()
+    window.menus.act_refine_edge.trigger()
     return window, window._refine_edge_panel, truth, hard
 
 
@@ -94,7 +94,7 @@ def test_refine_keeps_a_soft_matte_beside_hard_labels_and_exports_it(make_window
 
     # reopening finds the kept result
     window._refine_edge_panel = None
-    window.act_refine_edge.trigger()
+    window.menus.act_refine_edge.trigger()
     assert np.abs(window._refine_edge_panel.matte.alpha - truth).max() < 0.04
 
 

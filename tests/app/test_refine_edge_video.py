@@ -41,7 +41,7 @@ def run_entry(window, qtbot, title):
 
 
 def test_refined_matte_pngs_and_mp4(window, tmp_path, dialogs, qtbot):
-    window.act_refine_edge.trigger()  # the panel is for images; videos export refined mattes
+    window.menus.act_refine_edge.trigger()  # the panel is for images; videos export refined mattes
     assert "Video > Export" in window.notice.text
     dialogs.export_folder = lambda parent, title, start: tmp_path / "mattes"
     run_entry(window, qtbot, "Matte PNG per Frame, Refined")

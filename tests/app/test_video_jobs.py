@@ -69,7 +69,7 @@ def test_prelabel_runs_in_a_worker_with_progress_and_refreshes_the_frame(
     # Every prediction ran on the model's own thread (the one that loaded it).
     assert set(predictor.threads) == {"srcrm-model"}
     # Model changes wait while the model is busy: greyed out during a pre-label.
-    assert window.act_load_model.isEnabled() and window.act_cpu_only.isEnabled()
+    assert window.menus.act_load_model.isEnabled() and window.menus.act_cpu_only.isEnabled()
 
 
 def test_opening_a_video_with_auto_prelabel_on_labels_it_and_the_images_panel_shows_it(
@@ -78,10 +78,10 @@ def test_opening_a_video_with_auto_prelabel_on_labels_it_and_the_images_panel_sh
     predictor = BatchPredictor(delay=0.05)
     window = make_window(clip, predictor=predictor, auto_prelabel=True)
     qtbot.waitUntil(lambda: window.videos._video_job is not None, timeout=10000)
-    assert not window.act_load_model.isEnabled() and not window.act_cpu_only.isEnabled()
+    assert not window.menus.act_load_model.isEnabled() and not window.menus.act_cpu_only.isEnabled()
     wait_video_idle(qtbot, window)
     assert window.video.store.labelled() == list(range(FRAMES)) and predictor.frames_seen == FRAMES
-    assert window.doc.state == ImageState.PRELABELLED and window.act_load_model.isEnabled()
+    assert window.doc.state == ImageState.PRELABELLED and window.menus.act_load_model.isEnabled()
     row = window.image_list.tree.topLevelItem(0)
     assert row.text(0) == clip.name and row.text(1) == f"{FRAMES}/{FRAMES} labelled"
     # An edited frame gets a row of its own; choosing it goes there.
