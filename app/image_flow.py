@@ -19,7 +19,7 @@ from .finetune.flow import FinetuneFlow
 from .image_list import ImageList
 from .notice import NoticeBar
 from .prelabel_flow import PrelabelFlow
-from .session import ImageMode, Session
+from .session import ImageMode, Session, VideoMode
 from .settings import AppSettings
 from .status_view import StatusView
 from .video.video_flow import VideoFlow, is_video_file
@@ -150,3 +150,15 @@ class ImageFlow:
             self.load_image(index)
         elif self.session.project is not None:
             self.host.status.bar.showMessage("Every image is done", 3000)
+
+    def step(self, delta: int) -> None:
+        """A / D: the next or previous image, or frame in video mode."""
+        mode = self.session.mode
+        if mode is None or not mode.count:
+            return
+        index = 0 if mode.index is None else mode.index + delta
+        if 0 <= index < mode.count:
+            opener = {ImageMode: self.load_image, VideoMode: self.host.videos.show_frame}[type(mode)]
+            opener(index)
+        else:
+            self.host.status.bar.showMessage(f"First {mode.noun}" if index < 0 else f"Last {mode.noun}", 2000)

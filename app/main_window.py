@@ -26,7 +26,7 @@ from .jobs.model import default_predictor_factory
 from .menus import WindowMenus
 from .notice import NoticeBar
 from .prelabel_flow import PrelabelFlow
-from .session import ImageMode, Session, VideoMode
+from .session import Session
 from .session_memory import SessionMemory
 from .settings import SAMPLE_IMAGE, AppSettings
 from .status_view import StatusView
@@ -55,7 +55,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.saver = self.session.saver
         self.model_path = model_path if model_path is not None else settings.model_path()
         self.device = device or settings.device()
-        self._last_opacity = 0.5
 
         self.setWindowTitle("SRCRM Studio")
         self.setAcceptDrops(True)
@@ -194,18 +193,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self.class_panel.set_classes(mode.classes)
             self.toolbar.set_classes(mode.classes)
 
-    def step_image(self, delta: int) -> None:
-        """A / D: the next or previous image, or frame in video mode."""
-        mode = self.session.mode
-        if mode is None or not mode.count:
-            return
-        index = 0 if mode.index is None else mode.index + delta
-        if 0 <= index < mode.count:
-            opener = {ImageMode: self.images.load_image, VideoMode: self.videos.show_frame}[type(mode)]
-            opener(index)
-        else:
-            self.statusBar().showMessage(f"First {mode.noun}" if index < 0 else f"Last {mode.noun}", 2000)
-
     # --- drag and drop ------------------------------------------------------------------------
 
     def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
@@ -224,9 +211,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self.images.open_path(path)
 
     # --- saving -------------------------------------------------------------------------------
-
-    def _autosave(self, doc: LabelDocument | None) -> None:
-        self.session.autosave(doc)
 
     def _on_doc_edited(self, doc: LabelDocument) -> None:
         self.class_panel.set_share(doc.labels)
@@ -248,7 +232,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Saves that failed (a full disk) left labels only in memory: try them once more,
         then ask before quitting would lose them."""
         self.editor.cancel()
-        self._autosave(self.doc)
+        self.session.autosave(self.doc)
         self.flush_saves()
         lost = self.project.retry_unsaved() if self.project is not None else []
         return not lost or self.dialogs.confirm_quit_unsaved(
@@ -281,20 +265,6 @@ class MainWindow(QtWidgets.QMainWindow):
         super().closeEvent(ev)
 
     # --- editing commands ---------------------------------------------------------------------
-
-    def toggle_done(self) -> None:
-        self.session.toggle_done()
-
-    def fill_gaps(self) -> None:
-        if not self.editor.fill_gaps():
-            self.statusBar().showMessage("No unlabelled pixels to fill", 3000)
-
-    def toggle_overlay(self) -> None:
-        if self.canvas.opacity() > 0:
-            self._last_opacity = self.canvas.opacity()
-            self.toolbar.set_opacity(0)
-        else:
-            self.toolbar.set_opacity(self._last_opacity or 0.5)
 
     def _on_mode_changed(self, _index: int) -> None:
         mode = self.canvas.mode

@@ -80,12 +80,12 @@ class WindowMenus:
         )
         self.act_fill_gaps = a(
             "Fill Unlabelled &Gaps",
-            self.window.fill_gaps,
+            self._fill_gaps,
             "Ctrl+Shift+G",
             "Give every unlabelled pixel the class of its nearest neighbour",
         )
         self.act_done = a(
-            "Mark Image &Done", self.window.toggle_done, ["Ctrl+Return", "Ctrl+Enter"], checkable=True
+            "Mark Image &Done", self.window.session.toggle_done, ["Ctrl+Return", "Ctrl+Enter"], checkable=True
         )
         self.act_refine_edge = a(
             "&Refine Edge…",
@@ -93,13 +93,13 @@ class WindowMenus:
             "Ctrl+Alt+E",
             "Soft alpha matte of a class for cut-outs (the labels stay hard)",
         )
-        self.act_prev = a("&Previous Image", lambda: self.window.step_image(-1), "A")
-        self.act_next = a("&Next Image", lambda: self.window.step_image(+1), "D")
+        self.act_prev = a("&Previous Image", lambda: self.window.images.step(-1), "A")
+        self.act_next = a("&Next Image", lambda: self.window.images.step(+1), "D")
         self.act_next_open = a("Next &Unfinished Image", self.window.images.next_unfinished, "Shift+D")
         self.act_fit = a("&Fit to Window", self.window.canvas.fit_to_window, "Ctrl+0")
         self.act_zoom_in = a("Zoom &In", lambda: self.window.canvas.zoom(1.25), [K.ZoomIn, "Ctrl+="])
         self.act_zoom_out = a("Zoom &Out", lambda: self.window.canvas.zoom(0.8), K.ZoomOut)
-        self.act_toggle_overlay = a("Hide/Show &Overlay", self.window.toggle_overlay, "V")
+        self.act_toggle_overlay = a("Hide/Show &Overlay", self.window.toolbar.toggle_overlay, "V")
         self.mode_actions = {}
         group = QtGui.QActionGroup(self.window)
         for k, mode in enumerate(OverlayMode, start=1):
@@ -205,6 +205,10 @@ class WindowMenus:
             self.recent_menu.addAction("Clear the List").triggered.connect(
                 self.window.settings.clear_recent_folders
             )
+
+    def _fill_gaps(self) -> None:
+        if not self.window.editor.fill_gaps():
+            self.window.statusBar().showMessage("No unlabelled pixels to fill", 3000)
 
     def show_shortcuts(self) -> None:
         QtWidgets.QMessageBox.information(self.window, "Keyboard Shortcuts", shortcuts_help())

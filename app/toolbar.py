@@ -19,6 +19,7 @@ class EditToolBar(QtWidgets.QToolBar):
         self.setObjectName("toolsToolBar")
         self.editor = editor
         self.canvas = canvas
+        self._last_opacity = 0.5  # what V shows the overlay at again
         self.classes: ClassTable | None = None
         group = QtGui.QActionGroup(self)
         group.setExclusive(True)
@@ -116,3 +117,11 @@ class EditToolBar(QtWidgets.QToolBar):
 
     def set_opacity(self, opacity: float) -> None:
         self.opacity_slider.setValue(round(opacity * 100))
+
+    def toggle_overlay(self) -> None:
+        """V: hide the overlay, or show it again at the opacity it had."""
+        if self.canvas.opacity() > 0:
+            self._last_opacity = self.canvas.opacity()
+            self.set_opacity(0)
+        else:
+            self.set_opacity(self._last_opacity or 0.5)

@@ -72,7 +72,7 @@ def _ask_folder(window, title: str) -> Path | None:
 
 def _run(window, title: str, what: str, where: Path, export) -> None:
     """Save the frame on screen, then run ``export(on_progress, should_stop) -> count``."""
-    window._autosave(window.doc)
+    window.session.autosave(window.doc)
     window.flush_saves()
 
     def work(job) -> int:

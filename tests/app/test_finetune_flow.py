@@ -146,7 +146,7 @@ def test_cancel_mid_way_leaves_the_model_and_writes_no_version(make_window, tiny
     qtbot.waitUntil(lambda: len(run.progress.losses) >= 1, timeout=120000)
     # Meanwhile the app is free: nothing modal, the user moves on to the next image.
     assert not run.progress.isModal() and QtWidgets.QApplication.activeModalWidget() is None
-    window.step_image(+1)
+    window.images.step(+1)
     assert window.doc.path.name == "shot_01.png"
     run.progress.cancel_button.click()
     assert not run.progress.cancel_button.isEnabled()
@@ -176,7 +176,7 @@ def test_cancel_while_staging_starts_no_process_and_leaves_no_temp_folder(
     run = window.finetuning.start(QUICK)
     assert first_image_staged.wait(10)
     assert run.progress.isVisible() and "Preparing 3 images" in run.progress.status_label.text()
-    window.step_image(+1)  # the window is not waiting on the staging
+    window.images.step(+1)  # the window is not waiting on the staging
     run.progress.cancel_button.click()
     release.set()
     qtbot.waitUntil(lambda: window.finetuning.run is None, timeout=10000)
@@ -280,7 +280,7 @@ def test_re_prelabel_untouched_images_never_touches_edited_or_done_ones(
     window.editor.set_class(7)
     drag(window.canvas, [QtCore.QPointF(window.canvas.image_to_widget(80, 60))])  # frame_00: edited
     window.images.load_image(1)
-    window.toggle_done()  # frame_01: done
+    window.session.toggle_done()  # frame_01: done
     window.flush_saves()
     (image_folder / "frame_05.png").write_bytes((image_folder / "frame_00.png").read_bytes())
     window.images.open_folder(image_folder, select="frame_01.png")  # frame_05: new
