@@ -164,12 +164,22 @@ def fast_path_lines(model_cfg: ModelConfig, cfg: BenchConfig) -> list[str]:
         f"fp32 against the fast paths ({model_cfg.name}, same run):",
         f"{'training path':<44} {'img/s':>8} {'x fp32':>7} {'first step s':>13}",
     ]
-    train = {s.name: train_images_per_s(model_cfg, s, cfg) for s in setups}
+    train, failed = {}, {}
+    for setup in setups:
+        try:
+            train[setup.name] = train_images_per_s(model_cfg, setup, cfg)
+        except Exception as exc:  # any compiler failure is a result to report
+            if not setup.compile:
+                raise
+            # torch.compile can fail where eager works (on torch 2.13's CPU inductor the SRM's
+            # replicate padding backward fails a stride check with channels_last): report it.
+            failed[setup.name] = f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:70]}"
     base = train["fp32"]["images_per_s"]
     lines += [
         f"{name:<44} {r['images_per_s']:>8.2f} {r['images_per_s'] / base:>7.2f} {r['first_step_s']:>13.1f}"
         for name, r in train.items()
     ]
+    lines += [f"{name:<44} {reason}" for name, reason in failed.items()]
     lines.append(f"{'inference path':<44} {'ms':>8} {'x fp32':>7} {'first call s':>13}")
     h, w = cfg.infer_size
     with tempfile.TemporaryDirectory() as scratch:
