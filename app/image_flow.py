@@ -20,7 +20,8 @@ from .image_list import ImageList
 from .notice import NoticeBar
 from .prelabel_flow import PrelabelFlow
 from .session import ImageMode, Session, VideoMode
-from .settings import AppSettings
+from .session_memory import SessionMemory
+from .settings import SAMPLE_IMAGE, AppSettings
 from .status_view import StatusView
 from .video.video_flow import VideoFlow, is_video_file
 
@@ -35,6 +36,8 @@ class ImageHost(Protocol):
     notice: NoticeBar
     status: StatusView
     prelabel: PrelabelFlow
+    memory: SessionMemory
+    model_path: str | None
     finetuning: FinetuneFlow
     videos: VideoFlow
     _session_timer: QtCore.QTimer
@@ -52,6 +55,31 @@ class ImageFlow:
     def __init__(self, host: ImageHost) -> None:
         self.host = host
         self.session = host.session
+
+    def start(self, path: str | Path | None = None, restore: bool = True) -> None:
+        """Load the model (in the background) and open ``path``, the last session, or the
+        bundled sample."""
+        self.host.prelabel.load_model(self.host.model_path)
+        session = self.host.settings.session() if restore else {}
+        if path is not None:
+            self.host.memory.apply_tools(session)
+            self.open_path(Path(path))
+        elif session.get("folder") and Path(session["folder"]).is_dir():
+            self.host.memory.apply_tools(session)
+            self.open_folder(Path(session["folder"]), select=session.get("image"), view=session.get("view"))
+        elif session.get("video") and Path(session["video"]).exists():
+            self.host.memory.apply_tools(session)
+            self.host.videos.open_video(session["video"], view=session.get("view"))
+        else:
+            self.host.memory.apply_tools(session)
+            self.open_path(SAMPLE_IMAGE)
+
+    def open_dropped(self, path: Path) -> None:
+        """A file dropped on the window: a checkpoint (.pt) becomes the model, anything else opens."""
+        if path.suffix.lower() == ".pt":
+            self.host.prelabel.load_model(str(path))
+        else:
+            self.open_path(path)
 
     def _start_dir(self) -> str:
         project = self.session.project

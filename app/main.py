@@ -37,7 +37,7 @@ def create_window(argv: list[str] | None = None):
     app.setApplicationName(APPLICATION)
     window = MainWindow(AppSettings(args.settings), model_path=args.model, device=args.device)
     window.show()
-    window.start(args.path, restore=not args.no_restore)
+    window.images.start(args.path, restore=not args.no_restore)
     return window
 
 

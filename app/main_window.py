@@ -28,7 +28,7 @@ from .notice import NoticeBar
 from .prelabel_flow import PrelabelFlow
 from .session import Session
 from .session_memory import SessionMemory
-from .settings import SAMPLE_IMAGE, AppSettings
+from .settings import AppSettings
 from .status_view import StatusView
 from .toolbar import EditToolBar
 from .video.video_flow import VideoFlow
@@ -154,26 +154,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- starting -----------------------------------------------------------------------------
 
-    def start(self, path: str | Path | None = None, restore: bool = True) -> None:
-        """Load the model (in the background) and open ``path``, the last session, or the
-        bundled sample."""
-        self.prelabel.load_model(self.model_path)
-        session = self.settings.session() if restore else {}
-        if path is not None:
-            self.memory.apply_tools(session)
-            self.images.open_path(Path(path))
-        elif session.get("folder") and Path(session["folder"]).is_dir():
-            self.memory.apply_tools(session)
-            self.images.open_folder(
-                Path(session["folder"]), select=session.get("image"), view=session.get("view")
-            )
-        elif session.get("video") and Path(session["video"]).exists():
-            self.memory.apply_tools(session)
-            self.videos.open_video(session["video"], view=session.get("view"))
-        else:
-            self.memory.apply_tools(session)
-            self.images.open_path(SAMPLE_IMAGE)
-
     def show_document(self, doc: LabelDocument, view: list[float] | None, fit: bool) -> None:
         """Make ``doc`` the one being edited (an image, or a video frame), and restore ``view``
         or, with ``fit``, fit it to the window."""
@@ -204,11 +184,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not paths:
             return
         ev.acceptProposedAction()
-        path = paths[0]
-        if path.suffix.lower() == ".pt":
-            self.prelabel.load_model(str(path))
-        else:
-            self.images.open_path(path)
+        self.images.open_dropped(paths[0])
 
     # --- saving -------------------------------------------------------------------------------
 

@@ -149,7 +149,7 @@ def make_window(qtbot, settings_path, dialogs, request):
         window.resize(1200, 800)
         window.show()
         windows.append(window)
-        window.start(path, restore=restore)
+        window.images.start(path, restore=restore)
         if wait_model:
             qtbot.waitUntil(lambda: not window.model.loading, timeout=30000)
         return window
