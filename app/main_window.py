@@ -16,7 +16,6 @@ from .canvas import Canvas
 from .class_panel import ClassPanel
 from .dialogs import Dialogs
 from .document.label_document import LabelDocument
-from .document.overlay import OverlayMode
 from .finetune.flow import FinetuneFlow
 from .gui_thread import GuiPoster
 from .image_flow import ImageFlow
@@ -92,7 +91,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.jobs.started.connect(lambda _job: self._update_actions())
         self.jobs.finished.connect(lambda _job: self._closed or self._update_actions())
         self.session.document_changed.connect(self._on_document_changed)
-        self.session.edited.connect(self._on_doc_edited)
+        self.session.edited.connect(lambda doc: self.class_panel.set_share(doc.labels))
         self.session.changed.connect(self._update_actions)
         self.session.mode_changed.connect(self._on_mode_opened)
 
@@ -104,7 +103,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.image_list.image_chosen.connect(self.images.load_image)
         self.class_panel.class_chosen.connect(self.editor.set_class)
         self.toolbar.opacity_slider.valueChanged.connect(lambda _v: self._session_timer.start())
-        self.toolbar.mode_combo.currentIndexChanged.connect(self._on_mode_changed)
         self.videos = VideoFlow(self)  # the timeline under the canvas, for videos
         self.menus = WindowMenus(self)
 
@@ -188,9 +186,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- saving -------------------------------------------------------------------------------
 
-    def _on_doc_edited(self, doc: LabelDocument) -> None:
-        self.class_panel.set_share(doc.labels)
-
     def _on_save_failed(self, name: str, message: str) -> None:
         self.show_notice(
             f"Could not save the labels of {name}: {message}. Your edits are kept in "
@@ -241,13 +236,6 @@ class MainWindow(QtWidgets.QMainWindow):
         super().closeEvent(ev)
 
     # --- editing commands ---------------------------------------------------------------------
-
-    def _on_mode_changed(self, _index: int) -> None:
-        mode = self.canvas.mode
-        self.menus.mode_actions[mode].setChecked(True)
-        if mode == OverlayMode.CONFIDENCE and (self.doc is None or self.doc.confidence is None):
-            self.statusBar().showMessage("No confidence map for this image: pre-label it first", 5000)
-        self._session_timer.start()
 
     def _on_editor_changed(self) -> None:
         self.class_panel.set_current(self.editor.current_class)

@@ -112,6 +112,7 @@ class WindowMenus:
             group.addAction(act)
             self.mode_actions[mode] = act
         self.mode_actions[OverlayMode.FILL].setChecked(True)
+        self.window.toolbar.mode_combo.currentIndexChanged.connect(self._on_overlay_mode)
         self.act_smaller = a("Smaller Brush", lambda: self.window.editor.grow_brush(-1), "[")
         self.act_larger = a("Larger Brush", lambda: self.window.editor.grow_brush(+1), "]")
         for class_id in range(20):
@@ -205,6 +206,15 @@ class WindowMenus:
             self.recent_menu.addAction("Clear the List").triggered.connect(
                 self.window.settings.clear_recent_folders
             )
+
+    def _on_overlay_mode(self, _index: int) -> None:
+        window = self.window
+        mode = window.canvas.mode
+        self.mode_actions[mode].setChecked(True)
+        doc = window.session.doc
+        if mode == OverlayMode.CONFIDENCE and (doc is None or doc.confidence is None):
+            window.statusBar().showMessage("No confidence map for this image: pre-label it first", 5000)
+        window._session_timer.start()
 
     def _fill_gaps(self) -> None:
         if not self.window.editor.fill_gaps():
