@@ -1,6 +1,6 @@
-"""Video mode's actions, shortcuts and the Video menu (made by
-:class:`~app.video.video_flow.VideoFlow`; the menu is built with the window's other menus by
-:class:`~app.menus.MenusMixin`).
+"""Video mode's actions, shortcuts and the Video menu (the actions are kept on
+:class:`~app.video.video_flow.VideoFlow`; both are built with the window's others by
+:class:`~app.menus.WindowMenus`).
 
 Keys: Left / Right (or , and .) step one frame, Shift+Left / Shift+Right one second, Home / End
 go to the first / last frame, K plays and pauses, Ctrl+J jumps to a frame number; A / D step
