@@ -43,7 +43,7 @@ def open_window(settings: Path, path: Path) -> MainWindow:
     window = MainWindow(AppSettings(settings), device="cpu")
     window.resize(1400, 900)
     window.show()
-    window.start(path, restore=False)
+    window.images.start(path, restore=False)
     return window
 
 
@@ -84,14 +84,22 @@ def video_screenshot(app: QtWidgets.QApplication, tmp: Path, out: Path) -> None:
     wait(app, lambda: window.jobs.busy(), 30)  # pre-labelling starts on its own
     wait(app, lambda: not window.jobs.busy(), 900)
     print(window.notice.text)
-    window.show_frame(FRAME)
+    window.videos.show_frame(FRAME)
     window.notice.hide()
     window.statusBar().showMessage(
         f"Pre-labelled {window.video.frame_count} frames with the default model as the clip opened"
     )
     wait(app, lambda: window.saver.idle, 30)
-    with_menu(app, window, window.video_menu).save(str(out))
+    with_menu(app, window, _menu(window, "Video")).save(str(out))
     window.close()
+
+
+def _menu(window, title: str) -> QtWidgets.QMenu:
+    """The menu bar's menu whose title (without its & accelerator) is ``title``."""
+    for action in window.menuBar().actions():
+        if action.menu() is not None and action.text().replace("&", "") == title:
+            return action.menu()
+    raise LookupError(f"no {title} menu")
 
 
 def main(out_dir: Path) -> None:
