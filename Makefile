@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	# torch first, from TORCH_INDEX, so that the range in pyproject.toml pulls nothing bigger.
-	$(PY) -m pip install "torch==2.13.0" --index-url $(TORCH_INDEX)
+	$(PY) -m pip install --retries 0 --timeout 15 "torch==2.13.0" --index-url $(TORCH_INDEX)
 	$(PY) -m pip install -e ".[test]"
 	# The other tools' own rasterisers for tests/formats/test_interop.py, without their GUIs
 	# (labelme would pull PyQt5, which clashes with PySide6; cityscapesScripts an old backport).
