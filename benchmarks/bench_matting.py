@@ -217,16 +217,19 @@ def main() -> int:
 
     if not args.no_speed:
         for size, budget in (((360, 480), 1.0), ((1080, 1920), 10.0)):
-            walls, cpus = [], []
+            walls, cpus, sads = [], [], []
             for kind, bg in zip(SCENES, backgrounds(size)):
                 image, truth, brush = scene(bg, kind)
                 mask = coarse_mask(truth)
-                _, wall, cpu = timed(3, refine, image, mask, RefineConfig(), widen=brush)
+                matte, wall, cpu = timed(3, refine, image, mask, RefineConfig(), widen=brush)
                 walls.append(wall)
                 cpus.append(cpu)
+                plain = scores(mask.astype(np.float32), truth)["SAD"]
+                sads.append((scores(matte.alpha, truth)["SAD"], plain))
             print(
                 f"refine {size[1]}x{size[0]}: wall s {' '.join(f'{t:.2f}' for t in walls)}, "
-                f"cpu s {' '.join(f'{t:.2f}' for t in cpus)} (budget {budget:g} s)"
+                f"cpu s {' '.join(f'{t:.2f}' for t in cpus)} (budget {budget:g} s); "
+                f"SAD refined / plain mask {' '.join(f'{r:.2f}/{p:.2f}' for r, p in sads)}"
             )
     if args.video_frames:
         video_flicker(args.video_frames)

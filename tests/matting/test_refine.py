@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from matting_test_helpers import RED, soft_edge
+from matting_test_helpers import BLUE, RED, soft_edge
 
 from srcrm.matting import (
     METHODS,
@@ -55,6 +55,23 @@ def test_a_known_soft_edge_is_recovered(method):
         assert error.mean() < 0.8 * hard_error
     # outside the band the matte is the hard region, exactly
     assert (matte.alpha[:, :15] == 1).all() and (matte.alpha[:, 56:] == 0).all()
+
+
+def test_a_wide_band_is_solved_coarse_to_fine_and_still_recovers_the_edge(monkeypatch):
+    from srcrm.matting import alpha as alpha_module
+
+    coarse_calls = []
+    solve_coarse = alpha_module._solve_coarse
+    monkeypatch.setattr(
+        alpha_module, "_solve_coarse", lambda *args: coarse_calls.append(1) or solve_coarse(*args)
+    )
+    w = 400  # a 60 px blend in a 140 px band down an 800 px edge: wide and large
+    truth = np.clip((230 - np.arange(w)) / 60, 0, 1)[None].repeat(800, 0)
+    image = np.rint(truth[..., None] * RED + (1 - truth[..., None]) * BLUE).astype(np.uint8)
+    matte = refine(image, truth > 0.5, RefineConfig(band=70, decontaminate=False))
+    assert coarse_calls, "the wide band was solved at full size"
+    assert np.abs(matte.alpha - truth).max() < 0.03
+    assert (matte.alpha[:, :120] == 1).all() and (matte.alpha[:, 280:] == 0).all()
 
 
 def test_decontaminated_colours_carry_no_background():
