@@ -244,14 +244,32 @@ class VideoMode(Mode):
     def finetune_target(self) -> VideoSession:
         return self.video
 
-    def load(self, index: int, image: np.ndarray) -> LabelDocument:
-        """The document of frame ``index`` (its pixels already decoded)."""
-        doc = self.video.document(index, image)
+    def load(self, index: int, image: np.ndarray) -> tuple[LabelDocument, list[str]]:
+        """The document of frame ``index`` (its pixels already decoded), and warnings to show:
+        strokes recovered from the frame's journal are written to the store at once."""
+        doc, recovered = self.video.document(index, image)
         self.video.frame = index
         self._doc = doc
         self._saved_revision = doc.revision
         self.baseline = doc.labels.copy()
-        return doc
+        doc.edited.connect(lambda step: self._journal_step(index, doc, step))
+        if not recovered:
+            return doc, []
+        self.submit(index, doc.labels.copy())
+        return doc, [
+            f"{recovered} stroke(s) on frame {index} made after its last save (the app stopped "
+            f"before it could save them) were recovered."
+        ]
+
+    def _journal_step(self, index: int, doc: LabelDocument, step) -> None:
+        """Append a finished step's region to the frame's journal (before the autosave)."""
+        rect = step.rect
+        if rect is None:
+            return
+        try:
+            self.video.journal(index).append(doc.labels, rect.y0, rect.x0, rect.height, rect.width)
+        except OSError:
+            pass  # a full disk: the frame's write fails too, and that failure is what the user sees
 
     @property
     def training_source(self) -> str:
@@ -280,6 +298,8 @@ class VideoMode(Mode):
         video = self.video
         store, pending = video.store, video.pending
         token = pending.add(index, labels)
+        journal = video.journal(index)
+        covered = journal.mark()  # the journal's records these labels already hold
         video.labelled.add(index)
         try:  # marked now, not when the write lands: pre-labelling must leave it alone already
             store.mark_edited(index)
@@ -293,6 +313,7 @@ class VideoMode(Mode):
                 pending.failed(index, token)  # the window's notice says so; Ctrl+S tries again
                 raise
             pending.written(index, token)
+            journal.drop_through(covered)
 
         self.saver.submit(store.path(index), write)
 

@@ -4,8 +4,10 @@ table, the frame on screen, and the label maps on their way to disk.
 Where things live: a video ``clip.mp4`` (or an image-sequence folder ``clip/``) keeps its labels
 beside it in ``.srcrm/clip.mp4.frames/`` (``.srcrm/clip.frames/``): one ``NNNNNN.png`` per frame
 and ``store.json`` (:class:`~srcrm.video.label_store.FrameLabelStore`), plus this app's
-``studio.json`` with the class table and the last frame viewed. A folder the user cannot write
-to (the bundled samples) gets them under the app's data folder, as for images.
+``studio.json`` with the class table and the last frame viewed, and a ``NNNNNN.journal`` of the
+strokes on a frame whose label map is not on disk yet (:mod:`app.document.journal`). A folder
+the user cannot write to (the bundled samples) gets them under the app's data folder, as for
+images.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from srcrm.jsonio import load_json
 from srcrm.video import FrameLabelStore, FrameSource, open_source
 
 from ..document.classes import ClassTable
+from ..document.journal import StrokeJournal
 from ..document.label_document import ImageState, LabelDocument
 from ..document.project import LABEL_DIR_NAME
 
@@ -106,6 +109,7 @@ class VideoSession:
         self.frame = -1  # nothing on screen yet
         self.pending = PendingWrites()
         self.labelled: set[int] = set()  # frames known to have labels (for the timeline)
+        self._journals: dict[int, StrokeJournal] = {}
 
     @classmethod
     def open(cls, path: str | Path, label_root: Path | None) -> VideoSession:
@@ -155,22 +159,38 @@ class VideoSession:
             return ImageState.EDITED
         return ImageState.PRELABELLED if has_labels else ImageState.NEW
 
-    def document(self, index: int, image: np.ndarray) -> LabelDocument:
+    def document(self, index: int, image: np.ndarray) -> tuple[LabelDocument, int]:
         """A document for frame ``index`` (its pixels already decoded): the same object the
-        canvas and tools edit for an image."""
+        canvas and tools edit for an image; and how many strokes its journal brought back (made
+        after the frame's last write, before the app stopped)."""
         labels = self.labels(index)
+        recovered = 0
+        journal = self.journal(index)
+        if journal.path.is_file():
+            empty = np.full(image.shape[:2], self.classes.ignore_index, np.uint8)
+            base = labels.copy() if labels is not None else empty
+            recovered = journal.replay(base)
+            labels = base if recovered else labels
         doc = LabelDocument(
             image,
             labels,
             classes=self.classes,
-            state=self.state(index, labels is not None),
+            state=ImageState.EDITED if recovered else self.state(index, labels is not None),
             model=self.store.model,
         )
         if doc.state == ImageState.EDITED:
             # The store keeps no per-pixel record of a person's edits: on a frame someone edited,
             # every pixel counts as theirs (zoomed re-inference then changes none of them).
             doc.human_edits[...] = True
-        return doc
+        return doc, recovered
+
+    def journal(self, index: int) -> StrokeJournal:
+        """Frame ``index``'s stroke journal: each finished edit is on disk at once, before the
+        frame's label map (written in the background) is."""
+        journal = self._journals.get(index)
+        if journal is None:
+            journal = self._journals[index] = StrokeJournal(self.store.path(index).with_suffix(".journal"))
+        return journal
 
     def adopt_classes(self, model_classes: ClassTable) -> bool:
         """Take a model's classes if nobody chose this video's yet and no frame has labels."""
@@ -186,6 +206,8 @@ class VideoSession:
         atomic_write_text(self.store.folder / META_FILE, json.dumps(data, indent=1) + "\n")
 
     def close(self) -> None:
+        for journal in self._journals.values():
+            journal.close()
         self.source.close()
 
 

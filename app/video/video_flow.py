@@ -227,10 +227,12 @@ class VideoFlow(VideoJobsMixin):
         leaving, touched = video.frame, self.session.doc is not None and self.session.doc.revision > 0
         first = self.session.doc is None
         self.session.leave_document()
-        doc = self.session.mode.load(index, image)
+        doc, warnings = self.session.mode.load(index, image)
         self.host.show_document(doc, view, fit=first)
         self.timeline.set_frame(index)
         self.host.notice.dismiss("frame")
+        if warnings:
+            self.host.show_notice(" ".join(warnings), "warning", key="frame")
         if touched:
             self._update_flicker_around(leaving)
         self.host._update_actions()

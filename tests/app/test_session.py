@@ -110,7 +110,8 @@ def test_video_mode_saves_frames_to_the_label_store_behind_the_same_interface(se
     session.set_mode(VideoMode(video, session.saver))
     mode = session.mode
     assert (mode.count, mode.noun, mode.image_commands, mode.index) == (6, "frame", False, None)
-    doc = mode.load(2, video.source.read(2))
+    doc, warnings = mode.load(2, video.source.read(2))
+    assert warnings == []
     session.show(doc)
     assert doc.path is None and mode.index == 2 and doc.state == ImageState.NEW
     stroke(session, 5, [(10, 10), (20, 12)])
@@ -118,7 +119,7 @@ def test_video_mode_saves_frames_to_the_label_store_behind_the_same_interface(se
     assert video.store.is_edited(2)
     np.testing.assert_array_equal(video.store.read(2), doc.labels)
     # Moving to another frame saves nothing new and never writes the old map to the new frame.
-    other = mode.load(3, video.source.read(3))
+    other, _ = mode.load(3, video.source.read(3))
     session.show(other)
     assert session.saver.flush(10) and not video.store.has(3)
     assert mode.session_fields(other) == {"folder": None, "video": str(video.path), "image": None}
@@ -192,3 +193,33 @@ def test_which_image_opens_first_and_which_is_next_unfinished(session, folder):
     assert mode.next_unfinished() == 2
     project.set_state(2, ImageState.DONE)
     assert mode.next_unfinished() is None
+
+
+class _StoppedSaver:
+    """A save queue whose writer never runs: the app killed before a frame's write."""
+
+    def submit(self, key, job):
+        pass
+
+
+def test_strokes_on_a_video_frame_survive_a_kill_before_the_frame_is_written(session, tmp_path):
+    clip = write_clip(tmp_path / "clip.mp4", n=4)
+    video = VideoSession.open(clip, None)
+    session.set_mode(VideoMode(video, _StoppedSaver()))
+    doc, _ = session.mode.load(1, video.source.read(1))
+    session.show(doc)
+    stroke(session, 5, [(10, 10), (20, 12)])
+    stroke(session, 3, [(30, 20), (40, 24)])
+    drawn = doc.labels.copy()
+    assert not video.store.has(1)  # nothing reached the label store
+    session.close_document()
+    video.close()
+
+    reopened = VideoSession.open(clip, None)  # the next start
+    session.set_mode(VideoMode(reopened, session.saver))
+    doc, warnings = session.mode.load(1, reopened.source.read(1))
+    np.testing.assert_array_equal(doc.labels, drawn)
+    assert doc.state == ImageState.EDITED and "2 stroke(s) on frame 1" in warnings[0]
+    assert session.saver.flush(10)
+    np.testing.assert_array_equal(reopened.store.read(1), drawn)  # written at once
+    assert not reopened.journal(1).path.exists()  # and the journal emptied once it was
