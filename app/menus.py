@@ -243,7 +243,12 @@ class WindowMenus:
         self.act_prelabel.setEnabled(has_doc and model_ok)
         self.act_prelabel_folder.setEnabled(session.project is not None and model_ok)
         self.act_cancel_prelabel.setEnabled(self.window.prelabel.job is not None)
-        for act in (self.act_load_model, self.act_default_model, self.act_cpu_only):
+        for act in (
+            self.act_load_model,
+            self.act_default_model,
+            self.act_cpu_only,
+            self.window.finetuning.versions_menu.menuAction(),
+        ):
             act.setEnabled(not model.busy)  # never swap the model under a running job
         mode = session.mode
         self.window.setWindowTitle(mode.title(doc) if mode is not None else "SRCRM Studio")

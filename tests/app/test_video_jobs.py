@@ -79,7 +79,9 @@ def test_opening_a_video_with_auto_prelabel_on_labels_it_and_the_images_panel_sh
     window = make_window(clip, predictor=predictor, auto_prelabel=True)
     qtbot.waitUntil(lambda: window.videos._video_job is not None, timeout=10000)
     assert not window.menus.act_load_model.isEnabled() and not window.menus.act_cpu_only.isEnabled()
+    assert not window.finetuning.versions_menu.menuAction().isEnabled()  # Versions swaps the model too
     wait_video_idle(qtbot, window)
+    assert window.finetuning.versions_menu.menuAction().isEnabled()
     assert window.video.store.labelled() == list(range(FRAMES)) and predictor.frames_seen == FRAMES
     assert window.doc.state == ImageState.PRELABELLED and window.menus.act_load_model.isEnabled()
     row = window.image_list.tree.topLevelItem(0)
