@@ -64,6 +64,17 @@ class StrokeJournal:
                 raise
             return self._dropped + start + len(record)
 
+    def record(self, labels: np.ndarray, rect) -> None:
+        """Append a finished edit's region (a :class:`~app.document.geometry.Rect`, or None for
+        a step that changed no pixels). A full disk is not raised: the autosave that follows
+        fails too, and that failure is what the user is told."""
+        if rect is None:
+            return
+        try:
+            self.append(labels, rect.y0, rect.x0, rect.height, rect.width)
+        except OSError:
+            pass
+
     def mark(self) -> int:
         """The journal's current end (what a snapshot taken now covers)."""
         with self._lock:
@@ -126,6 +137,17 @@ class StrokeJournal:
             self._fd = None
 
     # --- reading ------------------------------------------------------------------------------
+
+    def recover(
+        self, labels: np.ndarray | None, shape: tuple[int, int], empty: int
+    ) -> tuple[int, np.ndarray] | None:
+        """``(count, labels)``: a copy of ``labels`` (None: a ``shape`` map of ``empty``) with the
+        journal's records replayed over it; None when there are none."""
+        if not self.path.is_file():
+            return None
+        base = labels.copy() if labels is not None else np.full(shape, empty, np.uint8)
+        count = self.replay(base)
+        return (count, base) if count else None
 
     def replay(self, labels: np.ndarray) -> int:
         """Apply the whole records to ``labels`` in order; returns how many were applied. Stops

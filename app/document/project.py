@@ -267,7 +267,8 @@ class Project:
             doc, warnings = self._unsaved_document(image, *kept)
         else:
             doc, warnings = self._saved_document(image, entry.path)
-        doc.edited.connect(lambda step: self._journal_step(doc, step))
+        journal = self.journal(entry.path)
+        doc.edited.connect(lambda step: journal.record(doc.labels, step.rect))
         self.set_state(index, doc.state)
         self.last_image = entry.path.name
         return doc, warnings
@@ -328,7 +329,7 @@ class Project:
                 )
         if not read_only:  # else nothing is saved under label_dir yet: the first save writes all
             self._saved_confidence[path] = confidence
-        recovered = self._replay_journal(path, (h, w), labels)
+        recovered = self.journal(path).recover(labels, (h, w), self.classes.ignore_index)
         if recovered is not None:
             count, replayed = recovered
             labels, state = replayed, ImageState.EDITED if state != ImageState.DONE else state
@@ -370,28 +371,6 @@ class Project:
             if journal is None:
                 journal = self._journals[image] = StrokeJournal(self.journal_path(image))
             return journal
-
-    def _replay_journal(
-        self, image: Path, shape: tuple[int, int], labels: np.ndarray | None
-    ) -> tuple[int, np.ndarray] | None:
-        """The labels with the journal's strokes replayed over them, and how many; None when
-        there are none."""
-        journal = self.journal(image)
-        if not journal.path.is_file():
-            return None
-        base = labels.copy() if labels is not None else np.full(shape, self.classes.ignore_index, np.uint8)
-        count = journal.replay(base)
-        return (count, base) if count else None
-
-    def _journal_step(self, doc: LabelDocument, step) -> None:
-        """Append a finished step's region to the journal (before the autosave is queued)."""
-        rect = step.rect
-        if rect is None or doc.path is None:
-            return
-        try:
-            self.journal(doc.path).append(doc.labels, rect.y0, rect.x0, rect.height, rect.width)
-        except OSError:
-            pass  # a full disk: the autosave fails too, and that failure is what the user sees
 
     def _read_confidence(self, image: Path, shape: tuple[int, int]) -> np.ndarray | None:
         path = self.confidence_path(image)

@@ -252,7 +252,8 @@ class VideoMode(Mode):
         self._doc = doc
         self._saved_revision = doc.revision
         self.baseline = doc.labels.copy()
-        doc.edited.connect(lambda step: self._journal_step(index, doc, step))
+        journal = self.video.journal(index)
+        doc.edited.connect(lambda step: journal.record(doc.labels, step.rect))
         if not recovered:
             return doc, []
         self.submit(index, doc.labels.copy())
@@ -260,16 +261,6 @@ class VideoMode(Mode):
             f"{recovered} stroke(s) on frame {index} made after its last save (the app stopped "
             f"before it could save them) were recovered."
         ]
-
-    def _journal_step(self, index: int, doc: LabelDocument, step) -> None:
-        """Append a finished step's region to the frame's journal (before the autosave)."""
-        rect = step.rect
-        if rect is None:
-            return
-        try:
-            self.video.journal(index).append(doc.labels, rect.y0, rect.x0, rect.height, rect.width)
-        except OSError:
-            pass  # a full disk: the frame's write fails too, and that failure is what the user sees
 
     @property
     def training_source(self) -> str:

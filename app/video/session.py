@@ -164,13 +164,8 @@ class VideoSession:
         canvas and tools edit for an image; and how many strokes its journal brought back (made
         after the frame's last write, before the app stopped)."""
         labels = self.labels(index)
-        recovered = 0
-        journal = self.journal(index)
-        if journal.path.is_file():
-            empty = np.full(image.shape[:2], self.classes.ignore_index, np.uint8)
-            base = labels.copy() if labels is not None else empty
-            recovered = journal.replay(base)
-            labels = base if recovered else labels
+        found = self.journal(index).recover(labels, image.shape[:2], self.classes.ignore_index)
+        recovered, labels = found if found is not None else (0, labels)
         doc = LabelDocument(
             image,
             labels,
