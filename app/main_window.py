@@ -29,7 +29,7 @@ from .session import Session
 from .session_memory import SessionMemory
 from .settings import AppSettings
 from .status_view import StatusView
-from .toolbar import EditToolBar
+from .toolbar import EditToolBar, ToolPalette
 from .video.video_flow import VideoFlow
 
 
@@ -75,6 +75,8 @@ class MainWindow(QtWidgets.QMainWindow):
         area = QtCore.Qt.DockWidgetArea
         self._add_dock("Images", "imagesDock", self.image_list, area.LeftDockWidgetArea)
         self._add_dock("Classes", "classesDock", self.class_panel, area.RightDockWidgetArea)
+        self.tool_palette = ToolPalette(self.editor, self)
+        self.addToolBar(QtCore.Qt.ToolBarArea.LeftToolBarArea, self.tool_palette)
         self.toolbar = EditToolBar(self.editor, self.canvas, self)
         self.addToolBar(self.toolbar)
 

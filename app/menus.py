@@ -164,7 +164,7 @@ class WindowMenus:
         edit.addActions([self.act_undo, self.act_redo])
         edit.addSeparator()
         tools = edit.addMenu("&Tools")
-        tools.addActions(list(self.window.toolbar.tool_actions.values()))
+        tools.addActions(list(self.window.tool_palette.tool_actions.values()))
         edit.addActions([self.act_smaller, self.act_larger])
         edit.addSeparator()
         edit.addAction(self.act_fill_gaps)

@@ -1,4 +1,5 @@
-"""The tool bar: tools, brush size, protected class, overlay opacity and view mode."""
+"""The tool palette (left) and the tool-options bar (top): brush size, protected class,
+overlay opacity and view mode."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from .document.tool_table import TOOLS
 OPACITY_TIP = "Overlay opacity (V hides and shows the overlay)"
 
 
-class EditToolBar(QtWidgets.QToolBar):
-    def __init__(self, editor: Editor, canvas: Canvas, parent: QtWidgets.QWidget | None = None):
+class ToolPalette(QtWidgets.QToolBar):
+    """The tools, one button each, in a column at the window's left edge (as in an image
+    editor): a dozen of them side by side would not fit a laptop's screen width."""
+
+    def __init__(self, editor: Editor, parent: QtWidgets.QWidget | None = None):
         super().__init__("Tools", parent)
-        self.setObjectName("toolsToolBar")
+        self.setObjectName("toolsPalette")
+        self.setOrientation(QtCore.Qt.Orientation.Vertical)
+        self.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.editor = editor
-        self.canvas = canvas
-        self._last_opacity = 0.5  # what V shows the overlay at again
-        self.classes: ClassTable | None = None
         group = QtGui.QActionGroup(self)
         group.setExclusive(True)
         self.tool_actions: dict[str, QtGui.QAction] = {}
@@ -32,7 +35,24 @@ class EditToolBar(QtWidgets.QToolBar):
             group.addAction(action)
             self.addAction(action)
             self.tool_actions[spec.id] = action
-        self.addSeparator()
+        editor.changed.connect(self.sync)
+        self.sync()
+
+    def sync(self) -> None:
+        self.tool_actions[self.editor.tool].setChecked(True)
+
+
+class EditToolBar(QtWidgets.QToolBar):
+    """The current tool's options and the overlay's: brush size, protected class, opacity and
+    view mode."""
+
+    def __init__(self, editor: Editor, canvas: Canvas, parent: QtWidgets.QWidget | None = None):
+        super().__init__("Tool Options", parent)
+        self.setObjectName("toolsToolBar")
+        self.editor = editor
+        self.canvas = canvas
+        self._last_opacity = 0.5  # what V shows the overlay at again
+        self.classes: ClassTable | None = None
 
         self.addWidget(QtWidgets.QLabel(" Size "))
         self.size_spin = QtWidgets.QSpinBox()
@@ -98,7 +118,6 @@ class EditToolBar(QtWidgets.QToolBar):
 
     def sync(self) -> None:
         ed = self.editor
-        self.tool_actions[ed.tool].setChecked(True)
         if self.size_spin.value() != ed.brush_size:
             blocker = QtCore.QSignalBlocker(self.size_spin)
             self.size_spin.setValue(ed.brush_size)

@@ -40,12 +40,23 @@ def test_each_smart_tool_has_a_toolbar_entry_and_a_shortcut(make_window, image_f
     window = open_prelabelled(make_window, image_folder, qtbot)
     shortcuts = {spec.id: spec.shortcut for spec in TOOLS}
     for tool_id, qt_key in SMART.items():
-        action = window.toolbar.tool_actions[tool_id]
+        action = window.tool_palette.tool_actions[tool_id]
         assert action.shortcut().toString() == shortcuts[tool_id]
         key(window, qt_key)
         assert window.editor.tool == tool_id and action.isChecked()
-    window.toolbar.tool_actions["quick_select"].trigger()
+    window.tool_palette.tool_actions["quick_select"].trigger()
     assert window.editor.tool == "quick_select"
+
+
+def test_every_tool_and_option_is_on_screen_in_a_laptop_sized_window(make_window, image_folder, qtbot):
+    window = open_prelabelled(make_window, image_folder, qtbot)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() <= 1024)
+    for action in window.tool_palette.tool_actions.values():  # none pushed into an overflow menu
+        assert window.tool_palette.widgetForAction(action).isVisible(), action.text()
+    bar = window.toolbar
+    for widget in (bar.size_spin, bar.opacity_slider, bar.mode_combo):
+        assert widget.isVisible() and widget.geometry().right() <= bar.width()
 
 
 def test_a_quick_select_drag_on_the_canvas_fills_up_to_the_models_border(make_window, image_folder, qtbot):
