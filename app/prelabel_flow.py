@@ -70,8 +70,10 @@ class PrelabelFlow:
         """Switch the model; jobs predicting with the old one are cancelled and the load waits
         for them to stop (the menu entries are greyed out while they run)."""
         self.host.model_path = path
-        self.host.status.device_label.setText("Model: loading…")
-        self.model.load(path, self.host.device)
+        label = self.host.status.device_label
+        label.setText("Model: loading…")
+        job = self.model.load(path, self.host.device)
+        job.progress.connect(lambda p: label.setText(_measuring_text(p.done, p.total, p.text)))
         self.host._update_actions()
 
     def set_cpu_only(self, on: bool) -> None:
@@ -243,3 +245,10 @@ class PrelabelFlow:
         self.host._update_actions()
         if not cancelled:  # the user moved on to a new image while the model was busy
             self.auto_prelabel()
+
+
+def _measuring_text(done: int, total: int, path: str) -> str:
+    """The status line while a first start on this CPU times its inference paths (once)."""
+    if not path:
+        return "Model: loading…"
+    return f"Model: loading… first start on this CPU: timing inference path {done + 1} of {total} ({path})"

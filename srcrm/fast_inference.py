@@ -40,6 +40,7 @@ ENV_CACHE = "SRCRM_CACHE_DIR"
 KEEP_EXPORTS = 8  # ONNX exports kept (most recently used); each is the size of the weights
 
 Forward = Callable[[torch.Tensor], torch.Tensor]  # (N,3,H,W) float in [0, 1] -> fp32 logits
+Progress = Callable[[int, int, str], None]  # (paths measured, paths to measure, the next path)
 
 
 @dataclass(frozen=True)
@@ -212,9 +213,15 @@ def time_forward(forward: Forward, x: torch.Tensor, repeats: int, warmup: int = 
     return statistics.median(times)
 
 
-def choose_path(model: nn.Module, device: torch.device, cfg: FastPathConfig = FastPathConfig()) -> PathChoice:
+def choose_path(
+    model: nn.Module,
+    device: torch.device,
+    cfg: FastPathConfig = FastPathConfig(),
+    progress: Progress | None = None,
+) -> PathChoice:
     """The path ``model`` should take on ``device``: forced (``cfg.path`` or $SRCRM_INFERENCE_PATH),
-    cached for this machine and architecture, or measured now and cached."""
+    cached for this machine and architecture, or measured now and cached. Measuring takes tens
+    of seconds on a slow CPU, once; ``progress`` hears of each path as its turn comes."""
     forced = cfg.path if cfg.path != "auto" else os.environ.get(ENV_PATH, "auto")
     if forced != "auto":
         FastPathConfig(path=forced)  # validates the name
@@ -227,7 +234,7 @@ def choose_path(model: nn.Module, device: torch.device, cfg: FastPathConfig = Fa
     cache = _read_json(file)
     if key in cache and cache[key].get("path") in candidates:
         return PathChoice(cache[key]["path"], cache[key].get("timings_ms", {}), cached=True)
-    timings = measure_paths(model, candidates, cfg)
+    timings = measure_paths(model, candidates, cfg, progress)
     best = min(timings, key=timings.get)
     cache[key] = {"path": best, "timings_ms": timings}
     file.parent.mkdir(parents=True, exist_ok=True)
@@ -236,11 +243,21 @@ def choose_path(model: nn.Module, device: torch.device, cfg: FastPathConfig = Fa
 
 
 def measure_paths(
-    model: nn.Module, paths: list[str], cfg: FastPathConfig = FastPathConfig()
+    model: nn.Module,
+    paths: list[str],
+    cfg: FastPathConfig = FastPathConfig(),
+    progress: Progress | None = None,
 ) -> dict[str, float]:
     """Milliseconds per ``cfg.probe_size`` image along each path, measured one after another."""
     x = torch.rand(1, 3, *cfg.probe_size)
-    return {path: 1000 * time_forward(build_forward(model, path, cfg), x, cfg.repeats) for path in paths}
+    timings = {}
+    for done, path in enumerate(paths):
+        if progress is not None:
+            progress(done, len(paths), path)
+        timings[path] = 1000 * time_forward(build_forward(model, path, cfg), x, cfg.repeats)
+    if progress is not None:
+        progress(len(paths), len(paths), "")
+    return timings
 
 
 def _read_json(file: Path) -> dict:

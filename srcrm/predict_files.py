@@ -80,6 +80,12 @@ def plan_outputs(images: list[Path], out: Path, inputs: list[str]) -> dict[Path,
     return names
 
 
+def say_timing(done: int, total: int, path: str) -> None:
+    """The first run on a CPU times its inference paths (up to a minute, once): say so."""
+    if path:
+        print(f"first run on this CPU: timing inference path {done + 1} of {total} ({path})", file=sys.stderr)
+
+
 def predict_paths(
     inputs: list[str], out: Path, checkpoint=None, device: str = "auto", overlays: bool = True
 ) -> int:
@@ -90,7 +96,7 @@ def predict_paths(
     images = collect_images(inputs)
     names = plan_outputs(images, out, inputs)
     info = init_distributed(pick_device(device))
-    predictor = Predictor.from_checkpoint(checkpoint, local_device(pick_device(device), info))
+    predictor = Predictor.from_checkpoint(checkpoint, local_device(pick_device(device), info), say_timing)
     failures = 0
     for path in tqdm(
         shard(images, info), desc=f"predict ({predictor.device_name})", disable=not info.is_main
@@ -123,7 +129,7 @@ def predict_video(path: Path, out: Path, checkpoint=None, device: str = "auto", 
     model = str(checkpoint) if checkpoint else "default model"
     with open_source(path) as source:  # a bad video fails before the model loads
         store = FrameLabelStore(out, source.frame_count, (source.height, source.width))
-        predictor = Predictor.from_checkpoint(checkpoint, pick_device(device))
+        predictor = Predictor.from_checkpoint(checkpoint, pick_device(device), say_timing)
         if store.model not in (None, model):
             print(
                 f"note: {out} holds frames labelled by {store.model}; they are kept (delete "

@@ -11,7 +11,7 @@ import torch
 
 from srcrm.checkpoint import Checkpoint, load_checkpoint
 from srcrm.device import device_name, pick_device
-from srcrm.fast_inference import FastPathConfig, PathChoice, build_forward, choose_path
+from srcrm.fast_inference import FastPathConfig, PathChoice, Progress, build_forward, choose_path
 from srcrm.inference import InferenceConfig, predict_probs
 
 
@@ -29,6 +29,7 @@ class Predictor:
         inference: InferenceConfig = InferenceConfig(mode="slide", tile=1024),
         whole_below: int = 2048 * 2048,
         fast_path: FastPathConfig = FastPathConfig(),
+        progress: Progress | None = None,
     ):
         self.checkpoint = checkpoint
         self.class_names = list(checkpoint.class_names)
@@ -38,21 +39,24 @@ class Predictor:
         self.whole_below = whole_below
         self.fast_path = fast_path
         self.model = checkpoint.build_model()
-        self.to(device)
+        self.to(device, progress)
 
     @classmethod
-    def from_checkpoint(cls, path=None, device: str | torch.device = "auto") -> Predictor:
-        """``path`` None loads the bundled default model."""
-        return cls(load_checkpoint(path), device)
+    def from_checkpoint(
+        cls, path=None, device: str | torch.device = "auto", progress: Progress | None = None
+    ) -> Predictor:
+        """``path`` None loads the bundled default model. ``progress`` hears of the first-start
+        measuring of the CPU inference paths (:func:`srcrm.fast_inference.choose_path`)."""
+        return cls(load_checkpoint(path), device, progress=progress)
 
-    def to(self, device: str | torch.device) -> Predictor:
+    def to(self, device: str | torch.device, progress: Progress | None = None) -> Predictor:
         self.device = pick_device(device)
         self.device_name = device_name(self.device)
         # Half precision halves memory and time on GPUs; CPUs are faster in fp32.
         self.dtype = torch.float16 if self.device.type == "cuda" else torch.float32
         self.model = self.model.to(self.device, self.dtype).eval()
         if self.device.type == "cpu":
-            self.path = choose_path(self.model, self.device, self.fast_path)
+            self.path = choose_path(self.model, self.device, self.fast_path, progress)
             self.forward = build_forward(self.model, self.path.path, self.fast_path)
         else:
             self.path = PathChoice("fp16" if self.dtype == torch.float16 else "fp32", {})

@@ -42,10 +42,10 @@ class PrelabelResult:
     error: str | None = None
 
 
-def default_predictor_factory(path: str | None, device: str):
+def default_predictor_factory(path: str | None, device: str, progress=None):
     from srcrm.predictor import Predictor
 
-    return Predictor.from_checkpoint(path, device)
+    return Predictor.from_checkpoint(path, device, progress)
 
 
 def describe_model(predictor, path: str | None) -> str:
@@ -58,9 +58,7 @@ class ModelService:
     """Events (posted by the runner): ``ready(ModelInfo)``, ``load_failed(message)``,
     ``notice(text)`` (the GPU fallback), ``device_changed(name)``."""
 
-    def __init__(
-        self, runner: JobRunner, factory: Callable[[str | None, str], Any] = default_predictor_factory
-    ):
+    def __init__(self, runner: JobRunner, factory: Callable[..., Any] = default_predictor_factory):
         self.runner = runner
         self._factory = factory
         self._predictor = None  # touched only on the model lane's thread
@@ -91,13 +89,14 @@ class ModelService:
 
     def load(self, path: str | None, device: str = "auto") -> Job:
         """Replace the model. Jobs still predicting are cancelled and the load waits for them
-        (it is queued behind them in the same lane), so none sees the model change."""
+        (it is queued behind them in the same lane), so none sees the model change. The job
+        reports the one slow step of a first start on a CPU: timing its inference paths."""
         self.runner.cancel(lane=MODEL_LANE)
         self.info = None
 
-        def work(_job: Job) -> ModelInfo:
+        def work(job: Job) -> ModelInfo:
             self._predictor = None
-            predictor = self._factory(path, device)
+            predictor = self._factory(path, device, job.report)
             self._predictor = predictor
             palette = [tuple(int(c) for c in rgb) for rgb in np.asarray(predictor.palette)]
             return ModelInfo(

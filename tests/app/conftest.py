@@ -118,22 +118,30 @@ def pytest_configure(config):
 
 @pytest.fixture
 def make_window(qtbot, settings_path, dialogs, request):
-    """``make_window(path, predictor=..., model=..., restore=False)`` -> a shown MainWindow."""
+    """``make_window(path, predictor=..., model=..., restore=False)`` -> a shown MainWindow
+    (``predictor_factory=`` replaces the whole model loading)."""
     by_hand = request.node.get_closest_marker("prelabel_by_hand") is not None
     from app.main_window import MainWindow
     from app.settings import AppSettings
 
     windows = []
 
-    def factory(path=None, predictor=None, model=None, restore=False, wait_model=True, auto_prelabel=None):
-        if predictor is not None:
+    def factory(
+        path=None,
+        predictor=None,
+        model=None,
+        restore=False,
+        wait_model=True,
+        auto_prelabel=None,
+        predictor_factory=None,
+    ):
+        if predictor_factory is None and predictor is not None:
 
-            def predictor_factory(_path, device, p=predictor):
+            def predictor_factory(_path, device, _progress=None, p=predictor):
                 if device == "cuda":
                     p.to("cuda")
                 return p
-        else:
-            predictor_factory = None
+
         if auto_prelabel is None and by_hand:
             auto_prelabel = False
         if auto_prelabel is not None:  # "Pre-label New Images When Opened"

@@ -123,7 +123,7 @@ def test_the_model_lives_on_one_thread_and_falls_back_to_the_cpu(runner, loop, t
     import cv2
 
     predictor = FakePredictor(device="cuda", fail_on_gpu=True)
-    service = ModelService(runner, lambda path, device: predictor)
+    service = ModelService(runner, lambda path, device, _progress=None: predictor)
     notices, devices, results = [], [], []
     service.notice.connect(notices.append)
     service.device_changed.connect(devices.append)
@@ -153,7 +153,8 @@ def test_a_model_change_cancels_the_jobs_that_predict_and_waits_for_them(runner,
     first, second = FakePredictor(delay=0.05), FakePredictor()
     factory_calls = []
     service = ModelService(
-        runner, lambda path, device: factory_calls.append(path) or (first if path == "a" else second)
+        runner,
+        lambda path, device, _progress=None: factory_calls.append(path) or (first if path == "a" else second),
     )
     service.load("a")
     loop.run_until(lambda: service.info is not None)
@@ -177,7 +178,7 @@ def test_a_model_change_cancels_the_jobs_that_predict_and_waits_for_them(runner,
 
 
 def test_a_job_started_when_the_model_is_ready_counts_as_busy_but_the_load_does_not(runner, loop):
-    service = ModelService(runner, lambda path, device: FakePredictor())
+    service = ModelService(runner, lambda path, device, _progress=None: FakePredictor())
     seen = []
     service.ready.connect(lambda info: seen.append(service.busy))
     service.load(None)

@@ -87,6 +87,26 @@ def test_prelabel_runs_off_the_gui_thread_with_progress_and_cancel(make_window, 
     assert ImageState.PRELABELLED in states[1:] and ImageState.NEW in states
 
 
+def test_the_first_start_on_a_cpu_says_which_inference_path_it_is_timing(make_window, image_folder, qtbot):
+    """Timing the CPU's inference paths takes up to a minute, once per machine: the status bar
+    says so instead of a bare "loading"."""
+    release = threading.Event()
+
+    def measuring_factory(_path, _device, progress):
+        progress(0, 3, "fp32")
+        progress(1, 3, "channels_last")
+        release.wait(10)
+        progress(3, 3, "")
+        return FakePredictor()
+
+    window = make_window(image_folder / "frame_00.png", predictor_factory=measuring_factory, wait_model=False)
+    qtbot.waitUntil(lambda: "path 2 of 3 (channels_last)" in window.device_label.text(), timeout=10000)
+    assert "first start on this CPU" in window.device_label.text() and window.model.loading
+    release.set()
+    qtbot.waitUntil(lambda: window.model.info is not None, timeout=10000)
+    assert "timing" not in window.device_label.text() and window.device_label.text().endswith("CPU")
+
+
 def test_gpu_failure_falls_back_to_cpu_with_a_visible_notice(make_window, image_folder, qtbot):
     gpu = FakePredictor(device="cuda", delay=0.5, fail_on_gpu=True)  # time to see the GPU name
     window = make_window(image_folder / "frame_00.png", predictor=gpu)

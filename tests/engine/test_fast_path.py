@@ -54,8 +54,10 @@ def test_the_automatic_choice_is_the_fastest_measured_and_is_cached(tiny_checkpo
     monkeypatch.setattr(fi, "candidate_paths", lambda device: ["fp32", "channels_last"])
     cfg = FastPathConfig(probe_size=(32, 48), repeats=1, cache_dir=str(tmp_path))
     model = tiny_checkpoint.build_model()
-    first = choose_path(model, torch.device("cpu"), cfg)
+    heard = []
+    first = choose_path(model, torch.device("cpu"), cfg, lambda *step: heard.append(step))
     assert set(first.timings_ms) == {"fp32", "channels_last"} and not first.cached
+    assert heard == [(0, 2, "fp32"), (1, 2, "channels_last"), (2, 2, "")]  # the first start's wait, told
     assert first.path == min(first.timings_ms, key=first.timings_ms.get)
     (entry,) = json.loads((tmp_path / "inference_paths.json").read_text()).values()
     assert entry["path"] == first.path
@@ -64,8 +66,8 @@ def test_the_automatic_choice_is_the_fastest_measured_and_is_cached(tiny_checkpo
         raise AssertionError("a cached choice must not be measured again")
 
     monkeypatch.setattr(fi, "measure_paths", no_timing)
-    again = choose_path(model, torch.device("cpu"), cfg)
-    assert again.cached and again.path == first.path
+    again = choose_path(model, torch.device("cpu"), cfg, lambda *step: heard.append(step))
+    assert again.cached and again.path == first.path and len(heard) == 3
     predictor = Predictor(tiny_checkpoint, "cpu", fast_path=cfg)
     assert predictor.path.path == first.path
     image = np.random.default_rng(0).integers(0, 255, (40, 56, 3), dtype=np.uint8)
