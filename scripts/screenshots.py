@@ -39,6 +39,15 @@ def wait(app: QtWidgets.QApplication, done, timeout_s: float) -> None:
         time.sleep(0.02)
 
 
+def settle(app: QtWidgets.QApplication, seconds: float = 0.3) -> None:
+    """Let posted events run (a label's new text lays the status bar out again one turn later),
+    so the picture shows what a person would see."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
 def open_window(settings: Path, path: Path) -> MainWindow:
     window = MainWindow(AppSettings(settings), device="cpu")
     window.resize(1400, 900)
@@ -53,7 +62,7 @@ def with_menu(app: QtWidgets.QApplication, window: MainWindow, menu: QtWidgets.Q
     title = bar.actionGeometry(menu.menuAction())
     menu.popup(bar.mapToGlobal(title.bottomLeft()))
     wait(app, menu.isVisible, 5)
-    app.processEvents()
+    settle(app)
     picture = window.grab()
     offset = window.mapFromGlobal(menu.mapToGlobal(QtCore.QPoint(0, 0)))
     painter = QtGui.QPainter(picture)
@@ -73,7 +82,7 @@ def image_screenshot(app: QtWidgets.QApplication, tmp: Path, out: Path) -> None:
     )
     wait(app, lambda: window.saver.idle, 30)
     window.notice.hide()
-    app.processEvents()
+    settle(app)
     window.grab().save(str(out))
     window.close()
 
