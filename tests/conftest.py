@@ -49,3 +49,27 @@ def write_tiny_dataset(root: Path, splits=("train", "val"), n: int = 4, size=(64
 @pytest.fixture
 def tiny_dataset(tmp_path) -> Path:
     return write_tiny_dataset(tmp_path / "tiny")
+
+
+@pytest.fixture(scope="session")
+def write_checkpoint():
+    """``write_checkpoint(path, model_config=None)`` -> path: an untrained SRCRM checkpoint with
+    CamVid's classes (small decoder unless a config is given), seeded, so tests agree run to run."""
+    from srcrm.checkpoint import save_checkpoint
+    from srcrm.config import ModelConfig
+    from srcrm.data.labelsets import CAMVID
+    from srcrm.models import build_model
+
+    def write(path: Path, model_config: ModelConfig | None = None) -> Path:
+        torch.manual_seed(0)
+        model = build_model(model_config or ModelConfig(decoder_channels=16, crm_channels=8))
+        save_checkpoint(
+            path,
+            model,
+            class_names=CAMVID.class_names,
+            palette=CAMVID.palette,
+            ignore_index=CAMVID.ignore_index,
+        )
+        return path
+
+    return write

@@ -14,8 +14,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from app_test_helpers import FakePredictor  # noqa: E402
 from app_video_helpers import write_clip  # noqa: E402
 
-from app.document.classes import ClassTable  # noqa: E402
-
 
 @pytest.fixture
 def fake_predictor():
@@ -23,26 +21,12 @@ def fake_predictor():
 
 
 @pytest.fixture(scope="session")
-def tiny_checkpoint(tmp_path_factory):
+def tiny_checkpoint(tmp_path_factory, write_checkpoint):
     """A real SRCRM checkpoint (untrained, small decoder) the engine's Predictor can load."""
-    import torch
-
-    from srcrm.checkpoint import save_checkpoint
     from srcrm.config import ModelConfig
-    from srcrm.models import build_model
 
-    torch.manual_seed(0)
     cfg = ModelConfig(num_classes=11, decoder_channels=32, crm_channels=16, aux_heads=False)
-    camvid = ClassTable.default()
-    path = tmp_path_factory.mktemp("model") / "tiny.pt"
-    save_checkpoint(
-        path,
-        build_model(cfg),
-        class_names=camvid.names,
-        palette=camvid.colors,
-        ignore_index=camvid.ignore_index,
-    )
-    return path
+    return write_checkpoint(tmp_path_factory.mktemp("model") / "tiny.pt", cfg)
 
 
 @pytest.fixture

@@ -28,19 +28,13 @@ from srcrm.io import (
     read_label_png,
     write_png,
 )
-from srcrm.models import build_model
 
 SMALL = ModelConfig(decoder_channels=16, crm_channels=8)
 
 
 @pytest.fixture
-def checkpoint(tmp_path):
-    torch.manual_seed(0)
-    path = tmp_path / "model.pt"
-    save_checkpoint(
-        path, build_model(SMALL), class_names=CAMVID.class_names, palette=CAMVID.palette, ignore_index=11
-    )
-    return path
+def checkpoint(tmp_path, write_checkpoint):
+    return write_checkpoint(tmp_path / "model.pt", SMALL)
 
 
 def png_bomb(path: Path, width: int, height: int) -> Path:

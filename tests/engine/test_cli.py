@@ -4,28 +4,16 @@ import re
 
 import numpy as np
 import pytest
-import torch
 
-from srcrm.checkpoint import save_checkpoint
 from srcrm.cli import main
 from srcrm.config import ModelConfig
 from srcrm.data.labelsets import CAMVID
 from srcrm.io import read_label_png, write_png
-from srcrm.models import build_model
 
 
 @pytest.fixture
-def checkpoint(tmp_path):
-    torch.manual_seed(0)
-    path = tmp_path / "model.pt"
-    save_checkpoint(
-        path,
-        build_model(ModelConfig(decoder_channels=32)),
-        class_names=CAMVID.class_names,
-        palette=CAMVID.palette,
-        ignore_index=11,
-    )
-    return path
+def checkpoint(tmp_path, write_checkpoint):
+    return write_checkpoint(tmp_path / "model.pt", ModelConfig(decoder_channels=32))
 
 
 def test_flops_of_the_lightweight_model_is_within_the_papers_budget(capsys):

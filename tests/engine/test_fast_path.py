@@ -10,25 +10,18 @@ import torch
 
 import srcrm.fast_inference as fi
 from srcrm.bench import BenchConfig, fast_path_lines
-from srcrm.checkpoint import load_checkpoint, save_checkpoint
+from srcrm.checkpoint import load_checkpoint
 from srcrm.config import ModelConfig
 from srcrm.data.datasets import open_dataset
-from srcrm.data.labelsets import CAMVID
 from srcrm.fast_inference import FastPathConfig, candidate_paths, choose_path
-from srcrm.models import build_model
 from srcrm.predictor import Predictor
 
 SMALL = ModelConfig(decoder_channels=16, crm_channels=8)
 
 
 @pytest.fixture(scope="module")
-def tiny_checkpoint(tmp_path_factory):
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("ckpt") / "m.pt"
-    save_checkpoint(
-        path, build_model(SMALL), class_names=CAMVID.class_names, palette=CAMVID.palette, ignore_index=11
-    )
-    return load_checkpoint(path)
+def tiny_checkpoint(tmp_path_factory, write_checkpoint):
+    return load_checkpoint(write_checkpoint(tmp_path_factory.mktemp("ckpt") / "m.pt", SMALL))
 
 
 @pytest.mark.slow  # the default model on full-size images, along four paths

@@ -7,28 +7,18 @@ import numpy as np
 import pytest
 import torch
 
-from srcrm.checkpoint import load_checkpoint, save_checkpoint
+from srcrm.checkpoint import load_checkpoint
 from srcrm.config import ModelConfig
-from srcrm.data.labelsets import CAMVID
 from srcrm.inference import InferenceConfig
 from srcrm.io import read_image
-from srcrm.models import build_model
 from srcrm.predictor import Predictor
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "camvid_0016E5_08085.jpg"
 
 
 @pytest.fixture(scope="module")
-def predictor(tmp_path_factory):
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("ckpt") / "m.pt"
-    save_checkpoint(
-        path,
-        build_model(ModelConfig(decoder_channels=32)),
-        class_names=CAMVID.class_names,
-        palette=CAMVID.palette,
-        ignore_index=11,
-    )
+def predictor(tmp_path_factory, write_checkpoint):
+    path = write_checkpoint(tmp_path_factory.mktemp("ckpt") / "m.pt", ModelConfig(decoder_channels=32))
     return Predictor(load_checkpoint(path), device="cpu")
 
 

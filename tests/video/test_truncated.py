@@ -11,23 +11,13 @@ import cv2
 import numpy as np
 from video_test_helpers import truncate, write_video
 
-from srcrm.checkpoint import save_checkpoint
 from srcrm.cli import main
-from srcrm.config import ModelConfig
-from srcrm.data.labelsets import CAMVID
-from srcrm.models import build_model
 from srcrm.video import FrameLabelStore
 
 
-def test_a_truncated_video_finishes_with_an_overlay_and_reruns_exit_0(tmp_path, capsys):
+def test_a_truncated_video_finishes_with_an_overlay_and_reruns_exit_0(tmp_path, capsys, write_checkpoint):
     cut = truncate(write_video(tmp_path / "v.avi", 30, "MJPG"), 0.5)
-    model = save_checkpoint(
-        tmp_path / "small.pt",
-        build_model(ModelConfig(decoder_channels=16, crm_channels=8)),
-        class_names=CAMVID.class_names,
-        palette=CAMVID.palette,
-        ignore_index=11,
-    )
+    model = write_checkpoint(tmp_path / "small.pt")
     out = tmp_path / "out"
     for run in range(2):
         assert (
