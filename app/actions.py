@@ -48,30 +48,14 @@ def _register(entries: list[FileAction], entry: FileAction) -> None:
     entries.append(entry)
 
 
-def register_exporter(
-    title: str,
-    handler: Callable,
-    shortcut: str | None = None,
-    *,
-    enabled: Callable | None = None,
-    submenu: str | None = None,
-    section: str | None = None,
-    tip: str | None = None,
-) -> None:
-    _register(EXPORTERS, FileAction(title, handler, shortcut, enabled, submenu, section, tip))
+def register_exporter(title: str, handler: Callable, shortcut: str | None = None, **options) -> None:
+    """A File > Export entry; ``options``: :class:`FileAction`'s enabled, submenu, section, tip."""
+    _register(EXPORTERS, FileAction(title, handler, shortcut, **options))
 
 
-def register_importer(
-    title: str,
-    handler: Callable,
-    shortcut: str | None = None,
-    *,
-    enabled: Callable | None = None,
-    submenu: str | None = None,
-    section: str | None = None,
-    tip: str | None = None,
-) -> None:
-    _register(IMPORTERS, FileAction(title, handler, shortcut, enabled, submenu, section, tip))
+def register_importer(title: str, handler: Callable, shortcut: str | None = None, **options) -> None:
+    """A File > Import entry; ``options`` as for :func:`register_exporter`."""
+    _register(IMPORTERS, FileAction(title, handler, shortcut, **options))
 
 
 def fill_menu(menu: QtWidgets.QMenu, window: QtWidgets.QMainWindow, entries: list[FileAction]) -> None:
