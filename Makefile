@@ -6,18 +6,21 @@ STAMP := $(VENV)/.installed
 # Where torch comes from: the CPU build by default (PyPI's Linux wheel carries CUDA, gigabytes of
 # it); for an NVIDIA GPU, e.g. make run TORCH_INDEX=https://download.pytorch.org/whl/cu128
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+# Every package at the version the suite was run with (pyproject.toml keeps ranges for users).
+LOCK := constraints.txt
+TORCH_PIN := $(shell grep '^torch==' $(LOCK))
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	# torch first, from TORCH_INDEX, so that the range in pyproject.toml pulls nothing bigger.
-	$(PY) -m pip install --retries 0 --timeout 15 "torch==2.13.0" --index-url $(TORCH_INDEX)
-	$(PY) -m pip install -e ".[test]"
+	$(PY) -m pip install --retries 0 --timeout 15 "$(TORCH_PIN)" --index-url $(TORCH_INDEX)
+	$(PY) -m pip install -c $(LOCK) -e ".[test,pretrained]"
 	# The other tools' own rasterisers for tests/formats/test_interop.py, without their GUIs
 	# (labelme would pull PyQt5, which clashes with PySide6; cityscapesScripts an old backport).
-	$(PY) -m pip install --no-deps "labelme==6.3.1" "cityscapesscripts==2.3.0" "pyquaternion>=0.9"
+	$(PY) -m pip install -c $(LOCK) --no-deps labelme cityscapesscripts pyquaternion
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -34,6 +37,17 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m srcrm bench
+
+# Move the pins forward on purpose: a venv from the open ranges, the whole suite, then the new pins.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --retries 0 --timeout 15 "$(TORCH_PIN)" --index-url $(TORCH_INDEX)
+	.venv-lock/bin/pip install -e ".[test,pretrained]"
+	.venv-lock/bin/pip install --no-deps labelme cityscapesscripts pyquaternion
+	QT_QPA_PLATFORM=offscreen .venv-lock/bin/python -m pytest -q -p no:cacheprovider
+	.venv-lock/bin/python scripts/write_lock.py $(LOCK)
+	rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache

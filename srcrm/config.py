@@ -22,6 +22,10 @@ class ModelConfig:
     srm: bool = True
     crm: bool = True
     crm_channels: int = 64  # per backbone stage before concatenation
+    # SRM also where every level is brought to the finest grid for fusion (three SRMs at stride 4,
+    # about a third of a light model's time); off, those steps are bilinear and SRM aligns only
+    # the top-down pyramid.
+    srm_in_fusion: bool = True
     aux_heads: bool = True
 
     def __post_init__(self) -> None:
@@ -46,7 +50,7 @@ class ModelConfig:
     @property
     def name(self) -> str:
         parts = [self.backbone]
-        parts.append("srm" if self.srm else "bilinear")
+        parts.append(("srm" if self.srm_in_fusion else "srm-topdown") if self.srm else "bilinear")
         if self.crm:
             parts.append("crm")
         return "-".join(parts)

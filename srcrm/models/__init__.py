@@ -4,7 +4,7 @@ The tables of parts (:mod:`srcrm.models.registry`) import without torch; the net
 imported on first use of :func:`build_model` or :class:`SRCRMNet`.
 """
 
-__all__ = ["SRCRMNet", "build_model"]
+__all__ = ["SRCRMNet", "build_model", "load_pretrained"]
 
 
 def __getattr__(name: str):

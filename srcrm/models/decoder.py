@@ -26,7 +26,8 @@ class SRCRMDecoder(nn.Module):
         self.laterals = nn.ModuleList(ConvBNReLU(c, d, 1) for c in reversed(encoder_channels[:-1]))
         self.top_down_align = nn.ModuleList(align(d) for _ in range(finer))
         self.smooth = nn.ModuleList(ConvBNReLU(d, d, 3) for _ in range(finer))
-        self.fusion_align = nn.ModuleList(align(d) for _ in range(finer))
+        fusion_align = align if cfg.srm_in_fusion else resolve(ALIGN_BLOCKS, "bilinear")
+        self.fusion_align = nn.ModuleList(fusion_align(d) for _ in range(finer))
         self.fuse = ConvBNReLU((finer + 1) * d, d, 1)
         self.out_channels = d
 

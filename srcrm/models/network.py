@@ -10,7 +10,7 @@ from torch import nn
 from srcrm.config import ModelConfig
 from srcrm.models.decoder import SRCRMDecoder
 from srcrm.models.layers import ConvBNReLU
-from srcrm.models.registry import ENCODERS, resolve
+from srcrm.models.registry import ENCODERS, PRETRAINED, resolve
 
 
 class SegmentationHead(nn.Sequential):
@@ -32,9 +32,12 @@ class SRCRMNet(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
         self.encoder = resolve(ENCODERS, cfg.backbone)()
+        # An encoder trained elsewhere states the input statistics its weights expect.
+        mean = getattr(self.encoder, "input_mean", IMAGENET_MEAN)
+        std = getattr(self.encoder, "input_std", IMAGENET_STD)
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
         self.decoder = SRCRMDecoder(self.encoder.out_channels, self.encoder.strides, cfg)
         d = self.decoder.out_channels
         self.head = SegmentationHead(d, d // 2, cfg.num_classes)
@@ -82,3 +85,13 @@ def upgrade_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor
 
 def build_model(cfg: ModelConfig) -> SRCRMNet:
     return SRCRMNet(cfg)
+
+
+def load_pretrained(encoder: nn.Module, backbone: str) -> None:
+    """Put the ImageNet weights that :data:`registry.PRETRAINED` lists for ``backbone`` into
+    ``encoder``; ``ValueError`` where there are none."""
+    if backbone not in PRETRAINED:
+        raise ValueError(
+            f"no ImageNet weights for {backbone!r}; backbones that have them: {', '.join(PRETRAINED)}"
+        )
+    resolve(PRETRAINED, backbone)(encoder)

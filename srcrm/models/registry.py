@@ -15,6 +15,16 @@ ENCODERS = {
     "resnet18": "srcrm.models.encoders.resnet:resnet18",
     "resnet50": "srcrm.models.encoders.resnet:resnet50",
     "resnet101": "srcrm.models.encoders.resnet:resnet101",
+    "lite0": "srcrm.models.encoders.efficientnet_lite:lite0",
+    "lite1": "srcrm.models.encoders.efficientnet_lite:lite1",
+    "lite2": "srcrm.models.encoders.efficientnet_lite:lite2",
+}
+
+# name -> loader(encoder) that puts ImageNet weights into a built encoder (from a weight package).
+PRETRAINED = {
+    "lite0": "srcrm.models.encoders.efficientnet_lite:load_lite0",
+    "lite1": "srcrm.models.encoders.efficientnet_lite:load_lite1",
+    "lite2": "srcrm.models.encoders.efficientnet_lite:load_lite2",
 }
 
 # How a coarse decoder level is brought onto the next finer one: factory(channels).

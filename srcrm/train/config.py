@@ -21,6 +21,7 @@ class TrainConfig:
     steps: int = 10_000
     batch_size: int = 8
     lr: float = 0.01
+    encoder_lr_scale: float = 1.0  # the encoder's rate as a share of lr (below 1 for a pretrained one)
     momentum: float = 0.9
     weight_decay: float = 5e-4
     warmup_steps: int = 200
@@ -36,6 +37,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     init_from: str | None = None  # start from a checkpoint's weights (fine-tuning)
+    pretrained: bool = False  # start the encoder from ImageNet weights (registry.PRETRAINED)
     freeze_backbone: bool = False
     resume: bool = True
 

@@ -26,7 +26,7 @@ from srcrm.device import amp_dtype, pick_device
 from srcrm.evaluate import evaluate
 from srcrm.io import atomic_write, atomic_write_text
 from srcrm.losses import balanced_weights, segmentation_loss
-from srcrm.models import build_model
+from srcrm.models import build_model, load_pretrained
 from srcrm.models.network import upgrade_state_dict
 from srcrm.train.config import TrainConfig
 from srcrm.train.distributed import DistInfo, init_distributed, local_device
@@ -153,7 +153,7 @@ class Trainer:
             )
         self.model = self._build_model()
         self.optimizer = torch.optim.SGD(
-            [p for p in self.model.parameters() if p.requires_grad],
+            self._param_groups(),
             lr=cfg.lr,
             momentum=cfg.momentum,
             weight_decay=cfg.weight_decay,
@@ -177,6 +177,10 @@ class Trainer:
             model_cfg = replace(cfg.model, num_classes=self.labelset.num_classes)
             self.cfg.model = model_cfg
             model = build_model(model_cfg)
+        if cfg.pretrained:
+            if cfg.init_from:
+                raise ValueError("--pretrained starts a new model; --init-from continues one: give one")
+            load_pretrained(model.encoder, self.cfg.model.backbone)
         if cfg.freeze_backbone:
             for p in model.encoder.parameters():
                 p.requires_grad_(False)
@@ -189,6 +193,16 @@ class Trainer:
             ids = [self.device.index] if self.device.type == "cuda" else None
             model = DistributedDataParallel(model, device_ids=ids)
         return model.train()
+
+    def _param_groups(self) -> list[dict]:
+        """The encoder and the rest as two groups, so a pretrained encoder can learn more slowly."""
+        encoder = {id(p) for p in self.net.encoder.parameters()}
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        groups = [
+            {"params": [p for p in trainable if id(p) in encoder], "lr_scale": self.cfg.encoder_lr_scale},
+            {"params": [p for p in trainable if id(p) not in encoder], "lr_scale": 1.0},
+        ]
+        return [g for g in groups if g["params"]]
 
     def _amp_dtype(self) -> torch.dtype | None:
         return amp_dtype(self.cfg.amp, self.device)
@@ -284,7 +298,7 @@ class Trainer:
                 raise Cancelled(f"training cancelled at step {self.step}")
             lr = poly_lr(self.step, cfg)
             for group in self.optimizer.param_groups:
-                group["lr"] = lr
+                group["lr"] = lr * group["lr_scale"]
             x, y = next(batches)
             if cfg.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)

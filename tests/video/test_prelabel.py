@@ -4,7 +4,7 @@ keeps what was written, and a truncated video is labelled to its true end and fi
 from __future__ import annotations
 
 import numpy as np
-from video_test_helpers import IndexPredictor, truncate, write_video
+from video_test_helpers import IndexPredictor, truncate_avi_inside_frame, write_video
 
 from srcrm.predictor import Predictor
 from srcrm.video import (
@@ -78,13 +78,14 @@ def test_a_cancel_keeps_what_was_written_and_the_next_run_finishes_without_redoi
 
 
 def test_a_truncated_video_is_labelled_to_its_true_end_and_a_rerun_finishes(tmp_path):
-    cut = truncate(write_video(tmp_path / "v.avi", 40, "MJPG"), 0.5)
+    cut = truncate_avi_inside_frame(write_video(tmp_path / "v.avi", 40, "MJPG"), 20)
     source = open_source(cut)
     store = store_for(source, tmp_path / "labels")
     seen = []
     summary = prelabel_video(source, store, IndexPredictor(), on_progress=seen.append)
     end = summary.frame_count
-    assert summary.truncated and 10 < end < 40 and source.frame_count == end
+    # Frames 0-19 are whole; the cut-off frame 20 may or may not decode in part.
+    assert summary.truncated and end in (20, 21) and source.frame_count == end
     assert store.frame_count == end  # the store learns the true length
     labelled = store.labelled()
     assert set(labelled) | set(summary.damaged) == set(range(end))  # every frame that decodes

@@ -43,6 +43,22 @@ def truncate(path: Path, keep: float) -> Path:
     return out
 
 
+def truncate_avi_inside_frame(path: Path, frame: int) -> Path:
+    """``path`` (an MJPG AVI) cut half-way through frame ``frame``'s data, so exactly ``frame``
+    frames decode whole, whatever header padding the writer put in front (OpenCV 5's AVI writer
+    reserves about 5 KB that 4.x did not, so a cut at a share of the bytes moved)."""
+    data = path.read_bytes()
+    movi = data.index(b"movi")
+    starts, at = [], movi
+    while len(starts) <= frame:
+        at = data.index(b"00dc", at + 4)
+        starts.append(at)
+    size = int.from_bytes(data[starts[frame] + 4 : starts[frame] + 8], "little")
+    out = path.with_name(f"cut_{path.name}")
+    out.write_bytes(data[: starts[frame] + 8 + size // 2])
+    return out
+
+
 class IndexPredictor:
     """A stand-in model for pipeline tests: labels every pixel with the frame's own index (mod
     256), so a stored map shows which frame it was made from. Counts the frames it saw."""
