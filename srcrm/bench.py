@@ -212,6 +212,39 @@ def prelabel_ms(model_cfg: ModelConfig, path: str, cfg: BenchConfig, scratch: st
     return 1000 * _median_seconds(lambda: predictor.predict(image), cfg, predictor.device)
 
 
+# What the default model is compared with: the paper's lightweight SRCRM on ResNet-18.
+REFERENCE = ModelConfig(backbone="resnet18")
+
+
+def default_vs_reference_lines(default: ModelConfig, cfg: BenchConfig) -> list[str]:
+    """The shipped default beside the ResNet-18 SRCRM, interleaved in one run: training
+    throughput on the Trainer's path, and a whole pre-label through the Predictor along the
+    path it would pick for each model (the fastest automatic one)."""
+    device = pick_device(cfg.device)
+    h, w = cfg.infer_size
+    models = {"default " + default.name: default, "reference " + REFERENCE.name: REFERENCE}
+    lines = [
+        "",
+        f"the default model against the ResNet-18 SRCRM (same run, pre-label at {h}x{w}):",
+        f"{'model':<36} {'train img/s':>12} {'pre-label ms':>13} {'path':>14}",
+    ]
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, model_cfg in models.items():
+            train = train_images_per_s(model_cfg, fast_train_setup(device), cfg)
+            paths = {p: infer_ms(model_cfg, p, cfg, scratch)["ms"] for p in inference_paths(device, cfg)}
+            best = min((p for p in paths if p != "compile"), key=paths.get)
+            ms = prelabel_ms(model_cfg, best, cfg, scratch) if device.type == "cpu" else paths[best]
+            results[name] = (train["images_per_s"], ms)
+            lines.append(f"{name:<36} {train['images_per_s']:>12.2f} {ms:>13.1f} {best:>14}")
+    (d_train, d_ms), (r_train, r_ms) = results.values()
+    lines.append(
+        f"default / reference: training throughput x{d_train / r_train:.2f}, "
+        f"pre-label time x{d_ms / r_ms:.2f}"
+    )
+    return lines
+
+
 def _setup_name(setup: TrainSetup) -> str:
     parts = ["channels_last"] if setup.channels_last else []
     parts.append({torch.bfloat16: "bf16", torch.float16: "fp16"}.get(setup.amp, "fp32"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from srcrm.commands.options import add_model_args, model_config, size
+from srcrm.commands.options import add_model_args, model_config, model_flags_given, size
 
 
 def register(subparsers) -> None:
@@ -25,7 +25,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from srcrm.bench import BenchConfig, run_benchmark
+    from srcrm.bench import BenchConfig, default_vs_reference_lines, run_benchmark
+    from srcrm.checkpoint import load_checkpoint
 
     cfg = BenchConfig(
         device=args.device,
@@ -35,5 +36,7 @@ def run(args: argparse.Namespace) -> int:
         repeats=args.repeats,
         compile=args.compile,
     )
-    print(run_benchmark(cfg, model_config(args)))
+    default = load_checkpoint(None).config
+    print(run_benchmark(cfg, model_config(args) if model_flags_given(args) else default))
+    print("\n".join(default_vs_reference_lines(default, cfg)))
     return 0

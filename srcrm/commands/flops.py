@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from srcrm.commands.options import add_checkpoint_arg, add_model_args, model_config, size
+from srcrm.commands.options import add_checkpoint_arg, add_model_args, model_config, model_flags_given, size
 
 
 def register(subparsers) -> None:
@@ -16,22 +16,23 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from srcrm.checkpoint import CheckpointError, load_checkpoint
-    from srcrm.config import ModelConfig
+    from srcrm.bench import REFERENCE
+    from srcrm.checkpoint import load_checkpoint
     from srcrm.flops import count_gmacs, count_params
     from srcrm.models import build_model
 
-    if args.checkpoint or not any((args.no_srm, args.no_crm, args.backbone != ModelConfig.backbone)):
-        try:
-            model = load_checkpoint(args.checkpoint).build_model()
-        except CheckpointError:
-            if args.checkpoint:
-                raise
-            model = build_model(ModelConfig())  # no bundled model yet: its architecture
+    if args.checkpoint or not model_flags_given(args):
+        model = load_checkpoint(args.checkpoint).build_model()
     else:
         model = build_model(model_config(args))
     h, w = args.size
     print(f"model: {model.cfg.name}, input {h}x{w}")
     print(f"GFLOPs: {count_gmacs(model, h, w):.2f}")
     print(f"params: {count_params(model)}")
+    if not args.checkpoint and not model_flags_given(args) and model.cfg != REFERENCE:
+        reference = build_model(REFERENCE)
+        print(
+            f"reference {REFERENCE.name}: {count_gmacs(reference, h, w):.2f} GFLOPs, "
+            f"{count_params(reference)} params"
+        )
     return 0

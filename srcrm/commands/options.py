@@ -20,8 +20,12 @@ def size(text: str) -> tuple[int, int]:
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--backbone", default=ModelConfig.backbone, choices=list(ENCODERS))
-    p.add_argument("--decoder-channels", type=int, default=ModelConfig.decoder_channels)
+    p.add_argument(
+        "--backbone", default=None, choices=list(ENCODERS), help=f"default: {ModelConfig.backbone}"
+    )
+    p.add_argument(
+        "--decoder-channels", type=int, default=None, help=f"default: {ModelConfig.decoder_channels}"
+    )
     p.add_argument("--no-srm", action="store_true", help="bilinear upsampling instead of SRM (ablation)")
     p.add_argument("--no-crm", action="store_true", help="a 1x1 lateral instead of CRM (ablation)")
     p.add_argument(
@@ -31,12 +35,18 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def model_flags_given(args: argparse.Namespace) -> bool:
+    """Whether any :func:`add_model_args` option was given (else a command may use the bundled
+    model's architecture)."""
+    return any((args.backbone, args.decoder_channels, args.no_srm, args.no_crm, args.no_srm_in_fusion))
+
+
 def model_config(args: argparse.Namespace, num_classes: int = 11) -> ModelConfig:
     """The architecture that :func:`add_model_args` options describe."""
     return ModelConfig(
         num_classes=num_classes,
-        backbone=args.backbone,
-        decoder_channels=args.decoder_channels,
+        backbone=args.backbone or ModelConfig.backbone,
+        decoder_channels=args.decoder_channels or ModelConfig.decoder_channels,
         srm=not args.no_srm,
         crm=not args.no_crm,
         srm_in_fusion=not args.no_srm_in_fusion,

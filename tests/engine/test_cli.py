@@ -16,13 +16,22 @@ def checkpoint(tmp_path, write_checkpoint):
     return write_checkpoint(tmp_path / "model.pt", ModelConfig(decoder_channels=32))
 
 
-def test_flops_of_the_lightweight_model_is_within_the_papers_budget(capsys):
-    assert main(["flops", "--size", "1024x2048"]) == 0
+def test_flops_of_the_papers_lightweight_model_is_within_its_budget(capsys):
+    assert main(["flops", "--size", "1024x2048", "--backbone", "resnet18"]) == 0
     out = capsys.readouterr().out
     gflops = float(re.search(r"^GFLOPs: ([\d.]+)$", out, re.M).group(1))
     params = int(re.search(r"^params: (\d+)$", out, re.M).group(1))
     assert 100 < gflops <= 137.9
     assert 10_000_000 < params < 14_000_000
+
+
+def test_flops_of_the_default_model_names_it_and_stays_within_the_budget(capsys):
+    from srcrm.checkpoint import load_checkpoint
+
+    assert main(["flops", "--size", "1024x2048"]) == 0
+    out = capsys.readouterr().out
+    assert f"model: {load_checkpoint(None).config.name}," in out
+    assert 0 < float(re.search(r"^GFLOPs: ([\d.]+)$", out, re.M).group(1)) <= 137.9
 
 
 def test_eval_prints_the_class_table_and_miou(camvid_root, tmp_path, checkpoint, capsys):

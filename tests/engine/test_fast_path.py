@@ -100,3 +100,18 @@ def test_only_the_most_recently_used_onnx_exports_are_kept(tmp_path):
     fi._prune(tmp_path, fi.KEEP_EXPORTS)
     kept = sorted(int(f.stem) for f in tmp_path.glob("*.onnx"))
     assert kept == list(range(3, fi.KEEP_EXPORTS + 3))
+
+
+@pytest.mark.slow  # real training steps and ONNX exports of two models
+def test_bench_sets_the_default_model_beside_the_resnet18_srcrm():
+    from srcrm.bench import REFERENCE, default_vs_reference_lines
+
+    cfg = BenchConfig(
+        device="cpu", train_size=(32, 32), infer_size=(32, 48), batch_size=2, repeats=1, warmup=0
+    )
+    lines = default_vs_reference_lines(SMALL, cfg)
+    assert lines[3].startswith(f"default {SMALL.name}") and lines[4].startswith(f"reference {REFERENCE.name}")
+    for row in lines[3:5]:
+        assert float(row.split()[2]) > 0 and float(row.split()[3]) > 0
+        assert row.split()[4] in candidate_paths(torch.device("cpu"))
+    assert lines[-1].startswith("default / reference: training throughput x")
