@@ -10,6 +10,9 @@ Every finished model is scored on the val split through the :class:`~srcrm.predi
 (the app's fastest measured path); ``--eval-every N`` also records curves during training.
 
     python -m srcrm.ablation --data ../shared/data/camvid --out runs/ablation --steps 6000 --seeds 0 1
+
+``--train-flags`` passes the same further ``srcrm train`` flags to every variant (the encoder, a
+pretrained start, the loss), so the variants differ only in SRM and CRM.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -81,6 +85,7 @@ def train_all(args) -> None:
             "val" if args.eval_every else "",
             "--checkpoint-every",
             str(args.checkpoint_every),
+            *shlex.split(args.train_flags),
             *VARIANTS[variant],
         ]
         folder.mkdir(parents=True, exist_ok=True)
@@ -226,6 +231,11 @@ def main(argv=None) -> int:
     p.add_argument("--eval-every", type=int, default=1000)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     p.add_argument("--parallel", type=int, default=8, help="runs at once (1 on a CPU)")
+    p.add_argument(
+        "--train-flags",
+        default="",
+        help="more `srcrm train` flags for every variant, e.g. '--backbone lite0 --pretrained --ohem'",
+    )
     p.add_argument("--report-only", action="store_true", help="collect finished runs only")
     p.add_argument("--notes", help="a markdown file to put after the results table (budget, reading)")
     args = p.parse_args(argv)
