@@ -81,7 +81,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addToolBar(self.toolbar)
 
         self.memory = SessionMemory(settings, self.session, self.canvas, self.toolbar, self.class_panel)
-        self.status = StatusView(self.statusBar(), self.session, self._on_save_failed)
+        self.status = StatusView(self.statusBar(), self.session, self.show_notice)
         self.cursor_label, self.save_label = self.status.cursor_label, self.status.save_label
         self.device_label, self.progress_bar = self.status.device_label, self.status.progress_bar
         self.cancel_button = self.status.cancel_button
@@ -187,13 +187,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.images.open_dropped(paths[0])
 
     # --- saving -------------------------------------------------------------------------------
-
-    def _on_save_failed(self, name: str, message: str) -> None:
-        self.show_notice(
-            f"Could not save the labels of {name}: {message}. Your edits are kept in "
-            f"memory; free some space or fix the permissions, then press Ctrl+S.",
-            "error",
-        )
 
     def save_now(self) -> None:
         self.session.autosave(force=True)

@@ -4,29 +4,33 @@ saved, the model and its device, and the progress and Cancel button of a running
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from .document.file_stamp import LabelsChangedOnDisk
 from .session import Session
+
+Notify = Callable[[str, str, "str | None"], None]
 
 
 class _SaverBridge(QtCore.QObject):
     """Carries the writer thread's events to the GUI thread."""
 
     saved = QtCore.Signal(object)
-    failed = QtCore.Signal(object, str)
+    failed = QtCore.Signal(object, object)
 
 
 class StatusView:
-    """Built on ``bar``; follows ``session`` (its document, editor and writer). ``save_failed``
-    is called on the GUI thread with ``(name, message)`` when a label file could not be
-    written (the window turns it into a notice)."""
+    """Built on ``bar``; follows ``session`` (its document, editor and writer). ``notify(text,
+    level, key)`` puts what the person must see about a save (it failed, or it found the file
+    changed by another program) in the notice bar."""
 
-    def __init__(self, bar: QtWidgets.QStatusBar, session: Session, save_failed) -> None:
+    def __init__(self, bar: QtWidgets.QStatusBar, session: Session, notify: Notify) -> None:
         self.bar = bar
         self.session = session
-        self._save_failed = save_failed
+        self._notify = notify
         self.cursor_label = QtWidgets.QLabel("")
         self.save_label = QtWidgets.QLabel("")
         self.device_label = QtWidgets.QLabel("Model: loading…")
@@ -52,7 +56,7 @@ class StatusView:
         self._bridge = _SaverBridge()
         saver = session.saver
         saver.saved.connect(self._bridge.saved.emit)
-        saver.failed.connect(lambda key, exc: self._bridge.failed.emit(key, str(exc)))
+        saver.failed.connect(self._bridge.failed.emit)
         self._bridge.saved.connect(self._on_saved)
         self._bridge.failed.connect(self._on_failed)
         session.saving.connect(lambda: self.save_label.setText("Saving…"))
@@ -82,9 +86,19 @@ class StatusView:
         if self.session.saver.idle:
             self.save_label.setText("All changes saved")
 
-    def _on_failed(self, key, message: str) -> None:
+    def _on_failed(self, key, exc: Exception) -> None:
+        name = Path(key).name if isinstance(key, (str, Path)) else str(key)
+        if isinstance(exc, LabelsChangedOnDisk):  # saved, beside the other program's file
+            self.save_label.setText(f"Saved as {exc.kept.name}")
+            self._notify(str(exc), "warning", f"conflict:{name}")
+            return
         self.save_label.setText("<b style='color:#e55'>Not saved</b>")
         doc = self.session.doc
         if doc is not None and isinstance(key, (str, Path)) and Path(key) == doc.path:
             self.session.saves.unsaved(doc.path)  # written again at the next autosave
-        self._save_failed(Path(key).name if isinstance(key, (str, Path)) else str(key), message)
+        self._notify(
+            f"Could not save the labels of {name}: {exc}. Your edits are kept in memory; free "
+            f"some space or fix the permissions, then press Ctrl+S.",
+            "error",
+            None,
+        )

@@ -9,7 +9,10 @@ saved labels; once a save that includes a record is on disk, the records up to i
 
 Replaying is idempotent: a record sets its region to absolute values, so records replayed over
 labels that already contain them (a crash after the save but before the drop) change nothing.
-A record cut short by the kill fails its checksum and is ignored, with everything after it.
+A record cut short by the kill fails its checksum; so do garbage and zeros. Replaying skips
+them (and records made for a map of another size) and picks up at the next whole record; a
+journal with any such bytes is set aside when its image opens (renamed, never deleted), so
+that the strokes made from then on go into a fresh journal that a later replay reads whole.
 
 Record layout (little-endian): magic ``b"SJ1"``, then ``H W y x h w`` as uint32, the length of
 the zlib-compressed ``h*w`` uint8 values, the values, and a CRC-32 of all that precedes it in
@@ -18,17 +21,47 @@ the record.
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import struct
 import threading
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .geometry import Rect
+
 MAGIC = b"SJ1"
 _HEAD = struct.Struct("<3s7I")
 _CRC = struct.Struct("<I")
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What opening a journal brought back: ``count`` strokes replayed into ``labels`` (None
+    when there were none), and where a damaged journal was moved (None: it was sound)."""
+
+    count: int = 0
+    labels: np.ndarray | None = None
+    set_aside: Path | None = None
+
+    def notices(self, what: str) -> list[str]:
+        """What to tell the person who opens ``what`` (an image's name, "frame 12")."""
+        out = []
+        if self.count:
+            out.append(
+                f"{self.count} stroke(s) on {what} made after its last save (the app stopped "
+                f"before it could save them) were recovered."
+            )
+        if self.set_aside is not None:
+            out.append(
+                f"The stroke journal of {what} was damaged (cut short, overwritten, or made for "
+                f"another image size); what could be read was recovered, the file was kept as "
+                f"{self.set_aside.name}, and new strokes go into a fresh journal."
+            )
+        return out
 
 
 class StrokeJournal:
@@ -64,7 +97,7 @@ class StrokeJournal:
                 raise
             return self._dropped + start + len(record)
 
-    def record(self, labels: np.ndarray, rect) -> None:
+    def record(self, labels: np.ndarray, rect: Rect | None) -> None:
         """Append a finished edit's region (a :class:`~app.document.geometry.Rect`, or None for
         a step that changed no pixels). A full disk is not raised: the autosave that follows
         fails too, and that failure is what the user is told."""
@@ -138,57 +171,99 @@ class StrokeJournal:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def recover(
-        self, labels: np.ndarray | None, shape: tuple[int, int], empty: int
-    ) -> tuple[int, np.ndarray] | None:
-        """``(count, labels)``: a copy of ``labels`` (None: a ``shape`` map of ``empty``) with the
-        journal's records replayed over it; None when there are none."""
-        if not self.path.is_file():
-            return None
+    def recover(self, labels: np.ndarray | None, shape: tuple[int, int], empty: int) -> Recovery:
+        """A copy of ``labels`` (None: a ``shape`` map of ``empty``) with the journal's whole
+        records replayed over it. A journal with damaged bytes is set aside, and what was
+        recovered from it is journalled afresh, so it stays safe until it is saved."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return Recovery()
+        records, damaged = _records(data, shape)
         base = labels.copy() if labels is not None else np.full(shape, empty, np.uint8)
-        count = self.replay(base)
-        return (count, base) if count else None
+        _apply(records, base)
+        aside = self._set_aside() if damaged else None
+        if aside is not None and records:
+            self.record(base, Rect.full(shape))
+        return Recovery(len(records), base if records else None, aside)
 
     def replay(self, labels: np.ndarray) -> int:
-        """Apply the whole records to ``labels`` in order; returns how many were applied. Stops
-        at the first record that is cut short or damaged; records for a map of another size
-        are not applied (returns 0)."""
+        """Apply the whole records made for a map of ``labels``' size, in order; returns how
+        many were applied."""
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
             return 0
-        records = _records(data, labels.shape)
-        if records is None:
-            return 0
-        for (y, x, h, w), values in records:
-            labels[y : y + h, x : x + w] = values
+        records, _ = _records(data, labels.shape)
+        _apply(records, labels)
         return len(records)
 
+    def _set_aside(self) -> Path | None:
+        """Rename the journal (a later append starts a fresh one); its new path."""
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.stem}.damaged-{stamp}{self.path.suffix}")
+        with self._lock:
+            self._close()
+            try:
+                size = self.path.stat().st_size
+                os.replace(self.path, aside)
+            except OSError:
+                return None  # it stays; replay skips its damage all the same
+            self._dropped += size
+        return aside
 
-def _records(data: bytes, shape: tuple[int, int]) -> list | None:
-    """``((y, x, h, w), values)`` for each whole, valid record from the start; None when the
-    journal was written for a label map of another size."""
-    out = []
+
+Record = tuple[tuple[int, int, int, int], np.ndarray]
+
+
+def _apply(records: list[Record], labels: np.ndarray) -> None:
+    for (y, x, h, w), values in records:
+        labels[y : y + h, x : x + w] = values
+
+
+def _records(data: bytes, shape: tuple[int, int]) -> tuple[list[Record], bool]:
+    """``((y, x, h, w), values)`` for each whole, valid record made for a ``shape`` map, and
+    whether anything else was found (a torn record, garbage, another size's records). After a
+    bad byte the scan resumes at the next record marker: a whole record has a CRC-32, so bytes
+    that merely look like one are not taken."""
+    out: list[Record] = []
+    damaged = False
     pos = 0
-    while pos + _HEAD.size <= len(data):
-        magic, height, width, y, x, h, w, length = _HEAD.unpack_from(data, pos)
-        end = pos + _HEAD.size + length
-        if magic != MAGIC or end + _CRC.size > len(data):
-            break
-        (crc,) = _CRC.unpack_from(data, end)
-        if crc != zlib.crc32(data[pos:end]):
-            break
-        if (height, width) != shape:
-            return None
-        if y + h > height or x + w > width:
-            break
-        inflate = zlib.decompressobj()
-        try:  # bounded: never more than the region's size, whatever the data holds
-            raw = inflate.decompress(data[pos + _HEAD.size : end], max(h * w, 1))
-        except zlib.error:
-            break
-        if len(raw) != h * w or not inflate.eof or inflate.unconsumed_tail:
-            break
-        out.append(((y, x, h, w), np.frombuffer(raw, np.uint8).reshape(h, w)))
-        pos = end + _CRC.size
-    return out
+    while pos < len(data):
+        end, record = _record_at(data, pos, shape)
+        if record is not None:
+            out.append(record)
+        else:
+            damaged = True
+        if end is None:  # not a whole record: look for the next one
+            found = data.find(MAGIC, pos + 1)
+            if found < 0:
+                break
+            end = found
+        pos = end
+    return out, damaged
+
+
+def _record_at(data: bytes, pos: int, shape: tuple[int, int]) -> tuple[int | None, Record | None]:
+    """(where the record at ``pos`` ends or None if there is none, the record if it is one
+    for a ``shape`` map)."""
+    if pos + _HEAD.size > len(data):
+        return None, None
+    magic, height, width, y, x, h, w, length = _HEAD.unpack_from(data, pos)
+    end = pos + _HEAD.size + length
+    if magic != MAGIC or end + _CRC.size > len(data):
+        return None, None
+    (crc,) = _CRC.unpack_from(data, end)
+    if crc != zlib.crc32(data[pos:end]):
+        return None, None
+    whole = end + _CRC.size
+    if (height, width) != shape or y + h > height or x + w > width:
+        return whole, None
+    inflate = zlib.decompressobj()
+    try:  # bounded: never more than the region's size, whatever the data holds
+        raw = inflate.decompress(data[pos + _HEAD.size : end], max(h * w, 1))
+    except zlib.error:
+        return whole, None
+    if len(raw) != h * w or not inflate.eof or inflate.unconsumed_tail:
+        return whole, None
+    return whole, ((y, x, h, w), np.frombuffer(raw, np.uint8).reshape(h, w))

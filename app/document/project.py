@@ -56,6 +56,7 @@ from srcrm.suffixes import IMAGE_SUFFIXES
 
 from .classes import ClassTable
 from .events import Event
+from .file_stamp import FileStamp, LabelsChangedOnDisk, changed_since
 from .journal import StrokeJournal
 from .label_document import ImageState, LabelDocument
 
@@ -114,6 +115,9 @@ class Project:
         self.read_only_dir = own if own.is_dir() and own != self.label_dir else None
         self._journals: dict[Path, StrokeJournal] = {}
         self._unsaved: dict[Path, tuple[Snapshot, str]] = {}
+        # Each opened image's label file as last read or written (None: there was none): a
+        # save that finds it changed by another program keeps both.
+        self._stamps: dict[Path, FileStamp | None] = {}
         self._lock = threading.Lock()
         paths = list_images(self.folder) if images is None else [Path(p).resolve() for p in images]
         stems: dict[str, int] = {}
@@ -301,7 +305,7 @@ class Project:
         read_only = label_path.parent != self.label_dir
         if label_path.is_file():
             try:
-                labels = read_label_png(label_path)
+                labels = _read_class_ids(label_path)
                 if labels.shape != (h, w):
                     size = f"{labels.shape[1]}x{labels.shape[0]}"
                     warnings.append(
@@ -313,7 +317,7 @@ class Project:
                         )
                     )
                     labels = None
-            except ImageReadError as exc:
+            except ValueError as exc:  # srcrm's ImageReadError is one, as is any refusal
                 warnings.append(self._set_aside(label_path, "unreadable", path, str(exc)))
                 labels = None
         if labels is not None:
@@ -329,20 +333,18 @@ class Project:
                 )
         if not read_only:  # else nothing is saved under label_dir yet: the first save writes all
             self._saved_confidence[path] = confidence
-        recovered = self.journal(path).recover(labels, (h, w), self.classes.ignore_index)
-        if recovered is not None:
-            count, replayed = recovered
-            labels, state = replayed, ImageState.EDITED if state != ImageState.DONE else state
-            warnings.append(
-                f"{count} stroke(s) on {path.name} made after its last save (the app "
-                f"stopped before it could save them) were recovered."
-            )
+        with self._lock:
+            self._stamps[path] = FileStamp.of(self.label_path(path))
+        recovery = self.journal(path).recover(labels, (h, w), self.classes.ignore_index)
+        warnings += recovery.notices(path.name)
+        if recovery.labels is not None:
+            labels, state = recovery.labels, ImageState.EDITED if state != ImageState.DONE else state
         doc = LabelDocument(
             image, labels, classes=self.classes, confidence=confidence, state=state, path=path, model=model
         )
         if labels is not None:
             doc.human_edits[...] = self._read_edited(path, (h, w))
-        if recovered is not None:
+        if recovery.labels is not None:
             try:  # the recovered strokes go into the label file, and the journal is emptied
                 self.write_snapshot(self.snapshot(doc))
             except OSError:
@@ -378,7 +380,7 @@ class Project:
             return None
         try:
             conf = read_label_png(path)
-        except ImageReadError:
+        except ValueError:
             return None
         return conf.astype(np.float32) / 255.0 if conf.shape == shape else None
 
@@ -386,7 +388,7 @@ class Project:
         path = self.edited_path(image)
         try:
             mask = read_label_png(path) if path.is_file() else None
-        except ImageReadError:
+        except ValueError:
             mask = None
         return mask > 0 if mask is not None and mask.shape == shape else np.zeros(shape, bool)
 
@@ -421,9 +423,11 @@ class Project:
     def write_snapshot(self, snap: Snapshot) -> None:
         """Write the label map, confidence and sidecar; then drop the journal's records the
         snapshot holds. A failure (OSError) keeps the snapshot in memory (see
-        :meth:`unsaved`) and is raised for the caller to report."""
+        :meth:`unsaved`) and is raised for the caller to report. A label file another program
+        rewrote since it was opened is left alone: the labels go beside it, and
+        :class:`LabelsChangedOnDisk` says where."""
         try:
-            self._write_files(snap)
+            conflict = self._write_files(snap)
         except OSError as exc:
             with self._lock:
                 self._unsaved[snap.image_path] = (snap, exc.strerror or str(exc))
@@ -435,6 +439,8 @@ class Project:
             journal.discard()
         else:
             journal.drop_through(snap.journal_mark)
+        if conflict is not None:
+            raise conflict
 
     def unsaved(self) -> list[Path]:
         """Images whose last save failed: their newest labels exist only in memory."""
@@ -457,9 +463,19 @@ class Project:
         with self._lock:
             return next(reversed(self._unsaved.values()))[1] if self._unsaved else ""
 
-    def _write_files(self, snap: Snapshot) -> None:
+    def _write_files(self, snap: Snapshot) -> LabelsChangedOnDisk | None:
         label_bytes = _encode_png(snap.labels)
-        atomic_write_bytes(self.label_path(snap.image_path), label_bytes)
+        label_path = self.label_path(snap.image_path)
+        with self._lock:
+            known = snap.image_path in self._stamps
+            stamp = self._stamps.get(snap.image_path)
+        if known and changed_since(stamp, label_path):  # the stamp stays: so do later saves
+            kept = label_path.with_name(f"{label_path.stem}.conflict.png")
+            atomic_write_bytes(kept, label_bytes)
+            return LabelsChangedOnDisk(snap.image_path, label_path, kept)
+        atomic_write_bytes(label_path, label_bytes)
+        with self._lock:
+            self._stamps[snap.image_path] = FileStamp.of(label_path, label_bytes)
         conf_path = self.confidence_path(snap.image_path)
         if snap.write_confidence:
             if snap.confidence is None:
@@ -487,6 +503,7 @@ class Project:
             **snap.classes,
         }
         atomic_write_text(self.sidecar_path(snap.image_path), json.dumps(sidecar, indent=1) + "\n")
+        return None
 
     def save_document(self, doc: LabelDocument) -> None:
         """Save synchronously (the autosaver does the same on its own thread)."""
@@ -502,6 +519,20 @@ class Project:
         return Snapshot(
             entry.path, w, h, labels, confidence, True, ImageState.PRELABELLED, model, self.classes.to_dict()
         )
+
+
+def _read_class_ids(path: Path) -> np.ndarray:
+    """A label PNG as class ids. One holding values past 255 (a 16-bit PNG) is refused, never
+    wrapped around into other classes (300 read as class 44)."""
+    labels = read_label_png(path)
+    if labels.dtype != np.uint8:
+        top = int(labels.max()) if labels.size else 0
+        if top > 255 or (labels.size and int(labels.min()) < 0):
+            raise ImageReadError(
+                f"{path.name} holds label values up to {top}, more than the 256 class ids a label map has"
+            )
+        labels = labels.astype(np.uint8)
+    return labels
 
 
 def _encode_png(array: np.ndarray) -> bytes:

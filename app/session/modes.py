@@ -247,20 +247,16 @@ class VideoMode(Mode):
     def load(self, index: int, image: np.ndarray) -> tuple[LabelDocument, list[str]]:
         """The document of frame ``index`` (its pixels already decoded), and warnings to show:
         strokes recovered from the frame's journal are written to the store at once."""
-        doc, recovered = self.video.document(index, image)
+        doc, recovery = self.video.document(index, image)
         self.video.frame = index
         self._doc = doc
         self._saved_revision = doc.revision
         self.baseline = doc.labels.copy()
         journal = self.video.journal(index)
         doc.edited.connect(lambda step: journal.record(doc.labels, step.rect))
-        if not recovered:
-            return doc, []
-        self.submit(index, doc.labels.copy())
-        return doc, [
-            f"{recovered} stroke(s) on frame {index} made after its last save (the app stopped "
-            f"before it could save them) were recovered."
-        ]
+        if recovery.count:
+            self.submit(index, doc.labels.copy())
+        return doc, recovery.notices(f"frame {index}")
 
     @property
     def training_source(self) -> str:

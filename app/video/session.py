@@ -23,7 +23,7 @@ from srcrm.jsonio import load_json
 from srcrm.video import FrameLabelStore, FrameSource, open_source
 
 from ..document.classes import ClassTable
-from ..document.journal import StrokeJournal
+from ..document.journal import Recovery, StrokeJournal
 from ..document.label_document import ImageState, LabelDocument
 from ..document.project import LABEL_DIR_NAME
 
@@ -159,25 +159,27 @@ class VideoSession:
             return ImageState.EDITED
         return ImageState.PRELABELLED if has_labels else ImageState.NEW
 
-    def document(self, index: int, image: np.ndarray) -> tuple[LabelDocument, int]:
+    def document(self, index: int, image: np.ndarray) -> tuple[LabelDocument, Recovery]:
         """A document for frame ``index`` (its pixels already decoded): the same object the
-        canvas and tools edit for an image; and how many strokes its journal brought back (made
+        canvas and tools edit for an image; and what its journal brought back (strokes made
         after the frame's last write, before the app stopped)."""
         labels = self.labels(index)
-        found = self.journal(index).recover(labels, image.shape[:2], self.classes.ignore_index)
-        recovered, labels = found if found is not None else (0, labels)
+        h, w = image.shape[:2]
+        recovery = self.journal(index).recover(labels, (h, w), self.classes.ignore_index)
+        if recovery.labels is not None:
+            labels = recovery.labels
         doc = LabelDocument(
             image,
             labels,
             classes=self.classes,
-            state=ImageState.EDITED if recovered else self.state(index, labels is not None),
+            state=ImageState.EDITED if recovery.count else self.state(index, labels is not None),
             model=self.store.model,
         )
         if doc.state == ImageState.EDITED:
             # The store keeps no per-pixel record of a person's edits: on a frame someone edited,
             # every pixel counts as theirs (zoomed re-inference then changes none of them).
             doc.human_edits[...] = True
-        return doc, recovered
+        return doc, recovery
 
     def journal(self, index: int) -> StrokeJournal:
         """Frame ``index``'s stroke journal: each finished edit is on disk at once, before the

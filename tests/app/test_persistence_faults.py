@@ -94,6 +94,54 @@ def test_the_window_keeps_a_stroke_through_d_and_a_and_asks_before_quitting(
     )
 
 
+# --- label files written by someone else -----------------------------------------------------
+
+
+def paint(window, x, y, class_id=2):
+    window.editor.set_class(class_id)
+    drag(window.canvas, [QtCore.QPointF(window.canvas.image_to_widget(x, y))])
+    window.flush_saves()
+
+
+@pytest.mark.prelabel_by_hand
+def test_a_label_file_another_program_rewrote_is_kept_and_ours_saved_beside_it(
+    make_window, window_folder, qtbot
+):
+    window = make_window(window_folder / "img0.png")
+    paint(window, 40, 40)
+    label_file = window.project.label_path(window_folder / "img0.png")
+    theirs = np.full((120, 160), 5, np.uint8)
+    cv2.imwrite(str(label_file), theirs)  # another program, while the image is open here
+    paint(window, 80, 60, class_id=4)
+    qtbot.waitUntil(lambda: "img0.conflict.png" in window.notice.text)
+    assert window.notice.level == "warning" and "changed by another program" in window.notice.text
+    np.testing.assert_array_equal(read_label_png(label_file), theirs)
+    kept = label_file.with_name("img0.conflict.png")
+    np.testing.assert_array_equal(read_label_png(kept), window.doc.labels)
+    paint(window, 100, 90, class_id=6)  # later saves never overwrite it either
+    np.testing.assert_array_equal(read_label_png(label_file), theirs)
+    np.testing.assert_array_equal(read_label_png(kept), window.doc.labels)
+
+
+@pytest.mark.prelabel_by_hand
+def test_a_16_bit_label_png_with_values_past_255_is_refused_and_never_saved_over(make_window, window_folder):
+    label_file = window_folder / ".srcrm" / "img0.png"
+    label_file.parent.mkdir()
+    wide = np.full((120, 160), 300, np.uint16)  # 300 must never be read as class 44
+    wide[:60] = 3
+    cv2.imwrite(str(label_file), wide)
+    original = label_file.read_bytes()
+    window = make_window(window_folder / "img0.png")
+    assert window.notice.level == "warning" and "img0.png" in window.notice.text
+    assert "could not be read" in window.notice.text
+    assert (window.doc.labels == window.project.classes.ignore_index).all()  # opens unlabelled
+    (kept,) = label_file.parent.glob("img0.unreadable-*.png")
+    assert kept.name in window.notice.text and kept.read_bytes() == original
+    paint(window, 40, 40)
+    assert kept.read_bytes() == original
+    assert read_label_png(label_file).max() <= 255 and (read_label_png(label_file) != 44).all()
+
+
 # --- the stroke journal -----------------------------------------------------------------------
 
 
@@ -133,6 +181,57 @@ def test_a_torn_record_is_ignored_and_a_save_keeps_later_records(tmp_path):
     assert journal.replay(only_second) == 1
     assert only_second[5:7, 5:7].min() == 2 and only_second[0:2, 0:2].max() == 0
     assert journal.replay(np.zeros((3, 3), np.uint8)) == 0  # another size: not applied
+
+
+def _bad_first_record(kind: str) -> bytes:
+    """What a kill, a disk fault or another image leaves at the start of a journal."""
+    if kind == "torn":
+        return struct.pack("<3s7I", b"SJ1", 40, 50, 0, 0, 4, 4, 99) + b"\x00" * 5
+    if kind == "garbage":
+        return bytes(range(7, 250, 3)) * 2
+    if kind == "zeros":
+        return b"\x00" * 4096
+    # A whole record, made for a 3x3 image.
+    values = zlib.compress(np.full((3, 3), 5, np.uint8).tobytes())
+    head = struct.pack("<3s7I", b"SJ1", 3, 3, 0, 0, 3, 3, len(values))
+    return head + values + struct.pack("<I", zlib.crc32(head + values))
+
+
+@pytest.mark.parametrize("kind", ["torn", "garbage", "zeros", "other size"])
+def test_a_damaged_journal_is_set_aside_and_strokes_after_opening_survive_a_kill(tmp_path, kind):
+    folder = write_images(tmp_path / "f")
+    project = Project(folder)
+    image = project.entries[0].path
+    bad = _bad_first_record(kind)
+    project.journal_path(image).parent.mkdir(parents=True, exist_ok=True)
+    project.journal_path(image).write_bytes(bad)
+    doc, warnings = project.load_document(0)
+    (aside,) = project.label_dir.glob("img0.damaged-*.journal")
+    assert aside.read_bytes() == bad  # kept as it was, and named in the notice
+    assert any("damaged" in w and aside.name in w for w in warnings)
+    stroke(doc, 4)
+    stroke(doc, 6, x0=20)  # ... and the process is killed before the autosave writes
+    expected = doc.labels.copy()
+    recovered, warnings = Project(folder).load_document(0)
+    np.testing.assert_array_equal(recovered.labels, expected)
+    assert "2 stroke(s)" in warnings[0] and not any("damaged" in w for w in warnings)
+
+
+def test_strokes_an_older_version_journalled_after_a_damaged_record_are_recovered(tmp_path):
+    folder = write_images(tmp_path / "f")
+    project = Project(folder)
+    image = project.entries[0].path
+    path = project.journal_path(image)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_bad_first_record("garbage"))
+    labels = np.zeros((40, 50), np.uint8)
+    labels[10:14, 10:14] = 7
+    StrokeJournal(path).append(labels, 10, 10, 4, 4)  # appended behind the garbage
+    doc, warnings = project.load_document(0)
+    assert (doc.labels[10:14, 10:14] == 7).all() and doc.state == ImageState.EDITED
+    assert "1 stroke(s)" in warnings[0] and "damaged" in warnings[1]
+    assert (read_label_png(project.label_path(image))[10:14, 10:14] == 7).all()  # saved at once
+    assert not path.exists()
 
 
 def test_a_save_that_lands_after_another_drops_only_its_own_records(tmp_path):
