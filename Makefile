@@ -10,7 +10,7 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 LOCK := constraints.txt
 TORCH_PIN := $(shell grep '^torch==' $(LOCK))
 
-.PHONY: run test lint bench clean lock
+.PHONY: run test lint bench clean lock typecheck fmt test-fast
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +27,27 @@ run: $(STAMP)
 	scripts/check_system_libs.sh $(PY)
 	$(PY) main.py
 
-test: lint
+test: lint typecheck
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# The suite without the slow tests (real training steps, several processes), lint and types.
+test-fast: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
 # ruff: lint rules and formatting as pyproject.toml sets them.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy as [tool.mypy] sets it: app/document, app/session, app/jobs at 0 errors, the Qt side
+# within tests/app/mypy_baseline.txt (a count may only go down).
+typecheck: $(STAMP)
+	$(PY) tests/app/check_types.py
+
+# Fix what ruff can fix and format the code.
+fmt: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 bench: $(STAMP)
 	$(PY) -m srcrm bench

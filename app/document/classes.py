@@ -6,6 +6,7 @@ project. Colours are RGB tuples; ids are the values stored in the label PNG.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,6 +14,12 @@ import numpy as np
 from .events import Event
 
 UNLABELLED_NAME = "unlabelled"
+
+
+def rgb8(rgb: Iterable[int]) -> tuple[int, int, int]:
+    """A colour as three 0..255 ints (from numpy values, lists, anything iterable)."""
+    r, g, b = (int(c) & 255 for c in rgb)
+    return r, g, b
 
 
 @dataclass
@@ -30,7 +37,7 @@ class ClassTable:
         if len(self.names) > 255:
             raise ValueError("at most 255 classes fit a uint8 label map")
         self.names = [str(n) for n in self.names]
-        self.colors = [tuple(int(c) & 255 for c in rgb) for rgb in self.colors]
+        self.colors = [rgb8(rgb) for rgb in self.colors]
         if len(self.visible) != len(self.names):
             self.visible = [True] * len(self.names)
         self.changed = Event()  # () -> None: names, colours or visibility changed
@@ -111,7 +118,7 @@ class ClassTable:
         self.changed.emit()
 
     def set_color(self, class_id: int, rgb: tuple[int, int, int]) -> None:
-        self.colors[class_id] = tuple(int(c) & 255 for c in rgb)
+        self.colors[class_id] = rgb8(rgb)
         self.changed.emit()
 
     def set_visible(self, class_id: int, visible: bool) -> None:
@@ -137,7 +144,7 @@ class ClassTable:
 
             rgb = generated_palette(new_id + 1)[new_id]
         self.names.append(name.strip() or f"class {new_id}")
-        self.colors.append(tuple(int(c) & 255 for c in rgb))
+        self.colors.append(rgb8(rgb))
         self.visible.append(True)
         self.changed.emit()
         return new_id

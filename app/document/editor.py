@@ -9,6 +9,10 @@ scripts or a future video view alike.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
 
 from . import tools
 from .events import Event
@@ -17,6 +21,18 @@ from .label_document import LabelDocument
 from .tool_table import DEFAULT_TOOL, ToolSpec, tool_spec
 
 MIN_BRUSH, MAX_BRUSH = 1, 500
+
+
+class ModelPort(Protocol):
+    """What the tools that run the model (zoomed re-inference) use of the app's model
+    service: whether one is loaded, a background job on its thread, a prediction."""
+
+    @property
+    def info(self) -> object | None: ...
+
+    def submit(self, title: str, work: Callable[[Any], Any]) -> Any: ...
+
+    def predict(self, image: np.ndarray) -> Any: ...
 
 
 class Editor:
@@ -35,7 +51,7 @@ class Editor:
         self.protect_target: int | None = None  # None: the class under the stroke's first point
         self.outline: list[tuple[float, float]] = []
         self._handlers: dict[str, ToolHandler] = {}
-        self.model = None  # the app's ModelService, for tools that run the model (zoom)
+        self.model: ModelPort | None = None  # for tools that run the model (zoom)
         self.changed = Event()
         self.outline_changed = Event()
         self.message = Event()

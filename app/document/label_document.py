@@ -119,6 +119,7 @@ class LabelDocument:
         auto = self._stroke is None
         if auto:
             self.begin_stroke(name)
+        assert self._stroke is not None
         self._stroke.touch(edit.rect)
         rect = apply_edit(self.labels, edit)
         if by_person:

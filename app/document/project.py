@@ -206,7 +206,7 @@ class Project:
             return ImageState.EDITED  # strokes left from a crash: human work not yet saved
         if not label.is_file():
             return ImageState.NEW
-        side = self._read_sidecar(image)
+        side = self._read_sidecar(image) or {}
         try:
             state = ImageState(side["state"])
         except (TypeError, KeyError, ValueError):

@@ -37,7 +37,7 @@ class Edit:
 
 def apply_edit(labels: np.ndarray, edit: Edit) -> Rect:
     """Write ``edit`` into ``labels`` in place; return the dirty rectangle."""
-    value = edit.value if np.isscalar(edit.value) else edit.value[edit.mask]
+    value = edit.value[edit.mask] if isinstance(edit.value, np.ndarray) else edit.value
     labels[edit.rect.slices][edit.mask] = value
     return edit.rect
 
@@ -56,10 +56,10 @@ def _finish(
     cols = np.flatnonzero(mask.any(axis=0))
     r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
     tight = Rect(rect.x0 + c0, rect.y0 + r0, rect.x0 + c1, rect.y0 + r1)
-    if np.isscalar(value):
-        value = int(value)
-    else:
+    if isinstance(value, np.ndarray):
         value = np.ascontiguousarray(value[r0:r1, c0:c1], dtype=np.uint8)
+    else:
+        value = int(value)
     return Edit(tight, np.ascontiguousarray(mask[r0:r1, c0:c1]), value)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from srcrm.io import ImageReadError, read_image
 
+from ..document.classes import rgb8
 from ..document.events import Event
 from .job import Job
 from .runner import MODEL_LANE, JobRunner
@@ -98,7 +99,7 @@ class ModelService:
             self._predictor = None
             predictor = self._factory(path, device, job.report)
             self._predictor = predictor
-            palette = [tuple(int(c) for c in rgb) for rgb in np.asarray(predictor.palette)]
+            palette = [rgb8(rgb) for rgb in np.asarray(predictor.palette)]
             return ModelInfo(
                 describe_model(predictor, path),
                 list(predictor.class_names),

@@ -26,8 +26,15 @@ class Mode(ABC):
 
     image_commands = False  # pre-label the folder, mark done, next unfinished
     noun = "image"  # what one document is, for messages
-    count: int = 0
-    index: int | None = None
+
+    @property
+    @abstractmethod
+    def count(self) -> int:
+        """How many images or frames there are."""
+
+    @property
+    @abstractmethod
+    def index(self) -> int | None: ...
 
     @property
     @abstractmethod
@@ -53,9 +60,13 @@ class Mode(ABC):
     def classes_changed(self, doc: LabelDocument | None) -> None:  # noqa: B027 - an optional hook
         """The class table changed (a class added, renamed, recoloured)."""
 
-    #: What a fine-tune trains on and how a new model reaches the other documents (messages).
-    training_source = ""
+    #: How a new model reaches the other documents (a message).
     relabel_hint = ""
+
+    @property
+    @abstractmethod
+    def training_source(self) -> str:
+        """What a fine-tune trains on (a message)."""
 
     @abstractmethod
     def session_fields(self, doc: LabelDocument | None) -> dict:
@@ -77,11 +88,15 @@ class ImageMode(Mode):
         self.project = project
         self.saver = saver
         self.saves = saves
-        self.index: int | None = None
+        self._index: int | None = None
 
     @property
     def count(self) -> int:
         return len(self.project)
+
+    @property
+    def index(self) -> int | None:
+        return self._index
 
     @property
     def classes(self) -> ClassTable:
@@ -119,7 +134,7 @@ class ImageMode(Mode):
 
     def load(self, index: int) -> tuple[LabelDocument, list[str]]:
         """Read image ``index`` and its labels; raises what the project raises."""
-        self.index = index
+        self._index = index
         doc, warnings = self.project.load_document(index)
         self.saves.loaded(doc.path, doc.revision)
         return doc, warnings

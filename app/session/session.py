@@ -117,11 +117,13 @@ class Session:
         self.changed.emit()
 
     def _on_state_changed(self, state: ImageState) -> None:
-        self.mode.state_changed(self.doc, state)
+        if self.mode is not None and self.doc is not None:
+            self.mode.state_changed(self.doc, state)
         self.changed.emit()
 
     def _on_classes_changed(self) -> None:
-        self.mode.classes_changed(self.doc)
+        if self.mode is not None:
+            self.mode.classes_changed(self.doc)
         self.autosave()
 
     # --- closing ------------------------------------------------------------------------------

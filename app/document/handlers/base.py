@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..editor import Editor
+    from ..label_document import LabelDocument
 
 
 class ToolHandler:
@@ -22,6 +23,15 @@ class ToolHandler:
 
     def __init__(self, editor: Editor) -> None:
         self.editor = editor
+
+    @property
+    def doc(self) -> LabelDocument:
+        """The document the gesture works on: the editor passes a press, a move or a commit
+        only while one is open."""
+        doc = self.editor.doc
+        if doc is None:
+            raise RuntimeError("no document is open")
+        return doc
 
     def press(self, x: float, y: float) -> None:
         """The left button went down at image coordinates ``(x, y)``."""

@@ -25,7 +25,7 @@ class BrushHandler(ToolHandler):
         return True, None
 
     def press(self, x: float, y: float) -> None:
-        ed, doc = self.editor, self.editor.doc
+        ed, doc = self.editor, self.doc
         go, self._target = self.target(x, y)
         if not go:
             return
@@ -34,7 +34,7 @@ class BrushHandler(ToolHandler):
         doc.apply(tools.brush(doc.labels, (x, y), (x, y), ed.brush_size, self.value(), self._target))
 
     def move(self, x: float, y: float) -> None:
-        doc = self.editor.doc
+        doc = self.doc
         if self._last is None or not doc.in_stroke:
             return
         size = self.editor.brush_size
@@ -61,7 +61,7 @@ class EraserHandler(BrushHandler):
     """Makes pixels unlabelled."""
 
     def value(self) -> int:
-        return self.editor.doc.classes.ignore_index
+        return self.doc.classes.ignore_index
 
 
 class ProtectedBrushHandler(BrushHandler):
@@ -72,9 +72,9 @@ class ProtectedBrushHandler(BrushHandler):
         ed = self.editor
         target = ed.protect_target
         if target is None:
-            target = tools.pick(ed.doc.labels, x, y)
+            target = tools.pick(self.doc.labels, x, y)
         if target is None:
             return False, None
-        names = ed.doc.classes
+        names = self.doc.classes
         ed.message.emit(f"Painting {names.name(self.value())} only over {names.name(target)}")
         return True, target

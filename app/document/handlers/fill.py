@@ -8,5 +8,5 @@ from .base import ToolHandler
 
 class FillHandler(ToolHandler):
     def press(self, x: float, y: float) -> None:
-        doc = self.editor.doc
+        doc = self.doc
         doc.apply(tools.flood_fill(doc.labels, x, y, self.editor.current_class))

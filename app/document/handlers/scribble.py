@@ -26,7 +26,7 @@ class ScribbleHandler(ToolHandler):
             self.editor.set_outline(self.scribbles[-1][1])
 
     def commit(self) -> bool:
-        ed, doc = self.editor, self.editor.doc
+        ed, doc = self.editor, self.doc
         scribbles, self.scribbles = self.scribbles, []
         ed.set_outline([])
         if doc is None:

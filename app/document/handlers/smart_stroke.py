@@ -28,7 +28,7 @@ class SmartStrokeHandler(ToolHandler):
         raise NotImplementedError
 
     def press(self, x: float, y: float) -> None:
-        ed, doc = self.editor, self.editor.doc
+        ed, doc = self.editor, self.doc
         try:
             edit = self.edit([(x, y)])
         except SmartToolError as exc:
@@ -39,7 +39,7 @@ class SmartStrokeHandler(ToolHandler):
         doc.apply(edit)
 
     def move(self, x: float, y: float) -> None:
-        doc = self.editor.doc
+        doc = self.doc
         if self._last is None or not doc.in_stroke or math.dist(self._last, (x, y)) < MIN_STEP:
             return
         try:
@@ -62,7 +62,7 @@ class QuickSelectHandler(SmartStrokeHandler):
     SEED = 5.0
 
     def edit(self, points):
-        ed, doc = self.editor, self.editor.doc
+        ed, doc = self.editor, self.doc
         evidence = Evidence(doc.image, doc.labels, len(doc.classes), doc.confidence)
         return quick_select(
             evidence,
@@ -79,7 +79,7 @@ class SuperpixelHandler(SmartStrokeHandler):
     """The brush circle is the superpixel size; every superpixel the drag touches fills."""
 
     def edit(self, points):
-        ed, doc = self.editor, self.editor.doc
+        ed, doc = self.editor, self.doc
         return superpixel_fill(
             doc.image, doc.labels, points, 1.0, ed.brush_size, ed.current_class, ed.protect_target
         )

@@ -18,7 +18,7 @@ class SnapPolygonHandler(ToolHandler):
         self.sides: list[list[tuple[float, float]]] = []  # the snapped path into each corner
 
     def press(self, x: float, y: float) -> None:
-        doc, corner = self.editor.doc, (float(x), float(y))
+        doc, corner = self.doc, (float(x), float(y))
         if not (0 <= x < doc.width and 0 <= y < doc.height):
             self.editor.notice.emit("Click the polygon's corners inside the image.")
             return
@@ -35,7 +35,7 @@ class SnapPolygonHandler(ToolHandler):
         self.editor.set_outline([p for side in self.sides for p in side])
 
     def commit(self) -> bool:
-        ed, doc = self.editor, self.editor.doc
+        ed, doc = self.editor, self.doc
         corners, sides = self.corners, self.sides
         self.cancel()
         if doc is None:

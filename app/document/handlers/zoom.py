@@ -3,6 +3,10 @@ background, and its labels replace the pixels no person has edited (one undo ste
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..geometry import Rect
+from ..label_document import LabelDocument
 from ..smart import SmartToolError
 from ..smart.zoom import ZoomConfig, zoom_edit, zoom_labels, zoom_rect
 from .base import ToolHandler
@@ -30,16 +34,16 @@ class ZoomHandler(ToolHandler):
     def release(self) -> None:
         start, end = self._start, self._end
         self.cancel()
-        if start is None:
+        if start is None or end is None:
             return
-        ed, doc = self.editor, self.editor.doc
+        ed, doc = self.editor, self.doc
         try:
             rect = zoom_rect(doc.shape, *start, *end, self.config)
         except SmartToolError as exc:
             ed.notice.emit(str(exc))
             return
         model = ed.model
-        if model is None or getattr(model, "info", None) is None:
+        if model is None or model.info is None:
             ed.notice.emit("Zoomed re-inference needs a model: load one first.")
             return
         image, config, only_over = doc.image, self.config, ed.protect_target
@@ -48,7 +52,7 @@ class ZoomHandler(ToolHandler):
         job.failed.connect(lambda message: ed.notice.emit(f"{NAME} failed: {message}"))
         ed.message.emit(f"{NAME} of {rect.width}x{rect.height} pixels...")
 
-    def _done(self, doc, rect, values, only_over) -> None:
+    def _done(self, doc: LabelDocument, rect: Rect, values: np.ndarray, only_over: int | None) -> None:
         """Back on the GUI thread: made against the labels as they are now."""
         if doc is not self.editor.doc:
             return  # another image is open: its labels are not the ones the model saw
