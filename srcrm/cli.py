@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
+import threading
 
 # Every sub-command: its name and the module whose ``register(subparsers)`` adds it, in the
 # order ``srcrm --help`` lists them. Adding a command is one module and one line here.
@@ -22,10 +25,18 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one ``error:`` line too (exit 2), like every other error."""
+
+    def error(self, message: str):
+        print(f"error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser with every command, or with ``only`` that one (so that running a command
     imports no other command's module)."""
-    parser = argparse.ArgumentParser(prog="srcrm", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="srcrm", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, module in COMMANDS.items():
         if only in (None, name):
@@ -37,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     named = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(named if named in COMMANDS else None).parse_args(argv)
+    with _terminate_as_interrupt():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with its errors as one ``error:`` line and exit code 2."""
     try:
         if getattr(args, "out", None):
             from srcrm.io import refuse_bundled_output
@@ -53,3 +70,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM (a kill, a container stopping) ends a command as Ctrl-C does: the ``finally``
+    blocks run, so no temporary file of an atomic write is left behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

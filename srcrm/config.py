@@ -60,8 +60,13 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
+        """The config a checkpoint stores; ValueError or TypeError for unknown fields and for
+        values of another type than the field's (a file may hold anything)."""
+        known = {f.name: type(f.default) for f in fields(cls)}
+        unknown = set(data) - set(known)
         if unknown:
-            raise ValueError(f"model config has unknown fields: {sorted(unknown)}")
+            raise ValueError(f"model config has unknown fields: {sorted(unknown, key=str)}")
+        for key, value in data.items():
+            if type(value) is not known[key]:  # exact: True is an int too, 11.0 a float
+                raise TypeError(f"model config field {key} is {value!r}, not a {known[key].__name__}")
         return cls(**data)

@@ -4,7 +4,8 @@
 :class:`srcrm.train.Trainer` from the parent's weights (its class heads grown for new classes),
 scores again ("after"), and writes the new model as an ordinary checkpoint whose metadata says
 where it came from. The parent file is only read; a cancel or an error leaves nothing at the
-output path; the trainer's scratch files live in a temporary folder that is always removed.
+output path; training writes no scratch files (the model is kept in memory until it is saved, and
+a failed save is retried, then made in the system's temporary folder, never lost).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,15 +22,23 @@ from pathlib import Path
 
 import numpy as np
 
-from srcrm.checkpoint import DEFAULT_MANIFEST, load_checkpoint, save_checkpoint
+from srcrm.checkpoint import (
+    DEFAULT_MANIFEST,
+    checkpoint_bytes,
+    checkpoint_files,
+    load_checkpoint,
+)
 from srcrm.data.augment import AugmentConfig
 from srcrm.data.datasets import SegmentationData
 from srcrm.device import device_name, pick_device
 from srcrm.evaluate import evaluate
-from srcrm.finetune_data import open_finetune_data
-from srcrm.io import refuse_bundled_output
+from srcrm.finetune_data import data_paths, open_finetune_data, require_labelled_pixels
+from srcrm.io import atomic_write_bytes, refuse_bundled_output
 from srcrm.models.head import adapt_classes
+from srcrm.outputs import refuse_aliasing
+from srcrm.ranges import check_range
 from srcrm.train import TrainConfig, Trainer, TrainEvent
+from srcrm.train.config import check_run_numbers
 from srcrm.train.trainer import Cancelled
 
 SAVE_RETRIES = 3
@@ -50,6 +58,14 @@ class FinetuneConfig:
     eval_every: int = 0  # steps between holdout evaluations; 0: about five over the run
     seed: int = 0
     device: str = "auto"
+
+    def __post_init__(self) -> None:
+        # The largest default crop stands in for an unset one: the device is not known yet.
+        crop = self.crop or (512, 512)
+        check_run_numbers(self.steps, self.lr, self.batch_size, crop, self.seed, self.eval_every)
+        check_range(self.holdout_fraction, "--holdout", 0, 1)
+        if self.holdout_fraction == 1:
+            raise ValueError("--holdout must be below 1: at least one image must be left to train on")
 
     def resolved_crop(self, device_type: str) -> tuple[int, int]:
         return self.crop or ((256, 256) if device_type == "cpu" else (512, 512))
@@ -130,24 +146,20 @@ def finetune(
     ``FileNotFoundError`` or ``ValueError`` for input it cannot use. Either way nothing is
     written at ``out_path``.
     """
-    if cfg.steps < 1:
-        raise ValueError(f"fine-tuning needs at least one step, got {cfg.steps}")
     started = time.perf_counter()
     emit = on_event or (lambda event: None)
     stop = should_stop or (lambda: False)
     parent_path = Path(parent) if parent is not None else DEFAULT_MANIFEST
     out_path = Path(out_path)
     refuse_bundled_output(out_path)
-    if os.path.realpath(out_path) == os.path.realpath(parent_path):  # realpath: no raise on a loop
-        raise ValueError(
-            f"{out_path}: the output would replace the model it starts from; choose another output file"
-        )
+    refuse_aliasing([out_path], input_paths(parent_path, data_dir))
     parent_ckpt = load_checkpoint(parent_path)
     parent_sha256 = _sha256(parent_path)
     data = open_finetune_data(data_dir, parent_ckpt)
     labelset = data.labelset
     train_names, holdout_names = split_holdout(data.names, cfg.holdout_fraction, cfg.seed)
     train, holdout = _subset(data, train_names), _subset(data, holdout_names)
+    require_labelled_pixels(train)
     device = pick_device(cfg.device)
 
     def relay(event: TrainEvent) -> None:
@@ -156,70 +168,61 @@ def finetune(
         elif event.kind == "eval":
             emit(FinetuneEvent("eval", event.step, event.total_steps, miou=event.metrics["miou"]))
 
-    with tempfile.TemporaryDirectory(prefix="srcrm-finetune-") as scratch:
-        model = adapt_classes(parent_ckpt.build_model(), parent_ckpt.class_names, labelset.class_names)
-        start = save_checkpoint(
-            Path(scratch) / "start.pt",
-            model,
-            class_names=labelset.class_names,
-            palette=labelset.palette,
-            ignore_index=labelset.ignore_index,
-            meta=parent_ckpt.meta,
-        )
-        train_cfg = _train_config(cfg, data_dir, scratch, start, device, holdout is not None)
-        trainer = Trainer(train_cfg, relay, train_data=train, val_data=holdout)
-        before = evaluate(trainer.net, holdout, trainer.device, progress=False) if holdout else {}
-        emit(FinetuneEvent("start", 0, cfg.steps, miou=before.get("miou")))
-        _stop_if(stop, "before training")
-        after = trainer.fit(should_stop=stop)
-        _stop_if(stop, "after training; nothing was written")
-        report = FinetuneReport(
-            before=_summary(before, labelset.ignore_index),
-            after=_summary(after, labelset.ignore_index),
-            train_names=train_names,
-            holdout_names=holdout_names,
-            steps=cfg.steps,
-            seconds=0.0,
-            parent=str(parent_path),
-            class_names=list(labelset.class_names),
-            out=str(out_path),
-            device=device_name(trainer.device),
-        )
-        trained_meta = load_checkpoint(Path(scratch) / "model.pt").meta
-        report.seconds = time.perf_counter() - started
-        # The parent's own notes (its licence, say) carry over; the training record is new.
-        meta = {
-            **parent_ckpt.meta,
-            **trained_meta,
-            "init_from": str(parent_path),
-            "finetune": _provenance(report, parent_sha256, data_dir, cfg),
-        }
-        saved, report.save_error = _save_keeping_weights(
-            out_path,
-            lambda path: save_checkpoint(
-                path,
-                trainer.net,
-                class_names=labelset.class_names,
-                palette=labelset.palette,
-                ignore_index=labelset.ignore_index,
-                meta=meta,
-            ),
-        )
-        report.out = str(saved)
+    model = adapt_classes(parent_ckpt.build_model(), parent_ckpt.class_names, labelset.class_names)
+    train_cfg = _train_config(cfg, data_dir, parent_path, device, holdout is not None)
+    trainer = Trainer(train_cfg, relay, train_data=train, val_data=holdout, start=model)
+    before = evaluate(trainer.net, holdout, trainer.device, progress=False) if holdout else {}
+    emit(FinetuneEvent("start", 0, cfg.steps, miou=before.get("miou")))
+    _stop_if(stop, "before training")
+    after = trainer.fit(should_stop=stop)
+    _stop_if(stop, "after training; nothing was written")
+    report = FinetuneReport(
+        before=_summary(before, labelset.ignore_index),
+        after=_summary(after, labelset.ignore_index),
+        train_names=train_names,
+        holdout_names=holdout_names,
+        steps=cfg.steps,
+        seconds=0.0,
+        parent=str(parent_path),
+        class_names=list(labelset.class_names),
+        out=str(out_path),
+        device=device_name(trainer.device),
+    )
+    report.seconds = time.perf_counter() - started
+    # The parent's own notes (its licence, say) carry over; the training record is new.
+    meta = {
+        **parent_ckpt.meta,
+        **trainer.checkpoint_meta(after),
+        "init_from": str(parent_path),
+        "finetune": _provenance(report, parent_sha256, data_dir, cfg),
+    }
+    weights = checkpoint_bytes(
+        trainer.net,
+        class_names=labelset.class_names,
+        palette=labelset.palette,
+        ignore_index=labelset.ignore_index,
+        meta=meta,
+    )
+    saved, report.save_error = _save_keeping_weights(out_path, weights)
+    report.out = str(saved)
     emit(FinetuneEvent("done", cfg.steps, cfg.steps, miou=report.after.get("miou"), report=report))
     return report
 
 
-def _save_keeping_weights(
-    out_path: Path, save: Callable[[Path], object], retries: int = SAVE_RETRIES
-) -> tuple[Path, str]:
-    """Save with ``save(path)`` to ``out_path``, retrying a failed write (a disk that is full
-    for a moment); if it keeps failing, save to the system's temporary folder so that the
-    trained weights are not lost. Returns the path written and the error that moved it there
-    ("" when the output was written). Raises OSError only when both places fail."""
+def input_paths(parent, data_dir) -> list[Path]:
+    """Every file and folder fine-tuning reads: no output may be written over one of them."""
+    return [*checkpoint_files(parent), *data_paths(data_dir)]
+
+
+def _save_keeping_weights(out_path: Path, weights: bytes, retries: int = SAVE_RETRIES) -> tuple[Path, str]:
+    """Write the checkpoint ``weights`` (held in memory, so every try writes the same bytes) to
+    ``out_path``, retrying a failed write (a disk that is full for a moment); if it keeps
+    failing, write them to the system's temporary folder so that the trained model is not
+    lost. Returns the path written and the error that moved it there ("" when the output was
+    written). Raises OSError only when both places fail."""
     for attempt in range(retries):
         try:
-            save(out_path)
+            atomic_write_bytes(out_path, weights)
             return out_path, ""
         except OSError as exc:
             error = f"{out_path}: {exc.strerror or exc}"
@@ -227,7 +230,7 @@ def _save_keeping_weights(
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     fallback = Path(tempfile.gettempdir()) / f"srcrm-finetune-{stamp}-{out_path.name}"
     try:
-        save(fallback)
+        atomic_write_bytes(fallback, weights)
     except OSError as exc:
         raise OSError(
             f"{error}, and the fallback {fallback} failed too "
@@ -236,15 +239,13 @@ def _save_keeping_weights(
     return fallback, error
 
 
-def _train_config(
-    cfg: FinetuneConfig, data_dir, scratch, start: Path, device, has_holdout: bool
-) -> TrainConfig:
-    """The trainer's settings for a short run from ``start``: a brief warm-up (the weights are
-    trained already), the default model's scale range, scratch files in ``scratch``."""
+def _train_config(cfg: FinetuneConfig, data_dir, parent: Path, device, has_holdout: bool) -> TrainConfig:
+    """The trainer's settings for a short run from ``parent``'s weights: a brief warm-up (the
+    weights are trained already), the default model's scale range, and no files: the trainer
+    writes nothing, the model is saved from memory."""
     eval_every = (cfg.eval_every or max(cfg.steps // 5, 1)) if has_holdout else 0
     return TrainConfig(
         data=str(Path(data_dir).resolve()),
-        out_dir=str(scratch),
         val_split=None,
         steps=cfg.steps,
         batch_size=cfg.batch_size,
@@ -255,9 +256,10 @@ def _train_config(
         checkpoint_every=0,
         seed=cfg.seed,
         device=str(device),
-        init_from=str(start),
+        init_from=str(parent),
         freeze_backbone=cfg.freeze_backbone,
         resume=False,
+        write_files=False,  # the model stays in memory until it is saved, with retries
     )
 
 

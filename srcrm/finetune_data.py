@@ -37,7 +37,7 @@ def open_finetune_data(data_dir, parent: Checkpoint) -> SegmentationData:
     ignore index.
     """
     root = Path(data_dir)
-    base = root if (root / "images").is_dir() else root / "train"
+    base = _base(root)
     if not (base / "images").is_dir():
         raise FileNotFoundError(
             f"{root}: expected images/NAME.* with labels/NAME.png and classes.txt (or the same under train/)"
@@ -62,6 +62,30 @@ def open_finetune_data(data_dir, parent: Checkpoint) -> SegmentationData:
     data = SegmentationData(samples, labelset)
     check_labels(data)
     return data
+
+
+def _base(root: Path) -> Path:
+    """The folder that holds ``images/`` and ``labels/``: ``root`` or ``root/train``."""
+    return root if (root / "images").is_dir() else root / "train"
+
+
+def data_paths(data_dir) -> list[Path]:
+    """The folders and the file fine-tuning reads in ``data_dir`` (no output may land there)."""
+    root = Path(data_dir)
+    base = _base(root)
+    return [base / "images", base / "labels", root / "classes.txt"]
+
+
+def require_labelled_pixels(data: SegmentationData) -> None:
+    """Raise ValueError when no label map of ``data`` holds a class pixel: every pixel is the
+    ignore index, and training would have nothing to learn from."""
+    ignore = data.labelset.ignore_index
+    if not any((data[i][1] != ignore).any() for i in range(len(data))):
+        raise ValueError(
+            f"the labels of the training images ({', '.join(p.stem for p, _ in data.samples[:3])}"
+            f"{', ...' if len(data) > 3 else ''}) hold no class: every pixel is the ignore index "
+            f"{ignore} (unlabelled); label some pixels first"
+        )
 
 
 def extend_labelset(parent: Checkpoint, names: list[str], name: str = "") -> LabelSet:

@@ -9,24 +9,23 @@ half of one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
+from srcrm.image_header import HeaderError, declared_size
 from srcrm.limits import ImageTooLarge, check_image_size
 from srcrm.package_data import resource_dir
 
 # Read once at import: os.umask can only be read by setting it, which is not thread-safe.
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
-_PIL_LIMIT_LOCK = threading.Lock()
 BUNDLED_MODEL_DIR = resource_dir() / "models"
 
 
@@ -52,10 +51,15 @@ def refuse_bundled_output(path: str | os.PathLike) -> None:
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
-    """Open a temporary sibling of ``path`` for writing; on success it replaces ``path``."""
+    """Open a temporary sibling of ``path`` for writing; on success it replaces ``path``. A
+    failure to write (a full disk, a read-only folder) raises OSError naming ``path``, not the
+    temporary file, and leaves ``path`` as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         with os.fdopen(fd, mode) as fh:
             yield fh
@@ -63,10 +67,17 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
             os.fsync(fh.fileno())
         give_default_mode(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename in (None, tmp):
+            raise _naming(exc, path) from None
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """``exc`` about ``path``: what a person looks for is the output, not its temporary file."""
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -91,73 +102,77 @@ def write_png(path: str | os.PathLike, array: np.ndarray) -> None:
     atomic_write_bytes(path, buf.tobytes())
 
 
-def check_declared_size(path: Path) -> None:
-    """Read only the image's header and raise :class:`ImageReadError` when the size it declares
-    is over :func:`srcrm.limits.max_pixels`, before anything is decoded or allocated. Formats
-    Pillow cannot identify are left to the decoder."""
-    with _PIL_LIMIT_LOCK:
-        # Pillow's own bomb check is lower than ours and not configurable per call; it is
-        # lifted for this header read only, and ours applies instead.
-        saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-        try:
-            with Image.open(path) as im:
-                width, height = im.size
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-            return
-        finally:
-            Image.MAX_IMAGE_PIXELS = saved
+def unreadable_reason(exc: OSError) -> str:
+    """Why a file could not be opened, in the words of an ``error:`` line."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link loop, not a file"
+    if isinstance(exc, IsADirectoryError):
+        return "a folder, not a file"
+    return f"cannot be read ({exc.strerror or exc})"
+
+
+def read_checked(path: Path) -> bytes:
+    """The bytes of an image file whose header declares a size within
+    :func:`srcrm.limits.max_pixels`, checked before anything is decoded; the format is told by
+    the content, not the name (:mod:`srcrm.image_header`). :class:`ImageReadError` says why
+    not: missing, unreadable, a format no reader here knows, or too large."""
     try:
-        check_image_size(width, height, "the image")
-    except ImageTooLarge as exc:
-        raise ImageReadError(f"{path}: refused: {exc}") from None
+        with open(path, "rb") as fh:
+            try:
+                size = declared_size(fh)
+            except HeaderError as exc:
+                raise ImageReadError(f"{path}: not a readable image ({exc})") from None
+            if size is None:
+                raise ImageReadError(f"{path}: not a readable image (corrupt or unsupported format)")
+            try:
+                check_image_size(*size, "the image")
+            except ImageTooLarge as exc:
+                raise ImageReadError(f"{path}: refused: {exc}") from None
+            return fh.read()
+    except OSError as exc:
+        raise ImageReadError(f"{path}: {unreadable_reason(exc)}") from None
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """Read an image file as an RGB uint8 array, or raise :class:`ImageReadError` saying why
-    (including an image that declares more pixels than the limit)."""
+    (see :func:`read_checked`)."""
     path = Path(path)
-    if not path.is_file():
-        raise ImageReadError(f"{path}: no such file")
-    check_declared_size(path)
-    data = np.fromfile(path, dtype=np.uint8)
+    data = np.frombuffer(read_checked(path), np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if image is None:
         raise ImageReadError(f"{path}: not a readable image (corrupt or unsupported format)")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
-# EXIF orientations 5..8 turn the image a quarter: width and height swap.
-_QUARTER_TURNS = (5, 6, 7, 8)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=image)  # in place: no second copy
 
 
 def displayed_size(path: str | os.PathLike) -> tuple[int, int]:
-    """(height, width) of an image as :func:`read_image` returns it, EXIF orientation applied
-    (OpenCV rotates by it, and so do viewers), from the header alone. This is the one rule
-    for every reader that needs an image's size without its pixels: labels made for the
-    image as shown must match the image as read."""
-    path = Path(path)
-    try:
-        with Image.open(path) as im:
-            width, height = im.size
-            turned = im.getexif().get(0x0112) in _QUARTER_TURNS
-    except (Image.DecompressionBombError, UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise ImageReadError(f"{path}: not a readable image ({exc})") from None
-    try:
-        check_image_size(width, height, "the image")
-    except ImageTooLarge as exc:
-        raise ImageReadError(f"{path}: refused: {exc}") from None
-    return (width, height) if turned else (height, width)
+    """(height, width) of an image as :func:`read_image` returns it, found the way it reads
+    it: decoded, and turned by its EXIF orientation as OpenCV turns it. This is the one rule
+    for every reader that needs an image's size: labels made for the image as shown must
+    match the image as read. A header's size and orientation tag are read differently by
+    each library and version (Pillow 13 reports a TIFF's size already turned, so turning it
+    again swapped width and height); the decoder's answer cannot differ from itself."""
+    height, width = read_image(path).shape[:2]
+    return height, width
 
 
 def read_label_png(path: str | os.PathLike) -> np.ndarray:
     """Read a single-channel label PNG of class ids as uint8 (HxW)."""
     path = Path(path)
-    if path.is_file():
-        check_declared_size(path)
-    data = np.fromfile(path, dtype=np.uint8) if path.is_file() else np.empty(0, np.uint8)
+    data = np.frombuffer(read_checked(path), np.uint8)
     labels = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if labels is None:
         raise ImageReadError(f"{path}: not a readable label PNG")
     if labels.ndim != 2:
         raise ImageReadError(f"{path}: a label map must have one channel, found {labels.shape[2]}")
+    if labels.dtype != np.uint8:  # a 16-bit PNG: 300 must not wrap around to class 44
+        if labels.dtype.kind not in "ui":
+            raise ImageReadError(f"{path}: a label map holds class ids 0..255, not {labels.dtype} values")
+        low, top = int(labels.min(initial=0)), int(labels.max(initial=0))
+        if low < 0 or top > 255:
+            raise ImageReadError(
+                f"{path}: value {top if top > 255 else low} does not fit a label map (0..255)"
+            )
+        labels = labels.astype(np.uint8)
     return labels

@@ -40,13 +40,13 @@ def cross_entropy(logits: torch.Tensor, target: torch.Tensor, cfg: LossConfig) -
         if cfg.class_weights
         else None
     )
+    if not (target != cfg.ignore_index).any():
+        return logits.sum() * 0  # a crop with no labelled pixel teaches nothing (the mean would be NaN)
     if not cfg.ohem:
         return F.cross_entropy(logits, target, weight=weight, ignore_index=cfg.ignore_index)
     pixel_loss = F.cross_entropy(logits, target, ignore_index=cfg.ignore_index, reduction="none").flatten()
     valid = target.flatten() != cfg.ignore_index
     losses = pixel_loss[valid]
-    if losses.numel() == 0:
-        return logits.sum() * 0
     pixel_weight = weight[target.flatten()[valid]] if weight is not None else torch.ones_like(losses)
     # A pixel is hard when its true-class probability p < threshold, i.e. loss > -log(threshold).
     hard = losses > -torch.log(torch.tensor(cfg.ohem_threshold, device=losses.device))

@@ -73,12 +73,17 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from srcrm.finetune import Cancelled, FinetuneConfig, finetune
+    from srcrm.finetune import Cancelled, FinetuneConfig, finetune, input_paths
+    from srcrm.outputs import refuse_aliasing
 
     cfg = FinetuneConfig(
         **{f.name: getattr(args, f.name) for f in fields(FinetuneConfig) if hasattr(args, f.name)}
     )
     events, report_png = getattr(args, "events", None), getattr(args, "report", None)
+    refuse_aliasing(
+        [args.out, None if events == "-" else events, report_png],
+        input_paths(getattr(args, "parent", None), args.data),
+    )
     to_stdout = events == "-"
     human = sys.stderr if to_stdout else sys.stdout
     with _event_stream(events) as send, _cancel_on_signals() as cancelled:
@@ -182,8 +187,11 @@ def _event_stream(target: str | None):
         fh = sys.stdout if target == "-" else stack.enter_context(open(target, "w"))
 
         def send(data: dict) -> None:
-            fh.write(json.dumps(data) + "\n")
-            fh.flush()
+            try:
+                fh.write(json.dumps(data) + "\n")
+                fh.flush()
+            except OSError as exc:  # a full disk: the error names the stream, not nothing
+                raise OSError(exc.errno, exc.strerror or str(exc), target) from None
 
         yield send
 

@@ -7,15 +7,22 @@ import argparse
 from srcrm.config import ModelConfig
 from srcrm.models.registry import ENCODERS
 
+MAX_SIDE = 8192
+MAX_SIZE_PIXELS = 4096 * 4096  # a forward pass of this size already takes gigabytes
+
 
 def size(text: str) -> tuple[int, int]:
-    """``HxW`` as ``(h, w)``, at least 32 pixels each way (the network's coarsest stride)."""
+    """``HxW`` as ``(h, w)``: at least 32 pixels each way (the network's coarsest stride), at
+    most :data:`MAX_SIDE`, and :data:`MAX_SIZE_PIXELS` in all."""
     try:
         h, w = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected HxW, e.g. 1024x2048, got {text!r}") from None
-    if h < 32 or w < 32:
-        raise argparse.ArgumentTypeError("height and width must be at least 32")
+    if not (32 <= h <= MAX_SIDE and 32 <= w <= MAX_SIDE) or h * w > MAX_SIZE_PIXELS:
+        raise argparse.ArgumentTypeError(
+            f"height and width must be from 32 to {MAX_SIDE}, and {MAX_SIZE_PIXELS:,} pixels "
+            f"at most in all; got {h}x{w}"
+        )
     return h, w
 
 

@@ -27,7 +27,9 @@ def warp(coarse: torch.Tensor, offset: torch.Tensor) -> torch.Tensor:
     """Sample ``coarse`` on the fine grid of ``offset`` moved by ``offset`` (fine-grid pixels, x then y).
 
     With a zero offset this equals :func:`upsample_like`: the base grid is the fine pixel
-    centres and ``border`` padding clamps exactly as ``interpolate`` does.
+    centres and ``border`` padding clamps exactly as ``interpolate`` does. A NaN offset (weights
+    gone NaN in a diverging run) samples the base grid instead: ``grid_sample``'s backward pass
+    crashes the process on a NaN grid. Finite and infinite offsets pass unchanged.
     """
     n, _, h, w = offset.shape
     ys = (torch.arange(h, device=offset.device, dtype=offset.dtype) * 2 + 1) / h - 1
@@ -37,6 +39,7 @@ def warp(coarse: torch.Tensor, offset: torch.Tensor) -> torch.Tensor:
     grid_x = base_x + offset[:, 0] * (2.0 / w)
     grid_y = base_y + offset[:, 1] * (2.0 / h)
     grid = torch.stack((grid_x, grid_y), dim=-1)
+    grid = torch.where(grid.isnan(), torch.stack((base_x, base_y), dim=-1), grid)
     return F.grid_sample(
         coarse, grid.to(coarse.dtype), mode="bilinear", padding_mode="border", align_corners=False
     )

@@ -1,4 +1,4 @@
-"""Everything a training run needs, as data."""
+"""Everything a training run needs, as data, with the range each number must lie in."""
 
 from __future__ import annotations
 
@@ -7,6 +7,34 @@ from dataclasses import asdict, dataclass, field
 from srcrm.config import ModelConfig
 from srcrm.data.augment import AugmentConfig
 from srcrm.losses import LossConfig
+from srcrm.ranges import check_range
+
+MAX_STEPS = 10_000_000
+MAX_LR = 1.0  # SGD with momentum 0.9 diverges long before this; the shipped runs use 0.005-0.01
+MAX_BATCH = 1024
+# Crops x pixels per step: 8 crops of 1024x1024. A training step of the default model takes
+# about 1.6 KB a pixel in fp32 (measured on the CPU), so this is some 14 GB.
+MAX_BATCH_PIXELS = 1 << 23
+MAX_SEED = 2**32 - 1  # what numpy and torch both take
+
+
+def check_run_numbers(steps, lr, batch_size, crop: tuple[int, int], seed, eval_every) -> None:
+    """The numbers training and fine-tuning share, each against a sane range: an infinite,
+    NaN or huge learning rate ends in NaN weights (and the SRM's sampling grid in a crash), a
+    batch of 0 in a traceback, a huge batch or crop in an allocation of terabytes."""
+    check_range(steps, "--steps", 1, MAX_STEPS, whole=True)
+    check_range(lr, "--lr", 0, MAX_LR, above=True)
+    check_range(batch_size, "--batch-size", 1, MAX_BATCH, whole=True)
+    check_range(eval_every, "--eval-every", 0, MAX_STEPS, whole=True)
+    check_range(seed, "--seed", 0, MAX_SEED, whole=True)
+    h, w = crop
+    check_range(h, "the crop height", 1, MAX_BATCH_PIXELS, whole=True)
+    check_range(w, "the crop width", 1, MAX_BATCH_PIXELS, whole=True)
+    if batch_size * h * w > MAX_BATCH_PIXELS:
+        raise ValueError(
+            f"--batch-size {batch_size} of --crop {h}x{w} is {batch_size * h * w:,} pixels a step, "
+            f"more than the {MAX_BATCH_PIXELS:,} one step may hold: give a smaller batch or crop"
+        )
 
 
 @dataclass
@@ -40,6 +68,21 @@ class TrainConfig:
     pretrained: bool = False  # start the encoder from ImageNet weights (registry.PRETRAINED)
     freeze_backbone: bool = False
     resume: bool = True
+    write_files: bool = True  # False: nothing goes to out_dir (fine-tuning keeps its model in memory)
+
+    def __post_init__(self) -> None:
+        check_run_numbers(self.steps, self.lr, self.batch_size, self.augment.crop, self.seed, self.eval_every)
+        check_range(self.warmup_steps, "--warmup", 0, MAX_STEPS, whole=True)
+        check_range(self.checkpoint_every, "--checkpoint-every", 0, MAX_STEPS, whole=True)
+        check_range(self.workers, "--workers", 0, 256, whole=True)
+        check_range(self.encoder_lr_scale, "--encoder-lr-scale", 0, 10)
+        low, high = self.augment.scale
+        check_range(low, "the smallest --scale", 0, 16, above=True)
+        check_range(high, "the largest --scale", low, 16)
+        check_range(self.augment.jitter, "--jitter", 0, 1)
+        check_range(self.augment.blur, "--blur", 0, 1)
+        check_range(self.augment.focus, "--focus", 0, 1)
+        check_range(self.loss.class_balance, "--class-balance", 0, 4)
 
     def to_dict(self) -> dict:
         return asdict(self)

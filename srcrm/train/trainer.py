@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import io
 import json
 import math
 import time
@@ -24,7 +25,7 @@ from srcrm.data.augment import augment
 from srcrm.data.datasets import AugmentedDataset, SegmentationData, open_dataset
 from srcrm.device import amp_dtype, pick_device
 from srcrm.evaluate import evaluate
-from srcrm.io import atomic_write, atomic_write_text
+from srcrm.io import atomic_write_bytes, atomic_write_text
 from srcrm.losses import balanced_weights, segmentation_loss
 from srcrm.models import build_model, load_pretrained
 from srcrm.models.network import upgrade_state_dict
@@ -49,6 +50,11 @@ class Cancelled(Exception):
     """Raised inside :meth:`Trainer.fit` when ``should_stop`` says so; nothing is overwritten."""
 
 
+class Diverged(ValueError):
+    """The loss became infinite or NaN: the run stops before that step's backward pass (a
+    NaN reaching the SRM's sampling grid there would crash the process)."""
+
+
 class ResumeMismatch(ValueError):
     """The resumable state in the output folder was saved by a run with other settings."""
 
@@ -67,6 +73,7 @@ _RESUMABLE_CHANGES = frozenset(
         "data_on_device",
         "resident_max_gib",
         "steps",
+        "write_files",
     }
 )
 
@@ -130,7 +137,10 @@ class Trainer:
         on_event: Callable[[TrainEvent], None] | None = None,
         train_data: SegmentationData | None = None,
         val_data: SegmentationData | None = None,
+        start: nn.Module | None = None,
     ):
+        """``start``: the network to train, held in memory (fine-tuning's, its class head
+        grown), instead of one built from ``cfg.model`` or ``cfg.init_from``."""
         self.cfg = cfg = copy.deepcopy(cfg)  # set-up fills in fields; the caller's stays as given
         self.settings = run_settings(cfg)
         self.on_event = on_event or (lambda event: None)
@@ -151,7 +161,7 @@ class Trainer:
             self.cfg.loss = replace(
                 self.cfg.loss, class_weights=balanced_weights(counts, cfg.loss.class_balance)
             )
-        self.model = self._build_model()
+        self.model = self._build_model(start)
         self.optimizer = torch.optim.SGD(
             self._param_groups(),
             lr=cfg.lr,
@@ -167,9 +177,12 @@ class Trainer:
 
     # --- set-up --------------------------------------------------------------------------
 
-    def _build_model(self) -> nn.Module:
+    def _build_model(self, start: nn.Module | None) -> nn.Module:
         cfg = self.cfg
-        if cfg.init_from:
+        if start is not None:
+            model = start
+            self.cfg.model = start.cfg
+        elif cfg.init_from:
             ckpt = load_checkpoint(cfg.init_from)
             model = ckpt.build_model()
             self.cfg.model = ckpt.config
@@ -283,7 +296,8 @@ class Trainer:
         Raises :class:`ResumeMismatch` when the saved state's run had other settings.
         """
         cfg = self.cfg
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        if cfg.write_files:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
         if cfg.resume:
             self._load_state()
         batches = self._batches()
@@ -305,16 +319,17 @@ class Trainer:
             with autocast:
                 logits, aux = self.model(x, return_aux=True)
                 loss = segmentation_loss(logits.float(), [a.float() for a in aux], y, cfg.loss)
+            loss_value = loss.item()
+            if not math.isfinite(loss_value):
+                raise Diverged(
+                    f"training diverged: the loss became {loss_value} at step {self.step + 1}; "
+                    f"lower the learning rate (--lr {cfg.lr:g})"
+                )
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
             self.scaler.step(self.optimizer)
             self.scaler.update()
             self.step += 1
-            loss_value = loss.item()
-            if not math.isfinite(loss_value):
-                raise FloatingPointError(
-                    f"loss became {loss_value} at step {self.step}; lower the learning rate"
-                )
             self.history["loss"].append([self.step, loss_value])
             elapsed = time.perf_counter() - started
             eta = elapsed / (self.step - start) * (cfg.steps - self.step)
@@ -325,8 +340,9 @@ class Trainer:
                 self._save_state()
         self._sync_buffers()
         metrics = self._evaluate() if self.val_data is not None else {}
-        self._save_state()
-        self.save_checkpoint(self.out_dir / "model.pt", metrics)
+        if cfg.write_files:
+            self._save_state()
+            self.save_checkpoint(self.out_dir / "model.pt", metrics)
         self.on_event(TrainEvent("done", self.step, cfg.steps, metrics=metrics))
         return metrics
 
@@ -341,7 +357,7 @@ class Trainer:
         metrics = evaluate(self.net, self.val_data, self.device, progress=False)
         best = max((e["miou"] for e in self.history["eval"]), default=-1.0)
         self.history["eval"].append({"step": self.step, **metrics})
-        if metrics["miou"] > best:
+        if metrics["miou"] > best and self.cfg.write_files:
             # Long runs keep their best-on-val weights: the schedule's end need not be the best.
             self.save_checkpoint(self.out_dir / "best.pt", metrics)
         self.on_event(TrainEvent("eval", self.step, self.cfg.steps, metrics=metrics))
@@ -349,10 +365,9 @@ class Trainer:
 
     # --- persistence ---------------------------------------------------------------------
 
-    def save_checkpoint(self, path, metrics: dict | None = None, half: bool = False) -> Path | None:
-        if not self.dist.is_main:
-            return None
-        meta = {
+    def checkpoint_meta(self, metrics: dict | None = None) -> dict:
+        """What a checkpoint of this run records: the data, steps, settings and scores."""
+        return {
             "train": {
                 "data": str(self.cfg.data),
                 "split": self.cfg.train_split,
@@ -363,13 +378,17 @@ class Trainer:
             "metrics": metrics or {},
             "init_from": self.cfg.init_from,
         }
+
+    def save_checkpoint(self, path, metrics: dict | None = None, half: bool = False) -> Path | None:
+        if not self.dist.is_main:
+            return None
         return save_checkpoint(
             path,
             self.net,
             class_names=self.labelset.class_names,
             palette=self.labelset.palette,
             ignore_index=self.labelset.ignore_index,
-            meta=meta,
+            meta=self.checkpoint_meta(metrics),
             half=half,
         )
 
@@ -384,8 +403,9 @@ class Trainer:
             "scaler": self.scaler.state_dict(),
             "history": json.dumps(self.history),
         }
-        with atomic_write(self.out_dir / "last_state.pt") as fh:
-            torch.save(state, fh)
+        buffer = io.BytesIO()  # in memory first: a failed file write is then an OSError
+        torch.save(state, buffer)
+        atomic_write_bytes(self.out_dir / "last_state.pt", buffer.getvalue())
         atomic_write_text(self.out_dir / "history.json", json.dumps(self.history))
 
     def _load_state(self) -> None:

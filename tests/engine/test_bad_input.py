@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import struct
+import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -16,7 +17,7 @@ import torch
 
 import srcrm.io
 from srcrm import finetune as finetune_module
-from srcrm.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from srcrm.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint
 from srcrm.cli import main
 from srcrm.config import ModelConfig
 from srcrm.data.labelsets import CAMVID
@@ -206,32 +207,41 @@ def test_finetune_from_a_symlink_loop_is_an_error_line(tmp_path, capsys):
     assert "a.pt" in err and "symbolic link" in err
 
 
+@pytest.mark.parametrize("error", ["ENOSPC", "torch"])
 def test_finetune_keeps_the_trained_weights_when_the_output_cannot_be_written(
-    tmp_path, checkpoint, monkeypatch
+    tmp_path, checkpoint, monkeypatch, error
 ):
+    """A full disk at the output: retried, then saved in the temporary folder, byte for byte
+    the model; also when the failure would come from torch.save (a RuntimeError, before the
+    model was serialised in memory)."""
     model = load_checkpoint(checkpoint).build_model()
-    out = tmp_path / "readonly" / "new.pt"
+    out = tmp_path / "full" / "new.pt"
+    out.parent.mkdir()
+    out.write_bytes(b"the previous model")
     attempts = []
-    real = srcrm.io.atomic_write
+    real_fsync = os.fsync
 
-    def failing(path, mode="wb"):
-        if Path(path).parent == out.parent:
-            attempts.append(path)
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        return real(path, mode)
+    def full_disk(fd):
+        if os.readlink(f"/proc/self/fd/{fd}").startswith(str(out.parent)):
+            attempts.append(fd)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_fsync(fd)
 
-    monkeypatch.setattr("srcrm.checkpoint.atomic_write", failing)
+    def torch_fails(*args, **kwargs):
+        raise AssertionError("torch.save must not run while the output is written")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
     monkeypatch.setattr(finetune_module, "RETRY_DELAY_S", 0.0)
-    saved, error = finetune_module._save_keeping_weights(
-        out,
-        lambda path: save_checkpoint(
-            path, model, class_names=CAMVID.class_names, palette=CAMVID.palette, ignore_index=11
-        ),
-    )
+    weights = checkpoint_bytes(model, class_names=CAMVID.class_names, palette=CAMVID.palette, ignore_index=11)
+    if error == "torch":
+        monkeypatch.setattr(torch, "save", torch_fails)
+    saved, message = finetune_module._save_keeping_weights(out, weights)
     try:
         assert len(attempts) == finetune_module.SAVE_RETRIES
-        assert "No space left on device" in error and str(out) in error
-        assert saved.parent == Path(os.environ.get("TMPDIR", "/tmp")) and saved.name.endswith("new.pt")
+        assert message == f"{out}: No space left on device"
+        assert out.read_bytes() == b"the previous model" and os.listdir(out.parent) == ["new.pt"]
+        assert saved.parent == Path(tempfile.gettempdir()) and saved.name.endswith("-new.pt")
+        assert saved.read_bytes() == weights
         reloaded = load_checkpoint(saved).build_model()
         assert all(
             torch.equal(a, b) for a, b in zip(model.state_dict().values(), reloaded.state_dict().values())
