@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from .dialogs import Dialogs
 from .document.classes import ClassTable
+from .swatch import swatch
 
 ROLE_ID = QtCore.Qt.ItemDataRole.UserRole
 
@@ -19,16 +20,6 @@ def class_key(class_id: int) -> str:
     if class_id < 20:
         return f"Alt+{digit}"
     return ""
-
-
-def swatch(rgb: tuple[int, int, int], size: int = 14) -> QtGui.QIcon:
-    pix = QtGui.QPixmap(size, size)
-    pix.fill(QtGui.QColor(*rgb))
-    p = QtGui.QPainter(pix)
-    p.setPen(QtGui.QColor(0, 0, 0, 160))
-    p.drawRect(0, 0, size - 1, size - 1)
-    p.end()
-    return QtGui.QIcon(pix)
 
 
 class ClassPanel(QtWidgets.QWidget):

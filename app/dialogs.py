@@ -1,76 +1,99 @@
-"""Every question the app asks the user, in one replaceable object (tests swap in answers)."""
+"""Every question the app asks the person, as one typed protocol: the window passes one object
+that answers them (:class:`app.qt_dialogs.QtDialogs`) to every controller, once; tests pass one
+with canned answers. ``parent`` is the widget a dialog sits over."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtWidgets
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)"
-CHECKPOINT_FILTER = "SRCRM checkpoints (*.pt *.json);;All files (*)"
+from .document.classes import ClassTable
+from .io_actions.options import ClassItem, ExportOptions
+from .video.tasks import PrelabelRequest
 
+if TYPE_CHECKING:
+    from srcrm.finetune import FinetuneConfig
+
+Parent = QtWidgets.QWidget | None
 SKIP, OVERWRITE = "skip", "overwrite"
 
 
-class Dialogs:
-    def open_image(self, parent, start: str) -> Path | None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(parent, "Open Image", start, IMAGE_FILTER)
-        return Path(path) if path else None
+class Dialogs(Protocol):
+    # --- opening ------------------------------------------------------------------------------
 
-    def open_folder(self, parent, start: str) -> Path | None:
-        path = QtWidgets.QFileDialog.getExistingDirectory(parent, "Open Folder", start)
-        return Path(path) if path else None
+    def open_image(self, parent: Parent, start: str) -> Path | None: ...
 
-    def open_checkpoint(self, parent, start: str) -> Path | None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(parent, "Load Model", start, CHECKPOINT_FILTER)
-        return Path(path) if path else None
+    def open_folder(self, parent: Parent, start: str) -> Path | None: ...
 
-    def confirm_replace_edits(self, parent, name: str) -> bool:
-        answer = QtWidgets.QMessageBox.question(
-            parent,
-            "Replace your edits?",
-            f"{name} has labels you edited by hand.\n\nReplace them with the model's "
-            f"pre-labels? (Edit > Undo brings your labels back.)",
-            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
-            QtWidgets.QMessageBox.StandardButton.No,
-        )
-        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+    def open_video(self, parent: Parent, start: str) -> Path | None: ...
 
-    def confirm_quit_unsaved(self, parent, names: list[str], reason: str) -> bool:
+    def open_sequence(self, parent: Parent, start: str) -> Path | None: ...
+
+    def open_checkpoint(self, parent: Parent, start: str) -> Path | None: ...
+
+    # --- before replacing or losing work ------------------------------------------------------
+
+    def confirm_replace_edits(self, parent: Parent, name: str) -> bool: ...
+
+    def confirm_quit_unsaved(self, parent: Parent, names: list[str], reason: str) -> bool:
         """True to quit although the labels of ``names`` could not be saved."""
-        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        answer = QtWidgets.QMessageBox.warning(
-            parent,
-            "Quit and lose edits?",
-            f"The labels of {shown} could not be saved ({reason}) and exist only in memory.\n\n"
-            f"Quit anyway and lose them? Choose No, free some space or fix the permissions, "
-            f"then press Ctrl+S.",
-            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
-            QtWidgets.QMessageBox.StandardButton.No,
-        )
-        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+        ...
 
-    def folder_edits_policy(self, parent, edited: int, total: int) -> str | None:
+    def folder_edits_policy(self, parent: Parent, edited: int, total: int) -> str | None:
         """SKIP or OVERWRITE the images with human edits, or None to cancel."""
-        box = QtWidgets.QMessageBox(parent)
-        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
-        box.setWindowTitle("Pre-label the folder")
-        box.setText(f"{edited} of {total} images have labels edited by hand.")
-        box.setInformativeText(
-            "Skip them and pre-label only the others, or replace their labels with the model's too?"
-        )
-        skip = box.addButton("Skip Edited Images", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
-        over = box.addButton("Replace All", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(skip)
-        box.exec()
-        clicked = box.clickedButton()
-        return SKIP if clicked is skip else OVERWRITE if clicked is over else None
+        ...
 
-    def pick_color(self, parent, rgb: tuple[int, int, int], title: str) -> tuple[int, int, int] | None:
-        color = QtWidgets.QColorDialog.getColor(QtGui.QColor(*rgb), parent, title)
-        return (color.red(), color.green(), color.blue()) if color.isValid() else None
+    # --- classes ------------------------------------------------------------------------------
 
-    def ask_text(self, parent, title: str, label: str, text: str = "") -> str | None:
-        value, ok = QtWidgets.QInputDialog.getText(parent, title, label, text=text)
-        return value if ok and value.strip() else None
+    def pick_color(
+        self, parent: Parent, rgb: tuple[int, int, int], title: str
+    ) -> tuple[int, int, int] | None: ...
+
+    def ask_text(self, parent: Parent, title: str, label: str, text: str = "") -> str | None: ...
+
+    # --- exports and imports ------------------------------------------------------------------
+
+    def save_file(self, parent: Parent, title: str, start: Path, file_filter: str) -> Path | None: ...
+
+    def open_file(self, parent: Parent, title: str, start: Path, file_filter: str) -> Path | None: ...
+
+    def export_folder(self, parent: Parent, title: str, start: Path) -> Path | None: ...
+
+    def export_options(
+        self,
+        parent: Parent,
+        title: str,
+        options: ExportOptions,
+        fields: Sequence[str],
+        classes: Sequence[ClassItem] = (),
+        total_pixels: int = 1,
+    ) -> ExportOptions | None:
+        """The options of one export, or None if the person cancels."""
+        ...
+
+    # --- video --------------------------------------------------------------------------------
+
+    def prelabel_options(
+        self, parent: Parent, frame_count: int, current: int, labelled: int
+    ) -> PrelabelRequest | None: ...
+
+    def smooth_radius(self, parent: Parent) -> int | None: ...
+
+    def propagate_count(self, parent: Parent, default: int, maximum: int) -> int | None: ...
+
+    def confirm_propagation(self, parent: Parent, preview: QtWidgets.QDialog) -> bool:
+        """Show a propagated correction's preview; True to write it."""
+        ...
+
+    def matte_classes(self, parent: Parent, classes: ClassTable, current: int) -> list[int] | None: ...
+
+    # --- fine-tuning --------------------------------------------------------------------------
+
+    def finetune_options(
+        self, parent: Parent, defaults: FinetuneConfig, names: list[str]
+    ) -> FinetuneConfig | None:
+        """The options of a fine-tune (``names``: what it would train on), or None."""
+        ...

@@ -1,192 +1,169 @@
-"""Opening folders and images as the user sees it: the file dialogs, what a dropped or named
-path opens, which image of a folder comes first, and a notice (never a crash) for an image or
-folder that cannot be read. Which image comes first is the Qt-free image mode's decision."""
+"""Opening folders and images as the user sees it: the file dialogs, the recent folders, what a
+dropped or named path opens, the start (a path, the last session, the bundled sample), and
+the image list of a folder. It opens folders for the session (an
+:class:`~app.session.Opener`): which image comes first is the Qt-free image mode's decision,
+the opening itself the session's one sequence."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Protocol
 
-from PySide6 import QtCore
-
-from srcrm.io import ImageReadError
 from srcrm.suffixes import IMAGE_SUFFIXES
 
-from .dialogs import Dialogs
+from .canvas import Canvas
 from .document.label_document import LabelDocument
 from .document.project import Project
-from .finetune.flow import FinetuneFlow
 from .image_list import ImageList
-from .notice import NoticeBar
-from .prelabel_flow import PrelabelFlow
-from .session import ImageMode, Session, VideoMode
+from .session import Command, ImageMode, Menu, Session
 from .session_memory import SessionMemory
 from .settings import SAMPLE_IMAGE, AppSettings
-from .status_view import StatusView
-from .video.video_flow import VideoFlow, is_video_file
-
-
-class ImageHost(Protocol):
-    """What the flow uses of the window."""
-
-    session: Session
-    settings: AppSettings
-    dialogs: Dialogs
-    image_list: ImageList
-    notice: NoticeBar
-    status: StatusView
-    prelabel: PrelabelFlow
-    memory: SessionMemory
-    model_path: str | None
-    finetuning: FinetuneFlow
-    videos: VideoFlow
-    _session_timer: QtCore.QTimer
-
-    def show_notice(self, text: str, level: str = "info", key: str | None = None) -> None: ...
-
-    def show_document(self, doc: LabelDocument, view: list[float] | None, fit: bool) -> None: ...
-
-    def flush_saves(self, timeout: float = 30.0) -> bool: ...
-
-    def _update_actions(self) -> None: ...
+from .ui import Ui
 
 
 class ImageFlow:
-    def __init__(self, host: ImageHost) -> None:
-        self.host = host
-        self.session = host.session
+    def __init__(
+        self,
+        session: Session,
+        ui: Ui,
+        settings: AppSettings,
+        image_list: ImageList,
+        canvas: Canvas,
+        memory: SessionMemory,
+    ) -> None:
+        self.session = session
+        self.ui = ui
+        self.settings = settings
+        self.image_list = image_list
+        self.canvas = canvas
+        self.memory = memory
+        self._mode: ImageMode | None = None  # the folder this opened, while it is open
+        session.openers.append(self)
+        session.document_changed.connect(self._on_document_changed)
+        session.document_failed.connect(self._on_document_failed)
+
+    def commands(self) -> list[Command | Menu]:
+        session = self.session
+
+        def has_images() -> bool:
+            return session.mode is not None and session.mode.count > 0
+
+        def image_mode() -> bool:
+            return session.mode is not None and session.mode.image_commands
+
+        return [
+            Command("file.open_image", "Open &Image…", self.choose_image, "file", "1_open", ("Ctrl+O",)),
+            Command(
+                "file.open_folder", "Open &Folder…", self.choose_folder, "file", "1_open", ("Ctrl+Shift+O",)
+            ),
+            Menu("file.recent", "Open &Recent", "file", "1_open", fill=self._recent),
+            Command(
+                "image.prev",
+                "&Previous Image",
+                lambda: session.step(-1),
+                "image",
+                "1_go",
+                ("A",),
+                enabled=has_images,
+            ),
+            Command(
+                "image.next",
+                "&Next Image",
+                lambda: session.step(+1),
+                "image",
+                "1_go",
+                ("D",),
+                enabled=has_images,
+            ),
+            Command(
+                "image.next_unfinished",
+                "Next &Unfinished Image",
+                session.next_unfinished,
+                "image",
+                "1_go",
+                ("Shift+D",),
+                enabled=image_mode,
+            ),
+        ]
+
+    # --- starting -----------------------------------------------------------------------------
 
     def start(self, path: str | Path | None = None, restore: bool = True) -> None:
         """Load the model (in the background) and open ``path``, the last session, or the
         bundled sample."""
-        self.host.prelabel.load_model(self.host.model_path)
-        session = self.host.settings.session() if restore else {}
+        self.session.load_model(self.session.model_path)
+        saved = self.settings.session() if restore else {}
+        self.memory.apply_tools(saved)
         if path is not None:
-            self.host.memory.apply_tools(session)
-            self.open_path(Path(path))
-        elif session.get("folder") and Path(session["folder"]).is_dir():
-            self.host.memory.apply_tools(session)
-            self.open_folder(Path(session["folder"]), select=session.get("image"), view=session.get("view"))
-        elif session.get("video") and Path(session["video"]).exists():
-            self.host.memory.apply_tools(session)
-            self.host.videos.open_video(session["video"], view=session.get("view"))
+            self.session.open_path(Path(path))
+        elif saved.get("folder") and Path(saved["folder"]).is_dir():
+            self.session.open_path(Path(saved["folder"]), select=saved.get("image"), view=saved.get("view"))
+        elif saved.get("video") and Path(saved["video"]).exists():
+            self.session.open_path(Path(saved["video"]), view=saved.get("view"))
         else:
-            self.host.memory.apply_tools(session)
-            self.open_path(SAMPLE_IMAGE)
+            self.session.open_path(SAMPLE_IMAGE)
 
     def open_dropped(self, path: Path) -> None:
         """A file dropped on the window: a checkpoint (.pt) becomes the model, anything else opens."""
         if path.suffix.lower() == ".pt":
-            self.host.prelabel.load_model(str(path))
+            self.session.load_model(str(path))
         else:
-            self.open_path(path)
+            self.session.open_path(path)
 
     def _start_dir(self) -> str:
         project = self.session.project
         return str(project.folder) if project else str(Path.home())
 
     def choose_image(self) -> None:
-        path = self.host.dialogs.open_image(self.host, self._start_dir())
+        path = self.ui.dialogs.open_image(self.ui.parent, self._start_dir())
         if path is not None:
-            self.open_path(path)
+            self.session.open_path(path)
 
     def choose_folder(self) -> None:
-        path = self.host.dialogs.open_folder(self.host, self._start_dir())
+        path = self.ui.dialogs.open_folder(self.ui.parent, self._start_dir())
         if path is not None:
-            self.open_folder(path)
+            self.session.open_path(path)
 
-    def open_path(self, path: Path) -> None:
-        """A folder opens as a project; an image opens its folder at that image; a video file
-        opens in video mode."""
-        path = Path(path)
-        if is_video_file(path):
-            self.host.videos.open_video(path)
-        elif path.is_dir():
-            self.open_folder(path)
-        elif path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
-            self.open_folder(path.parent, select=path)
-        elif path.is_file():
-            self.host.show_notice(
-                f"{path.name} is not an image this app opens ({', '.join(IMAGE_SUFFIXES)}).", "error"
-            )
-        else:
-            self.host.show_notice(f"{path}: no such file or folder.", "error")
+    def _recent(self) -> list[Command]:
+        folders = self.settings.recent_folders()
+        if not folders:
+            return [Command("file.recent.none", "No recent folders", lambda: None, enabled=lambda: False)]
+        entries = [
+            Command(f"file.recent.{k}", folder, functools.partial(self.session.open_path, Path(folder)))
+            for k, folder in enumerate(folders)
+        ]
+        return [*entries, Command("file.recent.clear", "Clear the List", self.settings.clear_recent_folders)]
 
-    def open_folder(
-        self, folder: Path, select: Path | str | None = None, view: list[float] | None = None
-    ) -> bool:
-        host = self.host
-        host.videos.close_video()
-        self.session.leave_document()
-        host.flush_saves()
-        folder = Path(folder)
+    # --- the opener of folders ----------------------------------------------------------------
+
+    def accepts(self, path: Path) -> bool:
+        return path.is_dir() or (path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES)
+
+    def open(self, path: Path, select: str | None = None, view: list[float] | None = None) -> bool:
+        """A folder opens as a project; an image opens its folder at that image."""
+        folder, select = (path, select) if path.is_dir() else (path.parent, path.name)
         try:
-            project = Project(folder, label_dir=host.settings.label_dir_for(folder))
+            project = Project(folder, label_dir=self.settings.label_dir_for(folder))
         except OSError as exc:
-            host.show_notice(f"Cannot open the folder {folder}: {exc}", "error")
+            self.ui.notify(f"Cannot open the folder {folder}: {exc}", "error")
             return False
         if not len(project):
-            host.show_notice(f"{folder} holds no images ({', '.join(IMAGE_SUFFIXES)}).", "warning")
+            self.ui.notify(f"{folder} holds no images ({', '.join(IMAGE_SUFFIXES)}).", "warning")
         mode = ImageMode(project, self.session.saver, self.session.saves)
-        self.session.set_mode(mode)
-        host.prelabel.adopt_model_classes(project, warn=False)
-        host.finetuning.use_project_model()  # the fine-tuned version this folder was last used with
-        host.image_list.set_project(project)
-        host.settings.add_recent_folder(project.folder)
+        self.session.open_mode(mode)
+        self._mode = mode
+        self.image_list.set_project(project)
+        self.settings.add_recent_folder(project.folder)
         index = mode.first_index(select)
-        if index is not None:
-            self.load_image(index, view=view)
-        host._update_actions()
+        if index is not None and self.session.open_document(index) and view is not None and len(view) == 4:
+            self.canvas.set_view_rect(view)
         return True
 
-    def load_image(self, index: int, view: list[float] | None = None) -> None:
-        host, mode = self.host, self.session.mode
-        project = self.session.project
-        if project is None or not 0 <= index < len(project):
-            return
-        if index == mode.index and self.session.doc is not None:
-            return
-        self.session.leave_document()
-        host.flush_saves()
-        host.image_list.set_current(index)
-        entry = project.entries[index]
-        try:
-            doc, warnings = mode.load(index)
-        except (ImageReadError, OSError, ValueError) as exc:
-            self.session.close_document()
-            host.image_list.mark_error(index, str(exc))
-            host.show_notice(
-                f"Cannot open {entry.path.name}: {exc}. Your other images and labels "
-                f"are unaffected; press D for the next image.",
-                "error",
-                key="image",
-            )
-            host._update_actions()
-            return
-        host.show_document(doc, view, fit=True)
-        host.notice.dismiss("image")
-        if warnings:
-            host.show_notice(" ".join(warnings), "warning", key="image")
-        host._update_actions()
-        host._session_timer.start()
-        host.prelabel.auto_prelabel()
+    def _on_document_changed(self, doc: LabelDocument | None) -> None:
+        if self._mode is not None and self.session.mode is self._mode:
+            self.image_list.set_current(self._mode.index)
 
-    def next_unfinished(self) -> None:
-        mode = self.session.mode
-        index = mode.next_unfinished() if self.session.project is not None else None
-        if index is not None:
-            self.load_image(index)
-        elif self.session.project is not None:
-            self.host.status.bar.showMessage("Every image is done", 3000)
-
-    def step(self, delta: int) -> None:
-        """A / D: the next or previous image, or frame in video mode."""
-        mode = self.session.mode
-        if mode is None or not mode.count:
-            return
-        index = 0 if mode.index is None else mode.index + delta
-        if 0 <= index < mode.count:
-            opener = {ImageMode: self.load_image, VideoMode: self.host.videos.show_frame}[type(mode)]
-            opener(index)
-        else:
-            self.host.status.bar.showMessage(f"First {mode.noun}" if index < 0 else f"Last {mode.noun}", 2000)
+    def _on_document_failed(self, index: int, message: str) -> None:
+        if self._mode is not None and self.session.mode is self._mode:
+            self.image_list.set_current(index)
+            self.image_list.mark_error(index, message)

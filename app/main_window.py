@@ -1,9 +1,13 @@
-"""The main window: it puts the views together (canvas, image list, class panel, tool bar,
-status bar) onto the Qt-free :class:`~app.session.Session`, which holds what is open, the tool,
-the model, the jobs and what is saved, and wires the controllers: opening folders and images
-(:mod:`app.image_flow`), pre-labelling (:mod:`app.prelabel_flow`), video mode
-(:mod:`app.video`), fine-tuning (:mod:`app.finetune`); actions and menus are in
-:mod:`app.menus`, the data and its operations in :mod:`app.document`."""
+"""The main window: the composition root. It builds the Qt-free
+:class:`~app.session.Session` (what is open, the tool, the model, the jobs, what is saved),
+the views onto it (canvas, image list, class panel, tool bars, status bar, timeline) and the
+controllers, each given the session and the small :class:`~app.ui.Ui` it needs, never this
+window: opening folders and images (:mod:`app.image_flow`), pre-labelling
+(:mod:`app.prelabel_flow`), video mode (:mod:`app.video`), exports and imports
+(:mod:`app.io_actions`), Refine Edge (:mod:`app.refine_edge`) and fine-tuning
+(:mod:`app.finetune`). Their commands go into one table (:mod:`app.session.commands`) that the
+menu bar draws (:mod:`app.menus`). The controllers never call each other: they meet in the
+session, through its state and events."""
 
 from __future__ import annotations
 
@@ -11,25 +15,31 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from . import io_actions
 from .canvas import Canvas
 from .class_panel import ClassPanel
 from .dialogs import Dialogs
 from .document.label_document import LabelDocument
+from .edit_commands import MENU_BAR, edit_commands
 from .finetune.flow import FinetuneFlow
 from .gui_thread import GuiPoster
 from .image_flow import ImageFlow
 from .image_list import ImageList
+from .io_actions.io_commands import IoActions
 from .jobs import JobRunner, ModelService
 from .jobs.model import default_predictor_factory
-from .menus import WindowMenus
+from .menus import MenuView
 from .notice import NoticeBar
 from .prelabel_flow import PrelabelFlow
-from .session import Session
+from .qt_dialogs import QtDialogs
+from .refine_edge import RefineEdge
+from .session import CommandTable, Mode, Session
 from .session_memory import SessionMemory
 from .settings import AppSettings
 from .status_view import StatusView
 from .toolbar import EditToolBar, ToolPalette
+from .ui import WindowUi
+from .video.exports import VideoExports
+from .video.timeline import Timeline
 from .video.video_flow import VideoFlow
 
 
@@ -45,77 +55,98 @@ class MainWindow(QtWidgets.QMainWindow):
     ):
         super().__init__()
         self.settings = settings
-        self.dialogs = dialogs or Dialogs()
         # The state: one session; background work in one runner, the model owning its thread.
         self.jobs = JobRunner(GuiPoster(self).post)
         self.model = ModelService(self.jobs, predictor_factory or default_predictor_factory)
-        self.session = Session(self.jobs, self.model)
-        self.editor = self.session.editor
-        self.saver = self.session.saver
-        self.model_path = model_path if model_path is not None else settings.model_path()
-        self.device = device or settings.device()
+        self.session = session = Session(
+            self.jobs,
+            self.model,
+            model_path=model_path if model_path is not None else settings.model_path(),
+            device=device or settings.device(),
+            auto_prelabel=settings.auto_prelabel(),
+        )
+        self.editor, self.saver = session.editor, session.saver
 
         self.setWindowTitle("SRCRM Studio")
         self.setAcceptDrops(True)
         self.resize(1400, 900)
 
-        # Central area: notice bar above the canvas.
+        # The views: notice bar, canvas and timeline in the middle, docks and tool bars around.
         self.canvas = Canvas(self.editor)
         self.notice = NoticeBar()
+        self.timeline = Timeline()
         central = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.canvas, 1)
+        for widget, stretch in ((self.notice, 0), (self.canvas, 1), (self.timeline, 0)):
+            layout.addWidget(widget, stretch)
         self.setCentralWidget(central)
-
+        self.ui = ui = WindowUi(self, self.notice, self.statusBar(), dialogs or QtDialogs())
         self.image_list = ImageList()
-        self.class_panel = ClassPanel(self.dialogs)
+        self.class_panel = ClassPanel(ui.dialogs)
         area = QtCore.Qt.DockWidgetArea
         self._add_dock("Images", "imagesDock", self.image_list, area.LeftDockWidgetArea)
         self._add_dock("Classes", "classesDock", self.class_panel, area.RightDockWidgetArea)
-        self.tool_palette = ToolPalette(self.editor, self)
-        self.addToolBar(QtCore.Qt.ToolBarArea.LeftToolBarArea, self.tool_palette)
         self.toolbar = EditToolBar(self.editor, self.canvas, self)
+        self.status = StatusView(self.statusBar(), session, ui)
+        self.memory = SessionMemory(settings, session, self.canvas, self.toolbar, self.class_panel)
+
+        # The controllers, each on the session and the ui alone.
+        self.images = ImageFlow(session, ui, settings, self.image_list, self.canvas, self.memory)
+        self.prelabel = PrelabelFlow(session, ui, settings, self.canvas)
+        self.videos = VideoFlow(session, ui, settings, self.timeline, self.image_list, self.canvas)
+        self.io = IoActions(session, ui)
+        self.video_exports = VideoExports(self.io.ctx, self.videos.tasks, self.canvas)
+        self.refine_edge = RefineEdge(session, ui, self.io.ctx.places)
+        self.finetuning = FinetuneFlow(session, ui)
+
+        # Their commands, in one table the menus draw; it follows what changes them.
+        self.commands = CommandTable()
+        self.commands.add(*MENU_BAR)
+        self.commands.add(*self.images.commands(), *self.videos.commands(), *self.io.commands())
+        self.commands.add(*edit_commands(session, self.canvas, self.toolbar, ui, self.close))
+        self.commands.add(*self.refine_edge.commands(), *self.video_exports.commands())
+        self.commands.add(*self.finetuning.commands(), *self.prelabel.commands())
+        self.commands.follow(
+            session.changed,
+            session.document_changed,
+            session.mode_changed,
+            self.jobs.started,
+            self.jobs.finished,
+            self.model.ready,
+            self.model.load_failed,
+            self.editor.changed,
+            self.toolbar.mode_combo.currentIndexChanged,
+            self.finetuning.changed,
+        )
+        self.menus = MenuView(self.commands, self.menuBar(), self)
+        self.tool_palette = ToolPalette(self.menus.action, self)
+        self.addToolBar(QtCore.Qt.ToolBarArea.LeftToolBarArea, self.tool_palette)
         self.addToolBar(self.toolbar)
 
-        self.memory = SessionMemory(settings, self.session, self.canvas, self.toolbar, self.class_panel)
-        self.status = StatusView(self.statusBar(), self.session, self.show_notice)
-        self.cursor_label, self.save_label = self.status.cursor_label, self.status.save_label
-        self.device_label, self.progress_bar = self.status.device_label, self.status.progress_bar
-        self.cancel_button = self.status.cancel_button
-        self.prelabel = PrelabelFlow(self)
-        self.images = ImageFlow(self)
-        self.finetuning = FinetuneFlow(self)
-        self.cancel_button.clicked.connect(self.prelabel.cancel)
-
-        self.jobs.started.connect(lambda _job: self._update_actions())
-        self.jobs.finished.connect(lambda _job: self._closed or self._update_actions())
-        self.session.document_changed.connect(self._on_document_changed)
-        self.session.edited.connect(lambda doc: self.class_panel.set_share(doc.labels))
-        self.session.changed.connect(self._update_actions)
-        self.session.mode_changed.connect(self._on_mode_opened)
-
-        self._session_timer = QtCore.QTimer(self, singleShot=True, interval=800, timeout=self.save_session)
-        self.editor.changed.connect(self._on_editor_changed)
-        self.editor.notice.connect(lambda text: self.show_notice(text, "warning", key="tool"))
+        # The views follow the session.
+        session.notice.connect(ui.notify)
+        session.dismiss.connect(ui.dismiss)
+        session.document_changed.connect(self._on_document_changed)
+        session.edited.connect(lambda doc: self.class_panel.set_share(doc.labels))
+        session.mode_changed.connect(self._on_mode_changed)
+        for event in (session.changed, session.document_changed, session.mode_changed):
+            event.connect(self._show_title)
+        self.editor.changed.connect(lambda: self.class_panel.set_current(self.editor.current_class))
+        self.editor.notice.connect(lambda text: ui.notify(text, "warning", key="tool"))
         self.canvas.hovered.connect(self.status.show_hover)
-        self.canvas.view_changed.connect(self._session_timer.start)
-        self.image_list.image_chosen.connect(self.images.load_image)
+        self.image_list.image_chosen.connect(session.open_document)
+        self.image_list.frame_chosen.connect(session.open_document)
         self.class_panel.class_chosen.connect(self.editor.set_class)
-        self.toolbar.opacity_slider.valueChanged.connect(lambda _v: self._session_timer.start())
-        self.videos = VideoFlow(self)  # the timeline under the canvas, for videos
-        self.menus = WindowMenus(self)
 
         geometry, state = settings.window_state()
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
-        self._update_actions()
 
-    # --- what the session has open -----------------------------------------------------------
+    # --- what the session has open (for scripts and tests) ------------------------------------
 
     @property
     def project(self):
@@ -129,14 +160,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def doc(self) -> LabelDocument | None:
         return self.session.doc
 
-    @property
-    def current_index(self) -> int | None:
-        """The open image's index in the folder (image mode only)."""
-        return self.session.mode.index if self.project is not None else None
+    def flush_saves(self, timeout: float = 30.0) -> bool:
+        """Wait until every label file is on disk."""
+        return self.saver.flush(timeout)
 
-    @property
-    def _closed(self) -> bool:
-        return self.session.closed
+    def show_notice(self, text: str, level: str = "info", key: str | None = None) -> None:
+        self.ui.notify(text, level, key)
 
     # --- construction -------------------------------------------------------------------------
 
@@ -152,26 +181,24 @@ class MainWindow(QtWidgets.QMainWindow):
         widget.setMinimumWidth(220)
         return dock
 
-    # --- starting -----------------------------------------------------------------------------
-
-    def show_document(self, doc: LabelDocument, view: list[float] | None, fit: bool) -> None:
-        """Make ``doc`` the one being edited (an image, or a video frame), and restore ``view``
-        or, with ``fit``, fit it to the window."""
-        self.session.show(doc)
-        if view is not None and len(view) == 4:
-            self.canvas.set_view_rect(view)
-        elif fit:
-            self.canvas.fit_to_window()
+    # --- following the session ----------------------------------------------------------------
 
     def _on_document_changed(self, doc: LabelDocument | None) -> None:
+        first = self.canvas.doc is None
         self.canvas.set_document(doc)
         self.class_panel.set_share(None if doc is None else doc.labels)
+        mode = self.session.mode
+        if doc is not None and mode is not None and (first or mode.fit_each_document):
+            self.canvas.fit_to_window()
 
-    def _on_mode_opened(self, mode) -> None:
+    def _on_mode_changed(self, mode: Mode | None) -> None:
         if mode is not None:
-            mode.classes.changed.connect(self._session_timer.start)
             self.class_panel.set_classes(mode.classes)
             self.toolbar.set_classes(mode.classes)
+
+    def _show_title(self, *_args: object) -> None:
+        mode = self.session.mode
+        self.setWindowTitle(mode.title(self.session.doc) if mode is not None else "SRCRM Studio")
 
     # --- drag and drop ------------------------------------------------------------------------
 
@@ -186,61 +213,33 @@ class MainWindow(QtWidgets.QMainWindow):
         ev.acceptProposedAction()
         self.images.open_dropped(paths[0])
 
-    # --- saving -------------------------------------------------------------------------------
-
-    def save_now(self) -> None:
-        self.session.autosave(force=True)
-        self.flush_saves()
-        if self.project is not None:
-            self.project.save_project_file()
+    # --- closing ------------------------------------------------------------------------------
 
     def _may_close_with_unsaved(self) -> bool:
         """Saves that failed (a full disk) left labels only in memory: try them once more,
         then ask before quitting would lose them."""
+        session = self.session
         self.editor.cancel()
-        self.session.autosave(self.doc)
-        self.flush_saves()
-        lost = self.project.retry_unsaved() if self.project is not None else []
-        return not lost or self.dialogs.confirm_quit_unsaved(
-            self, [p.name for p in lost], self.project.unsaved_reason()
+        session.autosave()
+        session.saver.flush()
+        project = session.project
+        lost = project.retry_unsaved() if project is not None else []
+        return not lost or self.ui.dialogs.confirm_quit_unsaved(
+            self, [p.name for p in lost], project.unsaved_reason()
         )
 
-    def flush_saves(self, timeout: float = 30.0) -> bool:
-        """Wait until every label file is on disk (before reading them back, exporting, quitting)."""
-        return self.saver.flush(timeout)
-
-    # --- session ------------------------------------------------------------------------------
-
-    def save_session(self) -> None:
-        self.memory.save()
-
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
-        if not self._closed and not self._may_close_with_unsaved():
+        session = self.session
+        if not session.closed and not self._may_close_with_unsaved():
             ev.ignore()
             return
-        if not self._closed:
-            self.editor.cancel()
-            self.save_session()
+        if not session.closed:
+            self.memory.save()
             self.finetuning.shutdown()  # a training in progress stops; nothing is kept
-            io_actions.shutdown(self)  # a folder export in progress stops, writing nothing
+            self.io.shutdown()  # a folder export in progress stops, writing nothing
+            self.videos.shutdown()
             # The open labels are saved, every job stops (video frames written so far stay) and
             # no late result reaches the closing window.
-            self.session.shutdown()
-            self.videos.shutdown()
+            session.shutdown()
             self.settings.save_window_state(self.saveGeometry(), self.saveState())
         super().closeEvent(ev)
-
-    # --- editing commands ---------------------------------------------------------------------
-
-    def _on_editor_changed(self) -> None:
-        self.class_panel.set_current(self.editor.current_class)
-        self._session_timer.start()
-
-    # --- feedback -----------------------------------------------------------------------------
-
-    def show_notice(self, text: str, level: str = "info", key: str | None = None) -> None:
-        self.notice.show_message(text, level, key=key)
-        self.statusBar().showMessage(text.split(". ")[0], 8000)
-
-    def _update_actions(self) -> None:
-        self.menus.update()

@@ -1,7 +1,13 @@
 """What a restart brings back: the folder or video and the image in it, the view, the tool,
-brush size, class, protected class, overlay opacity and mode, kept in the app's settings."""
+brush size, class, protected class, overlay opacity and mode, kept in the app's settings.
+
+It follows what changes them (a document shown, the view moved, a tool or class picked, the
+overlay changed, the classes edited) and writes them a moment after the last change, with what
+the open folder or video keeps beside its labels (its last image or frame, its classes)."""
 
 from __future__ import annotations
+
+from PySide6 import QtCore
 
 from .canvas import Canvas
 from .class_panel import ClassPanel
@@ -9,6 +15,8 @@ from .document.overlay import OverlayMode
 from .session import Session
 from .settings import AppSettings
 from .toolbar import EditToolBar
+
+DELAY_MS = 800
 
 
 class SessionMemory:
@@ -25,6 +33,25 @@ class SessionMemory:
         self.canvas = canvas
         self.toolbar = toolbar
         self.class_panel = class_panel
+        self._timer = QtCore.QTimer(singleShot=True, interval=DELAY_MS)
+        self._timer.timeout.connect(self.save)
+        for source in (
+            session.document_changed,
+            session.editor.changed,
+            canvas.view_changed,
+            toolbar.opacity_slider.valueChanged,
+            toolbar.mode_combo.currentIndexChanged,
+        ):
+            source.connect(self.schedule)
+        session.mode_changed.connect(self._on_mode_changed)
+
+    def schedule(self, *_args: object) -> None:
+        """Save a moment after the last of a burst of changes."""
+        self._timer.start()
+
+    def _on_mode_changed(self, mode) -> None:
+        if mode is not None:
+            mode.classes.changed.connect(self.schedule)
 
     def state(self) -> dict:
         session, ed = self.session, self.session.editor
@@ -46,11 +73,12 @@ class SessionMemory:
         }
 
     def save(self) -> None:
+        self._timer.stop()
         self.settings.save_session(self.state())
-        project = self.session.project
-        if project is not None:
+        mode = self.session.mode
+        if mode is not None and not self.session.closed:
             try:
-                project.save_project_file()
+                mode.save_meta()
             except OSError:
                 pass  # the labels themselves report their own save errors
 

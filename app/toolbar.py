@@ -3,6 +3,8 @@ overlay opacity and view mode."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .canvas import Canvas
@@ -16,30 +18,17 @@ OPACITY_TIP = "Overlay opacity (V hides and shows the overlay)"
 
 class ToolPalette(QtWidgets.QToolBar):
     """The tools, one button each, in a column at the window's left edge (as in an image
-    editor): a dozen of them side by side would not fit a laptop's screen width."""
+    editor): a dozen of them side by side would not fit a laptop's screen width. The buttons
+    are the tool commands' own actions (``action(command_id)``, from the menu view), so each
+    tool has one action, one shortcut and one ticked state."""
 
-    def __init__(self, editor: Editor, parent: QtWidgets.QWidget | None = None):
+    def __init__(self, action: Callable[[str], QtGui.QAction], parent: QtWidgets.QWidget | None = None):
         super().__init__("Tools", parent)
         self.setObjectName("toolsPalette")
         self.setOrientation(QtCore.Qt.Orientation.Vertical)
         self.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.editor = editor
-        group = QtGui.QActionGroup(self)
-        group.setExclusive(True)
-        self.tool_actions: dict[str, QtGui.QAction] = {}
-        for spec in TOOLS:
-            action = QtGui.QAction(spec.label, self, checkable=True)
-            action.setShortcut(QtGui.QKeySequence(spec.shortcut))
-            action.setToolTip(f"{spec.label} ({spec.shortcut}): {spec.tip}")
-            action.triggered.connect(lambda _=False, t=spec.id: editor.set_tool(t))
-            group.addAction(action)
-            self.addAction(action)
-            self.tool_actions[spec.id] = action
-        editor.changed.connect(self.sync)
-        self.sync()
-
-    def sync(self) -> None:
-        self.tool_actions[self.editor.tool].setChecked(True)
+        self.tool_actions = {spec.id: action(f"tool.{spec.id}") for spec in TOOLS}
+        self.addActions(list(self.tool_actions.values()))
 
 
 class EditToolBar(QtWidgets.QToolBar):

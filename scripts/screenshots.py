@@ -99,16 +99,8 @@ def video_screenshot(app: QtWidgets.QApplication, tmp: Path, out: Path) -> None:
         f"Pre-labelled {window.video.frame_count} frames with the default model as the clip opened"
     )
     wait(app, lambda: window.saver.idle, 30)
-    with_menu(app, window, _menu(window, "Video")).save(str(out))
+    with_menu(app, window, window.menus.menu("video")).save(str(out))
     window.close()
-
-
-def _menu(window, title: str) -> QtWidgets.QMenu:
-    """The menu bar's menu whose title (without its & accelerator) is ``title``."""
-    for action in window.menuBar().actions():
-        if action.menu() is not None and action.text().replace("&", "") == title:
-            return action.menu()
-    raise LookupError(f"no {title} menu")
 
 
 def main(out_dir: Path) -> None:

@@ -9,30 +9,15 @@ scripts or a future video view alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any, Protocol
-
-import numpy as np
 
 from . import tools
 from .events import Event
 from .handlers.base import ToolHandler
 from .label_document import LabelDocument
+from .model_port import ModelPort
 from .tool_table import DEFAULT_TOOL, ToolSpec, tool_spec
 
 MIN_BRUSH, MAX_BRUSH = 1, 500
-
-
-class ModelPort(Protocol):
-    """What the tools that run the model (zoomed re-inference) use of the app's model
-    service: whether one is loaded, a background job on its thread, a prediction."""
-
-    @property
-    def info(self) -> object | None: ...
-
-    def submit(self, title: str, work: Callable[[Any], Any]) -> Any: ...
-
-    def predict(self, image: np.ndarray) -> Any: ...
 
 
 class Editor:
@@ -62,6 +47,11 @@ class Editor:
     @property
     def spec(self) -> ToolSpec:
         return tool_spec(self.tool)
+
+    @property
+    def tool_label(self) -> str:
+        """The current tool's name (an undo step is named after it)."""
+        return self.spec.label
 
     @property
     def handler(self) -> ToolHandler:

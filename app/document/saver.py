@@ -11,8 +11,8 @@ from .events import Event
 
 class SaveQueue:
     """``submit(key, job)`` queues ``job()`` to run on the writer thread, replacing any job for
-    the same ``key`` that has not started. Events (called on the writer thread): ``saved(key)``
-    and ``failed(key, exception)``."""
+    the same ``key`` that has not started. Events: ``queued(key)`` (on the caller's thread),
+    and, called on the writer thread, ``saved(key)`` and ``failed(key, exception)``."""
 
     def __init__(self) -> None:
         self._pending: dict[Hashable, Callable[[], None]] = {}
@@ -20,6 +20,7 @@ class SaveQueue:
         self._busy = False
         self._closed = False
         self._thread: threading.Thread | None = None
+        self.queued = Event()
         self.saved = Event()
         self.failed = Event()
 
@@ -33,6 +34,7 @@ class SaveQueue:
                 self._thread = threading.Thread(target=self._run, name="srcrm-autosave", daemon=True)
                 self._thread.start()
             self._cond.notify_all()
+        self.queued.emit(key)
 
     def _run(self) -> None:
         while True:

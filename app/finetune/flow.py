@@ -1,6 +1,6 @@
-"""Fine-tuning as the user sees it (a controller owned by :class:`~app.main_window.MainWindow`): the
-options, the live progress window, the before/after report, keeping a model as a version of the
-project, switching versions, and re-pre-labelling the images nobody touched.
+"""Fine-tuning as the user sees it: the options, the live progress window, the before/after
+report, keeping a model as a version of the project, and switching versions (which version a
+folder opens with is the session's choice, :mod:`app.session.model_choice`).
 
 It trains on the open folder's checked images or, in video mode, the open video's edited
 frames; either way the versions are kept in the label folder beside them.
@@ -14,19 +14,17 @@ discard, the app closing) the temporary folder is removed.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-from PySide6 import QtGui, QtWidgets
-
-from ..document.model_versions import ModelVersions, VersionRegistryError
+from ..document.events import Event
+from ..document.model_versions import ModelVersion, ModelVersions, VersionRegistryError
 from ..jobs import Job
-from ..prelabel_flow import PrelabelFlow
-from ..session import Session
-from ..status_view import StatusView
+from ..session import Command, Menu, Session
+from ..ui import Ui
 from .process import FinetuneCommand, FinetuneProcess
 from .progress_dialog import FinetuneProgressDialog
 from .report_dialog import FinetuneReportDialog
@@ -47,53 +45,35 @@ class FinetuneRun:
     report_dialog: FinetuneReportDialog | None = None
 
 
-class FinetuneHost(Protocol):
-    """What the flow uses of the window (also the parent of its dialogs and process)."""
-
-    session: Session
-    prelabel: PrelabelFlow
-    status: StatusView
-    model_path: str | None
-    device: str
-
-    def show_notice(self, text: str, level: str = "info", key: str | None = None) -> None: ...
-
-    def flush_saves(self, timeout: float = 30.0) -> bool: ...
-
-
 class FinetuneFlow:
-    def __init__(self, host: FinetuneHost) -> None:
-        self.host = host
-        self.session = host.session
+    """Event: ``changed()`` when a fine-tune starts or ends (the command's title follows)."""
+
+    def __init__(self, session: Session, ui: Ui) -> None:
+        self.session = session
+        self.ui = ui
         self.run: FinetuneRun | None = None  # the fine-tuning job, until kept or discarded
+        self.changed = Event()
 
-    def _message(self, text: str, ms: int) -> None:
-        self.host.status.bar.showMessage(text, ms)
-
-    # --- menu ---------------------------------------------------------------------------------
-
-    def build_actions(self, a: Callable[..., QtGui.QAction]) -> None:
-        """Make the actions with the window's action factory ``a``."""
-        self.act_finetune = a(
-            "&Fine-tune on My Labels…",
-            self.ask_and_start,
-            None,
-            "Train the current model on the images you edited or marked done",
-        )
-        self.act_reprelabel_untouched = a(
-            "Re-pre-label &Untouched Images",
-            self.reprelabel_untouched,
-            None,
-            "Pre-label again, with the current model, every image nobody edited (new or "
-            "pre-labelled); edited and done images are never touched",
-        )
-
-    def add_menu(self, menu: QtWidgets.QMenu) -> None:
-        menu.addSeparator()
-        menu.addAction(self.act_finetune)
-        self.versions_menu = menu.addMenu("&Versions")
-        self.versions_menu.aboutToShow.connect(self.fill_versions_menu)
-        menu.addAction(self.act_reprelabel_untouched)
+    def commands(self) -> list[Command | Menu]:
+        model = self.session.model
+        return [
+            Command(
+                "model.finetune",
+                lambda: "Show &Fine-tuning Progress…" if self.run is not None else "&Fine-tune on My Labels…",
+                self.ask_and_start,
+                "model",
+                "5_versions",
+                tip="Train the current model on the images you edited or marked done",
+            ),
+            Menu(
+                "model.versions",
+                "&Versions",
+                "model",
+                "5_versions",
+                fill=self.version_commands,
+                enabled=lambda: not model.busy,
+            ),  # never swap the model under a running job
+        ]
 
     # --- versions -----------------------------------------------------------------------------
 
@@ -114,39 +94,55 @@ class FinetuneFlow:
         try:
             return ModelVersions.for_label_dir(label_dir)
         except VersionRegistryError as exc:
-            self.host.show_notice(str(exc), "error", key="versions")
+            self.ui.notify(str(exc), "error", key="versions")
             return None
 
-    def fill_versions_menu(self) -> None:
-        menu = self.versions_menu
-        menu.clear()
+    def version_commands(self) -> list[Command]:
+        """The Versions menu as it opens: the bundled model, then each kept version, ticked
+        where it is the one in use."""
+
+        def note(text: str) -> Command:
+            return Command(f"model.versions.{text}", text, lambda: None, enabled=lambda: False)
+
         registry = self.model_versions()
         if registry is None:
-            menu.addAction(
-                "No folder or video open"
-                if self._finetune_target() is None
-                else "The version list is damaged (see the message)"
-            ).setEnabled(False)
-            return
-        using = registry.version_of_file(self.host.model_path)
-        default = menu.addAction("Bundled Default Model", lambda: self.switch_model_version(None))
-        default.setCheckable(True)
-        default.setChecked(self.host.model_path is None)
-        for version in registry.list():
-            act = menu.addAction(version.describe(), lambda v=version.id: self.switch_model_version(v))
-            act.setCheckable(True)
-            act.setChecked(using is not None and using.id == version.id)
-            act.setToolTip(
-                f"From {version.parent}; trained on {len(version.train_names)} images, "
-                f"measured on {len(version.holdout_names)}; {version.created}"
+            target = self._finetune_target()
+            return [
+                note(
+                    "No folder or video open"
+                    if target is None
+                    else "The version list is damaged (see the message)"
+                )
+            ]
+        path = self.session.model_path
+        using = registry.version_of_file(path)
+        entries = [
+            Command(
+                "model.versions.default",
+                "Bundled Default Model",
+                lambda: self.switch_model_version(None),
+                checked=lambda: path is None,
+            ),
+        ]
+
+        def entry(version: ModelVersion) -> Command:
+            present = registry.file_of(version).is_file()
+            return Command(
+                f"model.versions.{version.id}",
+                version.describe() if present else f"{version.describe()} (file missing)",
+                functools.partial(self.switch_model_version, version.id),
+                tip=f"From {version.parent}; trained on {len(version.train_names)} images, "
+                f"measured on {len(version.holdout_names)}; {version.created}",
+                enabled=lambda: present,
+                checked=lambda: using is not None and using.id == version.id,
             )
-            if not registry.file_of(version).is_file():
-                act.setText(f"{version.describe()} (file missing)")
-                act.setEnabled(False)
+
+        entries += [entry(version) for version in registry.list()]
         if not len(registry):
-            menu.addAction("No fine-tuned versions yet").setEnabled(False)
-        if self.host.model_path is not None and using is None:
-            menu.addAction(f"Now: {Path(self.host.model_path).name}").setEnabled(False)
+            entries.append(note("No fine-tuned versions yet"))
+        if path is not None and using is None:
+            entries.append(note(f"Now: {Path(path).name}"))
+        return entries
 
     def switch_model_version(self, version_id: str | None) -> None:
         """Use a version of the open project (None: the bundled default) and remember it."""
@@ -156,37 +152,14 @@ class FinetuneFlow:
         try:
             registry.set_current(version_id)
         except (KeyError, OSError) as exc:
-            self.host.show_notice(f"Could not switch the model: {exc}", "error", key="versions")
+            self.ui.notify(f"Could not switch the model: {exc}", "error", key="versions")
             return
         self._switch_model(registry.current_file())
 
     def _switch_model(self, path: Path | None) -> None:
         """Load ``path`` (None: the bundled default); jobs still predicting with the old model
         are cancelled and the load waits for them (see :meth:`~app.jobs.ModelService.load`)."""
-        self.host.prelabel.load_model(str(path) if path is not None else None)
-
-    def use_project_model(self) -> None:
-        """On opening a folder: switch to the model version it was last used with (folders
-        that never fine-tuned a model leave the model alone)."""
-        registry = self.model_versions()
-        if registry is None or not len(registry):
-            return
-        target = registry.current_file()
-        if target is not None and not target.is_file():
-            self.host.show_notice(
-                f"This folder's model {target.name} is missing from {target.parent}; "
-                f"the current model stays.",
-                "warning",
-                key="versions",
-            )
-            return
-        same = (
-            self.host.model_path is None
-            if target is None
-            else self.host.model_path is not None and Path(self.host.model_path).resolve() == target.resolve()
-        )
-        if not same:
-            self._switch_model(target)
+        self.session.load_model(str(path) if path is not None else None)
 
     # --- starting -----------------------------------------------------------------------------
 
@@ -200,26 +173,22 @@ class FinetuneFlow:
             return
         if not self._finetune_possible():
             return
-        from .options_dialog import FinetuneOptionsDialog
-
         names = training_names(self._finetune_target())
-        dialog = FinetuneOptionsDialog(self._finetune_defaults(), names, self.host)
-        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
-            self.start(dialog.config())
+        config = self.ui.dialogs.finetune_options(self.ui.parent, self._finetune_defaults(), names)
+        if config is not None:
+            self.start(config)
 
     def _finetune_defaults(self):
         from srcrm.finetune import FinetuneConfig
 
-        return FinetuneConfig(device=self.host.device)
+        return FinetuneConfig(device=self.session.device)
 
     def _finetune_possible(self) -> bool:
         if self._finetune_target() is None:
-            self.host.show_notice(
-                "Open a folder of images or a video to fine-tune on.", "warning", key="finetune"
-            )
+            self.ui.notify("Open a folder of images or a video to fine-tune on.", "warning", key="finetune")
             return False
         if self.session.model.info is None:
-            self.host.show_notice(
+            self.ui.notify(
                 "Fine-tuning starts from the current model, which is not loaded; "
                 "load one from the Model menu first.",
                 "warning",
@@ -228,12 +197,11 @@ class FinetuneFlow:
             return False
         if self.model_versions() is None:  # a new version could not be recorded
             return False
-        if self.session.doc is not None:  # every stroke on disk before the labels are staged
-            self.session.autosave(self.session.doc)
-        self.host.flush_saves()
+        self.session.autosave()  # every stroke on disk before the labels are staged
+        self.session.saver.flush()
         message = shortage(self._finetune_target())
         if message is not None:
-            self.host.show_notice(message, "warning", key="finetune")
+            self.ui.notify(message, "warning", key="finetune")
             return False
         return True
 
@@ -241,25 +209,25 @@ class FinetuneFlow:
         """Open the progress window, stage the labels on a worker thread, then start the
         child process with ``config`` (a ``FinetuneConfig``; None: the engine's defaults on
         this app's device). Cancel works from the start, staging included."""
-        if self.run is not None or not self._finetune_possible():
+        info, mode = self.session.model.info, self.session.mode
+        if self.run is not None or not self._finetune_possible() or info is None or mode is None:
             return None
         config = config or self._finetune_defaults()
         target = self._finetune_target()
         scratch = tempfile.TemporaryDirectory(prefix="srcrm-studio-finetune-")
         root = Path(scratch.name)
-        ignore_index = self.session.model.info.ignore_index
+        ignore_index = info.ignore_index
         staging = self.session.jobs.submit(
             "Staging", lambda job: _stage(target, root / "data", ignore_index, job), lane="staging"
         )
         count = len(training_names(target))
-        model_name = self.session.model.info.name
-        mode = self.session.mode
+        model_name = info.name
         preparing, labelled = f"Preparing {count} {mode.noun}s…", mode.training_source
         progress = FinetuneProgressDialog(
-            f"Fine-tuning <b>{model_name}</b> on {labelled}.", config.steps, self.host
+            f"Fine-tuning <b>{model_name}</b> on {labelled}.", config.steps, self.ui.parent
         )
         progress.show_staging(preparing, 0, count)
-        process = FinetuneProcess(self.host)
+        process = FinetuneProcess(self.ui.parent)
         run = FinetuneRun(
             process,
             scratch,
@@ -284,36 +252,31 @@ class FinetuneFlow:
         process.cancelled.connect(lambda: self._on_finetune_cancelled(run))
         progress.cancel_requested.connect(lambda: self._cancel_finetune(run))
         self.run = run
-        self.act_finetune.setText("Show &Fine-tuning Progress…")
+        self.changed.emit()
         progress.show()
         return run
 
     def _finetune_parent(self) -> str:
         """What the new model is trained from: a version id, "default", or a file's path."""
         registry = self.model_versions()
-        parent_version = registry.version_of_file(self.host.model_path) if registry else None
-        return (
-            parent_version.id
-            if parent_version
-            else "default"
-            if self.host.model_path is None
-            else self.host.model_path
-        )
+        path = self.session.model_path
+        parent_version = registry.version_of_file(path) if registry else None
+        return parent_version.id if parent_version else "default" if path is None else path
 
     def _on_finetune_staged(
         self, run: FinetuneRun, config, staged: StagedData | None, what: Callable[[int], str]
     ) -> None:
         """Staging is over (``staged`` None: cancelled); ``what(n)`` begins the summary."""
-        cancelled = staged is None or run.staging.cancelled
+        cancelled = run.staging is not None and run.staging.cancelled
         run.staging = None
-        if cancelled:
+        if staged is None or cancelled:
             self._on_finetune_cancelled(run)
             return
         from srcrm.checkpoint import default_checkpoint_path
         from srcrm.finetune import split_holdout
 
         command = FinetuneCommand(
-            self.host.model_path or str(default_checkpoint_path()), staged.root, run.out_path, config
+            self.session.model_path or str(default_checkpoint_path()), staged.root, run.out_path, config
         )
         train, holdout = split_holdout(staged.names, config.holdout_fraction, config.seed)
         run.progress.show_training(
@@ -325,14 +288,14 @@ class FinetuneFlow:
 
     def _on_staging_failed(self, run: FinetuneRun, message: str) -> None:
         """Staging stopped on a :class:`StagingError` or an OSError (or a cancel meanwhile)."""
-        cancelled = run.staging.cancelled
+        cancelled = run.staging is not None and run.staging.cancelled
         run.staging = None
         if cancelled:
             self._on_finetune_cancelled(run)
             return
         run.progress.finished_running = True
         run.progress.close()
-        self.host.show_notice(f"Fine-tuning could not start: {message}", "error", key="finetune")
+        self.ui.notify(f"Fine-tuning could not start: {message}", "error", key="finetune")
         self._end_finetune(run)
 
     def _cancel_finetune(self, run: FinetuneRun) -> None:
@@ -346,7 +309,7 @@ class FinetuneFlow:
     def _on_finetune_failed(self, run: FinetuneRun, message: str) -> None:
         run.progress.show_failed(message, run.process.tail())
         run.progress.show()
-        self.host.show_notice(
+        self.ui.notify(
             f"Fine-tuning failed: {message} The current model and your labels are unchanged.",
             "error",
             key="finetune",
@@ -355,7 +318,7 @@ class FinetuneFlow:
 
     def _on_finetune_cancelled(self, run: FinetuneRun) -> None:
         run.progress.show_cancelled()
-        self._message("Fine-tuning cancelled; the model is unchanged", 6000)
+        self.ui.notify("Fine-tuning cancelled; the model is unchanged", "status")
         self._end_finetune(run)
 
     def _on_finetune_succeeded(self, run: FinetuneRun, report: dict) -> None:
@@ -363,14 +326,14 @@ class FinetuneFlow:
         run.progress.close()
         registry = self.model_versions(run.label_dir)
         name = registry.next_id() if registry is not None else "a new version"
-        dialog = FinetuneReportDialog(report, name, self.host)
+        dialog = FinetuneReportDialog(report, name, self.ui.parent)
         run.report_dialog = dialog
         dialog.finished.connect(lambda result: self._on_report_choice(run, report, bool(result)))
         dialog.open()
 
     def _on_report_choice(self, run: FinetuneRun, report: dict, keep: bool) -> None:
         if not keep:
-            self._message("The new model was discarded", 6000)
+            self.ui.notify("The new model was discarded", "status")
             self._end_finetune(run)
             return
         registry = self.model_versions(run.label_dir)
@@ -380,7 +343,7 @@ class FinetuneFlow:
             version = registry.add(run.out_path, report, run.parent)
             registry.set_current(version.id)
         except OSError as exc:
-            self.host.show_notice(
+            self.ui.notify(
                 f"The new model could not be saved beside the project: {exc}. The "
                 f"current model stays in use.",
                 "error",
@@ -390,12 +353,12 @@ class FinetuneFlow:
             return
         self._end_finetune(run)
         self._switch_model(registry.file_of(version))
+        hint = f"{self.session.mode.relabel_hint}." if self.session.mode is not None else ""
         miou = (
             f" (mIoU {100 * version.miou:.1f}% on the set-aside images)" if version.miou is not None else ""
         )
-        self.host.show_notice(
-            f"Kept the fine-tuned model as {version.id}{miou} and switched to it. "
-            f"{self.session.mode.relabel_hint}.",
+        self.ui.notify(
+            f"Kept the fine-tuned model as {version.id}{miou} and switched to it. {hint}",
             "info",
             key="finetune",
         )
@@ -404,7 +367,7 @@ class FinetuneFlow:
         """Remove the scratch folder (the staged data and any model not kept)."""
         if self.run is run:
             self.run = None
-            self.act_finetune.setText("&Fine-tune on My Labels…")
+            self.changed.emit()
         run.scratch.cleanup()
 
     def shutdown(self) -> None:
@@ -423,30 +386,6 @@ class FinetuneFlow:
         run.progress.finished_running = True
         run.progress.close()
         self._end_finetune(run)
-
-    # --- re-pre-labelling ---------------------------------------------------------------------
-
-    def reprelabel_untouched(self) -> None:
-        """Pre-label every NEW or PRELABELLED image with the current model. Edited and done
-        images are not even sent to the model (and a result for an image edited meanwhile is
-        dropped by the pre-label flow, as always). Images only: a video's own pre-labelling
-        already leaves the edited frames alone."""
-        if self.session.mode is not None and not self.session.mode.image_commands:
-            self.host.show_notice(
-                "Re-pre-labelling untouched images is for a folder of images; in a "
-                "video, Video > Pre-label the Video does it (frames you edited are "
-                "never replaced).",
-                "info",
-                key="finetune",
-            )
-            return
-        if self.session.project is None or not self.host.prelabel.usable():
-            return
-        paths = self.session.mode.prelabel_paths()  # edited and done images stay out
-        if paths:
-            self.host.prelabel.start(paths)
-        else:
-            self._message("Every image was edited or marked done: nothing to re-pre-label", 4000)
 
 
 def _stage(target, root: Path, parent_ignore_index: int, job: Job) -> StagedData | None:

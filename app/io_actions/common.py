@@ -1,17 +1,21 @@
 """What the exporters and importers share: the class table as the engine's label set, the
-label map as the formats expect it, and each window's remembered choices."""
+label map as the formats expect it, the places and options last used, the one guard on where
+an export may write, and the one wrapper that turns a handler into a command."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6 import QtCore
 
 from srcrm.data.labelsets import LabelSet
 
-from ..document.classes import ClassTable
-from .dialogs import ClassItem, ExportOptions
+from ..document.classes import ClassTable, rgb8
+from ..session import Session
+from ..ui import Ui
+from .options import ClassItem, ExportOptions
 
 NO_CLASS = 255  # a value no class has: the formats take it as unlabelled
 
@@ -24,7 +28,7 @@ class UserError(Exception):
 def labelset_of(classes: ClassTable, name: str = "srcrm-studio") -> LabelSet:
     """The engine's label set for the window's class table (names, colours, ignore index)."""
     return LabelSet(
-        name, tuple(classes.names), tuple(tuple(c) for c in classes.colors), int(classes.ignore_index)
+        name, tuple(classes.names), tuple(rgb8(c) for c in classes.colors), int(classes.ignore_index)
     )
 
 
@@ -41,67 +45,84 @@ def class_items(labels: np.ndarray, classes: ClassTable) -> list[ClassItem]:
     """The classes present in ``labels``, with their pixel counts, in id order."""
     counts = np.bincount(labels.ravel(), minlength=256)
     return [
-        ClassItem(i, name, tuple(rgb), int(counts[i]))
+        ClassItem(i, name, rgb8(rgb), int(counts[i]))
         for i, (name, rgb) in enumerate(zip(classes.names, classes.colors))
         if i != classes.ignore_index and counts[i]
     ]
 
 
-class IoState(QtCore.QObject):
-    """Per window: the folder last used, the options last chosen, the folder export running."""
+class ExportPlaces:
+    """Where the exports of this window go: the folder used last, the options chosen last."""
 
-    NAME = "srcrmIoActions"
-
-    def __init__(self, window):
-        super().__init__(window)
-        self.setObjectName(self.NAME)
+    def __init__(self) -> None:
         self.last_dir: Path | None = None
         self.options = ExportOptions()
-        self.job = None  # the running FolderExport, if any
+
+    def start_path(self, session: Session, file_name: str = "") -> Path:
+        """Where a file dialog opens: the folder used last, else the open image's or video's."""
+        folder = self.last_dir
+        if folder is None or not folder.is_dir():
+            doc, project, video = session.doc, session.project, session.video
+            if doc is not None and doc.path is not None:
+                folder = doc.path.parent
+            elif project is not None:
+                folder = project.folder
+            elif video is not None:
+                folder = video.path.parent
+            else:
+                folder = Path.home()
+        return folder / file_name if file_name else folder
+
+    def remember(self, path: Path, *, folder: bool = False) -> None:
+        self.last_dir = Path(path) if folder else Path(path).parent
 
 
-def state(window) -> IoState:
-    for child in window.findChildren(QtCore.QObject, IoState.NAME):
-        if isinstance(child, IoState):
-            return child
-    return IoState(window)
+@dataclass(frozen=True)
+class IoContext:
+    """What an export or import uses: the session (what is open), the window's questions and
+    notices, and the places and options last used."""
+
+    session: Session
+    ui: Ui
+    places: ExportPlaces
 
 
-def start_path(window, file_name: str = "") -> Path:
-    """Where a file dialog opens: the folder used last, else the image's folder."""
-    st = state(window)
-    folder = st.last_dir
-    if folder is None or not folder.is_dir():
-        doc = window.doc
-        if doc is not None and doc.path is not None:
-            folder = doc.path.parent
-        elif window.project is not None:
-            folder = window.project.folder
-        else:
-            folder = Path.home()
-    return folder / file_name if file_name else folder
-
-
-def remember(window, path: Path, *, folder: bool = False) -> None:
-    state(window).last_dir = Path(path) if folder else Path(path).parent
-
-
-def check_target(window, path: Path) -> Path:
-    """Refuse to write over one of the folder's images or into the app's own label folder."""
+def check_target(session: Session, path: Path) -> Path:
+    """The one export guard: refuse to write over one of the images or the video being
+    labelled, or into the app's own label folders (the open mode says which they are)."""
     path = Path(path)
+    if session.mode is None:
+        return path
     resolved = path.resolve()
-    project = window.project
-    if project is not None:
-        if any(e.path == resolved for e in project.entries):
-            raise UserError(
-                f"{path.name} is one of the images being labelled; choose another name for the export."
-            )
-        label_dir = project.label_dir.resolve()
-        if resolved == label_dir or label_dir in resolved.parents:
-            raise UserError(
-                f"{project.label_dir} holds the app's own label files; choose another folder for the export."
-            )
+    files, folders = session.mode.own_files()
+    if resolved in {f.resolve() for f in files}:
+        raise UserError(f"{path.name} is being labelled here; choose another name for the export.")
+    for folder in folders:
+        own = folder.resolve()
+        if resolved == own or own in resolved.parents:
+            raise UserError(f"{folder} holds the app's own label files; choose another place for the export.")
     return path
+
+
+def guarded(ctx: IoContext, verb: str, handler: Callable[[], object]) -> Callable[[], None]:
+    """``handler()`` as a command: the labels on disk first; problems the person can act on
+    go to the notice bar as they are, a file the system refuses (no space, no permission) as an
+    error naming it, so a failing format never takes the app down."""
+    key = verb.lower()  # a new message replaces the last one of the same kind
+
+    def run() -> None:
+        ctx.session.saver.flush()
+        try:
+            handler()
+        except UserError as exc:
+            ctx.ui.notify(str(exc), "warning", key)
+        except OSError as exc:
+            where = f" {exc.filename}:" if getattr(exc, "filename", None) else ""
+            ctx.ui.notify(f"{verb} failed:{where} {exc.strerror or exc}", "error", key)
+        except ValueError as exc:  # the formats' FormatError is one, with the file named
+            ctx.ui.notify(f"{verb} failed: {exc}", "error", key)
+
+    return run
 
 
 def safe_name(text: str) -> str:

@@ -23,8 +23,9 @@ from srcrm.formats.polygons import polygonize
 from srcrm.io import ImageReadError, read_label_png
 
 from ..document.classes import ClassTable
-from .common import export_labels
-from .dialogs import ExportOptions
+from ..jobs import Job, JobProgress
+from .common import IoContext, export_labels, labelset_of
+from .options import ExportOptions
 
 
 @dataclass(frozen=True)
@@ -122,18 +123,18 @@ class FolderExport(QtCore.QObject):
     done = QtCore.Signal(object)
 
     def __init__(
-        self, window, items: list[ExportItem], labelset: LabelSet, out: Path, options: ExportOptions
+        self, ctx: IoContext, items: list[ExportItem], classes: ClassTable, out: Path, options: ExportOptions
     ):
-        super().__init__(window)
-        self._window = window
+        super().__init__(ctx.ui.parent)
+        self._ctx = ctx
         self._closing = False
         self.report: ExportReport | None = None
         self.out, self.total = out, len(items)
-        self._work = coco_work(items, window.project.classes.copy(), labelset, out, options)
-        self.job = None
+        self._work = coco_work(items, classes, labelset_of(classes), out, options)
+        self.job: Job | None = None
 
         self.dialog = QtWidgets.QProgressDialog(
-            f"Exporting {len(items)} images as COCO JSON…", "Cancel", 0, max(1, len(items)), window
+            f"Exporting {len(items)} images as COCO JSON…", "Cancel", 0, max(1, len(items)), ctx.ui.parent
         )
         self.dialog.setWindowTitle("Export Folder as COCO JSON")
         self.dialog.setWindowModality(QtCore.Qt.WindowModality.NonModal)  # labelling goes on
@@ -144,10 +145,10 @@ class FolderExport(QtCore.QObject):
         self.dialog.setValue(0)
 
     def start(self) -> None:
-        self.job = self._window.jobs.submit("COCO export", self._work, lane="export")
-        self.job.progress.connect(self._on_progress)
-        self.job.succeeded.connect(self._on_finished)
-        self.job.failed.connect(
+        job = self.job = self._ctx.session.jobs.submit("COCO export", self._work, lane="export")
+        job.progress.connect(self._on_progress)
+        job.succeeded.connect(self._on_finished)
+        job.failed.connect(
             lambda message: self._on_finished(ExportReport(self.out, self.total, failure=message))
         )
 
@@ -171,8 +172,8 @@ class FolderExport(QtCore.QObject):
         if self.report is None:
             self.report = ExportReport(self.out, self.total, cancelled=True)
 
-    def _on_progress(self, p) -> None:
-        if self._closing or self.job.cancelled:
+    def _on_progress(self, p: JobProgress) -> None:
+        if self._closing or self.job is None or self.job.cancelled:
             return
         self.dialog.setMaximum(max(1, p.total))
         self.dialog.setValue(p.done)
@@ -185,7 +186,7 @@ class FolderExport(QtCore.QObject):
             return
         self.report = report
         self._close_dialog()
-        self._window.show_notice(*describe(report), key="export")
+        self._ctx.ui.notify(*describe(report), key="export")
         self.done.emit(report)
 
     def _close_dialog(self) -> None:

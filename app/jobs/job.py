@@ -31,7 +31,9 @@ class JobProgress:
 class Job:
     """Events: ``progress(JobProgress)``, ``partial(item)``, ``succeeded(result)``, ``failed(message)``, then
     ``finished(job)`` after either (also after a job cancelled before it started, which has
-    neither). ``cancelled`` tells whether someone stopped it; the work decides what to keep."""
+    neither). ``cancelled`` tells whether someone stopped it; the work decides what to keep.
+    A ``foreground`` job is a task the person started and waits for: the status bar shows its
+    progress and a Cancel button."""
 
     def __init__(
         self,
@@ -40,10 +42,12 @@ class Job:
         lane: str,
         uses_model: bool,
         post: Callable[[Callable[[], None]], None],
+        foreground: bool = False,
     ):
         self.title = title
         self.lane = lane
         self.uses_model = uses_model
+        self.foreground = foreground
         self._work = work
         self._post = post
         self._stop = threading.Event()

@@ -56,8 +56,8 @@ def describe_model(predictor, path: str | None) -> str:
 
 
 class ModelService:
-    """Events (posted by the runner): ``ready(ModelInfo)``, ``load_failed(message)``,
-    ``notice(text)`` (the GPU fallback), ``device_changed(name)``."""
+    """Events: ``load_started(job)`` (at once), and, posted by the runner, ``ready(ModelInfo)``,
+    ``load_failed(message)``, ``notice(text)`` (the GPU fallback), ``device_changed(name)``."""
 
     def __init__(self, runner: JobRunner, factory: Callable[..., Any] = default_predictor_factory):
         self.runner = runner
@@ -66,6 +66,7 @@ class ModelService:
         self._load_job: Job | None = None  # the newest load, until its outcome is known
         self._loads: set[Job] = set()  # every load not yet finished
         self.info: ModelInfo | None = None
+        self.load_started = Event()
         self.ready = Event()
         self.load_failed = Event()
         self.notice = Event()
@@ -113,6 +114,7 @@ class ModelService:
         job.succeeded.connect(lambda info: self._loaded(job, info, None))
         job.failed.connect(lambda message: self._loaded(job, None, _load_error(message, path)))
         job.finished.connect(lambda _job: self._load_done(job))
+        self.load_started.emit(job)
         return job
 
     def _loaded(self, job: Job, info: ModelInfo | None, error: str | None) -> None:
@@ -130,10 +132,19 @@ class ModelService:
         if job is self._load_job:  # cancelled before it ran (a newer load replaced it)
             self._load_job = None
 
-    def submit(self, title: str, work: Callable[[Job], Any]) -> Job:
+    def submit(self, title: str, work: Callable[[Job], Any], foreground: bool = False) -> Job:
         """Run ``work(job)`` on the model's thread; it predicts through :meth:`predict` or
         :meth:`predict_batch` (this object also serves as a predictor for the engine)."""
-        return self.runner.submit(title, work, lane=MODEL_LANE)
+        return self.runner.submit(title, work, lane=MODEL_LANE, foreground=foreground)
+
+    def refusal(self) -> str | None:
+        """Why a new prediction job cannot start now (None: it can)."""
+        if self.info is None:
+            what = "still loading" if self.loading else "not loaded"
+            return f"The model is {what}; pre-labelling is not available yet."
+        if self.busy:
+            return "The model is busy with another task (pre-labelling); try again when it ends."
+        return None
 
     def prelabel(self, paths: Sequence[Path]) -> Job:
         """Label ``paths`` one by one: ``job.partial`` carries a :class:`PrelabelResult` per
@@ -159,7 +170,7 @@ class ModelService:
             job.report(len(paths), len(paths), "")
             return done
 
-        return self.submit("Pre-labelling", work)
+        return self.submit("Pre-labelling", work, foreground=True)
 
     # --- predicting (model thread) ------------------------------------------------------------
 

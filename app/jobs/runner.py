@@ -34,8 +34,9 @@ class _Lane:
 
 
 class JobRunner:
-    """Events (posted): ``started(job)`` when a job is submitted, ``finished(job)`` when it is
-    over. ``post(fn)`` delivers an event; by default it calls ``fn`` on the worker thread."""
+    """Events: ``started(job)`` when a job is submitted, ``progress(job, JobProgress)`` as it
+    goes and ``finished(job)`` when it is over (the last two posted). ``post(fn)`` delivers an
+    event; by default it calls ``fn`` on the worker thread."""
 
     def __init__(self, post: Callable[[Callable[[], None]], None] | None = None):
         self.post = post or (lambda fn: fn())
@@ -44,16 +45,24 @@ class JobRunner:
         self._lock = threading.Lock()
         self._closed = False
         self.started = Event()
+        self.progress = Event()
         self.finished = Event()
 
     def submit(
-        self, title: str, work: Callable[[Job], Any], *, lane: str = "work", uses_model: bool = False
+        self,
+        title: str,
+        work: Callable[[Job], Any],
+        *,
+        lane: str = "work",
+        uses_model: bool = False,
+        foreground: bool = False,
     ) -> Job:
         """Queue ``work`` in ``lane``; connect to the job's events before control returns to
-        the event loop (they are posted, so none is missed)."""
+        the event loop (they are posted, so none is missed). ``foreground``: see :class:`Job`."""
         if self._closed:
             raise RuntimeError("the job runner is shut down")
-        job = Job(title, work, lane, uses_model or lane == MODEL_LANE, self._post)
+        job = Job(title, work, lane, uses_model or lane == MODEL_LANE, self._post, foreground)
+        job.progress.connect(lambda p: self.progress.emit(job, p))
         job.finished.connect(self._forget)
         with self._lock:
             self._jobs.append(job)
@@ -72,13 +81,17 @@ class JobRunner:
                 self._jobs.remove(job)
         self.finished.emit(job)
 
-    def jobs(self, *, lane: str | None = None, uses_model: bool | None = None) -> list[Job]:
+    def jobs(
+        self, *, lane: str | None = None, uses_model: bool | None = None, foreground: bool | None = None
+    ) -> list[Job]:
         """The jobs queued or running (not yet announced finished), oldest first."""
         with self._lock:
             return [
                 j
                 for j in self._jobs
-                if (lane is None or j.lane == lane) and (uses_model is None or j.uses_model == uses_model)
+                if (lane is None or j.lane == lane)
+                and (uses_model is None or j.uses_model == uses_model)
+                and (foreground is None or j.foreground == foreground)
             ]
 
     def busy(self, *, lane: str | None = None, uses_model: bool | None = None) -> bool:

@@ -1,5 +1,5 @@
 """Refine Edge in the app: a panel that mattes one class into a soft cut-out."""
 
-from .panel import RefineEdgePanel, kept_path, open_panel
+from .panel import RefineEdge, RefineEdgePanel, kept_path
 
-__all__ = ["RefineEdgePanel", "kept_path", "open_panel"]
+__all__ = ["RefineEdge", "RefineEdgePanel", "kept_path"]

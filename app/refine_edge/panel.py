@@ -27,8 +27,12 @@ from srcrm.matting import (
     refine,
 )
 
-from ..io_actions.common import safe_name, start_path
-from ..io_actions.dialogs import ask
+from ..document.label_document import LabelDocument
+from ..document.project import Project
+from ..io_actions.common import ExportPlaces, safe_name
+from ..jobs import Job
+from ..session import Command, Session
+from ..ui import Ui
 from .preview import BACKGROUNDS, band_view, composite
 
 METHOD_NAMES = {
@@ -40,9 +44,9 @@ METHOD_NAMES = {
 PNG_FILTER = "PNG images (*.png)"
 
 
-def kept_path(window, doc, class_id: int) -> Path:
-    """Where a refined class of ``doc`` is kept: beside its label map."""
-    labels = window.project.label_path(doc.path)
+def kept_path(project: Project, image: Path, class_id: int) -> Path:
+    """Where a refined class of ``image`` is kept: beside its label map."""
+    labels = project.label_path(image)
     return labels.with_name(f"{labels.stem}.refined-{class_id}.png")
 
 
@@ -74,6 +78,7 @@ class PreviewLabel(QtWidgets.QLabel):
         )
 
     def to_image(self, pos: QtCore.QPointF) -> tuple[float, float]:
+        assert self._image is not None  # (strokes come only over an image shown)
         h, w = self._image.shape[:2]
         scale = min(self.width() / w, self.height() / h)
         left, top = (self.width() - w * scale) / 2, (self.height() - h * scale) / 2
@@ -100,16 +105,20 @@ class PreviewLabel(QtWidgets.QLabel):
 
 
 class RefineEdgePanel(QtWidgets.QDialog):
-    """Non-modal; one per window (:func:`open_panel`). ``matte`` is the current result."""
+    """Non-modal; one per window, owned by :class:`RefineEdge`. Works on ``doc``, an image of
+    ``project``; ``matte`` is the current result."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, session: Session, ui: Ui, places: ExportPlaces):
+        super().__init__(ui.parent)
+        self.session = session
+        self.ui = ui
+        self.places = places
         self.setWindowTitle("Refine Edge")
-        self.doc = None
+        self.doc: LabelDocument | None = None
+        self.project: Project | None = None
         self.matte: Matte | None = None
         self.widen: np.ndarray | None = None
-        self.job = None
+        self.job: Job | None = None
         self._delivered = False  # whether the running job handed over a matte
         self.colour = (0, 160, 255)
 
@@ -130,7 +139,8 @@ class RefineEdgePanel(QtWidgets.QDialog):
         self.run_button = QtWidgets.QPushButton("Refine")
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.clear_brush = QtWidgets.QPushButton("Clear Brush")
-        self.crop = QtWidgets.QCheckBox("Crop to the cut-out", checked=True)
+        self.crop = QtWidgets.QCheckBox("Crop to the cut-out")
+        self.crop.setChecked(True)
         self.export_cut = QtWidgets.QPushButton("Export Cut-out (RGBA PNG)…")
         self.export_alpha = QtWidgets.QPushButton("Export Matte (PNG)…")
 
@@ -172,18 +182,18 @@ class RefineEdgePanel(QtWidgets.QDialog):
 
     # --- state ----------------------------------------------------------------------------
 
-    def set_document(self, doc) -> None:
+    def set_document(self, doc: LabelDocument, project: Project) -> None:
         """Work on ``doc`` (the image on screen): its classes, no brush, its kept result."""
-        self.doc = doc
+        self.doc, self.project = doc, project
         self.widen = np.zeros(doc.shape, bool)
         present = np.bincount(doc.labels.ravel(), minlength=256)
-        classes = self.window.project.classes
+        classes = doc.classes
         self.class_box.blockSignals(True)
         self.class_box.clear()
         for class_id in range(len(classes)):
             if present[class_id]:
                 self.class_box.addItem(classes.name(class_id), class_id)
-        current = self.class_box.findData(self.window.editor.current_class)
+        current = self.class_box.findData(self.session.editor.current_class)
         self.class_box.setCurrentIndex(max(current, 0))
         self.class_box.blockSignals(False)
         self._region_changed()
@@ -195,8 +205,16 @@ class RefineEdgePanel(QtWidgets.QDialog):
     def config(self) -> RefineConfig:
         return RefineConfig(band=self.band.value(), method=self.method.currentData())
 
-    def mask(self) -> np.ndarray:
-        return self.doc.labels == self.class_id
+    def _image_open(self) -> tuple[LabelDocument, Project, Path]:
+        """The image worked on (the panel is shown only after :meth:`set_document`)."""
+        doc, project = self.doc, self.project
+        if doc is None or project is None or doc.path is None:
+            raise RuntimeError("the Refine Edge panel has no image")
+        return doc, project, doc.path
+
+    def _region(self) -> np.ndarray:
+        """Where the chosen class is."""
+        return self._image_open()[0].labels == self.class_id
 
     def _region_changed(self) -> None:
         self.matte = self._read_kept()
@@ -209,21 +227,22 @@ class RefineEdgePanel(QtWidgets.QDialog):
     def refresh(self) -> None:
         """Redraw the preview and enable what can be done now."""
         running = self.job is not None
-        has_region = self.doc is not None and self.class_id is not None
+        doc = self.doc
+        has_region = doc is not None and self.class_id is not None
         self.run_button.setEnabled(has_region and not running)
         self.cancel_button.setEnabled(running)
         self.export_cut.setEnabled(self.matte is not None and not running)
         self.export_alpha.setEnabled(self.matte is not None and not running)
         self.pick_colour.setEnabled(self.backdrop.currentData() == "colour")
-        if not has_region:
+        if doc is None or not has_region:
             self.preview.clear()
             self.status.setText("This image has no labelled class to refine.")
             return
         if self.matte is not None:
             self.preview.show_image(composite(self.matte, self.backdrop.currentData(), self.colour))
         else:
-            trimap = make_trimap(self.mask(), self.band.value(), self.widen)
-            self.preview.show_image(band_view(self.doc.image, trimap))
+            trimap = make_trimap(self._region(), self.band.value(), self.widen)
+            self.preview.show_image(band_view(doc.image, trimap))
 
     # --- refine brush -----------------------------------------------------------------------
 
@@ -239,19 +258,20 @@ class RefineEdgePanel(QtWidgets.QDialog):
             self._settings_changed()
 
     def _choose_colour(self) -> None:
-        chosen = ask(self.window, "pick_color")(self, self.colour, "Preview Colour")
+        chosen = self.ui.dialogs.pick_color(self, self.colour, "Preview Colour")
         if chosen is not None:
-            self.colour = tuple(chosen)
+            self.colour = chosen
             self.refresh()
 
     # --- the job ----------------------------------------------------------------------------
 
-    def start(self):
+    def start(self) -> Job | None:
         """Refine the chosen class in the background; returns the job."""
-        if self.job is not None or self.class_id is None:
+        class_id = self.class_id
+        if self.job is not None or class_id is None or self.widen is None:
             return None
-        image, mask, widen, config = self.doc.image, self.mask(), self.widen.copy(), self.config()
-        doc, class_id = self.doc, self.class_id
+        doc, project, image_path = self._image_open()
+        image, mask, widen, config = doc.image, self._region(), self.widen.copy(), self.config()
         self._delivered = False
 
         def work(job):
@@ -267,9 +287,10 @@ class RefineEdgePanel(QtWidgets.QDialog):
             except Cancelled:
                 return None
 
-        self.job = self.window.jobs.submit("Refining the edge", work, lane="refine-edge")
+        self.job = self.session.jobs.submit("Refining the edge", work, lane="refine-edge")
         self.job.progress.connect(lambda p: self.progress.setValue(p.done))
-        self.job.succeeded.connect(lambda matte: self._done(doc, class_id, matte))
+        kept = kept_path(project, image_path, class_id)
+        self.job.succeeded.connect(lambda matte: self._done(doc, class_id, kept, matte))
         self.job.failed.connect(lambda message: self.status.setText(f"Refining failed: {message}"))
         self.job.finished.connect(self._finished)
         self.progress.setValue(0)
@@ -281,11 +302,11 @@ class RefineEdgePanel(QtWidgets.QDialog):
         if self.job is not None:
             self.job.cancel()
 
-    def _done(self, doc, class_id: int, matte: Matte | None) -> None:
+    def _done(self, doc: LabelDocument, class_id: int, kept: Path, matte: Matte | None) -> None:
         if matte is None:  # cancelled while matting
             return
         self._delivered = True
-        write_png(kept_path(self.window, doc, class_id), matte.rgba())
+        write_png(kept, matte.rgba())
         if doc is self.doc and class_id == self.class_id:
             self.matte = matte
         soft = int(((matte.alpha > 0) & (matte.alpha < 1)).sum())
@@ -300,9 +321,9 @@ class RefineEdgePanel(QtWidgets.QDialog):
         self.refresh()
 
     def _read_kept(self) -> Matte | None:
-        if self.doc is None or self.class_id is None or self.doc.path is None:
+        if self.doc is None or self.class_id is None or self.doc.path is None or self.project is None:
             return None
-        path = kept_path(self.window, self.doc, self.class_id)
+        path = kept_path(self.project, self.doc.path, self.class_id)
         if not path.is_file():
             return None
         bgra = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
@@ -312,14 +333,15 @@ class RefineEdgePanel(QtWidgets.QDialog):
         return Matte(
             rgba[..., 3].astype(np.float32) / 255,
             rgba[..., :3].copy(),
-            make_trimap(self.mask(), self.band.value()),
+            make_trimap(self._region(), self.band.value()),
         )
 
     # --- exports ----------------------------------------------------------------------------
 
     def _save_path(self, title: str, suffix: str) -> Path | None:
-        name = f"{self.doc.path.stem}_{safe_name(self.class_box.currentText())}{suffix}.png"
-        chosen = ask(self.window, "save_file")(self.window, title, start_path(self.window, name), PNG_FILTER)
+        name = f"{self._image_open()[2].stem}_{safe_name(self.class_box.currentText())}{suffix}.png"
+        start = self.places.start_path(self.session, name)
+        chosen = self.ui.dialogs.save_file(self.ui.parent, title, start, PNG_FILTER)
         return Path(chosen).with_suffix(".png") if chosen else None
 
     def export_cutout(self, path: str | Path | None = None) -> Path | None:
@@ -329,7 +351,7 @@ class RefineEdgePanel(QtWidgets.QDialog):
         path = Path(path) if path else self._save_path("Save the Cut-out (RGBA PNG)", "")
         if path is not None:
             write_png(path, cutout.rgba(self.matte, crop=self.crop.isChecked()))
-            self.window.show_notice(f"Saved the refined cut-out as {path.name}.")
+            self.ui.notify(f"Saved the refined cut-out as {path.name}.")
         return path
 
     def export_matte(self, path: str | Path | None = None) -> Path | None:
@@ -339,26 +361,48 @@ class RefineEdgePanel(QtWidgets.QDialog):
         path = Path(path) if path else self._save_path("Save the Matte (PNG)", "_matte")
         if path is not None:
             cutout.write_matte(path, self.matte)
-            self.window.show_notice(f"Saved the matte as {path.name}.")
+            self.ui.notify(f"Saved the matte as {path.name}.")
         return path
 
 
-def open_panel(window) -> RefineEdgePanel | None:
-    """Show the window's Refine Edge panel on the image on screen (a notice if there is none)."""
-    doc = window.doc
-    if window.project is None and doc is not None:
-        window.show_notice(
-            "Refine Edge works on images; for a video, Video > Export writes mattes with refined edges.",
-            "warning",
-        )
-        return None
-    if doc is None or doc.path is None:
-        window.show_notice("Open an image first: Refine Edge works on the image on screen.", "warning")
-        return None
-    panel = getattr(window, "_refine_edge_panel", None)
-    if panel is None:
-        panel = window._refine_edge_panel = RefineEdgePanel(window)
-    panel.set_document(doc)
-    panel.show()
-    panel.raise_()
-    return panel
+class RefineEdge:
+    """Image > Refine Edge: the window's one panel, made the first time and kept here."""
+
+    def __init__(self, session: Session, ui: Ui, places: ExportPlaces) -> None:
+        self.session = session
+        self.ui = ui
+        self.places = places
+        self.panel: RefineEdgePanel | None = None
+
+    def commands(self) -> list[Command]:
+        return [
+            Command(
+                "image.refine_edge",
+                "&Refine Edge…",
+                self.open_panel,
+                "image",
+                "2_state",
+                ("Ctrl+Alt+E",),
+                "Soft alpha matte of a class for cut-outs (the labels stay hard)",
+            )
+        ]
+
+    def open_panel(self) -> RefineEdgePanel | None:
+        """Show the panel on the image on screen (a notice if there is none)."""
+        session = self.session
+        doc, project = session.doc, session.project
+        if project is None and doc is not None:
+            self.ui.notify(
+                "Refine Edge works on images; for a video, Video > Export writes mattes with refined edges.",
+                "warning",
+            )
+            return None
+        if doc is None or doc.path is None or project is None:
+            self.ui.notify("Open an image first: Refine Edge works on the image on screen.", "warning")
+            return None
+        if self.panel is None:
+            self.panel = RefineEdgePanel(session, self.ui, self.places)
+        self.panel.set_document(doc, project)
+        self.panel.show()
+        self.panel.raise_()
+        return self.panel

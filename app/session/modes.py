@@ -1,7 +1,8 @@
 """Image mode and video mode: the two ways a session holds its documents, behind one interface.
 
-The window never asks which mode it is in; it asks the mode: what to save after a stroke,
-where A / D go, what the title says, what to fine-tune on, whether the image-only commands
+The window never asks which mode it is in; it asks the mode: how to read a document and what
+happens when one cannot be read, what to save after a stroke, where A / D go, what the title
+says, what to fine-tune on, what an export must not overwrite, whether the image-only commands
 (pre-label the folder, mark done) apply.
 """
 
@@ -13,12 +14,19 @@ from pathlib import Path
 
 import numpy as np
 
+from srcrm.video import VideoReadError
+
 from ..document.classes import ClassTable
 from ..document.label_document import ImageState, LabelDocument
 from ..document.project import Project
 from ..document.saver import SaveQueue
+from ..jobs import PrelabelResult
 from ..video.session import VideoSession
 from .save_state import SaveState
+
+
+class DocumentError(Exception):
+    """An image or frame that cannot be shown; the message says so to the person."""
 
 
 class Mode(ABC):
@@ -26,6 +34,7 @@ class Mode(ABC):
 
     image_commands = False  # pre-label the folder, mark done, next unfinished
     noun = "image"  # what one document is, for messages
+    fit_each_document = True  # each image fits the window; a video's frames share one view
 
     @property
     @abstractmethod
@@ -49,6 +58,39 @@ class Mode(ABC):
     @abstractmethod
     def finetune_target(self) -> Project | VideoSession: ...
 
+    # --- opening documents --------------------------------------------------------------------
+
+    @abstractmethod
+    def first_index(self, select: Path | str | None = None) -> int | None:
+        """The document to show first (``select``: an image's name or path)."""
+
+    def next_unfinished(self) -> int | None:
+        """The next document after the open one not marked done (None: none, or no such
+        notion here)."""
+        return None
+
+    @abstractmethod
+    def read(self, index: int) -> Callable[[], tuple[LabelDocument, list[str]]]:
+        """Read document ``index`` off disk or out of the video: raises :class:`DocumentError`
+        (and nothing changed). Calling the function returned makes it the open document and
+        gives it with the warnings to show; the session leaves the one before in between."""
+
+    def failed(self, index: int) -> bool:
+        """Document ``index`` could not be read; True when the one on screen closes."""
+        return False
+
+    def prelabel_paths(self, replace_edited: bool = False) -> list[Path]:
+        """The files a pre-label of everything sends to the model (none: not this way)."""
+        return []
+
+    def receive_prediction(
+        self, result: PrelabelResult, doc: LabelDocument | None, confirm_replace: Callable[[str], bool]
+    ) -> str:
+        """Put the pre-label of one file where it belongs; what happened (see ImageMode)."""
+        return "gone"
+
+    # --- what happens to them -----------------------------------------------------------------
+
     @abstractmethod
     def autosave(self, doc: LabelDocument, force: bool = False) -> bool:
         """Hand ``doc``'s labels to the writer if they changed since loaded or last saved
@@ -59,6 +101,18 @@ class Mode(ABC):
 
     def classes_changed(self, doc: LabelDocument | None) -> None:  # noqa: B027 - an optional hook
         """The class table changed (a class added, renamed, recoloured)."""
+
+    @abstractmethod
+    def adopt_model_classes(self, model: ClassTable, warn: bool) -> str | None:
+        """Take the model's classes if nobody chose any yet; with ``warn``, a warning to show
+        when the model's classes differ from the ones kept."""
+
+    @abstractmethod
+    def own_files(self) -> tuple[set[Path], list[Path]]:
+        """What an export must never write over: the images or video being labelled, and the
+        folders holding the app's own label files."""
+
+    # --- about it -----------------------------------------------------------------------------
 
     #: How a new model reaches the other documents (a message).
     relabel_hint = ""
@@ -75,8 +129,14 @@ class Mode(ABC):
     @abstractmethod
     def title(self, doc: LabelDocument | None) -> str: ...
 
-    def close(self) -> None:  # noqa: B027 - an optional hook
-        """Another folder or video is opening; labels were saved before this is called."""
+    @abstractmethod
+    def save_meta(self) -> None:
+        """Write what is kept beside the labels (the class table, where the person was);
+        raises OSError."""
+
+    def close(self, final: bool = False) -> None:  # noqa: B027 - an optional hook
+        """Another folder or video is opening (``final``: the app is closing, every job has
+        stopped); labels were saved before this is called."""
 
 
 class ImageMode(Mode):
@@ -132,12 +192,50 @@ class ImageMode(Mode):
                 return i
         return None
 
-    def load(self, index: int) -> tuple[LabelDocument, list[str]]:
-        """Read image ``index`` and its labels; raises what the project raises."""
-        self._index = index
-        doc, warnings = self.project.load_document(index)
-        self.saves.loaded(doc.path, doc.revision)
-        return doc, warnings
+    def read(self, index: int) -> Callable[[], tuple[LabelDocument, list[str]]]:
+        self.saver.flush()  # its labels as last saved, if a save of them is still queued
+        try:
+            doc, warnings = self.project.load_document(index)
+        except (OSError, ValueError) as exc:  # srcrm's ImageReadError is a ValueError
+            name = self.project.entries[index].path.name
+            raise DocumentError(
+                f"Cannot open {name}: {exc}. Your other images and labels are unaffected; "
+                f"press D for the next image."
+            ) from exc
+
+        def enter() -> tuple[LabelDocument, list[str]]:
+            self._index = index
+            self.saves.loaded(doc.path, doc.revision)
+            return doc, warnings
+
+        return enter
+
+    def failed(self, index: int) -> bool:
+        self._index = index  # D goes on from the image that failed
+        return True
+
+    def adopt_model_classes(self, model: ClassTable, warn: bool) -> str | None:
+        """A folder whose classes nobody chose yet takes the model's (names, colours, ignore
+        index); one with its own classes keeps them."""
+        project = self.project
+        if project.classes_source == "default" and not any(e.state.has_human_work for e in project.entries):
+            project.classes.replace_with(model.copy())
+            project.classes_source = "model"
+            return None
+        if warn and (
+            len(project.classes) != len(model) or project.classes.ignore_index != model.ignore_index
+        ):
+            return (
+                f"The model predicts {len(model)} classes but this folder uses "
+                f"{len(project.classes)}: its pre-labels may not mean the same classes here."
+            )
+        return None
+
+    def own_files(self) -> tuple[set[Path], list[Path]]:
+        return {e.path for e in self.project.entries}, [self.project.label_dir]
+
+    def save_meta(self) -> None:
+        self.project.save_project_file()
 
     def autosave(self, doc: LabelDocument, force: bool = False) -> bool:
         if doc.path is None:
@@ -172,14 +270,14 @@ class ImageMode(Mode):
         return paths
 
     def receive_prediction(
-        self, result, doc: LabelDocument | None, confirm_replace: Callable[[str], bool]
+        self, result: PrelabelResult, doc: LabelDocument | None, confirm_replace: Callable[[str], bool]
     ) -> str:
         """Put a pre-label ``result`` where it belongs: into the open ``doc`` (one undo step),
         else onto disk. Edits a person made are replaced only if that was approved, or
         ``confirm_replace(name)`` says yes for the open image. Returns what happened:
         "applied", "written", "kept" (a person's edits stay), or "gone" (not in the folder)."""
         index = self.project.index_of(result.path)
-        if index is None:
+        if index is None or result.labels is None:
             return "gone"
         approved = self.saves.take_approval(result.path)
         if doc is not None and doc.path == result.path:
@@ -259,6 +357,23 @@ class VideoMode(Mode):
     def finetune_target(self) -> VideoSession:
         return self.video
 
+    fit_each_document = False
+
+    def first_index(self, select: Path | str | None = None) -> int | None:
+        """The frame viewed last."""
+        return self.video.last_frame if self.video.frame_count else None
+
+    def read(self, index: int) -> Callable[[], tuple[LabelDocument, list[str]]]:
+        video = self.video
+        try:
+            image = video.source.read(index)
+        except (VideoReadError, IndexError) as exc:
+            raise DocumentError(
+                f"Frame {index} of {video.source.name} cannot be shown: {exc}. The other frames "
+                f"and every label are unaffected."
+            ) from exc
+        return lambda: self.load(index, image)
+
     def load(self, index: int, image: np.ndarray) -> tuple[LabelDocument, list[str]]:
         """The document of frame ``index`` (its pixels already decoded), and warnings to show:
         strokes recovered from the frame's journal are written to the store at once."""
@@ -282,6 +397,24 @@ class VideoMode(Mode):
     def classes_changed(self, doc: LabelDocument | None) -> None:
         if self.video.classes_source == "default":
             self.video.classes_source = "user"
+
+    def adopt_model_classes(self, model: ClassTable, warn: bool) -> str | None:
+        self.video.adopt_classes(model)
+        return None
+
+    def own_files(self) -> tuple[set[Path], list[Path]]:
+        return {self.video.path}, [self.video.store.folder]
+
+    def save_meta(self) -> None:
+        self.video.save_meta()
+
+    def close(self, final: bool = False) -> None:
+        """Remembers the frame for a next opening; the video itself stays open while a job
+        still works on it (the job closes it when it ends)."""
+        video = self.video
+        video.last_frame, video.frame = max(0, video.frame), -1
+        if final or not video.held:
+            video.close()
 
     def autosave(self, doc: LabelDocument, force: bool = False) -> bool:
         """Also queues again every frame whose write failed (Ctrl+S after a full disk)."""

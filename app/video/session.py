@@ -110,6 +110,7 @@ class VideoSession:
         self.pending = PendingWrites()
         self.labelled: set[int] = set()  # frames known to have labels (for the timeline)
         self._journals: dict[int, StrokeJournal] = {}
+        self.held = False  # a job works on it: leaving the video leaves it open for the job
 
     @classmethod
     def open(cls, path: str | Path, label_root: Path | None) -> VideoSession:

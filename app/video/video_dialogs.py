@@ -1,22 +1,13 @@
-"""The questions video mode asks. Like :mod:`app.dialogs`, each is a method of one object,
-and the window's own ``dialogs`` answers instead where it has a method of the same name (tests
-give it stubs)."""
+"""The forms video mode asks in (:class:`app.dialogs.Dialogs` asks with them): what to
+pre-label, and which classes a matte covers."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6 import QtCore, QtWidgets
 
-from srcrm.video import VIDEO_SUFFIXES
-
-from ..class_panel import swatch
 from ..document.classes import ClassTable
-from ..io_actions.dialogs import ask as ask_io
+from ..swatch import swatch
 from .tasks import PrelabelRequest
-
-VIDEO_FILTER = f"Videos ({' '.join('*' + s for s in sorted(VIDEO_SUFFIXES))});;All files (*)"
-MAX_PROPAGATE = 100  # frames held in memory while the user looks at the preview
 
 
 class PrelabelVideoDialog(QtWidgets.QDialog):
@@ -116,66 +107,3 @@ class ClassPickerDialog(QtWidgets.QDialog):
             for it in items
             if it.checkState() == QtCore.Qt.CheckState.Checked
         ]
-
-
-class VideoDialogs:
-    def open_video(self, parent, start: str) -> Path | None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(parent, "Open Video", start, VIDEO_FILTER)
-        return Path(path) if path else None
-
-    def open_sequence(self, parent, start: str) -> Path | None:
-        path = QtWidgets.QFileDialog.getExistingDirectory(
-            parent, "Open Image Sequence: a folder of frames", start
-        )
-        return Path(path) if path else None
-
-    def prelabel_options(
-        self, parent, frame_count: int, current: int, labelled: int
-    ) -> PrelabelRequest | None:
-        dialog = PrelabelVideoDialog(parent, frame_count, current, labelled)
-        return dialog.request() if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted else None
-
-    def smooth_radius(self, parent) -> int | None:
-        value, ok = QtWidgets.QInputDialog.getInt(
-            parent,
-            "Smooth Labels",
-            "Majority vote over each frame and this many frames either side\n(frames you edited are kept):",
-            1,
-            1,
-            5,
-        )
-        return value if ok else None
-
-    def propagate_count(self, parent, default: int, maximum: int) -> int | None:
-        value, ok = QtWidgets.QInputDialog.getInt(
-            parent,
-            "Propagate Correction",
-            "Carry what you changed on this frame to the next "
-            "frames (you see the result before anything is written):",
-            default,
-            1,
-            maximum,
-        )
-        return value if ok else None
-
-    def confirm_propagation(self, parent, dialog) -> bool:
-        """Show the preview (:class:`~app.video.propagate_dialog.PropagationPreviewDialog`);
-        True to write it."""
-        return dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted
-
-    def matte_classes(self, parent, classes: ClassTable, current: int) -> list[int] | None:
-        dialog = ClassPickerDialog(parent, classes, current)
-        return dialog.chosen() if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted else None
-
-
-_DEFAULT = VideoDialogs()
-
-
-def ask(window, question: str):
-    """The method answering ``question``: the window's dialogs object's, else the default
-    (these, then the Export menu's own)."""
-    return (
-        getattr(window.dialogs, question, None)
-        or getattr(_DEFAULT, question, None)
-        or ask_io(window, question)
-    )

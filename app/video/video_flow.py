@@ -1,10 +1,11 @@
-"""Video mode of the main window (a controller owned by :class:`~app.main_window.MainWindow`): open a
-video or an image sequence, show one frame at a time in the same canvas with the same tools as
-an image, step, seek and play, and save each frame's labels as the user edits it.
+"""Video mode's views and navigation: it opens videos and image sequences for the session (an
+:class:`~app.session.Opener`), owns the timeline under the canvas, steps, seeks and plays, and
+keeps the timeline's and the list's marks; the work on a video (pre-label, smooth, propagate,
+exports) is the :class:`~app.video.video_tasks.VideoTasks` it owns.
 
 A frame on screen is an ordinary :class:`~app.document.label_document.LabelDocument` without a
-file path; the session's :class:`~app.session.VideoMode` saves it after each stroke (queued on
-the background writer, ``edited=True`` in the :class:`~srcrm.video.FrameLabelStore`). Until the
+file path; the session's :class:`~app.session.VideoMode` reads and saves it (queued on the
+background writer, ``edited=True`` in the :class:`~srcrm.video.FrameLabelStore`). Until the
 write lands the map stays in :class:`~app.video.session.PendingWrites`, so going back to a frame
 never shows older labels.
 """
@@ -13,192 +14,180 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
-from PySide6 import QtCore, QtWidgets
+import numpy as np
+from PySide6 import QtCore
 
 from srcrm.video import VIDEO_SUFFIXES, LabelStoreError, VideoReadError, flicker
 
 from ..canvas import Canvas
-from ..dialogs import Dialogs
-from ..document.label_document import ImageState
-from ..finetune.flow import FinetuneFlow
+from ..document.label_document import ImageState, LabelDocument
 from ..image_list import ImageList
-from ..notice import NoticeBar
-from ..prelabel_flow import PrelabelFlow
-from ..session import Session, VideoMode
+from ..session import Command, Mode, Session, VideoMode
 from ..settings import AppSettings
-from .job_flow import VideoJobsMixin
+from ..ui import Ui
 from .session import VideoSession
 from .timeline import Timeline
-from .video_dialogs import ask
-
-if TYPE_CHECKING:
-    from ..menus import WindowMenus
+from .video_tasks import VideoTasks
 
 
 def is_video_file(path: Path) -> bool:
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
-class VideoHost(Protocol):
-    """What the flow uses of the window (a QMainWindow: the timeline goes under its canvas,
-    the job label into its status bar; it parents the dialogs)."""
+class VideoFlow:
+    kind = "video"
 
-    session: Session
-    settings: AppSettings
-    dialogs: Dialogs
-    canvas: Canvas
-    image_list: ImageList
-    notice: NoticeBar
-    prelabel: PrelabelFlow
-    finetuning: FinetuneFlow
-    menus: WindowMenus
-    cancel_button: QtWidgets.QPushButton
-    progress_bar: QtWidgets.QProgressBar
-    save_label: QtWidgets.QLabel
-    _session_timer: QtCore.QTimer
-
-    def show_notice(self, text: str, level: str = "info", key: str | None = None) -> None: ...
-
-    def show_document(self, doc, view: list[float] | None, fit: bool) -> None: ...
-
-    def flush_saves(self, timeout: float = 30.0) -> bool: ...
-
-    def save_session(self) -> None: ...
-
-    def _update_actions(self) -> None: ...
-
-    def statusBar(self) -> QtWidgets.QStatusBar: ...
-
-    def centralWidget(self) -> QtWidgets.QWidget: ...
-
-
-class VideoFlow(VideoJobsMixin):
-    # --- setting up ---------------------------------------------------------------------------
-
-    def __init__(self, host: VideoHost) -> None:
-        """Create the timeline and the video state (the actions: :mod:`.video_menu`)."""
-        self.host = host
-        self.session = host.session
-        self._video_job = self._video_job_done = self._video_job_video = None
-        self._stats_job = self._stats_video = None
-        self._stats_again = False
-        self._prelabel_start = 0
+    def __init__(
+        self,
+        session: Session,
+        ui: Ui,
+        settings: AppSettings,
+        timeline: Timeline,
+        image_list: ImageList,
+        canvas: Canvas,
+    ) -> None:
+        self.session = session
+        self.ui = ui
+        self.settings = settings
+        self.timeline = timeline
+        self.image_list = image_list
+        self.canvas = canvas
+        self._mode: VideoMode | None = None  # the video this opened, while it is open
+        self._shown: LabelDocument | None = None  # the frame on screen, and its index
+        self._shown_index = -1
         self._play_origin = (0.0, 0)  # (clock, frame) playing started from
         self._play_last = 0  # the frame the last tick showed
-        self.timeline = Timeline()
-        self.timeline.hide()
-        self.host.centralWidget().layout().addWidget(self.timeline)
-        self.timeline.frame_requested.connect(self.show_frame)
-        self.host.image_list.frame_chosen.connect(self.show_frame)
-        self.timeline.play_toggled.connect(self.toggle_play)
-        self._play_timer = QtCore.QTimer(self.host, timeout=self._play_tick)
+        self.tasks = VideoTasks(session, ui, self)
+        timeline.hide()
+        timeline.frame_requested.connect(self.show_frame)
+        timeline.play_toggled.connect(self.toggle_play)
+        self._play_timer = QtCore.QTimer()
+        self._play_timer.timeout.connect(self._play_tick)
         self._play_timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
-        self.video_job_label = QtWidgets.QLabel()
-        self.video_job_label.hide()
-        self.host.statusBar().insertPermanentWidget(2, self.video_job_label)
-        self.host.cancel_button.clicked.connect(self.cancel_video_job)
-        self.host._session_timer.timeout.connect(self._save_video_meta)
-        self.session.model.ready.connect(self._on_video_model_ready)
-        self.session.saving.connect(self._refresh_marks)
-        self.session.edited.connect(lambda _doc: self.toggle_play(False))
+        session.openers.append(self)
+        session.mode_changed.connect(self._on_mode_changed)
+        session.document_changed.connect(self._on_document_changed)
+        session.document_failed.connect(self._on_document_failed)
+        session.saver.queued.connect(lambda _key: self.refresh_marks())
+        session.edited.connect(lambda _doc: self.toggle_play(False))
 
-    # --- opening and closing ------------------------------------------------------------------
+    @property
+    def mode(self) -> VideoMode | None:
+        return self._mode
+
+    def commands(self) -> list[Command]:
+        session = self.session
+
+        def video_open() -> bool:
+            return self._mode is not None
+
+        def last_frame() -> None:
+            video = session.video
+            if video is not None:
+                self.show_frame(video.frame_count - 1)
+
+        def frame(cid: str, title: str, run, keys: tuple[str, ...]) -> Command:
+            return Command(cid, title, run, "video", "2_frames", keys, enabled=video_open)
+
+        return [
+            Command(
+                "video.open",
+                "Open &Video…",
+                self.choose_video,
+                "file",
+                "1_open",
+                ("Ctrl+Alt+O",),
+                "A video file (mp4, avi, mkv, mov): label it frame by frame",
+                also=("video",),
+            ),
+            Command(
+                "video.open_sequence",
+                "Open Image &Sequence…",
+                self.choose_sequence,
+                "file",
+                "1_open",
+                (),
+                "A folder of images taken as the frames of one video",
+                also=("video",),
+            ),
+            frame("video.play", "&Play / Pause", lambda: self.toggle_play(), ("K",)),
+            frame("video.prev", "&Previous Frame", lambda: session.step(-1), ("Left", ",")),
+            frame("video.next", "&Next Frame", lambda: session.step(+1), ("Right", ".")),
+            frame("video.back", "One Second &Back", lambda: self.step_seconds(-1), ("Shift+Left",)),
+            frame("video.forward", "One Second &Forward", lambda: self.step_seconds(+1), ("Shift+Right",)),
+            frame("video.first", "F&irst Frame", lambda: self.show_frame(0), ("Home",)),
+            frame("video.last", "&Last Frame", last_frame, ("End",)),
+            frame("video.jump", "&Jump to Frame…", self.timeline.focus_jump_box, ("Ctrl+J",)),
+            *self.tasks.commands(),
+        ]
+
+    # --- opening ------------------------------------------------------------------------------
 
     def choose_video(self) -> None:
-        path = ask(self.host, "open_video")(self.host, self._video_start_dir())
+        path = self.ui.dialogs.open_video(self.ui.parent, self._start_dir())
         if path is not None:
-            self.open_video(path)
+            self.open(path)
 
     def choose_sequence(self) -> None:
-        path = ask(self.host, "open_sequence")(self.host, self._video_start_dir())
+        path = self.ui.dialogs.open_sequence(self.ui.parent, self._start_dir())
         if path is not None:
-            self.open_video(path)
+            self.open(path)
 
-    def _video_start_dir(self) -> str:
-        if self.session.video is not None:
-            return str(self.session.video.path.parent)
-        return str(self.session.project.folder) if self.session.project else str(Path.home())
+    def _start_dir(self) -> str:
+        video, project = self.session.video, self.session.project
+        if video is not None:
+            return str(video.path.parent)
+        return str(project.folder) if project else str(Path.home())
 
-    def open_video(self, path: str | Path, view: list[float] | None = None) -> bool:
+    def accepts(self, path: Path) -> bool:
+        return is_video_file(path)
+
+    def open(self, path: Path, select: str | None = None, view: list[float] | None = None) -> bool:
         """Open a video file or an image-sequence folder at the frame last viewed. A video that
         cannot be read gives a notice and leaves what is open as it is."""
         path = Path(path)
-        if self.session.video is not None and self.session.video.path == path.resolve():
+        current = self.session.video
+        if current is not None and current.path == path.resolve():
             return True
-        running = self._video_job_video  # a job on this video still runs: share its session,
+        running = self.tasks.video  # a task on this video still runs: share its session,
         try:  # so that both see the same edited frames
             if running is not None and running.path == path.resolve():
                 video = running
             else:
-                video = VideoSession.open(path, self.host.settings.label_dir_for(path.resolve().parent))
+                video = VideoSession.open(path, self.settings.label_dir_for(path.resolve().parent))
         except (VideoReadError, LabelStoreError, OSError) as exc:
-            self.host.show_notice(f"Cannot open {path.name} as a video: {exc}", "error", key="video")
+            self.ui.notify(f"Cannot open {path.name} as a video: {exc}", "error", "video")
             return False
-        if self.session.video is not None:
-            self.close_video()
-        else:
-            self.session.leave_document()
-        self.host.flush_saves()
-        if self.session.project is not None:
-            self.host.save_session()  # the folder remembers its last image
-        self.session.set_mode(VideoMode(video, self.session.saver))
-        self.host.image_list.set_video(video.path.name, str(video.path))
-        self.host.finetuning.use_project_model()  # the fine-tuned version this video was last used with
-        if self.host.prelabel.model_classes is not None:
-            video.adopt_classes(self.host.prelabel.model_classes)
+        mode = VideoMode(video, self.session.saver)
+        self.session.open_mode(mode)
+        self._mode = mode
+        self.image_list.set_video(video.path.name, str(video.path))
         self.timeline.set_video(video.frame_count, video.source.fps)
         self.timeline.show()
-        self.host.notice.dismiss("video")
-        if not self.show_frame(video.last_frame, view=view) and video.last_frame != 0:
+        self.ui.dismiss("video")
+        first = mode.first_index() or 0
+        if not self.show_frame(first, view) and first != 0:
             self.show_frame(0)
-        self.host.statusBar().showMessage(
-            f"{video.source.name}: {video.frame_count} frames, {video.source.width}x"
-            f"{video.source.height}, {video.source.fps:g} fps",
-            5000,
+        source = video.source
+        self.ui.notify(
+            f"{source.name}: {video.frame_count} frames, {source.width}x{source.height}, {source.fps:g} fps",
+            "status",
         )
-        self._refresh_marks()
-        self.refresh_video_stats()
-        self.host._update_actions()
-        self.auto_prelabel_video()
+        self.refresh_marks()
+        self.tasks.refresh_stats()
+        self.tasks.auto_prelabel()
         return True
 
-    def close_video(self) -> None:
-        """Leave video mode (another folder or video is opening); labels are saved first."""
-        video = self.session.video
-        if video is None:
-            return
-        self.toggle_play(False)
-        self.session.leave_document()
-        self.host.flush_saves()
-        self._save_video_meta()
-        self.session.set_mode(None)
-        video.last_frame, video.frame = max(0, video.frame), -1  # (if it is opened again)
-        self.timeline.hide()
-        # A job still running keeps its own reference and finishes on its own.
-        if self._video_job is None:
-            video.close()
-
-    def _save_video_meta(self) -> None:
-        if self.session.video is None:
-            return
-        try:
-            self.session.video.save_meta()
-        except OSError:
-            pass  # the label maps report their own save errors; this only costs the position
+    def _on_mode_changed(self, mode: Mode | None) -> None:
+        if mode is not self._mode:  # another folder or video: this one was saved and closed
+            self.toggle_play(False)
+            self.timeline.hide()
+            self._mode, self._shown = None, None
 
     def shutdown(self) -> None:
-        """The window is closing (the job runner has stopped): remember where the user was."""
+        """The window is closing."""
         self._play_timer.stop()
-        self._save_video_meta()
-        if self.session.video is not None:
-            self.session.video.close()
-
-    def _on_video_model_ready(self, _info) -> None:
-        if self.session.video is not None and self.host.prelabel.model_classes is not None:
-            self.session.video.adopt_classes(self.host.prelabel.model_classes)
-        self.auto_prelabel_video()
 
     # --- showing a frame ----------------------------------------------------------------------
 
@@ -209,51 +198,34 @@ class VideoFlow(VideoJobsMixin):
         if video is None or video.frame_count == 0:
             return False
         index = min(max(0, int(index)), video.frame_count - 1)
-        if index == video.frame and self.session.doc is not None and not reload:
+        shown = self.session.open_document(index, reload)
+        if shown:
             self.timeline.set_frame(index)
-            return True
-        try:
-            image = video.source.read(index)
-        except (VideoReadError, IndexError) as exc:
-            self.toggle_play(False)
-            self.host.show_notice(
-                f"Frame {index} of {video.source.name} cannot be shown: {exc}. The "
-                f"other frames and every label are unaffected.",
-                "error",
-                key="frame",
-            )
-            self._sync_frame_count()
-            return False
-        leaving, touched = video.frame, self.session.doc is not None and self.session.doc.revision > 0
-        first = self.session.doc is None
-        self.session.leave_document()
-        doc, warnings = self.session.mode.load(index, image)
-        self.host.show_document(doc, view, fit=first)
-        self.timeline.set_frame(index)
-        self.host.notice.dismiss("frame")
-        if warnings:
-            self.host.show_notice(" ".join(warnings), "warning", key="frame")
-        if touched:
-            self._update_flicker_around(leaving)
-        self.host._update_actions()
-        self.host._session_timer.start()
-        return True
+            if view is not None and len(view) == 4:
+                self.canvas.set_view_rect(view)
+        return shown
 
-    def step_frame(self, delta: int) -> None:
+    def _on_document_changed(self, doc: LabelDocument | None) -> None:
         video = self.session.video
-        if video is None:
+        if self._mode is None or video is None or doc is None:
             return
-        target = max(0, video.frame) + int(delta)
-        if 0 <= target < video.frame_count:
-            self.show_frame(target)
-        else:
-            self.host.statusBar().showMessage("First frame" if target < 0 else "Last frame", 2000)
+        self.timeline.set_frame(video.frame)
+        left, left_index = self._shown, self._shown_index
+        self._shown, self._shown_index = doc, video.frame
+        if left is not None and left.revision > 0:
+            self._update_flicker_around(left_index)
+
+    def _on_document_failed(self, index: int, message: str) -> None:
+        if self._mode is not None:
+            self.toggle_play(False)
+            self.sync_frame_count()
 
     def step_seconds(self, seconds: float) -> None:
-        if self.session.video is not None:
-            self.step_frame(round(seconds * self.session.video.source.fps) or (1 if seconds > 0 else -1))
+        video = self.session.video
+        if video is not None:
+            self.session.step(round(seconds * video.source.fps) or (1 if seconds > 0 else -1))
 
-    def _reload_frame_if_untouched(self, only_new: bool = False) -> None:
+    def reload_if_untouched(self, only_new: bool = False) -> None:
         """Show the frame's labels from disk again (a job wrote new ones) unless the user has
         changed it; ``only_new``: only if it had no labels yet."""
         video, doc = self.session.video, self.session.doc
@@ -261,15 +233,18 @@ class VideoFlow(VideoJobsMixin):
             return
         if only_new and (doc.state != ImageState.NEW or not video.store.has(video.frame)):
             return
-        self.show_frame(video.frame, view=self.host.canvas.view_rect(), reload=True)
+        self.show_frame(video.frame, view=self.canvas.view_rect(), reload=True)
 
-    def _sync_frame_count(self) -> None:
+    def sync_frame_count(self) -> None:
         """A truncated video turned out shorter than its header said: shrink the timeline."""
         video = self.session.video
         if video is not None and video.frame_count != self.timeline.frame_count:
             self.timeline.set_video(video.frame_count, video.source.fps)
             self.timeline.set_frame(max(0, video.frame))
-            self.refresh_video_stats()
+            self.tasks.refresh_stats()
+
+    def set_flicker(self, series: np.ndarray) -> None:
+        self.timeline.set_flicker(series)
 
     def _update_flicker_around(self, index: int) -> None:
         """After frame ``index`` changed: its flicker against the frame before, and the next
@@ -285,8 +260,18 @@ class VideoFlow(VideoJobsMixin):
             if prev is not None and cur is not None:
                 series[i] = flicker(prev, cur, ignore)
         self.timeline.set_flicker(series)
-        if self._stats_job is not None:
-            self.refresh_video_stats()  # the count running began before this edit
+        if self.tasks.counting:
+            self.tasks.refresh_stats()  # the count running began before this edit
+
+    def refresh_marks(self) -> None:
+        video = self.session.video
+        if video is None or self._mode is None:
+            return
+        pending = {i for i, _ in video.pending.items()}
+        edited = video.store.edited | pending
+        labelled = video.labelled | edited
+        self.timeline.set_marks(labelled, edited)
+        self.image_list.show_frames(video.frame_count, labelled, edited)
 
     # --- playing ------------------------------------------------------------------------------
 
@@ -323,18 +308,3 @@ class VideoFlow(VideoJobsMixin):
         elif target > video.frame and not self.show_frame(target):
             self.toggle_play(False)
         self._play_last = video.frame
-
-    # --- the window's state -------------------------------------------------------------------
-
-    def update_actions(self) -> None:
-        """Called at the end of the window's ``_update_actions``."""
-        video = self.session.video
-        on = video is not None
-        idle = self._video_job is None
-        for act in self.frame_actions:
-            act.setEnabled(on)
-        model_ok = self.session.model.info is not None and not self.session.model.busy
-        self.act_prelabel_video.setEnabled(on and idle and model_ok)
-        self.act_smooth_video.setEnabled(on and idle)
-        self.act_propagate.setEnabled(on and idle and self.session.doc is not None)
-        self.act_cancel_video_job.setEnabled(not idle)

@@ -90,6 +90,12 @@ class BatchPredictor(FakePredictor):
 def wait_video_idle(qtbot, window, timeout: int = 30000) -> None:
     """Until no video task and no statistics run is going, and every frame is saved."""
     qtbot.waitUntil(
-        lambda: window.videos._video_job is None and window.videos._stats_job is None and window.saver.idle,
+        lambda: window.videos.tasks.job is None and not window.videos.tasks.counting and window.saver.idle,
         timeout=timeout,
     )
+
+
+def trigger_export(window, title: str) -> None:
+    """Video > Export > the entry whose title starts with ``title``."""
+    menu = window.menus.menu("video.export")
+    next(a for a in menu.actions() if a.text().startswith(title)).trigger()

@@ -14,6 +14,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from app_test_helpers import FakePredictor  # noqa: E402
 from app_video_helpers import write_clip  # noqa: E402
 
+from app.qt_dialogs import QtDialogs  # noqa: E402
+
 
 @pytest.fixture
 def fake_predictor():
@@ -43,8 +45,10 @@ def image_folder(tmp_path):
     return folder
 
 
-class FakeDialogs:
-    """Answers the app's questions without showing a dialog; records what was asked."""
+class FakeDialogs(QtDialogs):
+    """Answers the app's questions without showing a dialog; records what was asked. A test
+    sets an attribute to answer another question (``dialogs.save_file = lambda ...``); one it
+    did not answer opens the real dialog, as in the app."""
 
     def __init__(self):
         self.replace_answer = False

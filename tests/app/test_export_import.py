@@ -16,7 +16,6 @@ from app_test_helpers import FakePredictor, drag, key
 from PIL import Image
 from PySide6 import QtCore, QtWidgets
 
-from app import io_actions
 from app.document import ImageState
 from app.document.classes import ClassTable
 from app.io_actions import folder_export
@@ -100,13 +99,15 @@ def wait_saved(qtbot, window):
 def test_the_menus_list_the_formats_and_grey_out_what_cannot_run(make_window, image_folder, qtbot):
     window = make_window(image_folder / "frame_03.png")  # the corrupt one: no image open
     assert window.doc is None
-    assert not find_action(window.menus.export_menu, "Current Image As").isEnabled()
-    assert not find_action(window.menus.export_menu, "Folder as COCO JSON…").isEnabled()
-    assert not find_action(window.menus.import_menu, "PNG Mask (indexed or greyscale)…").isEnabled()
+    assert not find_action(window.menus.menu("file.export"), "Current Image As").isEnabled()
+    assert not find_action(window.menus.menu("file.export"), "Folder as COCO JSON…").isEnabled()
+    assert not find_action(window.menus.menu("file.import"), "PNG Mask (indexed or greyscale)…").isEnabled()
 
     key(window, Qt.Key.Key_A)  # frame_02 opens (pre-labelling needs no model here: none)
     assert window.doc is not None
-    titles = [a.text() for a in find_action(window.menus.export_menu, "Current Image As").menu().actions()]
+    titles = [
+        a.text() for a in find_action(window.menus.menu("file.export"), "Current Image As").menu().actions()
+    ]
     assert titles == [
         "labelme JSON…",
         "VOC Palette PNG…",
@@ -115,8 +116,8 @@ def test_the_menus_list_the_formats_and_grey_out_what_cannot_run(make_window, im
         "PNG Mask (indexed or greyscale)…",
     ]  # the engine's table of formats
     for title in ("Cut-out of a Class (RGBA PNG)…", "SVG Path of a Class…"):
-        assert find_action(window.menus.export_menu, title).isEnabled()
-    assert [a.text() for a in window.menus.import_menu.actions()] == [
+        assert find_action(window.menus.menu("file.export"), title).isEnabled()
+    assert [a.text() for a in window.menus.menu("file.import").actions()] == [
         "labelme JSON…",
         "VOC Palette PNG…",
         "Cityscapes Files…",
@@ -125,7 +126,7 @@ def test_the_menus_list_the_formats_and_grey_out_what_cannot_run(make_window, im
         "PNG Mask (indexed or greyscale)…",
     ]
     # Nothing labelled yet: no COCO export of the folder.
-    assert not find_action(window.menus.export_menu, "Folder as COCO JSON…").isEnabled()
+    assert not find_action(window.menus.menu("file.export"), "Folder as COCO JSON…").isEnabled()
 
 
 # --- exports of the open image ----------------------------------------------------------------
@@ -140,7 +141,7 @@ def test_labelme_export_reads_back_the_same_labels(make_window, image_folder, an
     doc = window.doc
     answers.save = tmp_path / "out" / "frame_00.json"
     answers.options = {"tolerance": 0.0}
-    trigger(window.menus.export_menu, "Current Image As", "labelme JSON…")
+    trigger(window.menus.menu("file.export"), "Current Image As", "labelme JSON…")
 
     assert answers.asked[0][1] == ("tolerance", "min_area", "embed_image")
     assert answers.offered[0].tolerance == 1.0  # the default simplification
@@ -154,7 +155,7 @@ def test_labelme_export_reads_back_the_same_labels(make_window, image_folder, an
     # The dialog opens with the last choice; tolerance 1 thins the staircase of pixel edges.
     answers.options = {"tolerance": 1.0}
     answers.save = tmp_path / "out" / "simplified.json"
-    trigger(window.menus.export_menu, "Current Image As", "labelme JSON…")
+    trigger(window.menus.menu("file.export"), "Current Image As", "labelme JSON…")
     assert answers.offered[1].tolerance == 0.0
     points = lambda p: sum(len(s["points"]) for s in json.loads(p.read_text())["shapes"])  # noqa: E731
     assert points(answers.save) < points(tmp_path / "out" / "frame_00.json")
@@ -165,7 +166,7 @@ def test_cutout_is_opaque_exactly_on_the_chosen_class(make_window, image_folder,
     doc = window.doc
     answers.save = tmp_path / "building.png"
     answers.options = {"class_id": 1, "feather": 0.0, "crop": False}
-    trigger(window.menus.export_menu, "Cut-out of a Class (RGBA PNG)…")
+    trigger(window.menus.menu("file.export"), "Cut-out of a Class (RGBA PNG)…")
 
     title, fields, offered = answers.asked[0]
     assert fields == ("class", "feather", "crop") and offered == [0, 1, 3]  # classes present
@@ -179,7 +180,7 @@ def test_cutout_is_opaque_exactly_on_the_chosen_class(make_window, image_folder,
     # Feathered: soft along the edge, still opaque inside and clear far away.
     answers.save = tmp_path / "soft.png"
     answers.options = {"class_id": 1, "feather": 4.0, "crop": False}
-    trigger(window.menus.export_menu, "Cut-out of a Class (RGBA PNG)…")
+    trigger(window.menus.menu("file.export"), "Cut-out of a Class (RGBA PNG)…")
     soft = cv2.imread(str(answers.save), cv2.IMREAD_UNCHANGED)[..., 3]
     assert (soft[50:70] == 255).all() and (soft[:25] == 0).all() and (soft[95:] == 0).all()
     assert ((soft > 0) & (soft < 255)).any()
@@ -192,18 +193,18 @@ def test_svg_voc_cityscapes_and_yolo_exports(make_window, image_folder, answers,
     answers.options = {"tolerance": 0.0, "class_id": 8}
 
     answers.save = tmp_path / "car.svg"
-    trigger(window.menus.export_menu, "SVG Path of a Class…")
+    trigger(window.menus.menu("file.export"), "SVG Path of a Class…")
     paths = ET.parse(answers.save).getroot().findall("{http://www.w3.org/2000/svg}path")
     assert [p.get("id") for p in paths] == ["class-8"]
 
     answers.save = tmp_path / "voc.png"
-    trigger(window.menus.export_menu, "Current Image As", "VOC Palette PNG…")
+    trigger(window.menus.menu("file.export"), "Current Image As", "VOC Palette PNG…")
     assert Image.open(answers.save).mode == "P"
     np.testing.assert_array_equal(masks.read(answers.save, LABELSET).labels, doc.labels)
 
     answers.folder = tmp_path / "cityscapes"
     answers.folder.mkdir()
-    trigger(window.menus.export_menu, "Current Image As", "Cityscapes Files…")
+    trigger(window.menus.menu("file.export"), "Current Image As", "Cityscapes Files…")
     # CamVid's classes are Cityscapes labels (tree is vegetation...): the files carry those ids.
     files = answers.folder / "gtFine" / "default" / "frame"  # the layout its scripts expect
     np.testing.assert_array_equal(
@@ -212,7 +213,7 @@ def test_svg_voc_cityscapes_and_yolo_exports(make_window, image_folder, answers,
 
     (tmp_path / "yolo" / "labels").mkdir(parents=True)
     answers.save = tmp_path / "yolo" / "labels" / "frame_00.txt"
-    trigger(window.menus.export_menu, "Current Image As", "YOLO Segmentation…")
+    trigger(window.menus.menu("file.export"), "Current Image As", "YOLO Segmentation…")
     classes = {int(line.split()[0]) for line in answers.save.read_text().splitlines()}
     assert classes == {0, 1, 3, 8}
     data = yaml.safe_load((tmp_path / "yolo" / "data.yaml").read_text())
@@ -221,8 +222,8 @@ def test_svg_voc_cityscapes_and_yolo_exports(make_window, image_folder, answers,
     # An export never writes over one of the images being labelled.
     before = doc.path.read_bytes()
     answers.save = doc.path
-    trigger(window.menus.export_menu, "Current Image As", "VOC Palette PNG…")
-    assert window.notice.level == "warning" and "one of the images" in window.notice.text
+    trigger(window.menus.menu("file.export"), "Current Image As", "VOC Palette PNG…")
+    assert window.notice.level == "warning" and "being labelled" in window.notice.text
     assert doc.path.read_bytes() == before
 
 
@@ -239,13 +240,13 @@ def test_png_mask_import_is_one_undo_step(make_window, image_folder, answers, tm
     mask[70:, :40] = 255  # void: unlabelled
     answers.open = tmp_path / "mask.png"
     cv2.imwrite(str(answers.open), mask)
-    trigger(window.menus.import_menu, "PNG Mask (indexed or greyscale)…")
+    trigger(window.menus.menu("file.import"), "PNG Mask (indexed or greyscale)…")
 
     expected = np.where(mask == 255, CAMVID.ignore_index, mask)
     np.testing.assert_array_equal(doc.labels, expected)
     assert len(doc.undo_stack) == steps + 1 and doc.state == ImageState.EDITED
     assert window.image_list.tree.topLevelItem(0).text(1) == "edited"
-    assert "Import" in window.menus.act_undo.text()
+    assert "Import" in window.menus.action("edit.undo").text()
     wait_saved(qtbot, window)  # autosaved
     np.testing.assert_array_equal(read_label_png(window.project.label_path(doc.path)), expected)
 
@@ -261,11 +262,11 @@ def test_voc_export_imports_back_as_an_indexed_mask(make_window, image_folder, a
     paint(window, 9, (20, 20), (140, 110))
     painted = window.doc.labels.copy()
     answers.save = tmp_path / "labels.png"
-    trigger(window.menus.export_menu, "Current Image As", "VOC Palette PNG…")
+    trigger(window.menus.menu("file.export"), "Current Image As", "VOC Palette PNG…")
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert not np.array_equal(window.doc.labels, painted)
     answers.open = answers.save
-    trigger(window.menus.import_menu, "PNG Mask (indexed or greyscale)…")
+    trigger(window.menus.menu("file.import"), "PNG Mask (indexed or greyscale)…")
     np.testing.assert_array_equal(window.doc.labels, painted)
 
 
@@ -303,7 +304,7 @@ def test_a_bad_file_shows_an_error_and_leaves_the_labels(
     before, steps = doc.labels.tobytes(), len(doc.undo_stack)
     answers.open = tmp_path / name
     make_file(answers.open)
-    trigger(window.menus.import_menu, menu_entry)
+    trigger(window.menus.menu("file.import"), menu_entry)
     assert window.notice.isVisible() and window.notice.level == "error"
     assert name in window.notice.text and reason in window.notice.text
     assert "unchanged" in window.notice.text
@@ -342,8 +343,8 @@ def test_coco_folder_export_has_one_image_per_labelled_image(
     window = _label_two_of_three(make_window, image_folder, qtbot)
     answers.save = image_folder / "dataset_coco.json"
     answers.options = {"tolerance": 0.0}
-    trigger(window.menus.export_menu, "Folder as COCO JSON…")
-    qtbot.waitUntil(lambda: io_actions.current_job(window) is None, timeout=20000)
+    trigger(window.menus.menu("file.export"), "Folder as COCO JSON…")
+    qtbot.waitUntil(lambda: window.io.current_job() is None, timeout=20000)
 
     assert window.notice.level == "info" and "Exported 2 images" in window.notice.text
     assert threads and all(t is not threading.main_thread() for t in threads)  # off the GUI thread
@@ -362,7 +363,7 @@ def test_coco_folder_export_has_one_image_per_labelled_image(
     exported = window.doc.labels.copy()
     paint(window, 9, (10, 10), (150, 110), size=41)
     answers.open = answers.save
-    trigger(window.menus.import_menu, "COCO JSON (this image)…")
+    trigger(window.menus.menu("file.import"), "COCO JSON (this image)…")
     np.testing.assert_array_equal(window.doc.labels, exported)
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert (window.doc.labels == 9).any()
@@ -370,7 +371,7 @@ def test_coco_folder_export_has_one_image_per_labelled_image(
     # An image the file does not list gets a message, not someone else's labels.
     key(window, Qt.Key.Key_D)  # frame_02
     before = window.doc.labels.tobytes()
-    trigger(window.menus.import_menu, "COCO JSON (this image)…")
+    trigger(window.menus.menu("file.import"), "COCO JSON (this image)…")
     assert window.notice.level == "error" and "no image named frame_02" in window.notice.text
     assert window.doc.labels.tobytes() == before
 
@@ -392,25 +393,25 @@ def test_coco_folder_export_can_be_cancelled_and_writes_nothing(
     monkeypatch.setattr(folder_export, "polygonize", slow)
     window = _label_two_of_three(make_window, image_folder, qtbot)
     answers.save = image_folder / "dataset_coco.json"
-    trigger(window.menus.export_menu, "Folder as COCO JSON…")
-    job = io_actions.current_job(window)
+    trigger(window.menus.menu("file.export"), "Folder as COCO JSON…")
+    job = window.io.current_job()
     jobs.append(job)
     qtbot.waitUntil(lambda: bool(calls), timeout=5000)
-    assert find_action(window.menus.export_menu, "Folder as COCO JSON…").isEnabled()
-    trigger(window.menus.export_menu, "Folder as COCO JSON…")  # a second one is refused
+    assert find_action(window.menus.menu("file.export"), "Folder as COCO JSON…").isEnabled()
+    trigger(window.menus.menu("file.export"), "Folder as COCO JSON…")  # a second one is refused
     assert "already running" in window.notice.text
     # The window stays usable while it runs.
     paint(window, 2, (10, 100), (150, 100))
     assert (window.doc.labels[100] == 2).any()
     job.dialog.findChild(QtWidgets.QPushButton).click()  # the Cancel button
-    qtbot.waitUntil(lambda: io_actions.current_job(window) is None, timeout=10000)
+    qtbot.waitUntil(lambda: window.io.current_job() is None, timeout=10000)
     assert len(calls) == 1 and job.report.cancelled
     assert "cancelled" in window.notice.text
     assert not answers.save.exists()
 
     # Closing the window during an export stops it, writes nothing, and waits for the thread.
-    trigger(window.menus.export_menu, "Folder as COCO JSON…")
-    job = io_actions.current_job(window)
+    trigger(window.menus.menu("file.export"), "Folder as COCO JSON…")
+    job = window.io.current_job()
     jobs.append(job)
     qtbot.waitUntil(lambda: len(calls) == 2, timeout=5000)
     window.close()
@@ -436,11 +437,11 @@ def test_unlabelled_pixels_stay_unlabelled_when_the_class_list_grew(
     assert {11, 12} <= set(np.unique(labels).tolist())
     answers.options = {"tolerance": 0.0}
     answers.save = tmp_path / "grown.json"
-    trigger(window.menus.export_menu, "Current Image As", "labelme JSON…")
+    trigger(window.menus.menu("file.export"), "Current Image As", "labelme JSON…")
     shapes = json.loads(answers.save.read_text())["shapes"]
     assert "unlabelled" not in {s["label"] for s in shapes} and "crane" in {s["label"] for s in shapes}
     answers.save = tmp_path / "grown.png"
-    trigger(window.menus.export_menu, "Current Image As", "VOC Palette PNG…")
+    trigger(window.menus.menu("file.export"), "Current Image As", "VOC Palette PNG…")
     assert (np.asarray(Image.open(answers.save))[labels == 11] == 255).all()
 
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -450,6 +451,6 @@ def test_unlabelled_pixels_stay_unlabelled_when_the_class_list_grew(
         (tmp_path / "grown.png", "PNG Mask (indexed or greyscale)…"),
     ):
         answers.open = source
-        trigger(window.menus.import_menu, entry)
+        trigger(window.menus.menu("file.import"), entry)
         np.testing.assert_array_equal(window.doc.labels, labels)
         key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)

@@ -105,7 +105,7 @@ def test_fine_tune_keep_registers_a_version_and_switches_to_it(make_window, dial
     )
     registry = ModelVersions(folder / ".srcrm" / "models")
     v1 = registry.get("v1")
-    assert registry.current == "v1" and window.model_path == str(registry.file_of(v1))
+    assert registry.current == "v1" and window.session.model_path == str(registry.file_of(v1))
     assert v1.parent == "default" and v1.steps == 2 and len(v1.holdout_names) == 1
     assert set(v1.train_names + v1.holdout_names) == {"shot_00", "shot_01", "shot_02"}
     assert 0 <= v1.miou <= 1 and "miou" in v1.before
@@ -131,7 +131,7 @@ def test_discard_deletes_the_new_model_and_keeps_the_current_one(
     assert run.report_dialog.isVisible() and run.out_path.is_file()
     run.report_dialog.discard_button.click()
     assert not run.out_path.exists() and not Path(run.scratch.name).exists()
-    assert window.model_path == str(tiny_checkpoint) and window.finetuning.run is None
+    assert window.session.model_path == str(tiny_checkpoint) and window.finetuning.run is None
     assert not (folder / ".srcrm" / "models" / "versions.json").exists()
 
 
@@ -146,14 +146,14 @@ def test_cancel_mid_way_leaves_the_model_and_writes_no_version(make_window, tiny
     qtbot.waitUntil(lambda: len(run.progress.losses) >= 1, timeout=120000)
     # Meanwhile the app is free: nothing modal, the user moves on to the next image.
     assert not run.progress.isModal() and QtWidgets.QApplication.activeModalWidget() is None
-    window.images.step(+1)
+    window.session.step(+1)
     assert window.doc.path.name == "shot_01.png"
     run.progress.cancel_button.click()
     assert not run.progress.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: window.finetuning.run is None, timeout=30000)
     assert "cancelled" in run.progress.status_label.text() and run.progress.isVisible()
     assert len(run.progress.losses) < 2000 and run.report_dialog is None
-    assert parent.read_bytes() == original and window.model_path == str(parent)
+    assert parent.read_bytes() == original and window.session.model_path == str(parent)
     assert not Path(run.scratch.name).exists()
     assert not (folder / ".srcrm" / "models").exists() and label_files(folder) == before_labels
 
@@ -176,14 +176,14 @@ def test_cancel_while_staging_starts_no_process_and_leaves_no_temp_folder(
     run = window.finetuning.start(QUICK)
     assert first_image_staged.wait(10)
     assert run.progress.isVisible() and "Preparing 3 images" in run.progress.status_label.text()
-    window.images.step(+1)  # the window is not waiting on the staging
+    window.session.step(+1)  # the window is not waiting on the staging
     run.progress.cancel_button.click()
     release.set()
     qtbot.waitUntil(lambda: window.finetuning.run is None, timeout=10000)
     assert started == [] and not run.process.running
     assert not Path(run.scratch.name).exists()
     assert "cancelled" in run.progress.status_label.text()
-    assert window.finetuning.act_finetune.text() == "&Fine-tune on My Labels…"
+    assert window.menus.action("model.finetune").text() == "&Fine-tune on My Labels…"
 
 
 def test_labels_that_cannot_be_staged_say_why_and_start_nothing(
@@ -227,7 +227,7 @@ def test_fewer_than_two_checked_images_are_refused_before_any_dialog(make_window
     model_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Model")
     entries = [a.text() for a in model_menu.actions()]
     assert {"&Fine-tune on My Labels…", "&Versions", "Re-pre-label &Untouched Images"} <= set(entries)
-    window.finetuning.act_finetune.trigger()  # would block on the options dialog if it got that far
+    window.menus.action("model.finetune").trigger()  # would block on the options dialog if it got that far
     assert window.finetuning.run is None
     assert "at least 2 images you edited or marked done; this folder has 1" in window.notice.text
 
@@ -279,11 +279,11 @@ def test_re_prelabel_untouched_images_never_touches_edited_or_done_ones(
     qtbot.waitUntil(lambda: not window.model.busy, timeout=10000)
     window.editor.set_class(7)
     drag(window.canvas, [QtCore.QPointF(window.canvas.image_to_widget(80, 60))])  # frame_00: edited
-    window.images.load_image(1)
+    window.session.open_document(1)
     window.session.toggle_done()  # frame_01: done
     window.flush_saves()
     (image_folder / "frame_05.png").write_bytes((image_folder / "frame_00.png").read_bytes())
-    window.images.open_folder(image_folder, select="frame_01.png")  # frame_05: new
+    window.session.open_path(image_folder, select="frame_01.png")  # frame_05: new
     states = {e.path.name: e.state for e in window.project.entries}
     assert states == {
         "frame_00.png": ImageState.EDITED,
@@ -302,10 +302,10 @@ def test_re_prelabel_untouched_images_never_touches_edited_or_done_ones(
     old_02 = read_label_png(image_folder / ".srcrm" / "frame_02.png")
 
     model.road = 8  # "the new model": pre-labels road as car
-    window.prelabel.load_model("new-model.pt")
+    window.session.load_model("new-model.pt")
     qtbot.waitUntil(lambda: window.model.info is not None, timeout=10000)
     calls = model.calls
-    window.finetuning.act_reprelabel_untouched.trigger()
+    window.menus.action("model.reprelabel_untouched").trigger()
     qtbot.waitUntil(lambda: not window.model.busy, timeout=10000)
     window.flush_saves()
 

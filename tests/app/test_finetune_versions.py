@@ -92,13 +92,13 @@ def test_a_damaged_registry_gives_a_clear_message_and_is_left_alone(tmp_path, co
 
 
 def menu_texts(window) -> list[str]:
-    window.finetuning.fill_versions_menu()
-    return [a.text() for a in window.finetuning.versions_menu.actions()]
+    window.menus.menu("model.versions").aboutToShow.emit()
+    return [a.text() for a in window.menus.menu("model.versions").actions()]
 
 
 def checked(window) -> list[str]:
-    window.finetuning.fill_versions_menu()
-    return [a.text() for a in window.finetuning.versions_menu.actions() if a.isChecked()]
+    window.menus.menu("model.versions").aboutToShow.emit()
+    return [a.text() for a in window.menus.menu("model.versions").actions() if a.isChecked()]
 
 
 def test_versions_are_listed_switchable_and_remembered_across_a_restart(
@@ -119,7 +119,7 @@ def test_versions_are_listed_switchable_and_remembered_across_a_restart(
     assert "v1 · mIoU 50.0% · 3 images, 20 steps" in texts and "v2 · mIoU 60.0% · 3 images, 20 steps" in texts
     assert checked(window) == ["v1 · mIoU 50.0% · 3 images, 20 steps"]
 
-    next(a for a in window.finetuning.versions_menu.actions() if a.text().startswith("v2")).trigger()
+    next(a for a in window.menus.menu("model.versions").actions() if a.text().startswith("v2")).trigger()
     qtbot.waitUntil(
         lambda: window.model.info is not None and "v2.pt" in window.model.info.name, timeout=30000
     )

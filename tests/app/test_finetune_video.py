@@ -83,7 +83,7 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
     assert video.label_dir.resolve() == label_root and video.store.folder.parent == video.label_dir
     registry = ModelVersions(label_root / "models")
     v1 = registry.get("v1")
-    assert registry.current == "v1" and window.model_path == str(registry.file_of(v1))
+    assert registry.current == "v1" and window.session.model_path == str(registry.file_of(v1))
     assert registry.file_of(v1).is_file() and v1.parent == "default" and v1.steps == 2
     assert set(v1.train_names + v1.holdout_names) == {f"{i:06d}" for i in EDITED}
     assert window.video is video and "Pre-label the Video" in window.notice.text
@@ -93,7 +93,7 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
     again = make_window(clip)
     qtbot.waitUntil(
         lambda: (
-            again.model_path == str(registry.file_of(v1))
+            again.session.model_path == str(registry.file_of(v1))
             and again.model.info is not None
             and not again.model.loading
         ),
@@ -102,12 +102,14 @@ def test_fine_tune_on_the_edited_frames_keeps_a_version_beside_the_video(make_wi
     again.close()
 
     # The Versions menu lists it, ticked; switching back to the default is remembered.
-    window.finetuning.fill_versions_menu()
-    ticked = [a.text() for a in window.finetuning.versions_menu.actions() if a.isChecked()]
+    window.menus.menu("model.versions").aboutToShow.emit()
+    ticked = [a.text() for a in window.menus.menu("model.versions").actions() if a.isChecked()]
     assert len(ticked) == 1 and ticked[0].startswith("v1 ·")
     window.finetuning.switch_model_version(None)
     qtbot.waitUntil(
-        lambda: window.model_path is None and window.model.info is not None and not window.model.loading,
+        lambda: (
+            window.session.model_path is None and window.model.info is not None and not window.model.loading
+        ),
         timeout=30000,
     )
     assert ModelVersions(label_root / "models").current is None
@@ -117,9 +119,9 @@ def test_fewer_than_two_edited_frames_are_refused(make_window, clip, qtbot):
     window = make_window(clip, predictor=BatchPredictor())
     correct_frame(window, 3)
     prelabel_frame(window, 6)  # labelled, but by a machine: not training material
-    window.finetuning.act_finetune.trigger()  # would block on the options dialog if it got that far
+    window.menus.action("model.finetune").trigger()  # would block on the options dialog if it got that far
     assert window.finetuning.run is None and window.notice.level == "warning"
     assert "at least 2 frames you edited; this video has 1" in window.notice.text
     assert not (clip.parent / ".srcrm" / "models").exists()
-    window.finetuning.act_reprelabel_untouched.trigger()  # images only: it says what to use instead
+    window.menus.action("model.reprelabel_untouched").trigger()  # images only: it says what to use instead
     assert "Pre-label the Video" in window.notice.text and not window.model.busy

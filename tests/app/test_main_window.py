@@ -56,7 +56,7 @@ def test_open_sample_and_prelabel_it_in_the_worker(make_window, qtbot):
     assert len(np.unique(direct.labels)) >= 5
     assert (doc.labels == direct.labels).mean() > 0.999
     assert doc.confidence is not None and doc.confidence.shape == (360, 480)
-    assert "CPU" in window.device_label.text() and "default" in window.device_label.text()
+    assert "CPU" in window.status.device_label.text() and "default" in window.status.device_label.text()
     assert window.image_list.tree.topLevelItem(0).text(1) == "pre-labelled"
     # Labels of the bundled sample go to the app's data folder, never into resources/.
     wait_saved(qtbot, window)
@@ -73,11 +73,11 @@ def test_prelabel_runs_off_the_gui_thread_with_progress_and_cancel(make_window, 
     progress = []
     window.prelabel.prelabel_folder()
     window.prelabel.job.progress.connect(lambda p: progress.append((p.done, p.total)))
-    assert window.progress_bar.isVisible() and window.cancel_button.isVisible()
+    assert window.status.progress_bar.isVisible() and window.status.cancel_button.isVisible()
     qtbot.waitUntil(lambda: slow.calls >= 4, timeout=10000)
-    window.cancel_button.click()
+    window.status.cancel_button.click()
     qtbot.waitUntil(lambda: not window.model.busy, timeout=10000)
-    assert not window.progress_bar.isVisible()
+    assert not window.status.progress_bar.isVisible()
     assert "cancelled" in window.statusBar().currentMessage()
     assert slow.calls < 1 + 9  # it stopped before the end (10 images, one corrupt)
     assert progress[0][1] == 10 and all(t == 10 for _, t in progress)
@@ -100,21 +100,23 @@ def test_the_first_start_on_a_cpu_says_which_inference_path_it_is_timing(make_wi
         return FakePredictor()
 
     window = make_window(image_folder / "frame_00.png", predictor_factory=measuring_factory, wait_model=False)
-    qtbot.waitUntil(lambda: "path 2 of 3 (channels_last)" in window.device_label.text(), timeout=10000)
-    assert "first start on this CPU" in window.device_label.text() and window.model.loading
+    qtbot.waitUntil(lambda: "path 2 of 3 (channels_last)" in window.status.device_label.text(), timeout=10000)
+    assert "first start on this CPU" in window.status.device_label.text() and window.model.loading
     release.set()
     qtbot.waitUntil(lambda: window.model.info is not None, timeout=10000)
-    assert "timing" not in window.device_label.text() and window.device_label.text().endswith("CPU")
+    assert "timing" not in window.status.device_label.text() and window.status.device_label.text().endswith(
+        "CPU"
+    )
 
 
 def test_gpu_failure_falls_back_to_cpu_with_a_visible_notice(make_window, image_folder, qtbot):
     gpu = FakePredictor(device="cuda", delay=0.5, fail_on_gpu=True)  # time to see the GPU name
     window = make_window(image_folder / "frame_00.png", predictor=gpu)
-    assert "Fake GPU 9000" in window.device_label.text()
+    assert "Fake GPU 9000" in window.status.device_label.text()
     wait_prelabelled(qtbot, window)
     assert window.notice.isVisible() and window.notice.level == "warning"
     assert "GPU" in window.notice.text and "CPU" in window.notice.text
-    assert window.device_label.text().endswith("CPU")
+    assert window.status.device_label.text().endswith("CPU")
 
 
 def test_re_prelabelling_an_edited_image_asks_first(make_window, image_folder, dialogs, qtbot):
@@ -126,16 +128,16 @@ def test_re_prelabelling_an_edited_image_asks_first(make_window, image_folder, d
     edited = window.doc.labels.copy()
 
     dialogs.replace_answer = False
-    window.menus.act_prelabel.trigger()
+    window.menus.action("model.prelabel").trigger()
     assert dialogs.asked == ["replace:frame_00.png"]
     qtbot.wait(300)
     np.testing.assert_array_equal(window.doc.labels, edited)  # said no: nothing changes
 
     dialogs.replace_answer = True
-    window.menus.act_prelabel.trigger()
+    window.menus.action("model.prelabel").trigger()
     wait_prelabelled(qtbot, window)
     assert not (window.doc.labels == 5).any()
-    window.menus.act_undo.trigger()  # the edits come back
+    window.menus.action("edit.undo").trigger()  # the edits come back
     np.testing.assert_array_equal(window.doc.labels, edited)
 
 
@@ -266,7 +268,7 @@ def test_autosave_after_a_stroke_writes_atomically(make_window, image_folder, qt
     # Written to a temporary sibling, then moved over the real name.
     assert ("frame_01.png" in [b for _, b in replaced]) and ("frame_01.json" in [b for _, b in replaced])
     assert all(a.startswith(".") and a.endswith(".tmp") for a, _ in replaced)
-    qtbot.waitUntil(lambda: window.save_label.text() == "All changes saved", timeout=5000)
+    qtbot.waitUntil(lambda: window.status.save_label.text() == "All changes saved", timeout=5000)
 
 
 def test_a_failing_save_is_reported_and_keeps_the_previous_file(
@@ -296,7 +298,7 @@ def test_a_failing_save_is_reported_and_keeps_the_previous_file(
 
 def test_a_restart_restores_exactly_where_the_user_was(make_window, image_folder, qtbot):
     window = make_window(image_folder, predictor=FakePredictor())
-    window.images.load_image(2)
+    window.session.open_document(2)
     wait_prelabelled(qtbot, window)
     window.editor.set_class(6)
     drag(window.canvas, [viewport_point(window, 30, 30), viewport_point(window, 60, 50)])
@@ -368,8 +370,8 @@ def test_a_checkpoint_that_does_not_load_gets_a_clear_message(make_window, image
     window = make_window(image_folder / "frame_00.png", model=bad)
     assert window.model.info is None
     assert "broken.pt" in window.notice.text and "not a readable checkpoint" in window.notice.text
-    assert window.device_label.text() == "No model"
-    assert not window.menus.act_prelabel.isEnabled()
+    assert window.status.device_label.text() == "No model"
+    assert not window.menus.action("model.prelabel").isEnabled()
     window.editor.set_class(3)
     drag(window.canvas, [viewport_point(window, 50, 50)])
     assert window.doc.state == ImageState.EDITED
@@ -405,7 +407,7 @@ def test_classes_can_be_renamed_recoloured_hidden_and_added(make_window, image_f
     panel.add_button.click()
     assert window.project.classes.names[-1] == "new class"
     wait_saved(qtbot, window)
-    window.save_now()
+    window.session.save_now()
     side = json.loads(window.project.sidecar_path(window.doc.path).read_text())
     assert side["classes"][0]["name"] == "heaven" and side["classes"][0]["color"] == [255, 0, 255]
 
@@ -482,7 +484,7 @@ def test_main_opens_the_bundled_sample(qapp, tmp_path, qtbot):
         else:
             assert window.doc.state == ImageState.NEW
             assert "default model is not installed" in window.notice.text
-            assert "default model not installed" in window.device_label.text()
+            assert "default model not installed" in window.status.device_label.text()
     finally:
         window.close()
 
@@ -493,7 +495,7 @@ def test_classes_come_from_the_checkpoint_unless_the_folder_has_its_own(make_win
     other.palette = np.array([[0, 0, 0], [200, 0, 0], [0, 200, 0], [0, 0, 200]], np.uint8)
     other.ignore_index = 255
     window = make_window(image_folder / "frame_00.png", predictor=other, wait_model=False)
-    window.save_session()  # the project file exists before the model has said anything
+    window.memory.save()  # the project file exists before the model has said anything
     assert window.project.project_file.is_file() and window.model.info is None
     qtbot.waitUntil(lambda: window.model.info is not None, timeout=10000)
     assert window.project.classes.names == ["background", "cat", "dog", "bird"]

@@ -51,8 +51,8 @@ def open_panel(make_window, qtbot, tmp_path):
     hard = np.where(truth > 0.5, SKY, ROAD).astype(np.uint8)
     window.doc.set_region(Rect(0, 0, 160, 120), hard, "test labels")
     window.editor.set_class(SKY)
-    window.menus.act_refine_edge.trigger()
-    return window, window._refine_edge_panel, truth, hard
+    window.menus.action("image.refine_edge").trigger()
+    return window, window.refine_edge.panel, truth, hard
 
 
 def test_refine_keeps_a_soft_matte_beside_hard_labels_and_exports_it(make_window, qtbot, tmp_path, dialogs):
@@ -67,7 +67,7 @@ def test_refine_keeps_a_soft_matte_beside_hard_labels_and_exports_it(make_window
     visible = truth > 0.1
     assert np.abs(panel.matte.foreground[visible].astype(int) - RED).max() <= 12  # no blue fringe
     np.testing.assert_array_equal(window.doc.labels, hard)  # the labels stay hard
-    kept = cv2.imread(str(kept_path(window, window.doc, SKY)), cv2.IMREAD_UNCHANGED)
+    kept = cv2.imread(str(kept_path(window.project, window.doc.path, SKY)), cv2.IMREAD_UNCHANGED)
     assert np.abs(kept[..., 3] / 255 - truth).max() < 0.04
 
     # previews: the cut-out over each backdrop
@@ -94,9 +94,9 @@ def test_refine_keeps_a_soft_matte_beside_hard_labels_and_exports_it(make_window
     assert grey.shape == (120, 160) and np.abs(grey / 255 - truth).max() < 0.04
 
     # reopening finds the kept result
-    window._refine_edge_panel = None
-    window.menus.act_refine_edge.trigger()
-    assert np.abs(window._refine_edge_panel.matte.alpha - truth).max() < 0.04
+    window.refine_edge.panel = None
+    window.menus.action("image.refine_edge").trigger()
+    assert np.abs(window.refine_edge.panel.matte.alpha - truth).max() < 0.04
 
 
 def test_the_refine_brush_widens_the_band_and_cancel_keeps_nothing(make_window, qtbot, tmp_path):
@@ -113,4 +113,4 @@ def test_the_refine_brush_widens_the_band_and_cancel_keeps_nothing(make_window, 
     qtbot.waitUntil(lambda: panel.job is None, timeout=240000)
     assert job.cancelled and panel.matte is None
     assert "Cancelled" in panel.status.text()
-    assert not kept_path(window, window.doc, SKY).exists()
+    assert not kept_path(window.project, window.doc.path, SKY).exists()

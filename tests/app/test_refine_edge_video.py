@@ -8,11 +8,11 @@ from app_video_helpers import (
     FRAMES,
     BatchPredictor,
     square_box,
+    trigger_export,
     wait_video_idle,
     write_clip,
 )
 
-from app.video import exports
 from app.video.tasks import PrelabelRequest
 
 pytestmark = pytest.mark.prelabel_by_hand  # the fixture pre-labels only the first frames
@@ -29,19 +29,20 @@ def window(make_window, tmp_path, dialogs, qtbot):
     dialogs.prelabel_options = lambda *a: PrelabelRequest(start=0, stop=LABELLED)
     dialogs.matte_classes = lambda parent, classes, current: [CAR]
     w = make_window(clip, predictor=BatchPredictor())
-    w.videos.act_prelabel_video.trigger()
+    w.menus.action("video.prelabel").trigger()
     wait_video_idle(qtbot, w)
     return w
 
 
 def run_entry(window, qtbot, title):
-    entry = next(e for e in exports.ENTRIES if e.title.startswith(title))
-    entry.handler(window)
+    trigger_export(window, title)
     wait_video_idle(qtbot, window, timeout=60000)
 
 
 def test_refined_matte_pngs_and_mp4(window, tmp_path, dialogs, qtbot):
-    window.menus.act_refine_edge.trigger()  # the panel is for images; videos export refined mattes
+    window.menus.action(
+        "image.refine_edge"
+    ).trigger()  # the panel is for images; videos export refined mattes
     assert "Video > Export" in window.notice.text
     dialogs.export_folder = lambda parent, title, start: tmp_path / "mattes"
     run_entry(window, qtbot, "Matte PNG per Frame, Refined")

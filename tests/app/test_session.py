@@ -34,10 +34,9 @@ def folder(tmp_path):
 
 def open_image(session, folder, index=0):
     project = Project(folder)
-    session.set_mode(ImageMode(project, session.saver, session.saves))
-    doc, _ = session.mode.load(index)
-    session.show(doc)
-    return project, doc
+    session.open_mode(ImageMode(project, session.saver, session.saves))
+    assert session.open_document(index)
+    return project, session.doc
 
 
 def stroke(session, cls, points):
@@ -52,7 +51,7 @@ def stroke(session, cls, points):
 def test_a_stroke_is_saved_without_asking_and_the_state_follows(session, folder):
     project, doc = open_image(session, folder)
     events = []
-    session.saving.connect(lambda: events.append("saving"))
+    session.saver.queued.connect(lambda _key: events.append("saving"))
     session.edited.connect(lambda d: events.append("edited"))
     stroke(session, 4, [(10, 10), (30, 20)])
     assert events == ["saving", "edited"]
@@ -65,7 +64,7 @@ def test_a_stroke_is_saved_without_asking_and_the_state_follows(session, folder)
     session.leave_document()
     assert events == []
     # Marking it done is saved too (the state lives in the sidecar).
-    session.show(doc)
+    session.open_document(0, reload=True)
     session.toggle_done()
     assert events == ["saving"] and project.entries[0].state == ImageState.DONE
 
@@ -107,26 +106,26 @@ def test_save_state_tracks_revisions_meta_changes_and_one_time_approvals():
 def test_video_mode_saves_frames_to_the_label_store_behind_the_same_interface(session, tmp_path):
     clip = write_clip(tmp_path / "clip.mp4", n=6)
     video = VideoSession.open(clip, None)
-    session.set_mode(VideoMode(video, session.saver))
+    notices = []
+    session.notice.connect(lambda text, level, key: notices.append(text))
+    session.open_mode(VideoMode(video, session.saver))
     mode = session.mode
     assert (mode.count, mode.noun, mode.image_commands, mode.index) == (6, "frame", False, None)
-    doc, warnings = mode.load(2, video.source.read(2))
-    assert warnings == []
-    session.show(doc)
+    assert session.open_document(2) and notices == []
+    doc = session.doc
     assert doc.path is None and mode.index == 2 and doc.state == ImageState.NEW
     stroke(session, 5, [(10, 10), (20, 12)])
     assert session.saver.flush(10)
     assert video.store.is_edited(2)
     np.testing.assert_array_equal(video.store.read(2), doc.labels)
     # Moving to another frame saves nothing new and never writes the old map to the new frame.
-    other, _ = mode.load(3, video.source.read(3))
-    session.show(other)
+    assert session.open_document(3)
+    other = session.doc
     assert session.saver.flush(10) and not video.store.has(3)
     assert mode.session_fields(other) == {"folder": None, "video": str(video.path), "image": None}
     assert "frame 3" in mode.title(other)
-    session.set_mode(None)
+    session.open_mode(None)
     assert session.doc is None and session.video is None
-    video.close()
 
 
 def test_the_image_mode_interface(session, folder):
@@ -205,9 +204,9 @@ class _StoppedSaver:
 def test_strokes_on_a_video_frame_survive_a_kill_before_the_frame_is_written(session, tmp_path):
     clip = write_clip(tmp_path / "clip.mp4", n=4)
     video = VideoSession.open(clip, None)
-    session.set_mode(VideoMode(video, _StoppedSaver()))
-    doc, _ = session.mode.load(1, video.source.read(1))
-    session.show(doc)
+    session.open_mode(VideoMode(video, _StoppedSaver()))
+    assert session.open_document(1)
+    doc = session.doc
     stroke(session, 5, [(10, 10), (20, 12)])
     stroke(session, 3, [(30, 20), (40, 24)])
     drawn = doc.labels.copy()
@@ -216,7 +215,7 @@ def test_strokes_on_a_video_frame_survive_a_kill_before_the_frame_is_written(ses
     video.close()
 
     reopened = VideoSession.open(clip, None)  # the next start
-    session.set_mode(VideoMode(reopened, session.saver))
+    session.open_mode(VideoMode(reopened, session.saver))
     doc, warnings = session.mode.load(1, reopened.source.read(1))
     np.testing.assert_array_equal(doc.labels, drawn)
     assert doc.state == ImageState.EDITED and "2 stroke(s) on frame 1" in warnings[0]

@@ -111,7 +111,7 @@ def test_undo_works_on_a_frame_and_the_flicker_strip_follows_edits(make_window, 
 
     dialogs.prelabel_options = lambda parent, count, current, labelled: PrelabelRequest()
     window = make_window(clip, predictor=BatchPredictor())
-    window.videos.act_prelabel_video.trigger()
+    window.menus.action("video.prelabel").trigger()
     wait_video_idle(qtbot, window)
     flicker = window.videos.timeline.flicker.copy()
     assert np.isnan(flicker[0]) and np.isfinite(flicker[1:]).all()

@@ -12,6 +12,7 @@ from app_video_helpers import (
     H,
     W,
     square_box,
+    trigger_export,
     wait_video_idle,
     write_clip,
 )
@@ -33,14 +34,13 @@ def window(make_window, tmp_path, dialogs, qtbot):
     clip = write_clip(folder / "street.mp4")
     dialogs.prelabel_options = lambda *a: PrelabelRequest(start=0, stop=len(LABELLED))
     w = make_window(clip, predictor=BatchPredictor())
-    w.videos.act_prelabel_video.trigger()
+    w.menus.action("video.prelabel").trigger()
     wait_video_idle(qtbot, w)
     return w
 
 
 def run_entry(window, qtbot, title):
-    entry = next(e for e in exports.ENTRIES if e.title.startswith(title))
-    entry.handler(window)
+    trigger_export(window, title)
     wait_video_idle(qtbot, window)
 
 
@@ -139,10 +139,9 @@ def test_cancelling_an_export_says_so(window, tmp_path, dialogs, qtbot, monkeypa
 
     monkeypatch.setattr(exports, "write_overlay_video", slow)
     dialogs.save_file = lambda parent, title, start, file_filter: tmp_path / "cancelled.mp4"
-    entry = next(e for e in exports.ENTRIES if e.title.startswith("Overlay"))
-    entry.handler(window)
-    qtbot.waitUntil(lambda: window.progress_bar.value() >= 3, timeout=10000)
-    window.videos.act_cancel_video_job.trigger()
+    trigger_export(window, "Overlay")
+    qtbot.waitUntil(lambda: window.status.progress_bar.value() >= 3, timeout=10000)
+    window.menus.action("video.cancel").trigger()
     wait_video_idle(qtbot, window)
     assert "cancelled" in window.notice.text and "nothing was written" in window.notice.text
     assert not (tmp_path / "cancelled.mp4").exists()

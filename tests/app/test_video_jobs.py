@@ -46,17 +46,19 @@ def test_prelabel_runs_in_a_worker_with_progress_and_refreshes_the_frame(
     window.videos.show_frame(6)
     assert window.doc.state == ImageState.NEW
     texts = []
-    window.videos.act_prelabel_video.trigger()
-    job = window.videos._video_job
-    assert job is not None and window.progress_bar.isVisible() and window.cancel_button.isVisible()
-    job.progress.connect(lambda p: texts.append(window.videos.video_job_label.text()))
-    assert not window.videos.act_prelabel_video.isEnabled()  # one task at a time
+    window.menus.action("video.prelabel").trigger()
+    job = window.videos.tasks.job
+    assert (
+        job is not None and window.status.progress_bar.isVisible() and window.status.cancel_button.isVisible()
+    )
+    job.progress.connect(lambda p: texts.append(window.status.job_label.text()))
+    assert not window.menus.action("video.prelabel").isEnabled()  # one task at a time
     wait_video_idle(qtbot, window)
     assert ask_prelabel["shown"] == [(FRAMES, 6, 0)]
     assert predictor.frames_seen == FRAMES
     assert all(name != threading.main_thread().name for name in predictor.threads)
     assert any("frames/s" in t and "left" in t for t in texts), texts
-    assert not window.progress_bar.isVisible() and "Pre-labelled 48 frames" in window.notice.text
+    assert not window.status.progress_bar.isVisible() and "Pre-labelled 48 frames" in window.notice.text
     store = window.video.store
     assert store.labelled() == list(range(FRAMES)) and not store.edited
     # The frame on screen got its labels as they arrived, untouched by the user.
@@ -69,7 +71,7 @@ def test_prelabel_runs_in_a_worker_with_progress_and_refreshes_the_frame(
     # Every prediction ran on the model's own thread (the one that loaded it).
     assert set(predictor.threads) == {"srcrm-model"}
     # Model changes wait while the model is busy: greyed out during a pre-label.
-    assert window.menus.act_load_model.isEnabled() and window.menus.act_cpu_only.isEnabled()
+    assert window.menus.action("model.load").isEnabled() and window.menus.action("model.cpu_only").isEnabled()
 
 
 def test_opening_a_video_with_auto_prelabel_on_labels_it_and_the_images_panel_shows_it(
@@ -77,13 +79,16 @@ def test_opening_a_video_with_auto_prelabel_on_labels_it_and_the_images_panel_sh
 ):
     predictor = BatchPredictor(delay=0.05)
     window = make_window(clip, predictor=predictor, auto_prelabel=True)
-    qtbot.waitUntil(lambda: window.videos._video_job is not None, timeout=10000)
-    assert not window.menus.act_load_model.isEnabled() and not window.menus.act_cpu_only.isEnabled()
-    assert not window.finetuning.versions_menu.menuAction().isEnabled()  # Versions swaps the model too
+    qtbot.waitUntil(lambda: window.videos.tasks.job is not None, timeout=10000)
+    assert (
+        not window.menus.action("model.load").isEnabled()
+        and not window.menus.action("model.cpu_only").isEnabled()
+    )
+    assert not window.menus.menu("model.versions").menuAction().isEnabled()  # Versions swaps the model too
     wait_video_idle(qtbot, window)
-    assert window.finetuning.versions_menu.menuAction().isEnabled()
+    assert window.menus.menu("model.versions").menuAction().isEnabled()
     assert window.video.store.labelled() == list(range(FRAMES)) and predictor.frames_seen == FRAMES
-    assert window.doc.state == ImageState.PRELABELLED and window.menus.act_load_model.isEnabled()
+    assert window.doc.state == ImageState.PRELABELLED and window.menus.action("model.load").isEnabled()
     row = window.image_list.tree.topLevelItem(0)
     assert row.text(0) == clip.name and row.text(1) == f"{FRAMES}/{FRAMES} labelled"
     # An edited frame gets a row of its own; choosing it goes there.
@@ -99,9 +104,9 @@ def test_opening_a_video_with_auto_prelabel_on_labels_it_and_the_images_panel_sh
 def test_cancel_keeps_what_was_labelled_and_a_rerun_resumes(make_window, clip, qtbot, ask_prelabel):
     predictor = BatchPredictor(delay=0.15)
     window = make_window(clip, predictor=predictor)
-    window.videos.act_prelabel_video.trigger()
+    window.menus.action("video.prelabel").trigger()
     qtbot.waitUntil(lambda: predictor.batches >= 3, timeout=10000)
-    window.cancel_button.click()
+    window.status.cancel_button.click()
     wait_video_idle(qtbot, window)
     store = window.video.store
     done = store.labelled()
@@ -114,7 +119,7 @@ def test_cancel_keeps_what_was_labelled_and_a_rerun_resumes(make_window, clip, q
     paint(window, 5, [(50, 30)])
     edited = window.doc.labels.copy()
     seen = predictor.frames_seen
-    window.videos.act_prelabel_video.trigger()
+    window.menus.action("video.prelabel").trigger()
     wait_video_idle(qtbot, window)
     assert predictor.frames_seen - seen == FRAMES - len(done) - 1
     assert store.labelled() == list(range(FRAMES))
@@ -129,7 +134,7 @@ def test_a_range_without_resume_relabels_but_never_touches_edited_frames(
 ):
     predictor = BatchPredictor()
     window = make_window(clip, predictor=predictor)
-    window.videos.act_prelabel_video.trigger()
+    window.menus.action("video.prelabel").trigger()
     wait_video_idle(qtbot, window)
     window.videos.show_frame(12)
     paint(window, 2, [(30, 20), (60, 20)])
@@ -137,7 +142,7 @@ def test_a_range_without_resume_relabels_but_never_touches_edited_frames(
     window.videos.show_frame(0)
     ask_prelabel["request"] = PrelabelRequest(start=10, stop=20, skip_labelled=False)
     seen = predictor.frames_seen
-    window.videos.act_prelabel_video.trigger()
+    window.menus.action("video.prelabel").trigger()
     wait_video_idle(qtbot, window)
     assert predictor.frames_seen - seen == 9  # frames 10..19 but the edited 12
     np.testing.assert_array_equal(window.video.store.read(12), edited)
@@ -146,7 +151,7 @@ def test_a_range_without_resume_relabels_but_never_touches_edited_frames(
 
 def test_smoothing_removes_a_one_frame_blip_and_keeps_edits(make_window, clip, qtbot, ask_prelabel, dialogs):
     window = make_window(clip, predictor=BatchPredictor())
-    window.videos.act_prelabel_video.trigger()
+    window.menus.action("video.prelabel").trigger()
     wait_video_idle(qtbot, window)
     store = window.video.store
     blip = store.read(30)
@@ -156,7 +161,7 @@ def test_smoothing_removes_a_one_frame_blip_and_keeps_edits(make_window, clip, q
     paint(window, 6, [(50, 55)])  # an edit smoothing must keep
     edited = window.doc.labels.copy()
     dialogs.smooth_radius = lambda parent: 1
-    window.videos.act_smooth_video.trigger()
+    window.menus.action("video.smooth").trigger()
     wait_video_idle(qtbot, window)
     assert not (store.read(30)[50:60, 60:80] == 9).any()
     np.testing.assert_array_equal(store.read(20), edited)
@@ -167,7 +172,7 @@ def test_propagate_a_correction_preview_then_apply_or_discard(
     make_window, clip, qtbot, dialogs, ask_prelabel
 ):
     window = make_window(clip, predictor=BatchPredictor())
-    window.videos.act_prelabel_video.trigger()
+    window.menus.action("video.prelabel").trigger()
     wait_video_idle(qtbot, window)
     store = window.video.store
     window.videos.show_frame(10)
@@ -195,7 +200,7 @@ def test_propagate_a_correction_preview_then_apply_or_discard(
         return confirm
 
     dialogs.confirm_propagation = look_then(False)
-    window.videos.act_propagate.trigger()
+    window.menus.action("video.propagate").trigger()
     wait_video_idle(qtbot, window)
     assert previews == [[11, 12, 13, 14, 15]]
     for k, labels in before.items():  # discarded: nothing written
@@ -203,7 +208,7 @@ def test_propagate_a_correction_preview_then_apply_or_discard(
     assert not store.edited - {10}
 
     dialogs.confirm_propagation = look_then(True)
-    window.videos.act_propagate.trigger()
+    window.menus.action("video.propagate").trigger()
     wait_video_idle(qtbot, window)
     assert store.edited == {10, 11, 12, 13, 14, 15}
     for k in range(11, 16):
@@ -217,19 +222,19 @@ def test_propagate_a_correction_preview_then_apply_or_discard(
     assert "frames 11–15" in window.notice.text
 
     # The same correction is not carried twice: the frame's baseline moved on.
-    window.videos.act_propagate.trigger()
-    assert "Nothing to propagate" in window.notice.text and window.videos._video_job is None
+    window.menus.action("video.propagate").trigger()
+    assert "Nothing to propagate" in window.notice.text and window.videos.tasks.job is None
 
 
 def test_going_to_images_and_back_while_prelabelling_shares_the_running_video(
     make_window, clip, image_folder, qtbot, ask_prelabel
 ):
     window = make_window(clip, predictor=BatchPredictor(delay=0.1))
-    window.videos.act_prelabel_video.trigger()
+    window.menus.action("video.prelabel").trigger()
     running = window.video
-    window.images.open_path(image_folder)
-    assert window.video is None and window.project is not None and window.videos._video_job is not None
-    window.images.open_path(clip)
+    window.session.open_path(image_folder)
+    assert window.video is None and window.project is not None and window.videos.tasks.job is not None
+    window.session.open_path(clip)
     assert window.video is running and window.video.frame == 0
     window.videos.show_frame(FRAMES - 1)  # not labelled yet: the run is still near the start
     paint(window, 7, [(40, 20), (60, 20)])

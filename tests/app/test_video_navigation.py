@@ -120,7 +120,7 @@ def test_an_image_sequence_folder_opens_as_a_video(make_window, tmp_path, qtbot,
         cv2.imwrite(str(folder / f"f{k}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
     dialogs.open_sequence = lambda parent, start: folder
     window = make_window(predictor=BatchPredictor())
-    window.videos.act_open_sequence.trigger()
+    window.menus.action("video.open_sequence").trigger()
     assert window.video is not None and window.video.frame_count == 12
     for k in (10, 2, 11):
         window.videos.show_frame(k)
@@ -134,13 +134,13 @@ def test_a_corrupt_video_gives_a_notice_and_the_app_stays_usable(make_window, cl
     window = make_window(clip, predictor=BatchPredictor())
     window.videos.show_frame(7)
     before = window.doc
-    window.images.open_path(bad)  # what File > Open Video… and a drop do
+    window.session.open_path(bad)  # what File > Open Video… and a drop do
     assert window.notice.isVisible() and window.notice.level == "error"
     assert "broken.mp4" in window.notice.text and "video" in window.notice.text
     assert window.doc is before and window.video.frame == 7  # what was open stays open
     key(window, Qt.Key.Key_Right)
     assert window.video.frame == 8
-    window.images.open_path(tmp_path / "missing.mov")
+    window.session.open_path(tmp_path / "missing.mov")
     assert "missing.mov" in window.notice.text
 
 
@@ -178,7 +178,7 @@ def test_drop_a_video_file_opens_it(make_window, clip, image_folder, qtbot):
     videos = window.image_list.tree  # the Images panel shows the video
     assert videos.topLevelItemCount() == 1 and videos.topLevelItem(0).text(0) == clip.name
     # And back to images: video mode ends, the timeline goes.
-    window.images.open_path(image_folder)
+    window.session.open_path(image_folder)
     assert window.video is None and window.project is not None and not window.videos.timeline.isVisible()
     key(window, Qt.Key.Key_D)
     assert window.doc.path.name == "frame_01.png"

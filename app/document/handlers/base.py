@@ -7,11 +7,34 @@ same handler works on an image or a video frame alike.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from ..editor import Editor
-    from ..label_document import LabelDocument
+from ..events import Event
+from ..label_document import LabelDocument
+from ..model_port import ModelPort
+
+
+class ToolContext(Protocol):
+    """What a handler reads and calls of the editor that made it
+    (:class:`~app.document.editor.Editor` is one): a protocol, so that the handlers and the
+    editor, which picks them from the tool table, do not import each other."""
+
+    doc: LabelDocument | None
+    brush_size: int
+    current_class: int
+    protect_target: int | None
+    model: ModelPort | None
+    message: Event
+    notice: Event
+
+    @property
+    def tool_label(self) -> str: ...
+
+    def set_outline(self, points: list[tuple[float, float]]) -> None: ...
+
+    def pick(self, x: float, y: float) -> int | None: ...
+
+    def restore_tool(self) -> None: ...
 
 
 class ToolHandler:
@@ -21,7 +44,7 @@ class ToolHandler:
     #: removes the last click, Esc cancels (the polygon).
     multi_click = False
 
-    def __init__(self, editor: Editor) -> None:
+    def __init__(self, editor: ToolContext) -> None:
         self.editor = editor
 
     @property

@@ -29,7 +29,7 @@ class BrushHandler(ToolHandler):
         go, self._target = self.target(x, y)
         if not go:
             return
-        doc.begin_stroke(ed.spec.label)
+        doc.begin_stroke(ed.tool_label)
         self._last = (x, y)
         doc.apply(tools.brush(doc.labels, (x, y), (x, y), ed.brush_size, self.value(), self._target))
 

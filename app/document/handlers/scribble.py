@@ -39,7 +39,7 @@ class ScribbleHandler(ToolHandler):
         except SmartToolError as exc:
             ed.notice.emit(str(exc))
             return False
-        doc.apply(edit, ed.spec.label)
+        doc.apply(edit, ed.tool_label)
         return edit is not None
 
     def step_back(self) -> None:

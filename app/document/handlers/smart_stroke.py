@@ -34,7 +34,7 @@ class SmartStrokeHandler(ToolHandler):
         except SmartToolError as exc:
             ed.notice.emit(str(exc))
             return
-        doc.begin_stroke(ed.spec.label)
+        doc.begin_stroke(ed.tool_label)
         self._last = (x, y)
         doc.apply(edit)
 

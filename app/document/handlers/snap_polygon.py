@@ -50,7 +50,7 @@ class SnapPolygonHandler(ToolHandler):
             return False
         path = [p for side in sides for p in side] + closing
         edit = polygon_fill(doc.labels, path, ed.current_class, ed.protect_target)
-        doc.apply(edit, ed.spec.label)
+        doc.apply(edit, ed.tool_label)
         return edit is not None
 
     def step_back(self) -> None:

@@ -1,48 +1,14 @@
-"""The questions the Export and Import menus ask: where to write or read, and the export's
-options. Each is a method of :class:`IoDialogs`; the window's own ``dialogs`` object answers
-instead where it has a method of the same name (tests give it stubs, as for the other dialogs)."""
+"""The form an export's options are asked in (:meth:`app.dialogs.Dialogs.export_options`): only
+the fields that export needs."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
 
 from PySide6 import QtWidgets
 
-from ..class_panel import swatch
-
-JSON_FILTER = "JSON files (*.json);;All files (*)"
-PNG_FILTER = "PNG images (*.png);;All files (*)"
-TXT_FILTER = "YOLO label files (*.txt);;All files (*)"
-SVG_FILTER = "SVG images (*.svg);;All files (*)"
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """Every option an export may ask for; each dialog shows only the ones it needs."""
-
-    tolerance: float = 1.0  # polygon simplification (about tolerance**2 px of area per vertex)
-    min_area: float = 0.0  # pieces smaller than this (px) merge into their neighbours
-    embed_image: bool = False  # labelme: the image's bytes in imageData
-    rle_all: bool = False  # COCO: every object as RLE
-    class_id: int | None = None  # cut-out, SVG
-    feather: float = 0.0  # cut-out: soft edge, px
-    crop: bool = False  # cut-out: trim to the class's bounding box
-
-    def with_(self, **changes) -> ExportOptions:
-        return replace(self, **changes)
-
-
-@dataclass(frozen=True)
-class ClassItem:
-    """A class the user may pick: id, name, colour and its pixel count in this image."""
-
-    id: int
-    name: str
-    color: tuple[int, int, int]
-    pixels: int
-
+from ..swatch import swatch
+from .options import ClassItem, ExportOptions
 
 FIELDS = ("class", "tolerance", "min_area", "feather", "crop", "embed_image", "rle_all")
 
@@ -139,38 +105,3 @@ class ExportOptionsDialog(QtWidgets.QDialog):
             embed_image=self.embed.isChecked() if "embed_image" in f else o.embed_image,
             rle_all=self.rle.isChecked() if "rle_all" in f else o.rle_all,
         )
-
-
-class IoDialogs:
-    def save_file(self, parent, title: str, start: Path, file_filter: str) -> Path | None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, title, str(start), file_filter)
-        return Path(path) if path else None
-
-    def open_file(self, parent, title: str, start: Path, file_filter: str) -> Path | None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(parent, title, str(start), file_filter)
-        return Path(path) if path else None
-
-    def export_folder(self, parent, title: str, start: Path) -> Path | None:
-        path = QtWidgets.QFileDialog.getExistingDirectory(parent, title, str(start))
-        return Path(path) if path else None
-
-    def export_options(
-        self,
-        parent,
-        title: str,
-        options: ExportOptions,
-        fields: Sequence[str],
-        classes: Sequence[ClassItem] = (),
-        total_pixels: int = 1,
-    ) -> ExportOptions | None:
-        """The options of one export, or None if the user cancels."""
-        dialog = ExportOptionsDialog(parent, title, options, fields, classes, total_pixels)
-        return dialog.options() if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted else None
-
-
-_DEFAULT = IoDialogs()
-
-
-def ask(window, question: str):
-    """The method answering ``question``: the window's dialogs object's, else the default."""
-    return getattr(window.dialogs, question, None) or getattr(_DEFAULT, question)
