@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,10 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
         raise JsonError(f"not valid JSON{where} (truncated or corrupt?)") from None
+    except ValueError:  # Python refuses to convert integers of over 4,300 digits
+        raise JsonError(
+            f"holds an integer too long to read (over {sys.get_int_max_str_digits():,} digits)"
+        ) from None
     except RecursionError:  # a nesting the byte scan missed (it cannot, but never crash)
         raise JsonError("nested too deeply to read") from None
 

@@ -9,6 +9,7 @@ variable.
 from __future__ import annotations
 
 import os
+from numbers import Integral
 
 DEFAULT_MAX_PIXELS = 20_000 * 20_000 // 2  # 200 megapixels: a 16K panorama fits, a bomb does not
 
@@ -25,6 +26,9 @@ def max_pixels() -> int:
 
 def check_image_size(width: int, height: int, what: str = "image") -> None:
     """Raise :class:`ImageTooLarge` unless ``width`` x ``height`` is a sane, allowed size."""
+    if not all(isinstance(v, Integral) and not isinstance(v, bool) for v in (width, height)):
+        # JSON's true is a Python int: it must not pass as a 1-pixel size ("TruexTrue")
+        raise ImageTooLarge(f"{what} declares a size that is not whole numbers: {width!r} x {height!r}")
     if width <= 0 or height <= 0:
         raise ImageTooLarge(f"{what} declares an empty size {width}x{height}")
     limit = max_pixels()

@@ -248,7 +248,7 @@ def read(path: str | os.PathLike, labelset: LabelSet) -> Sample:
         class_id = _class_id(label, lookup)
         if class_id is None:
             raise FormatError(path, lookup.unknown_message(label), where)
-        points = checked_points(obj["polygon"], height, width, path, where, min_points=1)
+        points = checked_points(obj["polygon"], height, width, path, where)
         draw.polygon([tuple(p) for p in points.tolist()], fill=class_id)
         note = crossing_note(points)
         if note:

@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
-from srcrm.data.labelsets import CAMVID, LabelSet, generated_palette, read_class_names
+from srcrm.data.labelsets import CAMVID, LabelSet, generated_palette
+from srcrm.formats.errors import FormatError
+from srcrm.limits import check_class_count
 
 # Names that mean "no class" in files: labelme's convention, then plain words. A class of the
 # label set with one of these names wins over this meaning.
@@ -23,6 +26,7 @@ def labelset_from_names(names: Sequence[str], ignore_index: int | None = None, n
     names = tuple(str(n) for n in names)
     if not names:
         raise ValueError("the class list is empty")
+    check_class_count(len(names), "the class list")
     if names == CAMVID.class_names and ignore_index in (None, CAMVID.ignore_index):
         return CAMVID
     ignore = len(names) if ignore_index is None else ignore_index
@@ -35,8 +39,28 @@ def labelset_from_names(names: Sequence[str], ignore_index: int | None = None, n
 
 def read_classes(path: str | os.PathLike, ignore_index: int | None = None) -> LabelSet:
     """One class name per line, as CamVid's ``classes.txt``; the line number minus one is the id."""
-    names = read_class_names(path)
-    return labelset_from_names(names, ignore_index, name=os.path.basename(path))
+    return labelset_from_names(read_class_list(path), ignore_index, name=os.path.basename(path))
+
+
+def read_class_list(path: str | os.PathLike) -> list[str]:
+    """The names of a class file, one per line, where the line number minus one is the id, so
+    nothing may move a name to another line: a UTF-8 byte order mark (Windows editors write
+    one) is not part of the first name, and a blank line between names is an error, not
+    skipped. Blank lines at the end are ignored. :class:`FormatError` names the file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormatError(path, f"cannot read the class list ({exc})") from None
+    names = [line.strip() for line in text.splitlines()]
+    while names and not names[-1]:
+        names.pop()
+    if "" in names:
+        raise FormatError(
+            path,
+            f"line {names.index('') + 1} is blank; each line is the class whose id is its "
+            "line number minus one, so a blank line would shift the ids after it",
+        )
+    return names
 
 
 def name_key(name: str) -> str:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -24,16 +25,19 @@ import shapely
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import layout, rle
 from srcrm.formats.classes import ClassLookup
-from srcrm.formats.errors import FormatError
+from srcrm.formats.errors import FormatError, quoted
 from srcrm.formats.jsonstream import StreamedJson
 from srcrm.formats.polygons import Coverage, Region, polygonize
 from srcrm.formats.rasterize import polygon_mask
 from srcrm.formats.reading import (
+    NAME_MAX,
     Sample,
     checked_points,
+    coordinates,
     crossing_note,
     image_size,
     load_json,
+    regular_file,
 )
 from srcrm.io import atomic_write
 
@@ -155,65 +159,101 @@ def class_names(root: Path, files: list[Path]) -> list[str]:
 
 
 def read_all(path: Path, labelset: LabelSet):
-    """Each image of a COCO file, or the error that stopped it (or the whole file)."""
+    """Each image of a COCO file as soon as it is painted, or the error that stopped it (or
+    the whole file)."""
     try:
-        samples, errors = read(path, labelset)
+        yield from _read(Path(path), labelset)
     except FormatError as exc:
-        errors, samples = [exc], []
-    yield from errors
-    yield from samples
+        yield exc
 
 
 def read(path: str | os.PathLike, labelset: LabelSet) -> tuple[list[Sample], list[FormatError]]:
     """The label map of every image in a COCO file, and an error for each image that failed.
     A file that is not COCO at all raises :class:`FormatError`."""
-    path = Path(path)
+    samples, errors = [], []
+    for item in _read(Path(path), labelset):
+        (errors if isinstance(item, FormatError) else samples).append(item)
+    return samples, errors
+
+
+def _read(path: Path, labelset: LabelSet):
+    """The images of a COCO file one at a time, each image's errors before it. Annotations
+    are first grouped by image (a reference to each, nothing drawn), then each image is
+    painted and handed on: memory is that of one image, whatever the number of images and
+    annotations."""
     doc = load_json(path)
     categories = _categories(doc, path)
     images, errors = _images(doc, path)
-    unusable = {
-        im.get("id") for im in doc["images"] if isinstance(im, dict) and isinstance(im.get("id"), int)
-    } - set(images)
     annotations = doc.get("annotations")
     if not isinstance(annotations, list):
         raise FormatError(path, "not a COCO file (no 'annotations' list)")
-    lookup = ClassLookup(labelset)
-    shapes: dict[int, list[tuple[int, int, int, np.ndarray]]] = {i: [] for i in images}
-    notes: dict[int, list[str]] = {i: [] for i in images}
-    failed: dict[int, FormatError] = {}
+    yield from errors
+    unusable = {
+        im.get("id") for im in doc["images"] if isinstance(im, dict) and isinstance(im.get("id"), int)
+    } - set(images)
+    of_image: dict[int, list[tuple[str, dict]]] = {i: [] for i in images}
     for n, ann in enumerate(annotations):
         if not isinstance(ann, dict):
-            errors.append(FormatError(path, "is not an object", f"annotation #{n}"))
+            yield FormatError(path, "is not an object", f"annotation #{n}")
             continue
-        where = f"annotation {ann.get('id', f'#{n}')}"
+        ann_id = ann.get("id")
+        where = f"annotation {ann_id}" if _is_int(ann_id) and abs(ann_id) < 10**18 else f"annotation #{n}"
         image_id = ann.get("image_id")
-        if not isinstance(image_id, int) or isinstance(image_id, bool):
-            image_id = repr(image_id)
-        if image_id in unusable:
+        if _is_int(image_id) and image_id in unusable:
             continue  # its image is reported already
-        if image_id not in images:
-            errors.append(
-                FormatError(path, f"refers to image id {image_id!r}, which the file does not list", where)
+        if not _is_int(image_id) or image_id not in images:
+            yield FormatError(
+                path, f"refers to image id {quoted(image_id)}, which the file does not list", where
             )
             continue
-        if image_id in failed:
-            continue
+        of_image[image_id].append((where, ann))
+    lookup = ClassLookup(labelset)
+    for image_id, (file_name, height, width) in images.items():
         try:
-            shapes[image_id].extend(
-                _shapes(ann, categories, lookup, images[image_id], path, where, notes[image_id])
+            labels, notes = _paint(
+                of_image.pop(image_id), categories, lookup, (height, width), labelset, path
             )
         except FormatError as exc:
-            failed[image_id] = exc
-    samples = []
-    for image_id, (file_name, height, width) in images.items():
-        if image_id in failed:
-            errors.append(failed[image_id])
+            yield exc
             continue
-        labels = np.full((height, width), labelset.ignore_index, np.uint8)
-        for _, class_id, left, mask in sorted(shapes[image_id], key=lambda s: -s[0]):
-            labels[:, left : left + mask.shape[1]][mask] = class_id
-        samples.append(Sample(_name(file_name), labels, image_file(path, file_name), tuple(notes[image_id])))
-    return samples, errors
+        yield Sample(_name(file_name), labels, image_file(path, file_name), tuple(notes))
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _paint(
+    annotations: list[tuple[str, dict]],
+    categories: dict[int, str],
+    lookup: ClassLookup,
+    size: tuple[int, int],
+    labelset: LabelSet,
+    path: Path,
+) -> tuple[np.ndarray, list[str]]:
+    """One image's label map, its annotations laid as pycocotools' masks are: larger ones
+    first, so smaller ones stay on top (equal areas in file order); and what was unusual.
+
+    Each mask is made in its bounding box, once to measure its area and once to paint it,
+    unless it is kept in between: masks are kept while together they are no larger than the
+    label map. Memory is therefore about three label maps, however many annotations there are
+    (a mask per annotation took 8 GB for 20 triangles on a 14000x14000 image)."""
+    notes: list[str] = []
+    made = []
+    room = size[0] * size[1]
+    for where, ann in annotations:
+        class_id, mask_of = _shape(ann, categories, lookup, size, path, where, notes)
+        top, left, mask = mask_of()
+        keep = mask.size <= room
+        room -= mask.size if keep else 0
+        made.append((int(np.count_nonzero(mask)), class_id, mask_of, (top, left, mask) if keep else None))
+        del mask  # before the next one is made
+    labels = np.full(size, labelset.ignore_index, np.uint8)
+    for _, class_id, mask_of, box in sorted(made, key=lambda m: -m[0]):
+        top, left, mask = box or mask_of()
+        labels[top : top + mask.shape[0], left : left + mask.shape[1]][mask] = class_id
+        del mask
+    return labels, notes
 
 
 def image_file(path: Path, file_name: str) -> Path | None:
@@ -222,7 +262,7 @@ def image_file(path: Path, file_name: str) -> Path | None:
     relative = _relative(file_name)
     for folder in (path.parent, path.parent / "images", path.parent.parent / "images"):
         candidate = folder / relative
-        if relative.name and candidate.is_file():
+        if relative.name and regular_file(candidate):
             return candidate
     return None
 
@@ -243,13 +283,28 @@ def _name(file_name: str) -> str | None:
     return str(path.with_suffix("")) if path.stem else str(path)
 
 
+def _name_problem(file_name: str) -> str | None:
+    """Why a ``file_name`` can be no file's name (its image is then left out, the others
+    read), or None: a NUL byte or a part longer than file systems allow would otherwise fail
+    the whole conversion where the image is looked for or its labels written."""
+    try:
+        os.fsencode(file_name)
+    except UnicodeEncodeError:
+        return "has a file_name that is not valid text"
+    if "\0" in file_name:
+        return "has a NUL byte in its file_name, which no file name can hold"
+    if any(len(os.fsencode(part)) > NAME_MAX for part in _relative(file_name).parts):
+        return f"has a file_name with a part longer than {NAME_MAX} bytes, more than file systems allow"
+    return None if _name(file_name) is not None else "has no usable file_name"
+
+
 def _categories(doc: object, path: str | os.PathLike) -> dict[int, str]:
     if not isinstance(doc, dict) or not isinstance(doc.get("categories"), list):
         raise FormatError(path, "not a COCO file (no 'categories' list)")
     out = {}
     for c in doc["categories"]:
         if not (isinstance(c, dict) and isinstance(c.get("id"), int) and isinstance(c.get("name"), str)):
-            raise FormatError(path, f"a category needs an integer 'id' and a 'name': {c!r}")
+            raise FormatError(path, f"a category needs an integer 'id' and a 'name': {quoted(c)}")
         out[c["id"]] = c["name"]
     return out
 
@@ -268,7 +323,7 @@ def _images(doc: dict, path: Path) -> tuple[dict[int, tuple[str, int, int]], lis
         ):
             errors.append(FormatError(path, "needs an integer 'id' and a 'file_name'", where))
             continue
-        where = f"image {im['file_name']!r}"
+        where = f"image {quoted(im['file_name'])}"
         if im["id"] in out or im["id"] in repeated:
             repeated.add(im["id"])
             errors.append(
@@ -279,8 +334,9 @@ def _images(doc: dict, path: Path) -> tuple[dict[int, tuple[str, int, int]], lis
                 )
             )
             continue
-        if _name(im["file_name"]) is None:
-            errors.append(FormatError(path, "has no usable file_name", where))
+        problem = _name_problem(im["file_name"])
+        if problem:
+            errors.append(FormatError(path, problem, where))
             continue
         try:
             size = image_size(im, ("height", "width"), path)
@@ -297,62 +353,87 @@ def _images(doc: dict, path: Path) -> tuple[dict[int, tuple[str, int, int]], lis
             FormatError(
                 path,
                 "repeats an image id, so its annotations cannot be told apart from the other image's",
-                f"image {image_id} ({file_name!r})",
+                f"image {quoted(image_id)} ({quoted(file_name)})",
             )
         )
     return out, errors
 
 
-def _shapes(
+def _shape(
     ann: dict,
     categories: dict[int, str],
     lookup: ClassLookup,
-    image: tuple[str, int, int],
+    size: tuple[int, int],
     path: Path,
     where: str,
     notes: list[str],
-):
-    """``(area, class_id, first column, mask of the columns from there)`` for one annotation,
-    painted as pycocotools' ``annToMask`` paints it; what was unusual goes to ``notes``."""
+) -> tuple[int, Callable[[], tuple[int, int, np.ndarray]]]:
+    """The class of one annotation and how to make its mask (top row, first column, the mask
+    of its box) as pycocotools' ``annToMask`` paints it; what was unusual goes to ``notes``."""
     category = ann.get("category_id")
-    name = categories.get(category) if isinstance(category, int) else None
+    name = categories.get(category) if _is_int(category) else None
     if name is None:
-        raise FormatError(path, f"category id {ann.get('category_id')!r} is not in 'categories'", where)
+        raise FormatError(path, f"category id {quoted(category)} is not in 'categories'", where)
     class_id = lookup.get(name)
     if class_id is None:
         raise FormatError(path, lookup.unknown_message(name), where)
-    _, height, width = image
+    height, width = size
     segmentation = ann.get("segmentation")
-    if isinstance(segmentation, list):
-        parts = []
-        for p in segmentation:
-            points = checked_points(np.reshape(_numbers(p, path, where), (-1, 2)), height, width, path, where)
-            problem = crossing_note(points)
-            if problem:
-                notes.append(f"{path}: {where}: {problem}, as pycocotools fills it")
-            parts.append(rle.from_polygon(points, height, width))
-        left = min((x for x, m in parts if m.shape[1]), default=0)
-        right = max((x + m.shape[1] for x, m in parts if m.shape[1]), default=0)
-        mask = np.zeros((height, max(right - left, 0)), bool)
-        for x, m in parts:  # the parts' union, as pycocotools merges them
-            mask[:, x - left : x - left + m.shape[1]] |= m
-        return [(int(mask.sum()), class_id, left, mask)]
+    if not isinstance(segmentation, list):
+        return class_id, partial(_rle_mask, segmentation, size, path, where)
+    parts = []
+    for p in segmentation:
+        flat = coordinates(p, path, where) if isinstance(p, list) else None
+        if flat is None or flat.ndim != 1 or len(flat) % 2:
+            raise FormatError(
+                path, "a polygon must be a flat list [x1, y1, x2, y2, ...] of even length", where
+            )
+        points = checked_points(flat.reshape(-1, 2), height, width, path, where)
+        problem = crossing_note(points)
+        if problem:
+            notes.append(f"{path}: {where}: {problem}, as pycocotools fills it")
+        parts.append(points)
+    return class_id, partial(_union, parts, height, width)
+
+
+def _union(parts: list[np.ndarray], height: int, width: int) -> tuple[int, int, np.ndarray]:
+    """The pixels of an annotation's polygons together (pycocotools merges them), in the box
+    around them all."""
+    top = left = 0
+    mask = np.zeros((0, 0), bool)
+    for part in parts:
+        t, lf, m = rle.from_polygon(part, height, width)
+        if not m.size:
+            continue
+        if mask.size:
+            union_top, union_left = min(top, t), min(left, lf)
+            bottom = max(top + mask.shape[0], t + m.shape[0])
+            right = max(left + mask.shape[1], lf + m.shape[1])
+            union = np.zeros((bottom - union_top, right - union_left), bool)
+            for y, x, piece in ((top, left, mask), (t, lf, m)):
+                y, x = y - union_top, x - union_left
+                union[y : y + piece.shape[0], x : x + piece.shape[1]] |= piece
+            t, lf, m = union_top, union_left, union
+        top, left, mask = t, lf, m
+    return top, left, mask
+
+
+def _rle_mask(
+    segmentation: object, size: tuple[int, int], path: Path, where: str
+) -> tuple[int, int, np.ndarray]:
+    """An RLE annotation's mask, cut to the box around its pixels."""
+    declared = segmentation.get("size") if isinstance(segmentation, dict) else None
+    if isinstance(declared, list) and len(declared) == 2 and declared != list(size):
+        raise FormatError(path, f"RLE size {quoted(declared)} is not the image's {list(size)}", where)
     try:
         mask = rle.from_coco(segmentation)
     except ValueError as exc:
         raise FormatError(path, f"bad RLE segmentation: {exc}", where) from None
-    if mask.shape != (height, width):
-        raise FormatError(path, f"RLE size {list(mask.shape)} is not the image's [{height}, {width}]", where)
-    return [(int(mask.sum()), class_id, 0, mask)]
-
-
-def _numbers(values: object, path: Path, where: str) -> np.ndarray:
-    if not isinstance(values, list) or len(values) % 2:
-        raise FormatError(path, "a polygon must be a flat list [x1, y1, x2, y2, ...] of even length", where)
-    try:
-        return np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise FormatError(path, "polygon coordinates must be numbers", where) from None
+    rows, columns = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if not len(rows):
+        return 0, 0, np.zeros((0, 0), bool)
+    box = mask[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    return int(rows[0]), int(columns[0]), np.ascontiguousarray(box)
 
 
 class Export(layout.Export):

@@ -23,8 +23,10 @@ from srcrm.formats import registry
 from srcrm.formats.classes import labelset_from_names
 from srcrm.formats.errors import FormatError
 from srcrm.formats.layout import ExportSettings
-from srcrm.formats.reading import find_image
+from srcrm.formats.reading import Sample, find_image, regular_file, within
 from srcrm.io import atomic_write_text
+
+IMAGES_BESIDE = ("labels", "annotations")  # label folders with images/ beside them
 
 
 @dataclass
@@ -83,10 +85,11 @@ def convert(
     )
     export = target.export(dst, labelset, settings or ExportSettings(), bool(single))
     export.inputs = {p.resolve() for p in files}
+    dataset = _dataset_folder(root)
     try:
         for path in tqdm(files, desc=f"{fmt.name} -> {to}", unit="file", disable=not progress):
             for sample in fmt.read(path, labelset):
-                _add(export, report, fmt, path, root, sample)
+                _add(export, report, fmt, path, root, sample, dataset)
         report.written.extend(export.finish())
     except BaseException:
         export.abort()
@@ -97,15 +100,42 @@ def convert(
     return report
 
 
-def _add(export, report: Report, fmt: registry.Format, path: Path, root: Path, sample) -> None:
+def _dataset_folder(root: Path) -> Path:
+    """The folder a conversion reads and copies files from: the source folder (a single file's
+    folder), or the one above it where that is a layout's label folder with the images beside
+    it (``labels/`` and ``images/``, COCO's ``annotations/`` and ``images/``). Nothing a label
+    file names is read from outside it, whatever ``..``, absolute path or link it uses: an
+    untrusted labelme file could otherwise have any file on disk copied into the output."""
+    return root.parent if root.name in IMAGES_BESIDE else root
+
+
+def _image(sample: Sample, path: Path, dataset: Path, report: Report) -> Path | None:
+    """The sample's image: the one its file names, else one of the same name beside it."""
+    return _usable(sample.image, path, dataset, report) or _usable(
+        find_image(path, sample.name), path, dataset, report
+    )
+
+
+def _usable(image: Path | None, path: Path, dataset: Path, report: Report) -> Path | None:
+    """``image`` where it is a regular file inside ``dataset``; a refusal is reported."""
+    if image is None or not regular_file(image):
+        return None
+    if within(image, dataset):
+        return image
+    report.warnings.append(
+        f"{path}: {image} is refused: it lies outside the dataset folder {dataset}, "
+        "so it is neither read nor copied"
+    )
+    return None
+
+
+def _add(export, report: Report, fmt: registry.Format, path: Path, root: Path, sample, dataset: Path) -> None:
     if isinstance(sample, FormatError):
         report.errors.append(sample)
         return
     report.warnings.extend(sample.warnings)
     sub = fmt.sub_folder(path.parent.relative_to(root)) if path.parent.is_relative_to(root) else Path()
-    image = (
-        sample.image if sample.image is not None and sample.image.is_file() else find_image(path, sample.name)
-    )
+    image = _image(sample, path, dataset, report)
     try:
         report.written.extend(export.add(sample, image, sub))
     except FormatError as exc:

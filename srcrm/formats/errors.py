@@ -19,3 +19,10 @@ class FormatError(ValueError):
         self.shape = shape
         where = f"{self.path}: {shape}" if shape else str(self.path)
         super().__init__(f"{where}: {reason}")
+
+
+def quoted(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for a message, cut in the middle when long: a hostile file's names and
+    ids can be megabytes, and an error is one line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]}"

@@ -30,7 +30,7 @@ from PIL import Image, ImageDraw
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import layout
 from srcrm.formats.classes import ClassLookup
-from srcrm.formats.errors import FormatError
+from srcrm.formats.errors import FormatError, quoted
 from srcrm.formats.jsonstream import StreamedJson
 from srcrm.formats.outlines import UNLABELLED, Outlines, outline
 from srcrm.formats.reading import (
@@ -40,7 +40,9 @@ from srcrm.formats.reading import (
     declared_classes,
     image_size,
     load_json,
+    regular_file,
     used_classes,
+    within,
 )
 from srcrm.io import ImageReadError, atomic_write, displayed_size
 from srcrm.limits import ImageTooLarge, check_image_size
@@ -189,17 +191,22 @@ def _size(doc: dict, path: Path) -> tuple[int, int]:
             raise FormatError(path, "imageData is not an image")
         return image.shape[:2]
     image_path = doc.get("imagePath")
+    unknown = "image size unknown: no imageHeight/imageWidth, no imageData, and"
     if isinstance(image_path, str) and image_path:
-        try:
-            return displayed_size(path.parent / image_path)
-        except ImageReadError as exc:
-            if "refused" in str(exc):
-                raise FormatError(path, str(exc)) from None
-    raise FormatError(
-        path,
-        "image size unknown: no imageHeight/imageWidth, no imageData, "
-        "and the image at imagePath cannot be opened",
-    )
+        image = path.parent / image_path
+        if not within(image, path.parent):
+            raise FormatError(
+                path,
+                f"{unknown} imagePath {quoted(image_path)} is not a file inside its folder, "
+                "so it is not read",
+            )
+        if regular_file(image):
+            try:
+                return displayed_size(image)
+            except ImageReadError as exc:
+                if "refused" in str(exc):
+                    raise FormatError(path, str(exc)) from None
+    raise FormatError(path, f"{unknown} the image at imagePath cannot be opened")
 
 
 def _png_or_jpeg_size(data: np.ndarray) -> tuple[int, int] | None:

@@ -11,14 +11,19 @@ returned as a warning.
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from srcrm.data.labelsets import LabelSet
-from srcrm.formats.errors import FormatError
-from srcrm.formats.reading import IMAGE_SUFFIXES, Sample
+from srcrm.formats.errors import FormatError, quoted
+from srcrm.formats.reading import IMAGE_SUFFIXES, NAME_MAX, Sample
 from srcrm.io import atomic_write, atomic_write_text
+
+# Each file is written to a temporary sibling first (srcrm.io.atomic_write): "." + name + "."
+# + 8 random characters + ".tmp", 14 bytes longer than the name.
+WRITABLE_NAME = NAME_MAX - 14
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class Export:
                     f"one ({sample.name!r}); give a folder instead",
                 )
             path = self.dst
+        else:
+            self._check_name(path, sample)
         if not path.resolve().is_relative_to(self.dst.resolve()):
             raise FormatError(path, f"the name {sample.name!r} would write outside {self.dst}")
         if (image is not None and path.resolve() == image.resolve()) or path.resolve() in self.inputs:
@@ -85,6 +92,21 @@ class Export:
             )
         self._written[path.resolve()] = sample.name
         return path
+
+    def _check_name(self, path: Path, sample: Sample) -> None:
+        """Refuse, for this sample only, a name no file system can hold (a COCO file_name's,
+        or a long one with a format's suffix added): the write would fail, and with it the
+        whole conversion."""
+        name = str(path.relative_to(self.dst))
+        if "\0" in name:
+            raise FormatError(self.dst, f"the name {quoted(sample.name)} has a NUL byte; it is left out")
+        longest = max(len(os.fsencode(part)) for part in Path(name).parts)
+        if longest > WRITABLE_NAME:
+            raise FormatError(
+                path.parent,
+                f"{quoted(sample.name)} makes a file name of {longest} bytes, more than the "
+                f"{WRITABLE_NAME} allowed; it is left out",
+            )
 
     def copy_image(self, image: Path | None, path_without_suffix: Path, sample: Sample) -> Path | None:
         """Copy the sample's image to ``path_without_suffix`` + its own suffix, where the

@@ -4,6 +4,7 @@ from a file must pass before it is painted."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,7 @@ import numpy as np
 import shapely
 
 from srcrm import jsonio
-from srcrm.data.labelsets import read_class_names
-from srcrm.formats.classes import UNLABELLED_NAMES, name_key
+from srcrm.formats.classes import UNLABELLED_NAMES, name_key, read_class_list
 from srcrm.formats.errors import FormatError
 from srcrm.limits import ImageTooLarge, check_image_size
 from srcrm.suffixes import IMAGE_SUFFIXES
@@ -21,6 +21,7 @@ from srcrm.suffixes import IMAGE_SUFFIXES
 CLASS_FILES = ("classes.txt", "labels.txt")  # ours and CamVid's; labelme's labels.txt
 MAX_POINTS = 1_000_000  # per shape: more is a broken or hostile file, not an annotation
 OUTSIDE_SLACK = 1.0  # pixels a point may stray past the image frame (rounding in other tools)
+NAME_MAX = 255  # bytes in one file or folder name, on Linux, macOS and Windows alike
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,33 @@ def load_json(path: str | os.PathLike) -> Any:
         raise FormatError(path, exc.reason) from None
 
 
+def coordinates(values: Any, path: str | os.PathLike, shape: str) -> np.ndarray:
+    """``values`` (nested lists of JSON numbers) as a float64 array, or :class:`FormatError`
+    naming the shape: strings, booleans and nulls are not coordinates, and an integer too large
+    for a float (JSON allows 10**400) is named as such instead of overflowing."""
+    not_numbers = FormatError(path, "points are not a list of [x, y] numbers", shape)
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError, OverflowError):  # ragged or unconvertible lists
+        raise not_numbers from None
+    if array.dtype.kind not in "iufO":
+        raise not_numbers
+    try:
+        return array.astype(np.float64)
+    except OverflowError:
+        raise FormatError(path, "has a coordinate too large to be a number", shape) from None
+    except (TypeError, ValueError):  # an object array of something else than numbers
+        raise not_numbers from None
+
+
 def checked_points(
     points: Any, height: int, width: int, path: str | os.PathLike, shape: str, *, min_points: int = 3
 ) -> np.ndarray:
     """``points`` as an (N, 2) float array of finite coordinates inside the image, or
     :class:`FormatError` naming the shape."""
-    try:
-        pts = np.asarray(points, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise FormatError(path, "points are not a list of [x, y] numbers", shape) from None
+    pts = coordinates(points, path, shape)
+    if pts.size == 0:  # [] is no points, not a malformed list
+        pts = pts.reshape(0, 2)
     if pts.ndim != 2 or pts.shape[1] != 2:
         raise FormatError(path, "points are not a list of [x, y] numbers", shape)
     if len(pts) < min_points:
@@ -71,21 +90,47 @@ def checked_points(
     if outside.any():
         x, y = pts[np.argmax(outside)]
         raise FormatError(path, f"point ({x:g}, {y:g}) lies outside the {width}x{height} image", shape)
+    check_outline_length(pts, path, shape)
     return pts
 
 
+def check_outline_length(points: np.ndarray, path: str | os.PathLike, shape: str) -> None:
+    """Refuse a ring longer than every pixel edge inside its bounding box together: no
+    outline of a region is, and painting or checking one costs time with its length and
+    density (Pillow and OpenCV fill row by row, pycocotools walks it step by step, GEOS
+    compares the edges whose boxes overlap): 200,000 random points in a 40x40 box took GEOS
+    17 s, a zigzag across a large image would take Pillow hours."""
+    width, height = np.ceil(np.ptp(points, axis=0)).astype(int).tolist()
+    length = float(np.abs(points - np.roll(points, -1, axis=0)).max(axis=1).sum())
+    limit = 2 * (width + 3) * (height + 3)  # a pixel's margin around the box, and rounding
+    if length > limit:
+        raise FormatError(
+            path,
+            f"its outline is {length:,.0f} pixels long, more than the {limit:,} that any "
+            f"outline inside its {width}x{height} bounding box needs",
+            shape,
+        )
+
+
+_CROSSING = re.compile(r"Self-intersection\[(\S+) (\S+)\]")
+
+
 def crossing_note(points: np.ndarray) -> str | None:
-    """What to warn about a ring whose edges cross each other away from its vertices."""
-    line = shapely.LineString(np.vstack((points, points[:1])))
-    if len(points) < 4 or line.is_simple:
+    """What to warn about a ring whose edges cross each other away from its vertices.
+
+    GEOS's validity check (a sweep, O(n log n): enumerating every crossing is quadratic, and
+    took gigabytes for a 100,000-point ring) names the first self-intersection it finds. One
+    on a vertex (a spike, a ring touching itself) is how files draw slits, not a crossing, so
+    it gets no note; a ring whose first self-intersection is such a vertex gets none either.
+    """
+    if len(points) < 4:
         return None
-    vertices = set(map(tuple, points.tolist()))
-    crossings = [
-        xy for xy in map(tuple, shapely.get_coordinates(shapely.node(line)).tolist()) if xy not in vertices
-    ]
-    if not crossings:
+    found = _CROSSING.fullmatch(shapely.is_valid_reason(shapely.Polygon(points)))
+    if found is None:
         return None
-    x, y = crossings[0]
+    x, y = float(found[1]), float(found[2])
+    if np.isclose(points, (x, y), rtol=1e-12, atol=1e-9).all(axis=1).any():
+        return None
     return f"a self-intersecting polygon (its edges cross at ({x:g}, {y:g})), filled even-odd"
 
 
@@ -94,7 +139,7 @@ def image_size(data: dict, keys: tuple[str, str], path: str | os.PathLike) -> tu
     if keys[0] not in data and keys[1] not in data:
         return None
     h, w = data.get(keys[0]), data.get(keys[1])
-    if not (isinstance(h, int) and isinstance(w, int) and h > 0 and w > 0):
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (h, w)):
         raise FormatError(path, f"{keys[0]}/{keys[1]} must be positive integers, got {h!r}/{w!r}")
     checked_size(h, w, path)
     return h, w
@@ -120,7 +165,7 @@ def find_image(label_file: Path, name: str) -> Path | None:
     for folder in folders:
         for suffix in IMAGE_SUFFIXES:
             candidate = folder / f"{stem}{suffix}"
-            if candidate != label_file and candidate.is_file():
+            if candidate != label_file and regular_file(candidate):
                 return candidate
     return None
 
@@ -135,16 +180,37 @@ def nearby(folder: Path, names: tuple[str, ...], levels: int = 2) -> Path | None
 
 
 def declared_classes(folder: Path) -> list[str] | None:
-    """The class names of a ``classes.txt`` or ``labels.txt`` in or just above ``folder``
-    (labelme's ``__ignore__`` and ``_background_`` lines aside), or None."""
+    """The class names of a ``classes.txt`` or ``labels.txt`` in or just above ``folder``, or
+    None. Every name keeps its line's id (PNG masks store ids, and labelme's own tools number
+    the lines): a first line ``__ignore__`` is left out because labelme numbers it -1 (its
+    ``_background_`` is 0), and a last line that means "no class" because its id becomes the
+    ignore index. Any other ``unlabelled`` or ``_background_`` line stays a class."""
     found = nearby(folder, CLASS_FILES)
     if found is None:
         return None
+    names = read_class_list(found)
+    if names[:1] == ["__ignore__"]:
+        names = names[1:]
+    unlabelled = {name_key(n) for n in UNLABELLED_NAMES}
+    return names[:-1] if names and name_key(names[-1]) in unlabelled else names
+
+
+def regular_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file that can be opened: a FIFO or a device (``/dev/stdin``)
+    would block a read forever, and a name too long or with a NUL byte is no file at all."""
     try:
-        names = read_class_names(found)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise FormatError(found, f"cannot read the class list ({exc})") from None
-    return [n for n in names if n.casefold() not in (*UNLABELLED_NAMES, "_background_")]
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def within(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies inside ``folder`` once both are resolved (``..``, absolute
+    paths and links followed): files that a dataset names are read only from inside it."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
+    except (OSError, ValueError):  # a NUL byte, a name too long: not a file at all
+        return False
 
 
 def used_classes(files: list[Path], names_of) -> list[str]:

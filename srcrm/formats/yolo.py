@@ -28,7 +28,7 @@ from srcrm.formats import layout
 from srcrm.formats.classes import ClassLookup
 from srcrm.formats.errors import FormatError
 from srcrm.formats.outlines import outline
-from srcrm.formats.reading import MAX_POINTS, Sample, find_image, nearby
+from srcrm.formats.reading import MAX_POINTS, Sample, check_outline_length, find_image, nearby
 from srcrm.io import ImageReadError, atomic_write, atomic_write_text, displayed_size
 from srcrm.jsonio import MAX_DEPTH, nesting_depth
 
@@ -192,7 +192,9 @@ def read(
             )
         if not (np.isfinite(values).all() and (values >= -0.01).all() and (values <= 1.01).all()):
             raise FormatError(path, "coordinates must be numbers in 0..1", where)
-        masks.append((class_id, _mask(values.reshape(-1, 2) * (width, height), height, width)))
+        points = values.reshape(-1, 2) * (width, height)
+        check_outline_length(points, path, where)
+        masks.append((class_id, _mask(points, height, width)))
     out = np.full((height, width), labelset.ignore_index, np.uint8)
     for class_id, (top, left, mask) in sorted(masks, key=lambda m: -int(m[1][2].sum())):
         out[top : top + mask.shape[0], left : left + mask.shape[1]][mask] = class_id

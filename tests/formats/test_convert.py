@@ -185,8 +185,9 @@ def test_a_label_file_in_the_folder_gives_the_table(tmp_path):
     labelme_file(folder / "a.json", ["road"])
     (folder / "labels.txt").write_text("__ignore__\n_background_\nsky\nroad\n")  # labelme's
     assert cli(str(folder), str(tmp_path / "out"), "--to", "png") == 0
-    assert (tmp_path / "out" / "classes.txt").read_text() == "sky\nroad\n"
-    assert read_label_png(tmp_path / "out" / "a.png")[1, 0] == 1
+    # labelme numbers the lines from -1 (__ignore__): _background_ 0, sky 1, road 2
+    assert (tmp_path / "out" / "classes.txt").read_text() == "_background_\nsky\nroad\n"
+    assert read_label_png(tmp_path / "out" / "a.png")[1, 0] == 2
 
 
 def test_single_files(tmp_path, dataset):

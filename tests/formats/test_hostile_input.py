@@ -19,7 +19,8 @@ from srcrm import jsonio
 from srcrm.data.labelsets import CAMVID
 from srcrm.formats import FormatError, convert, registry
 from srcrm.formats.errors import FormatError as Error
-from srcrm.io import write_png
+from srcrm.io import displayed_size, read_image, write_png
+from srcrm.limits import ImageTooLarge, check_image_size
 
 
 def valid_files(root: Path) -> dict[str, Path]:
@@ -137,18 +138,51 @@ def test_embedded_images_are_sized_from_their_header_first(tmp_path, monkeypatch
     assert isinstance(item, FormatError) and "over the limit" in str(item)
 
 
-def test_yolo_sizes_images_with_exif_orientation_applied(tmp_path):
-    """A phone photo stored 40x20 with orientation 6 is shown (and predicted) 20x40."""
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".tiff"])
+def test_yolo_sizes_images_with_exif_orientation_applied(tmp_path, suffix):
+    """A phone photo stored 40x20 with orientation 6 is shown (and predicted) 20x40. Pillow 13
+    reports a TIFF's size already turned: turning it again gave a 40x20 label map."""
     (tmp_path / "images").mkdir()
     (tmp_path / "labels").mkdir()
     exif = Image.Exif()
     exif[0x0112] = 6
-    Image.new("RGB", (40, 20)).save(tmp_path / "images" / "p.jpg", exif=exif.tobytes())
+    image = tmp_path / "images" / f"p{suffix}"
+    Image.new("RGB", (40, 20)).save(image, exif=exif.tobytes())
     (tmp_path / "labels" / "p.txt").write_text("8 0 0 1 0 1 0.5 0 0.5\n")
     (tmp_path / "data.yaml").write_text(f"names: {list(CAMVID.class_names)}\n")
     [sample] = registry.FORMATS["yolo"].read(tmp_path / "labels" / "p.txt", CAMVID)
-    assert sample.labels.shape == (40, 20)
+    assert sample.labels.shape == read_image(image).shape[:2] == (40, 20)
     assert (sample.labels[:19] == 8).all() and (sample.labels[21:] == 11).all()
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".tiff", ".webp"])
+def test_an_image_is_sized_as_it_is_read(tmp_path, suffix, orientation):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / f"a{suffix}"
+    Image.new("RGB", (30, 10)).save(path, exif=exif.tobytes())
+    assert displayed_size(path) == read_image(path).shape[:2]
+
+
+def test_a_json_integer_of_thousands_of_digits_is_one_clear_error(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text('{"shapes": [], "imageHeight": ' + "1" * 5000 + ', "imageWidth": 1}')
+    [error] = registry.FORMATS["labelme"].read(path, CAMVID)
+    assert str(error) == f"{path}: holds an integer too long to read (over 4,300 digits)"
+
+
+def test_a_boolean_size_is_not_one_pixel(tmp_path):
+    """JSON's true is a Python int: it read as a 1x1 image ("lies outside the TruexTrue image")."""
+    path = tmp_path / "a.json"
+    shape = {"label": "car", "points": [[0, 0], [3, 0], [3, 3]], "shape_type": "polygon"}
+    path.write_text(json.dumps({"shapes": [shape], "imageHeight": True, "imageWidth": True}))
+    [error] = registry.FORMATS["labelme"].read(path, CAMVID)
+    assert str(error) == f"{path}: imageHeight/imageWidth must be positive integers, got True/True"
+    with pytest.raises(
+        ImageTooLarge, match=r"^the image declares a size that is not whole numbers: True x 2$"
+    ):
+        check_image_size(True, 2, "the image")
 
 
 @pytest.mark.parametrize(

@@ -195,7 +195,7 @@ def test_coco_polygons_read_as_pycocotools_decodes_them(ring, decimals):
     mask_api = pytest.importorskip("pycocotools.mask")
     flat = np.round(np.asarray(ring), decimals).ravel().tolist()
     theirs = mask_api.decode(mask_api.frPyObjects([flat], 15, 21))[:, :, 0].astype(bool)
-    left, crop = rle.from_polygon(np.reshape(flat, (-1, 2)), 15, 21)
+    top, left, crop = rle.from_polygon(np.reshape(flat, (-1, 2)), 15, 21)
     ours = np.zeros((15, 21), bool)
-    ours[:, left : left + crop.shape[1]] = crop
+    ours[top : top + crop.shape[0], left : left + crop.shape[1]] = crop
     assert (ours == theirs).all()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
+from hostile_tools import convert_cli
 from PIL import Image
 
 from srcrm.formats import FormatError, masks, voc
-from srcrm.io import write_png
+from srcrm.io import ImageReadError, read_label_png, write_png
 
 
 def test_voc_png_has_voc_palette_and_reads_back(tmp_path, camvid_label, labelset):
@@ -63,3 +65,21 @@ def test_a_datumaro_voc_export_is_detected_and_read_by_its_labelmap(tmp_path, ca
     assert report.errors == []
     assert (tmp_path / "out" / "classes.txt").read_text().split() == list(labelset.class_names)
     assert (read_label_png(tmp_path / "out" / "a.png") == camvid_label).all()
+
+
+def test_a_16_bit_label_png_past_255_is_refused_by_the_one_label_reader(tmp_path, capsys, labelset):
+    """300 must never be read as class 44 (300 mod 256): the app and the datasets read label
+    PNGs through ``read_label_png``, ``srcrm convert`` through ``masks.read``; both refuse it."""
+    path = tmp_path / "src" / "wide.png"
+    path.parent.mkdir()
+    cv2.imwrite(str(path), np.array([[0, 3], [300, 1]], np.uint16))
+    with pytest.raises(ImageReadError) as info:
+        read_label_png(path)
+    assert str(info.value) == f"{path}: value 300 does not fit a label map (0..255)"
+    (tmp_path / "classes.txt").write_text("sky\nbuilding\npole\nroad\n")
+    classes = tmp_path / "classes.txt"
+    code, err = convert_cli(capsys, path.parent, tmp_path / "out", "--to", "labelme", "--classes", classes)
+    assert code == 1 and err == [f"error: {path}: value 300 does not fit a label map (0..255)"]
+    cv2.imwrite(str(path), np.array([[0, 3], [255, 1]], np.uint16))  # 16-bit, values that fit
+    labels = read_label_png(path)
+    assert labels.dtype == np.uint8 and labels.tolist() == [[0, 3], [255, 1]]
