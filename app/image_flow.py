@@ -22,6 +22,8 @@ from .ui import Ui
 
 
 class ImageFlow:
+    kind = "folder"
+
     def __init__(
         self,
         session: Session,
@@ -99,7 +101,7 @@ class ImageFlow:
         elif saved.get("folder") and Path(saved["folder"]).is_dir():
             self.session.open_path(Path(saved["folder"]), select=saved.get("image"), view=saved.get("view"))
         elif saved.get("video") and Path(saved["video"]).exists():
-            self.session.open_path(Path(saved["video"]), view=saved.get("view"))
+            self.session.open_path(Path(saved["video"]), view=saved.get("view"), kind="video")
         else:
             self.session.open_path(SAMPLE_IMAGE)
 

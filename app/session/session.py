@@ -30,7 +30,9 @@ from .save_state import SaveState
 
 
 class Opener(Protocol):
-    """Opens the paths of one kind (a folder of images, a video) as a mode of the session."""
+    """Opens the paths of one ``kind`` ("folder", "video") as a mode of the session."""
+
+    kind: str
 
     def accepts(self, path: Path) -> bool: ...
 
@@ -102,11 +104,14 @@ class Session:
         jobs = self.jobs.jobs(foreground=True)
         return jobs[-1] if jobs else None
 
-    def open_path(self, path: Path, select: str | None = None, view: list[float] | None = None) -> bool:
+    def open_path(
+        self, path: Path, select: str | None = None, view: list[float] | None = None, kind: str | None = None
+    ) -> bool:
         """Open ``path`` with the opener that takes it (a folder, an image in its folder, a
-        video); a notice when none does."""
+        video), or as ``kind`` says (a folder of frames reopens as a video); a notice when none
+        does."""
         path = Path(path)
-        opener = next((o for o in self.openers if o.accepts(path)), None)
+        opener = next((o for o in self.openers if o.kind == kind or (kind is None and o.accepts(path))), None)
         if opener is not None:
             return opener.open(path, select, view)
         if path.exists():

@@ -128,6 +128,21 @@ def test_an_image_sequence_folder_opens_as_a_video(make_window, tmp_path, qtbot,
     assert window.video.store.folder == tmp_path / ".srcrm" / "seq.frames"
 
 
+def test_an_image_sequence_reopens_as_a_video_in_the_next_session(make_window, tmp_path, dialogs):
+    folder = tmp_path / "seq"
+    folder.mkdir()
+    for k, f in enumerate(synthetic_frames(8)):
+        cv2.imwrite(str(folder / f"f{k}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+    dialogs.open_sequence = lambda parent, start: folder
+    window = make_window(predictor=BatchPredictor())
+    window.menus.action("video.open_sequence").trigger()
+    window.videos.show_frame(5)
+    window.close()
+    again = make_window(restore=True, predictor=BatchPredictor())
+    assert again.video is not None and again.project is None  # a video, not a folder of images
+    assert again.video.path == folder and again.video.frame == 5
+
+
 def test_a_corrupt_video_gives_a_notice_and_the_app_stays_usable(make_window, clip, tmp_path, qtbot):
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 20)
