@@ -47,7 +47,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     named = next((a for a in argv if not a.startswith("-")), None)
-    args = build_parser(named if named in COMMANDS else None).parse_args(argv)
+    try:
+        args = build_parser(named if named in COMMANDS else None).parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already said in one line
+        return int(exc.code or 0)
     with _terminate_as_interrupt():
         return _run(args)
 

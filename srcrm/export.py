@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from srcrm.io import atomic_write, atomic_write_bytes
+from srcrm.io import atomic_write_bytes
 
 ONNX_OPSET = 17  # GridSample arrived in opset 16
 
@@ -46,37 +46,48 @@ def _compare(reference: torch.Tensor, output: torch.Tensor, path: Path) -> Expor
 
 @torch.no_grad()
 def export_torchscript(model: nn.Module, path, example: torch.Tensor) -> ExportCheck:
+    """Trace ``model`` on ``example``, check the result on another size, then write ``path``:
+    a failure anywhere before the write leaves nothing behind."""
     model = _Inference(model).eval()
-    traced = torch.jit.trace(model, example)
     buffer = io.BytesIO()
-    torch.jit.save(traced, buffer)
+    torch.jit.save(torch.jit.trace(model, example), buffer)
+    loaded = torch.jit.load(io.BytesIO(buffer.getvalue()))
+    probe = _probe(example)
+    check = _compare(model(probe), loaded(probe), Path(path))
     atomic_write_bytes(path, buffer.getvalue())
-    loaded = torch.jit.load(str(path))
-    # Check on a second size: the trace must not have frozen the input shape.
-    probe = torch.rand(1, 3, example.shape[2] + 32, example.shape[3] - 32)
-    return _compare(model(probe), loaded(probe), Path(path))
+    return check
 
 
 @torch.no_grad()
 def export_onnx(model: nn.Module, path, example: torch.Tensor) -> ExportCheck:
+    """Export ``model`` to ONNX, check it in ONNX Runtime on another size, then write ``path``:
+    a failure anywhere before the write leaves nothing behind."""
     import onnxruntime as ort
 
     model = _Inference(model).eval()
-    with atomic_write(path) as fh:
-        torch.onnx.export(
-            model,
-            (example,),
-            fh,
-            input_names=["image"],
-            output_names=["logits"],
-            opset_version=ONNX_OPSET,
-            dynamo=False,
-            dynamic_axes={
-                "image": {0: "batch", 2: "height", 3: "width"},
-                "logits": {0: "batch", 2: "height", 3: "width"},
-            },
-        )
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    probe = torch.rand(1, 3, example.shape[2] + 32, example.shape[3] - 32)
+    buffer = io.BytesIO()
+    torch.onnx.export(
+        model,
+        (example,),
+        buffer,
+        input_names=["image"],
+        output_names=["logits"],
+        opset_version=ONNX_OPSET,
+        dynamo=False,
+        dynamic_axes={
+            "image": {0: "batch", 2: "height", 3: "width"},
+            "logits": {0: "batch", 2: "height", 3: "width"},
+        },
+    )
+    session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+    probe = _probe(example)
     (output,) = session.run(None, {"image": probe.numpy()})
-    return _compare(model(probe), torch.from_numpy(output), Path(path))
+    check = _compare(model(probe), torch.from_numpy(output), Path(path))
+    atomic_write_bytes(path, buffer.getvalue())
+    return check
+
+
+def _probe(example: torch.Tensor) -> torch.Tensor:
+    """An input of another height, width and aspect than ``example``: the export must not have
+    frozen the shape it was traced with."""
+    return torch.rand(1, 3, example.shape[2] + 32, example.shape[3] + 64)

@@ -102,6 +102,21 @@ def write_png(path: str | os.PathLike, array: np.ndarray) -> None:
     atomic_write_bytes(path, buf.tobytes())
 
 
+def write_jpeg(path: str | os.PathLike, rgb: np.ndarray, quality: int = 95) -> None:
+    """Write an RGB uint8 image as a JPEG atomically (converted to BGR in place: the array is
+    the caller's to drop). JPEG holds at most 65,535 pixels a side; a larger image is an error
+    that names the file."""
+    try:
+        ok, data = cv2.imencode(
+            ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR, dst=rgb), [cv2.IMWRITE_JPEG_QUALITY, quality]
+        )
+    except cv2.error:
+        ok = False
+    if not ok:
+        raise ValueError(f"{path}: cannot be encoded as JPEG ({rgb.shape[1]}x{rgb.shape[0]} pixels)")
+    atomic_write_bytes(path, data.tobytes())
+
+
 def unreadable_reason(exc: OSError) -> str:
     """Why a file could not be opened, in the words of an ``error:`` line."""
     if isinstance(exc, FileNotFoundError):

@@ -16,9 +16,11 @@ def save_figure(fig, path) -> Path:
     from srcrm.io import atomic_write
 
     path = Path(path)
-    with atomic_write(path) as fh:
-        fig.savefig(fh, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        with atomic_write(path) as fh:
+            fig.savefig(fh, format="png", dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(fig)
     return path
 
 

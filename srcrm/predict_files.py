@@ -9,11 +9,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import cv2
 from tqdm import tqdm
 
 from srcrm.device import pick_device
-from srcrm.io import ImageReadError, atomic_write_bytes, read_image, write_png
+from srcrm.folder_lock import exclusive
+from srcrm.io import ImageReadError, read_image, write_jpeg, write_png
+from srcrm.outputs import refuse_aliasing
 from srcrm.overlay import blend
 from srcrm.predictor import Predictor
 from srcrm.suffixes import IMAGE_SUFFIXES
@@ -25,6 +26,8 @@ from srcrm.video import (
     prelabel_video,
     write_overlay_video,
 )
+from srcrm.video.fingerprint import fingerprint
+from srcrm.video.label_store import META_FILE
 
 
 def is_video(path: str | Path) -> bool:
@@ -32,12 +35,14 @@ def is_video(path: str | Path) -> bool:
 
 
 def collect_images(inputs: list[str]) -> list[Path]:
-    """Image files named directly, and the images inside named folders (sorted)."""
+    """Image files named directly, and the images inside named folders (sorted). A name that
+    is there but cannot be opened (a symbolic link loop, no permission) is kept: reading it
+    fails, and that image alone is skipped, named."""
     found = []
     for item in map(Path, inputs):
         if item.is_dir():
             found += sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        elif item.exists():
+        elif os.path.lexists(item):
             found.append(item)
         else:
             raise FileNotFoundError(f"{item}: no such file or folder")
@@ -50,14 +55,7 @@ def plan_outputs(images: list[Path], out: Path, inputs: list[str]) -> dict[Path,
     ``NAME.png`` normally; images that share a stem (``a.jpg`` and ``a.png``) keep their
     extension (``a.jpg.png``, ``a.png.png``) so neither replaces the other. Raises ValueError
     when two inputs would still write one file (the same name in two folders), or when an
-    output would overwrite an input or land among the inputs (``--out`` is an input folder)."""
-    out_dir = out.resolve()
-    folders = {Path(i).resolve() for i in inputs if Path(i).is_dir()}
-    if out_dir in folders:
-        raise ValueError(
-            f"{out}: --out is one of the input folders; its label maps would mix "
-            f"with (and may overwrite) the images: choose another folder"
-        )
+    output would overwrite an input or land among the inputs (:mod:`srcrm.outputs`)."""
     stems = Counter(p.stem for p in images)
     names = {p: p.stem if stems[p.stem] == 1 else p.name for p in images}
     by_name: dict[str, list[Path]] = {}
@@ -70,13 +68,9 @@ def plan_outputs(images: list[Path], out: Path, inputs: list[str]) -> dict[Path,
             f"inputs with the same name would write the same output ({shown}): "
             f"label them in separate runs, with separate --out folders"
         )
-    sources = {p.resolve() for p in images}
-    for name in names.values():
-        for target in (out_dir / f"{name}.png", out_dir / "overlays" / f"{name}.jpg"):
-            if target in sources:
-                raise ValueError(
-                    f"{target}: refused: an output would overwrite this input; choose another --out"
-                )
+    targets = [out / f"{name}.png" for name in names.values()]
+    targets += [out / "overlays" / f"{name}.jpg" for name in names.values()]
+    refuse_aliasing(targets, [*images, *(i for i in inputs if os.path.isdir(i))])
     return names
 
 
@@ -110,25 +104,23 @@ def predict_paths(
         labels = predictor.predict(image).labels
         write_png(out / f"{names[path]}.png", labels)
         if overlays:
-            ok, jpg = cv2.imencode(
-                ".jpg", cv2.cvtColor(blend(image, labels, predictor.palette), cv2.COLOR_RGB2BGR)
-            )
-            atomic_write_bytes(out / "overlays" / f"{names[path]}.jpg", jpg.tobytes())
+            write_jpeg(out / "overlays" / f"{names[path]}.jpg", blend(image, labels, predictor.palette))
     return 1 if failures else 0
 
 
 def predict_video(path: Path, out: Path, checkpoint=None, device: str = "auto", overlays: bool = True) -> int:
     """Write ``out/NNNNNN.png`` for every frame (zero-based index) and, with ``overlays``,
-    ``out/overlay.mp4``. A stopped run resumes: frames already in ``out`` are not redone. A
-    truncated video is labelled to its true end (noted); frames that cannot be decoded get an
-    ``error:`` line each and make the exit code 1."""
-    if os.path.realpath(out / "overlay.mp4") == os.path.realpath(path):
-        raise ValueError(
-            f"{path}: refused: the overlay video would overwrite this input; choose another --out"
-        )
+    ``out/overlay.mp4``. A stopped run resumes: frames already in ``out`` are not redone, when
+    they are of this video (the folder records its content fingerprint; another video's folder
+    is refused, whatever its frame size and count). One run at a time may write into ``out``.
+    The video is labelled to its true end whatever its header claims (noted); frames that
+    cannot be decoded get an ``error:`` line each and make the exit code 1."""
+    refuse_aliasing([out / "overlay.mp4", out / META_FILE], [path])
     model = str(checkpoint) if checkpoint else "default model"
-    with open_source(path) as source:  # a bad video fails before the model loads
-        store = FrameLabelStore(out, source.frame_count, (source.height, source.width))
+    with open_source(path) as source, exclusive(out, "srcrm predict"):  # a bad video fails first
+        store = FrameLabelStore(
+            out, source.frame_count, (source.height, source.width), source=fingerprint(path)
+        )
         predictor = Predictor.from_checkpoint(checkpoint, pick_device(device), say_timing)
         if store.model not in (None, model):
             print(
@@ -150,6 +142,12 @@ def predict_video(path: Path, out: Path, checkpoint=None, device: str = "auto", 
                 f"note: {path} ends after frame {summary.frame_count - 1} although its header "
                 f"says {source.claimed_frame_count} frames (truncated or damaged file); every "
                 f"frame up to the end is labelled",
+                file=sys.stderr,
+            )
+        if summary.longer:
+            print(
+                f"note: {path} holds {summary.frame_count} frames although its header says "
+                f"{source.claimed_frame_count}; all {summary.frame_count} are labelled",
                 file=sys.stderr,
             )
         for why in summary.damaged.values():

@@ -12,7 +12,7 @@ import torch
 from srcrm.checkpoint import Checkpoint, load_checkpoint
 from srcrm.device import device_name, pick_device
 from srcrm.fast_inference import FastPathConfig, PathChoice, Progress, build_forward, choose_path
-from srcrm.inference import InferenceConfig, predict_probs
+from srcrm.inference import InferenceConfig, label_tiles, predict_probs
 
 
 @dataclass
@@ -66,11 +66,13 @@ class Predictor:
     @torch.no_grad()
     def predict(self, image: np.ndarray) -> Prediction:
         """Label an RGB uint8 image (HxWx3). Images up to ``whole_below`` pixels run at once;
-        larger ones run in overlapping tiles, so memory stays bounded."""
+        larger ones run in overlapping tiles, so the memory beyond the image and its label and
+        confidence maps is bounded by the tile (:func:`srcrm.inference.label_tiles`)."""
         _check_image(image)
         h, w = image.shape[:2]
-        mode = "whole" if h * w <= self.whole_below else self.inference.mode
-        return self._run([image], mode)[0]
+        if h * w <= self.whole_below:
+            return self._run([image])[0]
+        return Prediction(*label_tiles(self.forward, image, self.inference, self.device, self.dtype))
 
     @torch.no_grad()
     def predict_batch(self, images: list[np.ndarray]) -> list[Prediction]:
@@ -83,13 +85,13 @@ class Predictor:
         if len({im.shape for im in images}) != 1 or pixels > self.whole_below:
             return [self.predict(image) for image in images]
         step = self.whole_below // pixels
-        return [p for i in range(0, len(images), step) for p in self._run(images[i : i + step], "whole")]
+        return [p for i in range(0, len(images), step) for p in self._run(images[i : i + step])]
 
-    def _run(self, images: list[np.ndarray], mode: str) -> list[Prediction]:
+    def _run(self, images: list[np.ndarray]) -> list[Prediction]:
         batch = images[0][None] if len(images) == 1 else np.stack(images)  # no copy for one
         x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device)
         x = x.permute(0, 3, 1, 2).to(self.dtype) / 255
-        probs = predict_probs(self.forward, x, replace(self.inference, mode=mode))
+        probs = predict_probs(self.forward, x, replace(self.inference, mode="whole"))
         confidence, labels = probs.max(dim=1)
         labels, confidence = labels.to(torch.uint8).cpu().numpy(), confidence.float().cpu().numpy()
         return [Prediction(lab, conf) for lab, conf in zip(labels, confidence, strict=True)]

@@ -46,9 +46,12 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from srcrm.formats import cutout
     from srcrm.io import read_image, write_png
-    from srcrm.matting import RefineConfig
+    from srcrm.matting import RefineConfig, check_edge_widths
+    from srcrm.outputs import refuse_aliasing
 
+    refuse_aliasing([args.out, args.matte], [args.image, args.mask, args.labels, args.classes])
     image = read_image(args.image)
+    check_edge_widths(image.shape, feather=args.feather, band=args.band)
     mask = _region(args)
     refine_with = RefineConfig(band=args.band, method=args.method) if args.refine else None
     matte = cutout.make_matte(image, mask, feather=args.feather, refine_with=refine_with)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from srcrm.commands.options import add_checkpoint_arg
 
@@ -25,12 +24,18 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from srcrm.checkpoint import load_checkpoint
+    from srcrm.checkpoint import checkpoint_files, load_checkpoint
     from srcrm.data.datasets import open_dataset
     from srcrm.device import pick_device
     from srcrm.evaluate import evaluate, format_table
     from srcrm.inference import InferenceConfig
+    from srcrm.io import atomic_write_text
+    from srcrm.outputs import refuse_aliasing
 
+    refuse_aliasing([args.json, args.plot], [args.data, *checkpoint_files(args.checkpoint)])
+    inference = InferenceConfig(
+        mode="slide" if args.slide else "whole", flip=args.flip, scales=tuple(args.scales)
+    )
     ckpt = load_checkpoint(args.checkpoint)
     data = open_dataset(args.data, args.split)
     if data.labelset.num_classes != ckpt.config.num_classes:
@@ -41,13 +46,10 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     device = pick_device(args.device)
-    inference = InferenceConfig(
-        mode="slide" if args.slide else "whole", flip=args.flip, scales=tuple(args.scales)
-    )
     result = evaluate(ckpt.build_model().to(device), data, device, inference)
     print(format_table(result))
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2))
+        atomic_write_text(args.json, json.dumps(result, indent=2))
     if args.plot:
         from srcrm.plots import plot_class_iou
 

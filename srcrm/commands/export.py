@@ -20,13 +20,14 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from srcrm.checkpoint import load_checkpoint
+    from srcrm.checkpoint import checkpoint_files, load_checkpoint
     from srcrm.export import export_onnx, export_torchscript
+    from srcrm.outputs import refuse_aliasing
 
+    out = Path(args.out)
+    refuse_aliasing([out / "model.onnx", out / "model.torchscript.pt"], checkpoint_files(args.checkpoint))
     model = load_checkpoint(args.checkpoint).build_model()
     example = torch.rand(1, 3, *args.size)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     checks = []
     if args.format in ("onnx", "both"):
         checks.append(export_onnx(model, out / "model.onnx", example))

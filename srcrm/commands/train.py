@@ -73,12 +73,18 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from srcrm.checkpoint import checkpoint_files
     from srcrm.data.augment import AugmentConfig
     from srcrm.evaluate import format_table
     from srcrm.losses import LossConfig
+    from srcrm.outputs import refuse_aliasing
     from srcrm.plots import plot_class_iou, plot_training
     from srcrm.train import TrainConfig, Trainer
 
+    out = Path(args.out)
+    written = ("model.pt", "best.pt", "last_state.pt", "history.json", "curves.png", "class_iou.png")
+    inputs = [args.data, *(checkpoint_files(args.init_from) if args.init_from else [])]
+    refuse_aliasing([out / name for name in written], inputs)
     cfg = TrainConfig(
         data=args.data,
         out_dir=args.out,
@@ -119,7 +125,6 @@ def run(args: argparse.Namespace) -> int:
     metrics = trainer.fit()
     bar.close()
     if trainer.dist.is_main:
-        out = Path(args.out)
         plot_training({cfg.model.name: trainer.history}, out / "curves.png")
         if metrics:
             print(format_table(metrics))

@@ -2,7 +2,7 @@
 
 from srcrm.matting.alpha import METHODS, estimate_alpha
 from srcrm.matting.foreground import decontaminate
-from srcrm.matting.refine import Cancelled, Matte, RefineConfig, refine
+from srcrm.matting.refine import Cancelled, Matte, RefineConfig, check_edge_widths, refine
 from srcrm.matting.trimap import make_trimap, paint_band
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "Cancelled",
     "Matte",
     "RefineConfig",
+    "check_edge_widths",
     "decontaminate",
     "estimate_alpha",
     "make_trimap",

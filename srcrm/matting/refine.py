@@ -17,6 +17,7 @@ import numpy as np
 from srcrm.matting.alpha import METHODS, estimate_alpha
 from srcrm.matting.foreground import decontaminate
 from srcrm.matting.trimap import make_trimap
+from srcrm.ranges import check_range
 
 Progress = Callable[[float], None] | None
 Stop = Callable[[], bool] | None
@@ -44,6 +45,15 @@ class RefineConfig:
             raise ValueError("feather must not be negative")
         if self.method not in METHODS:
             raise ValueError(f"unknown matting method {self.method!r}; choose one of {', '.join(METHODS)}")
+
+
+def check_edge_widths(shape: tuple[int, ...], *, feather: float, band: float) -> None:
+    """Raise ValueError unless ``feather`` and ``band`` (px) are from 0 to the longer side of
+    an image of ``shape``: wider, they change nothing more (the whole image is one soft edge),
+    while the feather's Gaussian kernel grows with it (1e9 px asked for 21 GB)."""
+    longest = max(shape[:2])
+    check_range(feather, "--feather", 0, longest)
+    check_range(band, "--band", 0, longest, whole=True)
 
 
 @dataclass

@@ -10,6 +10,7 @@ only when complete (a cancelled one leaves nothing, and 0 is returned).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -22,7 +23,7 @@ import numpy as np
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import coco, labelme
 from srcrm.formats.polygons import polygonize
-from srcrm.io import atomic_write, atomic_write_bytes, give_default_mode, write_png
+from srcrm.io import atomic_write, atomic_write_bytes, give_default_mode, write_jpeg, write_png
 from srcrm.matting import Cancelled, RefineConfig
 from srcrm.overlay import blend
 from srcrm.video.label_store import FrameLabelStore
@@ -92,7 +93,7 @@ def export_coco_video(
             ):
                 file_name = f"{source.name}/{index:06d}.jpg"
                 if frame is not None:
-                    _write_jpeg(path.parent / file_name, frame)
+                    write_jpeg(path.parent / file_name, frame, JPEG_QUALITY)
                 coverage = polygonize(store.read(index), labelset.num_classes, tolerance=tolerance)
                 doc = coco.to_dict([(file_name, coverage)], labelset)
                 for ann in doc["annotations"]:
@@ -124,7 +125,7 @@ def export_labelme_frames(
     frame_iter = frames_at(source, indices)
     for done, (index, frame) in _tracked(frame_iter, on_progress, should_stop, len(indices)):  # noqa: B007 (the count is returned)
         image = out_dir / f"{index:06d}.jpg"
-        _write_jpeg(image, frame)
+        write_jpeg(image, frame, JPEG_QUALITY)
         labelme.write(out_dir / f"{index:06d}.json", store.read(index), labelset, image, tolerance=tolerance)
     return done
 
@@ -247,15 +248,6 @@ def _tracked(
             on_progress(n, total)
 
 
-def _write_jpeg(path: Path, rgb: np.ndarray) -> None:
-    ok, data = cv2.imencode(
-        ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
-    )
-    if not ok:
-        raise OSError(f"could not encode {path} as JPEG")
-    atomic_write_bytes(path, data.tobytes())
-
-
 def _write_video(
     source: FrameSource,
     path: str | os.PathLike,
@@ -266,18 +258,21 @@ def _write_video(
     should_stop: Stop,
 ) -> int:
     """Encode ``render(index, frame)`` for each frame into an MP4 (mp4v) that replaces ``path``
-    only when complete."""
+    only when complete and checked on disk (:func:`_check_written`)."""
     path = Path(path)
     indices = list(range(source.frame_count)) if frames is None else sorted(set(frames))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".mp4", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mp4", dir=path.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     os.close(fd)
     writer = cv2.VideoWriter(
         tmp, cv2.VideoWriter_fourcc(*"mp4v"), source.fps, (source.width, source.height), colour
     )
     try:
         if not writer.isOpened():
-            raise OSError(f"{path}: cannot write an MP4 video here")
+            raise OSError(errno.EIO, "cannot write an MP4 video here", str(path))
         frame_iter = frames_at(source, indices)
         written = 0
         for written, (index, frame) in _tracked(  # noqa: B007 (the count is returned)
@@ -286,6 +281,7 @@ def _write_video(
             image = render(index, frame)
             writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if colour else image)
         writer.release()
+        _check_written(tmp, path, written)
         give_default_mode(tmp)
         os.replace(tmp, path)
         return written  # fewer than asked when the video turned out shorter than it claimed
@@ -295,3 +291,26 @@ def _write_video(
         writer.release()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _check_written(tmp: str, path: Path, frames: int) -> None:
+    """Raise OSError naming ``path`` unless ``tmp`` is on disk and holds ``frames`` frames.
+    OpenCV's video writer reports nothing when the disk fills up: frames are dropped and the
+    file is cut short, so it is flushed and read back before it may replace ``path``."""
+    try:
+        fd = os.open(tmp, os.O_RDWR)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    cap = cv2.VideoCapture(tmp, cv2.CAP_FFMPEG)
+    found = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
+    cap.release()
+    if found != frames:
+        raise OSError(
+            errno.EIO,
+            f"the video was not written whole ({found} of {frames} frames reached the disk; is it full?)",
+            str(path),
+        )

@@ -3,7 +3,9 @@
 Nothing is held in memory but the bookkeeping, so a video of any length can be labelled. File
 names are ``NNNNNN.png`` by zero-based frame index (the ``srcrm predict VIDEO --out DIR``
 contract). ``store.json`` beside them keeps the frame count, the frame size, which frames a
-person edited (pre-labelling never overwrites those) and which model labelled the rest.
+person edited (pre-labelling never overwrites those), which model labelled the rest and, when
+the caller gives it, the video's content fingerprint (:mod:`srcrm.video.fingerprint`): a store
+is then refused to another video even of the same size and length.
 
 Every write is atomic, so a frame's PNG is either whole or absent. A PNG that is not usable
 anyway (written by another tool, cut short, another size, a valid header over a corrupt body)
@@ -32,6 +34,7 @@ from srcrm.io import (
     read_label_png,
 )
 from srcrm.jsonio import load_json
+from srcrm.video.fingerprint import same_video
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,11 @@ class FrameLabelStore:
     user's edits may use one store together."""
 
     def __init__(
-        self, folder: str | os.PathLike, frame_count: int | None = None, size: tuple[int, int] | None = None
+        self,
+        folder: str | os.PathLike,
+        frame_count: int | None = None,
+        size: tuple[int, int] | None = None,
+        source: dict | None = None,
     ):
         self.folder = Path(folder)
         self._lock = threading.RLock()
@@ -61,6 +68,16 @@ class FrameLabelStore:
         self.size: tuple[int, int] | None = meta["size"]
         self._edited: set[int] = meta["edited"]
         self._model: str | None = meta["model"]
+        self.source: dict | None = meta["source"]
+        if source is not None and self.source is not None and not same_video(self.source, source):
+            raise LabelStoreError(
+                f"{self.folder} holds the labels of another video ({self.source.get('name')}, "
+                f"{self.source.get('bytes')} bytes), not of {source.get('name')}: choose another "
+                f"folder, or delete that one to start over"
+            )
+        if source is not None and self.source is None:
+            self.source = source
+            self._save_meta()
         if size is not None:
             size = (int(size[0]), int(size[1]))
             if self.size is not None and self.size != size:
@@ -78,15 +95,18 @@ class FrameLabelStore:
     def _load_meta(self) -> dict:
         path = self.folder / META_FILE
         if not path.is_file():
-            return {"frame_count": None, "size": None, "edited": set(), "model": None}
+            return {"frame_count": None, "size": None, "edited": set(), "model": None, "source": None}
         try:
             meta = load_json(path)
-            size, count = meta.get("size"), meta.get("frame_count")
+            size, count, source = meta.get("size"), meta.get("frame_count"), meta.get("source")
+            if source is not None and not isinstance(source, dict):
+                raise TypeError(f"source is {type(source).__name__}, not an object")
             return {
                 "frame_count": None if count is None else int(count),
                 "size": None if size is None else (int(size[0]), int(size[1])),
                 "edited": {int(i) for i in meta.get("edited", [])},
                 "model": meta.get("model"),
+                "source": source,
             }
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
             raise LabelStoreError(
@@ -100,6 +120,7 @@ class FrameLabelStore:
             "size": list(self.size) if self.size else None,
             "edited": sorted(self._edited),
             "model": self._model,
+            "source": self.source,
         }
         atomic_write_text(self.folder / META_FILE, json.dumps(meta, indent=1) + "\n")
 

@@ -8,9 +8,11 @@ decoding and PNG encoding overlap with inference.
 It resumes: frames that already have labels are skipped, and frames a person edited are never
 overwritten (checked at the moment of writing, so an edit made during the run is safe too).
 A cancel (``should_stop``) or Ctrl-C stops after the current batch; every label map written
-until then stays. A truncated file is labelled up to its true end and the run finishes (the
-summary gives the end, and the store's frame count is corrected); a frame that cannot be
-decoded is left unlabelled and named in the summary, and the run goes on.
+until then stays. A run to the end labels up to the file's true end, whatever its header
+claims: a truncated file is labelled up to where it stops, and one that holds more frames than
+its header says is labelled to its last frame (the summary gives the end, and the store's
+frame count is corrected); a frame that cannot be decoded is left unlabelled and named in the
+summary, and the run goes on.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class PrelabelSummary:
     seconds: float
     frame_count: int = 0  # the frames the video really holds, as far as known after the run
     truncated: bool = False  # its header claims more frames than it holds
+    longer: bool = False  # its header claims fewer frames than it holds (all were labelled)
     damaged: dict[int, str] = field(default_factory=dict)  # frames that could not be decoded
 
 
@@ -72,6 +75,10 @@ def prelabel_video(
             f"{store.folder} holds labels of {store.size[1]}x{store.size[0]} "
             f"frames, {source.name} is {source.width}x{source.height}"
         )
+    if cfg.stop is None:
+        source.find_end()
+        if store.frame_count is not None and source.frame_count > store.frame_count:
+            store.set_frame_count(source.frame_count)
     stop = source.frame_count if cfg.stop is None else min(cfg.stop, source.frame_count)
     candidates = store.missing(cfg.start, stop) if cfg.skip_labelled else range(cfg.start, stop)
     edited = store.edited
@@ -115,6 +122,7 @@ def prelabel_video(
         seconds=time.perf_counter() - began,
         frame_count=source.frame_count,
         truncated=source.truncated,
+        longer=source.longer,
         damaged={i: why for i, why in source.damaged.items() if i in todo_set},
     )
 

@@ -10,7 +10,9 @@ A container's frame count can be wrong (a truncated or damaged file). The true e
 when decoding reaches it, and ``frame_count`` shrinks to the frames that really are there:
 ``read`` past it fails with a :class:`VideoReadError` that says so, while ``frames`` simply
 ends there (and skips a frame that is present but cannot be decoded, noting it in
-``damaged``), so that a long job labels everything that decodes and finishes.
+``damaged``), so that a long job labels everything that decodes and finishes. A header can also
+claim fewer frames than the file holds; :meth:`FrameSource.find_end` decodes past the claimed
+end, so a job that runs to the end labels those too.
 """
 
 from __future__ import annotations
@@ -89,6 +91,15 @@ class FrameSource:
     def truncated(self) -> bool:
         """Whether the true end turned out to come before the frame count the file claims."""
         return False
+
+    @property
+    def longer(self) -> bool:
+        """Whether the file turned out to hold more frames than it claims."""
+        return False
+
+    def find_end(self) -> None:
+        """Make ``frame_count`` the true end where the container's count can be wrong (a
+        folder of images knows its count)."""
 
     def frames(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
         """``(index, frame)`` for ``start <= index < stop``, decoded in sequence. Ends early at
@@ -180,6 +191,28 @@ class VideoFileSource(FrameSource):
     @property
     def truncated(self) -> bool:
         return self.frame_count < self.claimed_frame_count
+
+    @property
+    def longer(self) -> bool:
+        return self.frame_count > self.claimed_frame_count
+
+    def find_end(self) -> None:
+        """Decode from the last frame the header claims on to the true end: frames past the
+        claim are counted in, and a file that ends earlier gets ``frame_count`` cut. Costs a
+        seek and the frames from the keyframe before it (a decode from the start where this
+        file's seeks cannot be trusted, which also happens for a truncated file)."""
+        cursor = Cursor(self.path, self._timeline)
+        try:
+            try:
+                cursor.read(max(self.frame_count - 1, 0))
+            except EndOfVideo as end:
+                self.frame_count = min(self.frame_count, end.end)
+                return
+            except ValueError:
+                pass  # that frame is damaged: the ones after it may not be
+            self.frame_count = max(self.frame_count, cursor.count_frames())
+        finally:
+            cursor.close()
 
     def _sequential(self, start: int, stop: int) -> Iterator[tuple[int, np.ndarray]]:
         cursor = Cursor(self.path, self._timeline)

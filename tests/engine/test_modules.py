@@ -65,6 +65,19 @@ def test_gradients_reach_the_offsets():
     assert offset_conv.bias.grad.abs().sum() > 0
 
 
+def test_a_nan_offset_samples_the_plain_grid_and_other_offsets_pass_unchanged():
+    """grid_sample's backward pass segfaults on a NaN grid (a diverging fine-tune crashed)."""
+    coarse = torch.rand(1, 3, 6, 7)
+    offset = torch.zeros(1, 2, 12, 14)
+    offset[:, :, :4] = float("nan")
+    offset[:, 0, 8:] = 1.0
+    guarded = warp(coarse, offset)
+    plain = F.interpolate(coarse, size=(12, 14), mode="bilinear", align_corners=False)
+    assert torch.allclose(guarded[..., :8, :], plain[..., :8, :], atol=1e-6)  # NaN and zero: bilinear
+    assert torch.equal(guarded, warp(coarse, offset.nan_to_num(0.0)))  # the shifted rows kept
+    assert not torch.allclose(guarded[..., 8:, :], plain[..., 8:, :])
+
+
 def test_crm_output_on_the_coarsest_grid_at_odd_sizes():
     torch.manual_seed(0)
     net = build_model(ModelConfig(decoder_channels=32)).eval()

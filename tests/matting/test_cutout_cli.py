@@ -100,3 +100,49 @@ def test_bad_input_gets_one_error_line(files, capsys, case, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
     assert not (d / "c.png").exists()
+
+
+@pytest.mark.parametrize(
+    "flag, value, message",
+    [
+        ("--feather", "1e9", "--feather must be a number from 0 to 64, got 1000000000.0"),
+        ("--feather", "65", "--feather must be a number from 0 to 64, got 65.0"),
+        ("--feather", "-1", "--feather must be a number from 0 to 64, got -1.0"),
+        ("--feather", "nan", "--feather must be a number from 0 to 64, got nan"),
+        ("--band", "1000000000", "--band must be a whole number from 0 to 64, got 1000000000"),
+        ("--band", "-2", "--band must be a whole number from 0 to 64, got -2"),
+    ],
+)
+def test_edge_widths_are_bounded_by_the_image(files, capsys, flag, value, message):
+    """--feather 1e9 was OOM-killed at 21 GB: its Gaussian kernel grows with it. Wider than
+    the image (64x40 here) a feather or band changes nothing more."""
+    d, _ = files
+    args = ["cutout", str(d / "photo.png"), "--mask", str(d / "mask.png"), "--out", str(d / "c.png")]
+    assert main([*args, "--refine", flag, value]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: {message}"]
+    assert not (d / "c.png").exists()
+    assert main([*args, flag, "64"]) == 0  # the longer side itself is allowed
+
+
+@pytest.mark.parametrize("case", ["out is the image", "matte is the mask", "out is the matte", "link"])
+def test_an_output_never_replaces_an_input(files, capsys, case):
+    d, _ = files
+    (d / "link.png").symlink_to(d / "photo.png")
+    before = {p.name: p.read_bytes() for p in d.iterdir() if p.is_file()}
+    out, matte = {
+        "out is the image": (d / "photo.png", None),
+        "matte is the mask": (d / "cut.png", d / "mask.png"),
+        "out is the matte": (d / "cut.png", d / "cut.png"),
+        "link": (d / "link.png", None),
+    }[case]
+    args = ["cutout", str(d / "photo.png"), "--mask", str(d / "mask.png"), "--out", str(out)]
+    assert main(args + (["--matte", str(matte)] if matte else [])) == 2
+    line = {
+        "out is the image": f"{out}: refused: this output would overwrite the input {d / 'photo.png'}",
+        "matte is the mask": f"{matte}: refused: this output would overwrite the input {d / 'mask.png'}",
+        "out is the matte": f"{out}: refused: {out} and {out} are one file; give two different outputs",
+        "link": f"{out}: refused: this output would overwrite the input {d / 'photo.png'}",
+    }[case]
+    [err] = capsys.readouterr().err.splitlines()
+    assert err.startswith(f"error: {line}")
+    assert {p.name: p.read_bytes() for p in d.iterdir() if p.is_file()} == before

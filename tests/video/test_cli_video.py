@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import struct
+
 import cv2
 import numpy as np
 import pytest
-from video_test_helpers import HEIGHT, WIDTH, write_video
+from video_test_helpers import HEIGHT, WIDTH, index_frame, write_video
 
 from srcrm.cli import main
 from srcrm.io import read_label_png
@@ -73,3 +76,92 @@ def test_a_video_must_come_alone(video, tmp_path, capsys):
     cv2.imwrite(str(image), np.zeros((8, 8, 3), np.uint8))
     assert main(["predict", str(video), str(image), "--out", str(tmp_path / "out")]) == 2
     assert "give a video alone" in capsys.readouterr().err
+
+
+def _labels(out):
+    return {p.name: p.read_bytes() for p in sorted(out.glob("*.png"))}
+
+
+def test_a_different_video_of_the_same_size_and_length_is_refused(video, tmp_path, capsys, write_checkpoint):
+    """It used to say "6 were already done" and keep the first video's labels as its own."""
+    model = write_checkpoint(tmp_path / "m.pt")
+    out = tmp_path / "out"
+    run = ["--out", str(out), "--device", "cpu", "--checkpoint", str(model), "--no-overlay"]
+    assert main(["predict", str(video), *run]) == 0
+    first = _labels(out)
+    other = write_video(tmp_path / "other.mp4", 6, make=lambda i: index_frame(i + 100))
+    capsys.readouterr()
+    assert main(["predict", str(other), *run]) == 2
+    size = video.stat().st_size
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: {out} holds the labels of another video (clip.mp4, {size} bytes), not of "
+        f"other.mp4: choose another folder, or delete that one to start over"
+    )
+    assert _labels(out) == first
+    # The same content under another name is the same video: it resumes.
+    copy = tmp_path / "renamed.mp4"
+    copy.write_bytes(video.read_bytes())
+    assert main(["predict", str(copy), *run]) == 0
+    assert "labelled 0 frames (6 were already done)" in capsys.readouterr().out
+    assert _labels(out) == first
+
+
+def test_one_run_at_a_time_writes_into_a_folder(video, tmp_path, capsys, write_checkpoint):
+    import subprocess
+    import sys
+
+    from srcrm.folder_lock import exclusive
+
+    model = write_checkpoint(tmp_path / "m.pt")
+    out = tmp_path / "out"
+    run = ["predict", str(video), "--out", str(out), "--device", "cpu", "--checkpoint", str(model)]
+    with exclusive(out, "srcrm predict"):
+        assert main(run) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: {out}: another srcrm predict (process {os.getpid()}) is writing into this folder; "
+        f"wait for it to finish, or choose another output folder"
+    )
+    assert sorted(p.name for p in out.iterdir()) == [".srcrm.lock"]
+    # A holder killed outright leaves its lock file, but not its lock.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom srcrm.folder_lock import exclusive\n"
+            "with exclusive(sys.argv[1], 'test'):\n    print('held', flush=True)\n    time.sleep(600)",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline() == "held\n"
+    holder.kill()
+    holder.wait()
+    assert main(run) == 0
+    assert len(list(out.glob("*.png"))) == 6
+
+
+def test_a_header_claiming_fewer_frames_than_the_file_holds(tmp_path, capsys, write_checkpoint):
+    """An AVI whose header says 6 frames while 18 decode: all 18 are labelled, and it says so."""
+    avi = write_video(tmp_path / "long.avi", 18, "MJPG")
+    data = bytearray(avi.read_bytes())
+    for chunk, offset in ((b"avih", 16), (b"strh", 32)):  # dwTotalFrames, the stream's dwLength
+        at = data.index(chunk) + 8 + offset
+        data[at : at + 4] = struct.pack("<I", 6)
+    avi.write_bytes(bytes(data))
+    cap = cv2.VideoCapture(str(avi))
+    assert cap.get(cv2.CAP_PROP_FRAME_COUNT) == 6
+    cap.release()
+    model = write_checkpoint(tmp_path / "m.pt")
+    out = tmp_path / "out"
+    args = ["predict", str(avi), "--out", str(out), "--device", "cpu", "--checkpoint", str(model)]
+    assert main(args) == 0
+    result = capsys.readouterr()
+    assert "labelled 18 frames (0 were already done)" in result.out
+    assert f"note: {avi} holds 18 frames although its header says 6; all 18 are labelled" in result.err
+    assert sorted(out.glob("*.png")) == [out / f"{i:06d}.png" for i in range(18)]
+    overlay = cv2.VideoCapture(str(out / "overlay.mp4"))
+    assert overlay.get(cv2.CAP_PROP_FRAME_COUNT) == 18
+    overlay.release()
+    assert main([*args, "--no-overlay"]) == 0
+    assert "labelled 0 frames (18 were already done)" in capsys.readouterr().out
