@@ -77,6 +77,8 @@ class ClassPanel(QtWidgets.QWidget):
 
     def rebuild(self) -> None:
         classes = self.classes
+        if classes is None:
+            return
         blocker = QtCore.QSignalBlocker(self.tree)
         self.tree.clear()
         for i, (name, rgb) in enumerate(zip(classes.names, classes.colors)):
@@ -103,9 +105,12 @@ class ClassPanel(QtWidgets.QWidget):
         self._select(class_id)
         del blocker
 
+    def _items(self) -> list[QtWidgets.QTreeWidgetItem]:
+        items = (self.tree.topLevelItem(k) for k in range(self.tree.topLevelItemCount()))
+        return [item for item in items if item is not None]
+
     def _select(self, class_id: int) -> None:
-        for k in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(k)
+        for item in self._items():
             if item.data(0, ROLE_ID) == class_id:
                 self.tree.setCurrentItem(item)
                 return
@@ -122,8 +127,7 @@ class ClassPanel(QtWidgets.QWidget):
         del blocker
 
     def _apply_share(self) -> None:
-        for k in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(k)
+        for item in self._items():
             i = item.data(0, ROLE_ID)
             text = "" if self._share is None else f"{100 * self._share[i]:.1f}%"
             item.setText(2, text)
@@ -137,15 +141,18 @@ class ClassPanel(QtWidgets.QWidget):
             self.class_chosen.emit(self._current)
 
     def _on_item_changed(self, item: QtWidgets.QTreeWidgetItem, column: int) -> None:
+        classes = self.classes
+        if classes is None:
+            return
         i = int(item.data(0, ROLE_ID))
         if column == 0:
             shown = item.checkState(0) == QtCore.Qt.CheckState.Checked
-            if shown != self.classes.visible[i]:
-                self.classes.set_visible(i, shown)
+            if shown != classes.visible[i]:
+                classes.set_visible(i, shown)
         elif column == 1:
             name = item.text(1).strip()
-            if name and name != self.classes.names[i]:
-                self.classes.rename(i, name)
+            if name and name != classes.names[i]:
+                classes.rename(i, name)
             elif not name:
                 self.rebuild()
 

@@ -85,8 +85,10 @@ class ImageList(QtWidgets.QWidget):
         self._update_summary()
 
     def _style(self, index: int) -> None:
-        entry = self.project.entries[index]
         item = self.tree.topLevelItem(index)
+        if self.project is None or item is None:
+            return
+        entry = self.project.entries[index]
         item.setText(1, entry.state.label)
         item.setIcon(0, self._icons[entry.state])
         item.setForeground(1, QtGui.QBrush(STATE_COLORS[entry.state]))
@@ -106,6 +108,8 @@ class ImageList(QtWidgets.QWidget):
             self._update_summary()
 
     def _update_summary(self) -> None:
+        if self.project is None:
+            return
         counts = self.project.counts()
         total = len(self.project)
         done = counts[ImageState.DONE]
@@ -118,10 +122,10 @@ class ImageList(QtWidgets.QWidget):
         self.progress.setFormat(f"{done}/{total} done")
 
     def set_current(self, index: int | None) -> None:
-        if index is None or not 0 <= index < self.tree.topLevelItemCount():
+        item = self.tree.topLevelItem(index) if index is not None else None
+        if item is None:
             self.tree.clearSelection()
             return
-        item = self.tree.topLevelItem(index)
         blocker = QtCore.QSignalBlocker(self.tree)
         self.tree.setCurrentItem(item)
         del blocker

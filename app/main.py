@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     window = create_window(argv)  # (held here so it lives while the event loop runs)
     from PySide6 import QtWidgets
 
-    code = QtWidgets.QApplication.instance().exec()
+    code = QtWidgets.QApplication.exec()
     del window
     return code
 

@@ -30,7 +30,8 @@ class NoticeBar(QtWidgets.QFrame):
         layout.addWidget(close)
         self.level = "info"
         self._messages: list[tuple[str, str, str | None]] = []
-        self._timer = QtCore.QTimer(self, singleShot=True, timeout=self.hide)
+        self._timer = QtCore.QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.hide)
         self.hide()
 
     def show_message(

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,9 +29,7 @@ from srcrm.video import VideoReadError, frames_at
 
 from ..document.classes import UNLABELLED_NAME, ClassTable
 from ..document.project import Project
-
-if TYPE_CHECKING:  # (importing the app.video package would bring in its Qt widgets)
-    from ..video.session import VideoSession
+from ..video.session import VideoSession
 
 MIN_TRAINING_IMAGES = 2
 
@@ -167,11 +164,7 @@ def _image_samples(project: Project) -> Iterator[Sample]:
                 f"image to have them set aside, then try again."
             ) from exc
         target_name = f"{name}{image.suffix.lower()}"
-        yield (
-            name,
-            labels,
-            lambda folder, image=image, target_name=target_name: _link_or_copy(image, folder / target_name),
-        )
+        yield name, labels, partial(_link_into, image, target_name)
 
 
 def _frame_samples(video: VideoSession) -> Iterable[Sample]:
@@ -202,7 +195,9 @@ def _write_frame(image: np.ndarray, name: str, folder: Path) -> None:
     write_png(folder / f"{name}.png", image)  # lossless: the pixels the labels were drawn on
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def _link_into(source: Path, name: str, folder: Path) -> None:
+    """``folder/name`` made a link to ``source`` (a copy where links are not allowed)."""
+    target = folder / name
     target.unlink(missing_ok=True)
     try:
         os.symlink(source, target)

@@ -44,9 +44,8 @@ class Timeline(QtWidgets.QWidget):
         self.fps = 0.0
         self.index = 0
         self.flicker = np.zeros(0)
-        self._scrub_timer = QtCore.QTimer(
-            self, singleShot=True, interval=SCRUB_INTERVAL_MS, timeout=self._emit_slider
-        )
+        self._scrub_timer = QtCore.QTimer(self, singleShot=True, interval=SCRUB_INTERVAL_MS)
+        self._scrub_timer.timeout.connect(self._emit_slider)
 
         self.play_button = QtWidgets.QToolButton()
         self.play_button.setCheckable(True)

@@ -61,8 +61,12 @@ class PrelabelVideoDialog(QtWidgets.QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
-        for item in (self.all_frames, span, self.skip, smooth_row, note, buttons):
-            (layout.addLayout if isinstance(item, QtWidgets.QLayout) else layout.addWidget)(item)
+        layout.addWidget(self.all_frames)
+        layout.addLayout(span)
+        layout.addWidget(self.skip)
+        layout.addLayout(smooth_row)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
 
     def request(self) -> PrelabelRequest:
         start, stop = 0, None
