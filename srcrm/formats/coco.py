@@ -7,7 +7,10 @@ pixel count and ``bbox`` its ``[x, y, width, height]``; ``iscrowd`` is 0.
 
 Reading accepts polygons and RLE (compressed or uncompressed) and matches categories to the
 class list by name. Where annotations overlap, larger ones are painted first so smaller ones
-stay on top. A bad annotation fails its image only; the other images are still read.
+stay on top. A bad annotation, or a ``file_name`` no file system can hold, fails its image
+only; the other images are still read. Images are read one at a time and each annotation's
+mask is made in its bounding box, so memory follows the largest image, not the file's size
+in annotations.
 """
 
 from __future__ import annotations
@@ -197,7 +200,8 @@ def _read(path: Path, labelset: LabelSet):
             yield FormatError(path, "is not an object", f"annotation #{n}")
             continue
         ann_id = ann.get("id")
-        where = f"annotation {ann_id}" if _is_int(ann_id) and abs(ann_id) < 10**18 else f"annotation #{n}"
+        short = isinstance(ann_id, int | str) and len(str(ann_id)) <= 40  # a hostile id is long
+        where = f"annotation {ann_id}" if short else f"annotation #{n}"
         image_id = ann.get("image_id")
         if _is_int(image_id) and image_id in unusable:
             continue  # its image is reported already

@@ -5,6 +5,10 @@ tools paint it, then written in the target's layout (:mod:`srcrm.formats.layout`
 format's entry in :mod:`srcrm.formats.registry`. A file that fails is reported with its reason
 and the others are still converted; what was unusual but converted comes back as a warning.
 
+Files a label file names (labelme's ``imagePath``) or that sit beside it are read and copied
+only when they are regular files inside the dataset folder (:func:`_dataset_folder`); others
+are refused with a warning naming them.
+
 Class ids are stable: without a class list, a folder gets one table for all its files (the
 list a file in it declares, else the names its files use, sorted), written as
 ``classes.txt`` with the output, for a single file as for a folder.

@@ -12,7 +12,8 @@ Reading paints each shape with Pillow exactly as labelme's ``shape_to_mask`` doe
 (also self-touching or self-intersecting ones, Pillow's even-odd fill), oriented rectangles,
 rectangles and circles with their outline, lines and line strips 10 pixels wide, points as
 discs of radius 5, and masks; later shapes over earlier ones. What is unusual is returned as a
-warning with the shape named.
+warning with the shape named. A file without its size is sized by its image only where
+``imagePath`` is a regular file inside the file's folder.
 """
 
 from __future__ import annotations
@@ -240,6 +241,7 @@ def _draw(
         path,
         where,
         min_points={"polygon": 3, "linestrip": 1}.get(kind, need.get(kind, 1)),
+        ring=kind != "linestrip",
     )
     if kind in need and len(pts) != need[kind]:
         raise FormatError(path, f"a {kind} needs {need[kind]} points, has {len(pts)}", where)

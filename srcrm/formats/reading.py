@@ -1,5 +1,7 @@
-"""What the readers share: the :class:`Sample` they return and the checks every polygon read
-from a file must pass before it is painted."""
+"""What the readers share: the :class:`Sample` they return, the checks every polygon read
+from a file must pass before it is painted (numbers that are coordinates, at most
+:data:`MAX_POINTS` points, inside the image, an outline no longer than its box allows), and
+where a dataset's files may be read from."""
 
 from __future__ import annotations
 
@@ -69,10 +71,19 @@ def coordinates(values: Any, path: str | os.PathLike, shape: str) -> np.ndarray:
 
 
 def checked_points(
-    points: Any, height: int, width: int, path: str | os.PathLike, shape: str, *, min_points: int = 3
+    points: Any,
+    height: int,
+    width: int,
+    path: str | os.PathLike,
+    shape: str,
+    *,
+    min_points: int = 3,
+    ring: bool = True,
 ) -> np.ndarray:
     """``points`` as an (N, 2) float array of finite coordinates inside the image, or
-    :class:`FormatError` naming the shape."""
+    :class:`FormatError` naming the shape. A ``ring`` (the outline of a region) is held to
+    its own bounding box, a line (``ring=False``) to the image: see
+    :func:`check_outline_length`."""
     pts = coordinates(points, path, shape)
     if pts.size == 0:  # [] is no points, not a malformed list
         pts = pts.reshape(0, 2)
@@ -90,24 +101,30 @@ def checked_points(
     if outside.any():
         x, y = pts[np.argmax(outside)]
         raise FormatError(path, f"point ({x:g}, {y:g}) lies outside the {width}x{height} image", shape)
-    check_outline_length(pts, path, shape)
+    check_outline_length(pts, path, shape, None if ring else (width, height))
     return pts
 
 
-def check_outline_length(points: np.ndarray, path: str | os.PathLike, shape: str) -> None:
+def check_outline_length(
+    points: np.ndarray, path: str | os.PathLike, shape: str, area: tuple[int, int] | None = None
+) -> None:
     """Refuse a ring longer than every pixel edge inside its bounding box together: no
     outline of a region is, and painting or checking one costs time with its length and
     density (Pillow and OpenCV fill row by row, pycocotools walks it step by step, GEOS
     compares the edges whose boxes overlap): 200,000 random points in a 40x40 box took GEOS
-    17 s, a zigzag across a large image would take Pillow hours."""
-    width, height = np.ceil(np.ptp(points, axis=0)).astype(int).tolist()
+    17 s, a zigzag across a large image would take Pillow hours. A line, which may go over
+    its pixels again (a scribble), is held to the ``area`` (width, height) of the image."""
+    width, height = area or np.ceil(np.ptp(points, axis=0)).astype(int).tolist()
     length = float(np.abs(points - np.roll(points, -1, axis=0)).max(axis=1).sum())
     limit = 2 * (width + 3) * (height + 3)  # a pixel's margin around the box, and rounding
     if length > limit:
+        within = (
+            f"inside its {width}x{height} bounding box" if area is None else f"in a {width}x{height} image"
+        )
         raise FormatError(
             path,
-            f"its outline is {length:,.0f} pixels long, more than the {limit:,} that any "
-            f"outline inside its {width}x{height} bounding box needs",
+            f"its outline is {length:,.0f} pixels long, more than the {limit:,} "
+            f"that any outline {within} needs",
             shape,
         )
 

@@ -82,6 +82,24 @@ def test_a_ring_longer_than_any_outline_in_its_box_is_refused(tmp_path, fmt):
     )
 
 
+def test_a_line_strip_may_go_over_its_pixels_again_within_the_image(tmp_path):
+    """A scribble of 100 strokes across a 100x3 band is a line, not an outline: it is held to
+    the image, and painted; one as long as the image's pixel edges many times over is not."""
+    scribble = [[0 if i % 2 else 100, (i % 4) // 2 * 3] for i in range(100)]
+    shape = {"label": "car", "points": scribble, "shape_type": "linestrip"}
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps({"shapes": [shape], "imageHeight": 120, "imageWidth": 120}))
+    [sample] = read("labelme", path)
+    assert (sample.labels[:8, :101] == 8).all()
+    shape["points"] = scribble * 100
+    path.write_text(json.dumps({"shapes": [shape], "imageHeight": 120, "imageWidth": 120}))
+    [error] = read("labelme", path)
+    assert str(error) == (
+        f"{path}: shape #0 (car): its outline is 1,000,000 pixels long, more than the 30,258 "
+        "that any outline in a 120x120 image needs"
+    )
+
+
 def comb(side: int, teeth: int) -> list[list[float]]:
     """A ring of ``teeth`` vertical teeth across ``teeth`` horizontal ones: every vertical edge
     crosses every horizontal one, ``teeth``**2 crossings, yet its outline is within bounds."""
