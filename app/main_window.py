@@ -164,9 +164,6 @@ class MainWindow(QtWidgets.QMainWindow):
         """Wait until every label file is on disk."""
         return self.saver.flush(timeout)
 
-    def show_notice(self, text: str, level: str = "info", key: str | None = None) -> None:
-        self.ui.notify(text, level, key)
-
     # --- construction -------------------------------------------------------------------------
 
     def _add_dock(self, title: str, name: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:

@@ -119,7 +119,6 @@ class PrelabelFlow:
     def toggle_auto(self) -> None:
         self.session.set_auto_prelabel(not self.session.auto_prelabel)
         self.settings.set_auto_prelabel(self.session.auto_prelabel)
-        self.auto_prelabel()
 
     def toggle_cpu_only(self) -> None:
         self.session.set_device("auto" if self.session.device == "cpu" else "cpu")

@@ -165,12 +165,12 @@ def test_cancel_while_staging_starts_no_process_and_leaves_no_temp_folder(
     window = make_window(folder, model=tiny_checkpoint)
     first_image_staged, release = threading.Event(), threading.Event()
 
-    def slow_link(source, target):  # the first image takes until the test lets it go
-        shutil.copyfile(source, target)
+    def slow_link(source, name, folder):  # the first image takes until the test lets it go
+        shutil.copyfile(source, folder / name)
         first_image_staged.set()
         release.wait(10)
 
-    monkeypatch.setattr(staging, "_link_or_copy", slow_link)
+    monkeypatch.setattr(staging, "_link_into", slow_link)
     started = []
     monkeypatch.setattr(FinetuneProcess, "start", lambda self, argv: started.append(argv))
     run = window.finetuning.start(QUICK)
