@@ -22,6 +22,7 @@ COMMANDS = {
     "convert": "srcrm.formats.cli",
     "finetune": "srcrm.commands.finetune",
     "cutout": "srcrm.commands.cutout",
+    "learn": "srcrm.commands.learn",
 }
 
 

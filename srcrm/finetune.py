@@ -49,7 +49,8 @@ __all__ = ["Cancelled", "FinetuneConfig", "FinetuneEvent", "FinetuneReport", "fi
 
 @dataclass
 class FinetuneConfig:
-    steps: int = 200
+    steps: int = 200  # with a time budget: the most steps the run may take
+    budget_s: float | None = None  # stop training after this many seconds (a CPU's share of work)
     lr: float = 0.005
     batch_size: int = 4
     crop: tuple[int, int] | None = None  # None: 512x512 on a GPU, 256x256 on the CPU
@@ -146,6 +147,8 @@ def finetune(
     ``FileNotFoundError`` or ``ValueError`` for input it cannot use. Either way nothing is
     written at ``out_path``.
     """
+    if cfg.budget_s is not None and cfg.budget_s <= 0:
+        raise ValueError(f"the time budget must be positive, got {cfg.budget_s} s")
     started = time.perf_counter()
     emit = on_event or (lambda event: None)
     stop = should_stop or (lambda: False)
@@ -162,8 +165,12 @@ def finetune(
     require_labelled_pixels(train)
     device = pick_device(cfg.device)
 
+    budget: _TimeBudget | None = None
+
     def relay(event: TrainEvent) -> None:
         if event.kind == "step":
+            if budget is not None:
+                budget.after_step(event.step)
             emit(FinetuneEvent("step", event.step, event.total_steps, loss=event.loss, eta_s=event.eta_s))
         elif event.kind == "eval":
             emit(FinetuneEvent("eval", event.step, event.total_steps, miou=event.metrics["miou"]))
@@ -174,6 +181,8 @@ def finetune(
     before = evaluate(trainer.net, holdout, trainer.device, progress=False) if holdout else {}
     emit(FinetuneEvent("start", 0, cfg.steps, miou=before.get("miou")))
     _stop_if(stop, "before training")
+    if cfg.budget_s is not None:
+        budget = _TimeBudget(cfg.budget_s, trainer.cfg)
     after = trainer.fit(should_stop=stop)
     _stop_if(stop, "after training; nothing was written")
     report = FinetuneReport(
@@ -181,7 +190,7 @@ def finetune(
         after=_summary(after, labelset.ignore_index),
         train_names=train_names,
         holdout_names=holdout_names,
-        steps=cfg.steps,
+        steps=trainer.step,
         seconds=0.0,
         parent=str(parent_path),
         class_names=list(labelset.class_names),
@@ -205,8 +214,25 @@ def finetune(
     )
     saved, report.save_error = _save_keeping_weights(out_path, weights)
     report.out = str(saved)
-    emit(FinetuneEvent("done", cfg.steps, cfg.steps, miou=report.after.get("miou"), report=report))
+    emit(FinetuneEvent("done", report.steps, report.steps, miou=report.after.get("miou"), report=report))
     return report
+
+
+class _TimeBudget:
+    """Fits a run into ``seconds`` of training: after each step, the length the pace so far
+    allows (at most the configured steps) goes into the trainer's config, which
+    :meth:`Trainer.fit` reads on every step, so the learning rate decays to zero as the budget
+    runs out and the loop ends at the budget."""
+
+    def __init__(self, seconds: float, train_cfg: TrainConfig):
+        self.seconds, self.cfg, self.cap = seconds, train_cfg, train_cfg.steps
+        self.started = time.perf_counter()
+
+    def after_step(self, step: int) -> None:
+        elapsed = time.perf_counter() - self.started
+        fits = int(step * self.seconds / elapsed) if elapsed < self.seconds else step
+        self.cfg.steps = max(step, min(self.cap, fits))
+        self.cfg.warmup_steps = max(self.cfg.steps // 10, 1)
 
 
 def input_paths(parent, data_dir) -> list[Path]:
