@@ -307,7 +307,9 @@ def lookup_table(mapping: dict[int, int], fill: int) -> np.ndarray:
 
 
 def read_class_names(path) -> list[str]:
-    """One class name per line (``classes.txt``); blank lines are skipped."""
-    from pathlib import Path
+    """One class name per line (``classes.txt``), the line number minus one its id: read by
+    the one class-list reader of the formats, which refuses a blank line between names and
+    drops a byte order mark (either would shift the ids of a training set)."""
+    from srcrm.formats.classes import read_class_list  # the formats import this module
 
-    return [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+    return read_class_list(path)

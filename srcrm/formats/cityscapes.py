@@ -8,15 +8,17 @@ scripts paint exactly the exported label map, and ``unlabeled`` objects reopen h
 no class.
 
 The scripts know only the Cityscapes label table. Where every class of the label set is in it,
-by name or by an alias (CamVid's ``tree`` is ``vegetation``), the files use its names and
-ids, unlabelled pixels are ``unlabeled`` (id 0), and ``instanceIds`` numbers each connected
-piece of a class that has instances (``id * 1000 + k``), as the scripts do. Otherwise the
-files carry the label set's own names and ids (unlabelled: the ignore index), which this
-reader and datumaro read, but the scripts do not.
+by name or by an alias (CamVid's ``tree`` is ``vegetation``), the files use its names, ids and
+colours (``_color.png`` as the scripts' ``createLabelImage(..., "color")``), unlabelled pixels
+are ``unlabeled`` (id 0), and ``instanceIds`` numbers each connected piece of a class that has
+instances (``id * 1000 + k``), as the scripts do. Otherwise the files carry the label set's own
+names, ids and palette (unlabelled: the ignore index), which this reader reads, but the
+scripts do not.
 
 Reading paints polygons as ``json2labelImg`` does. Label-id PNGs without polygons, as datumaro
-and CVAT export them, are read with the dataset's ``label_colors.txt`` (``r g b name`` per
-line, the line number is the id) or else with the Cityscapes table.
+and CVAT export them, are read with the dataset's ``label_colors.txt`` numbered as datumaro
+numbers it (:func:`read_label_colors`), or else with the Cityscapes table; an id the table
+lacks stops the import (:class:`~srcrm.formats.tables.TableMismatch`).
 """
 
 from __future__ import annotations
@@ -41,62 +43,65 @@ from srcrm.formats.reading import (
     crossing_note,
     declared_classes,
     image_size,
+    layout_image,
     load_json,
     nearby,
     used_classes,
 )
+from srcrm.formats.tables import Table, read_lines
 from srcrm.io import atomic_write, write_png
 
 UNLABELLED_LABEL = "unlabeled"  # Cityscapes' own name for it
 SUFFIX = "_gtFine_polygons.json"
 LABEL_IDS = "_gtFine_labelIds.png"
 LABEL_COLORS = "label_colors.txt"  # datumaro's class list for Cityscapes-style datasets
+IMAGES, IMAGE_SUFFIX = "leftImg8bit", "_leftImg8bit"
 NOT_CITYSCAPES = (
     "the class names are not all Cityscapes labels, so they are kept with their "
     "own ids; cityscapesScripts will not know them"
 )
 
-# The Cityscapes label table (cityscapesScripts' helpers/labels.py): name -> (id, has instances).
+# The Cityscapes label table (cityscapesScripts' helpers/labels.py): name -> (id, has instances,
+# colour of _color.png).
 TABLE = {
-    "unlabeled": (0, False),
-    "ego vehicle": (1, False),
-    "rectification border": (2, False),
-    "out of roi": (3, False),
-    "static": (4, False),
-    "dynamic": (5, False),
-    "ground": (6, False),
-    "road": (7, False),
-    "sidewalk": (8, False),
-    "parking": (9, False),
-    "rail track": (10, False),
-    "building": (11, False),
-    "wall": (12, False),
-    "fence": (13, False),
-    "guard rail": (14, False),
-    "bridge": (15, False),
-    "tunnel": (16, False),
-    "pole": (17, False),
-    "polegroup": (18, False),
-    "traffic light": (19, False),
-    "traffic sign": (20, False),
-    "vegetation": (21, False),
-    "terrain": (22, False),
-    "sky": (23, False),
-    "person": (24, True),
-    "rider": (25, True),
-    "car": (26, True),
-    "truck": (27, True),
-    "bus": (28, True),
-    "caravan": (29, True),
-    "trailer": (30, True),
-    "train": (31, True),
-    "motorcycle": (32, True),
-    "bicycle": (33, True),
+    "unlabeled": (0, False, (0, 0, 0)),
+    "ego vehicle": (1, False, (0, 0, 0)),
+    "rectification border": (2, False, (0, 0, 0)),
+    "out of roi": (3, False, (0, 0, 0)),
+    "static": (4, False, (0, 0, 0)),
+    "dynamic": (5, False, (111, 74, 0)),
+    "ground": (6, False, (81, 0, 81)),
+    "road": (7, False, (128, 64, 128)),
+    "sidewalk": (8, False, (244, 35, 232)),
+    "parking": (9, False, (250, 170, 160)),
+    "rail track": (10, False, (230, 150, 140)),
+    "building": (11, False, (70, 70, 70)),
+    "wall": (12, False, (102, 102, 156)),
+    "fence": (13, False, (190, 153, 153)),
+    "guard rail": (14, False, (180, 165, 180)),
+    "bridge": (15, False, (150, 100, 100)),
+    "tunnel": (16, False, (150, 120, 90)),
+    "pole": (17, False, (153, 153, 153)),
+    "polegroup": (18, False, (153, 153, 153)),
+    "traffic light": (19, False, (250, 170, 30)),
+    "traffic sign": (20, False, (220, 220, 0)),
+    "vegetation": (21, False, (107, 142, 35)),
+    "terrain": (22, False, (152, 251, 152)),
+    "sky": (23, False, (70, 130, 180)),
+    "person": (24, True, (220, 20, 60)),
+    "rider": (25, True, (255, 0, 0)),
+    "car": (26, True, (0, 0, 142)),
+    "truck": (27, True, (0, 0, 70)),
+    "bus": (28, True, (0, 60, 100)),
+    "caravan": (29, True, (0, 0, 90)),
+    "trailer": (30, True, (0, 0, 110)),
+    "train": (31, True, (0, 80, 100)),
+    "motorcycle": (32, True, (0, 0, 230)),
+    "bicycle": (33, True, (119, 11, 32)),
 }
 # Other datasets' names for Cityscapes labels (CamVid's and common spellings).
 ALIASES = {
     "tree": "vegetation",
-    "sign symbol": "traffic sign",
     "signsymbol": "traffic sign",
     "pedestrian": "person",
     "bicyclist": "rider",
@@ -106,15 +111,18 @@ ALIASES = {
 }
 
 
+KEYS = {name_key(n): n for n in TABLE}
+
+
 def cityscapes_names(labelset: LabelSet) -> list[str] | None:
     """The Cityscapes label of each class, where all classes have a distinct one; else None."""
     found = []
     for name in labelset.class_names:
         key = name_key(name)
-        key = key if key in TABLE else ALIASES.get(key)
-        if key is None or key == UNLABELLED_LABEL or key in found:
+        label = KEYS.get(key) or ALIASES.get(key)
+        if label is None or label == UNLABELLED_LABEL or label in found:
             return None
-        found.append(key)
+        found.append(label)
     return found
 
 
@@ -141,19 +149,20 @@ def write(
     shapes = outline(labels, labelset.num_classes, tolerance=tolerance, min_area=min_area)
     table = cityscapes_names(labelset)
     warnings = []
+    palette = np.zeros((labelset.num_classes + 1, 3), np.uint8)
     if table is None:
         names, ids, fill = list(labelset.class_names), np.arange(labelset.num_classes), labelset.ignore_index
         instances = np.zeros(labelset.num_classes, bool)
+        palette[: labelset.num_classes] = np.reshape(labelset.palette, (-1, 3))
         warnings.append(NOT_CITYSCAPES)
     else:
         names, fill = table, TABLE[UNLABELLED_LABEL][0]
-        ids = np.array([TABLE[n][0] for n in table])
-        instances = np.array([TABLE[n][1] for n in table])
+        ids = np.array([TABLE[n][0] for n in table], np.int64)
+        instances = np.array([TABLE[n][1] for n in table], bool)
+        palette[:] = [TABLE[n][2] for n in [*table, UNLABELLED_LABEL]]
     codes = np.where(labels < labelset.num_classes, labels, labelset.num_classes).astype(np.uint8)
     lookup = np.append(ids, fill).astype(np.uint8)
     label_ids = lookup[codes]
-    palette = np.zeros((labelset.num_classes + 1, 3), np.uint8)
-    palette[: labelset.num_classes] = labelset.palette
     write_png(out["labelIds.png"], label_ids)
     write_png(out["instanceIds.png"], _instance_ids(codes, label_ids, ids, instances))
     write_png(out["color.png"], palette[codes])
@@ -192,12 +201,34 @@ def source_files(folder: Path) -> list[Path]:
 
 
 def class_names(root: Path, files: list[Path]) -> list[str]:
-    """datumaro's ``label_colors.txt`` (its ``background`` aside), else ``classes.txt``, else
-    every label the files use, sorted."""
+    """datumaro's ``label_colors.txt`` (its background and unlabeled aside), else
+    ``classes.txt``, else every label the files use, sorted."""
     colors = nearby(root, (LABEL_COLORS,))
     if colors is not None:
-        return [n for n in _id_names(colors).values() if name_key(n) != "background"]
+        return read_label_colors(colors).class_names()
     return declared_classes(root) or used_classes(files, label_names)
+
+
+def read_label_colors(path: Path) -> Table:
+    """datumaro's class table for Cityscapes-style label ids: ``r g b name`` per line (or the
+    name alone, as its ``label_map=source`` writes it without colours). datumaro numbers the
+    lines from 0 only where one of them is black (that class is its background); otherwise its
+    ``background`` is id 0, first, and the lines are 1, 2, ... (a line named ``background``
+    moves to the front). Its exporter leaves that background line out of the file."""
+    entries: dict[str, tuple[int, ...] | None] = {}
+    for line in read_lines(path):
+        fields = line.split()
+        name = " ".join(fields[3:]) if len(fields) > 3 else fields[0]
+        try:
+            colour = tuple(int(c) for c in fields[:3]) if len(fields) > 3 else None
+        except ValueError:
+            raise FormatError(path, f"{line!r} is not 'r g b name' or a name") from None
+        if name in entries:
+            raise FormatError(path, f"{name!r} is listed twice")
+        entries[name] = colour
+    if (0, 0, 0) not in entries.values():
+        entries = {"background": None, **{n: c for n, c in entries.items() if n != "background"}}
+    return Table(str(path), dict(enumerate(entries)))
 
 
 def image_name(path: str | os.PathLike) -> str:
@@ -213,7 +244,7 @@ def label_names(path: str | os.PathLike) -> list[str]:
     """The labels a file uses, in order of first use, to build a class list from."""
     path = Path(path)
     if path.name.endswith(".png"):
-        return list(_id_names(path).values())
+        return list(_table(path).names.values())
     doc = _document(path)
     labels = (o.get("label") for o in doc["objects"] if isinstance(o, dict) and "polygon" in o)
     return list(dict.fromkeys(str(n) for n in labels))
@@ -253,7 +284,12 @@ def read(path: str | os.PathLike, labelset: LabelSet) -> Sample:
         note = crossing_note(points)
         if note:
             warnings.append(f"{path}: {where}: {note}, as the Cityscapes scripts paint it")
-    return Sample(image_name(path), np.asarray(canvas), None, tuple(warnings))
+    return Sample(image_name(path), np.asarray(canvas), _image(path), tuple(warnings))
+
+
+def _image(path: Path) -> Path | None:
+    """``leftImg8bit/<subset>/<city>/NAME_leftImg8bit.*`` for ``gtFine/<subset>/<city>/NAME_*``."""
+    return layout_image(path, "gtFine", IMAGES, f"{image_name(path)}{IMAGE_SUFFIX}")
 
 
 def _class_id(label: str, lookup: ClassLookup) -> int | None:
@@ -264,49 +300,34 @@ def _class_id(label: str, lookup: ClassLookup) -> int | None:
         found = lookup.get(name)
         if found is None:  # a Cityscapes name for one of the label set's classes, or back
             key = name_key(name)
-            others = [k for k, v in ALIASES.items() if v == key] + [ALIASES.get(key)]
+            others = [k for k, v in ALIASES.items() if name_key(v) == key] + [ALIASES.get(key)]
             found = next((lookup.get(o) for o in others if o and lookup.get(o) is not None), None)
         if found is not None:
             return found
     return None
 
 
-def _id_names(path: Path) -> dict[int, str]:
-    """The names of a label-id PNG's values: from ``label_colors.txt`` (``path`` itself, or in
-    a folder above it), else the Cityscapes table."""
-    colors = path if path.name == LABEL_COLORS else nearby(path.parent, (LABEL_COLORS,), 4)
-    if colors is None:
-        return {cs_id: name for name, (cs_id, _) in TABLE.items()}
-    try:
-        lines = colors.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormatError(colors, f"cannot read it ({exc})") from None
-    names = [
-        line.split(maxsplit=3)[3].strip()
-        for line in lines
-        if len(line.split(maxsplit=3)) == 4 and not line.startswith("#")
-    ]
-    return dict(enumerate(names))
+def _table(path: Path) -> Table:
+    """The ids of a label-id PNG: the ``label_colors.txt`` of its dataset, else Cityscapes'."""
+    colors = nearby(path.parent, (LABEL_COLORS,), 4)
+    if colors is not None:
+        return read_label_colors(colors)
+    return Table("the Cityscapes labels", {cs_id: name for name, (cs_id, *_) in TABLE.items()})
 
 
 def _read_label_ids(path: Path, labelset: LabelSet) -> Sample:
     """A label-id PNG: each value's name looked up in the label set; a ``background`` (the
-    first line of datumaro's table) or ``unlabeled`` value is unlabelled."""
-    names = _id_names(path)
-    raw = masks.read_values(path)
+    first entry of datumaro's table) or ``unlabeled`` value is unlabelled."""
     lookup = ClassLookup(labelset)
-    table = np.full(256, labelset.ignore_index, np.uint8)
-    for value in np.unique(raw).tolist():
-        name = names.get(value)
-        if name is None:
-            raise FormatError(
-                path, f"value {value} is not in the class table ({LABEL_COLORS} or the Cityscapes labels)"
-            )
-        class_id = _class_id(name, lookup)
-        if class_id is None and name_key(name) not in ("background", UNLABELLED_LABEL):
-            raise FormatError(path, lookup.unknown_message(name))
-        table[value] = labelset.ignore_index if class_id is None else class_id
-    return Sample(image_name(path), table[raw])
+    find = lambda name: _class_id(name, lookup)
+    labels = _table(path).labels(masks.read_values(path), labelset, path, find)
+    return Sample(image_name(path), labels, _image(path))
+
+
+def check(path: Path, labelset: LabelSet) -> None:
+    """Every id of a label-id PNG is in its table (before anything is written)."""
+    if path.name.endswith(".png"):
+        _table(path).check(masks.read_values(path), path)
 
 
 def _document(path: str | os.PathLike) -> dict:
@@ -340,7 +361,7 @@ class Export(layout.Export):
             if warning not in self.warnings:
                 self.warnings.append(warning)
         copy = self.copy_image(
-            image, self.dst / "leftImg8bit" / subset / city / f"{name.name}_leftImg8bit", sample
+            image, self.dst / IMAGES / subset / city / f"{name.name}{IMAGE_SUFFIX}", sample
         )
         return list(out.values()) + ([copy] if copy else [])
 

@@ -18,14 +18,16 @@ from srcrm.limits import check_class_count
 # Names that mean "no class" in files: labelme's convention, then plain words. A class of the
 # label set with one of these names wins over this meaning.
 UNLABELLED_NAMES = ("__ignore__", "unlabelled", "unlabeled")
+IGNORE = "__ignore__"  # labelme's "no class" (labelme2voc writes it as 255)
+BACKGROUND = "_background_"  # labelme's class 0: every pixel no shape covers
 
 
 def labelset_from_names(names: Sequence[str], ignore_index: int | None = None, name: str = "") -> LabelSet:
     """A label set for class names from a file or a dataset. Without an ignore index the first
-    id after the classes is used, as in CamVid and :mod:`srcrm.data.datasets`."""
+    id after the classes is used, as in CamVid and :mod:`srcrm.data.datasets`. No names is a
+    label set too: a dataset whose files label nothing (labelme's classification examples)
+    imports as unlabelled images."""
     names = tuple(str(n) for n in names)
-    if not names:
-        raise ValueError("the class list is empty")
     check_class_count(len(names), "the class list")
     if names == CAMVID.class_names and ignore_index in (None, CAMVID.ignore_index):
         return CAMVID
@@ -38,8 +40,22 @@ def labelset_from_names(names: Sequence[str], ignore_index: int | None = None, n
 
 
 def read_classes(path: str | os.PathLike, ignore_index: int | None = None) -> LabelSet:
-    """One class name per line, as CamVid's ``classes.txt``; the line number minus one is the id."""
-    return labelset_from_names(read_class_list(path), ignore_index, name=os.path.basename(path))
+    """The label set of a class file (``--classes``): ours, CamVid's ``classes.txt`` or
+    labelme's ``labels.txt``, numbered as :func:`class_ids` says."""
+    names = class_ids(read_class_list(path))
+    if not names:
+        raise FormatError(path, "the class list is empty")
+    return labelset_from_names(names, ignore_index, name=os.path.basename(path))
+
+
+def class_ids(lines: list[str]) -> list[str]:
+    """The classes of a class file's lines, each at its id. labelme's ``labels.txt`` starts
+    with ``__ignore__``, which labelme2voc numbers -1 (void), so ``_background_`` is 0: that
+    line is not a class. A last line that means "no class" is the ignore index, not a class.
+    Any other ``unlabelled`` or ``_background_`` line stays a class at its id."""
+    names = lines[1:] if lines[:1] == [IGNORE] else list(lines)
+    unlabelled = {name_key(n) for n in UNLABELLED_NAMES}
+    return names[:-1] if names and name_key(names[-1]) in unlabelled else names
 
 
 def read_class_list(path: str | os.PathLike) -> list[str]:
@@ -64,13 +80,14 @@ def read_class_list(path: str | os.PathLike) -> list[str]:
 
 
 def name_key(name: str) -> str:
-    """A class name as files may spell it: case, spaces, underscores and hyphens aside."""
-    return re.sub(r"[\s_-]+", " ", name.strip()).casefold()
+    """A class name as files may spell it: case, spaces, underscores and hyphens aside
+    (datumaro writes Cityscapes' "traffic light" as ``trafficlight``)."""
+    return re.sub(r"[\s_-]+", "", name).casefold()
 
 
 class ClassLookup:
-    """Class name to id for one label set. Matching ignores case and the difference between
-    spaces, underscores and hyphens ("Traffic_Light" finds "traffic light");
+    """Class name to id for one label set. Matching ignores case, spaces, underscores and
+    hyphens ("Traffic_Light" and "trafficlight" find "traffic light");
     :data:`UNLABELLED_NAMES` give the ignore index."""
 
     def __init__(self, labelset: LabelSet):

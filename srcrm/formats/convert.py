@@ -11,7 +11,10 @@ are refused with a warning naming them.
 
 Class ids are stable: without a class list, a folder gets one table for all its files (the
 list a file in it declares, else the names its files use, sorted), written as
-``classes.txt`` with the output, for a single file as for a folder.
+``classes.txt`` with the output, for a single file as for a folder. Formats that store ids of
+a declared table (PNG values, YOLO indices) are checked against it file by file before
+anything is written: an id the table lacks stops the conversion
+(:class:`~srcrm.formats.tables.TableMismatch`), since the same table labels every file.
 """
 
 from __future__ import annotations
@@ -28,9 +31,12 @@ from srcrm.formats.classes import labelset_from_names
 from srcrm.formats.errors import FormatError
 from srcrm.formats.layout import ExportSettings
 from srcrm.formats.reading import Sample, find_image, regular_file, within
+from srcrm.formats.tables import TableMismatch
 from srcrm.io import atomic_write_text
 
-IMAGES_BESIDE = ("labels", "annotations")  # label folders with images/ beside them
+# Label folders with their images in a folder beside them: YOLO's labels/ and COCO's
+# annotations/ (images/), VOC's SegmentationClass/ (JPEGImages/), Cityscapes' gtFine/.
+IMAGES_BESIDE = ("labels", "annotations", "SegmentationClass", "gtFine")
 
 
 @dataclass
@@ -80,6 +86,7 @@ def convert(
     inferred = labelset is None
     if inferred:
         labelset = labelset_from_names(fmt.class_names(root, files), ignore_index, name=root.name)
+    _check_tables(fmt, files, labelset)
     single = (
         src.is_file()
         and target.suffix
@@ -102,6 +109,20 @@ def convert(
         _classes_beside(dst, labelset, report)
     report.warnings.extend(export.warnings)
     return report
+
+
+def _check_tables(fmt: registry.Format, files: list[Path], labelset: LabelSet) -> None:
+    """Raise :class:`TableMismatch` for the first file that stores an id its table lacks;
+    other faults are left to be reported, file by file, when it is read."""
+    if fmt.check is None:
+        return
+    for path in files:
+        try:
+            fmt.check(path, labelset)
+        except TableMismatch:
+            raise
+        except FormatError:
+            continue
 
 
 def _dataset_folder(root: Path) -> Path:

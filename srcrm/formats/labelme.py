@@ -8,6 +8,10 @@ largest first, so labelme's ``shapes_to_label`` (Pillow, edges included) gives b
 map pixel for pixel. Unlabelled pieces are shapes labelled ``__ignore__``, labelme's own name
 for "no class" (its unpainted pixels are class 0, ``_background_``).
 
+Where the class list has labelme's ``_background_`` (its ``labels.txt`` does), the pixels no
+shape covers are that class and ``__ignore__`` shapes are unlabelled, kept apart as labelme2voc
+keeps 0 and 255; without it, both are unlabelled. A file without shapes is an unlabelled image.
+
 Reading paints each shape with Pillow exactly as labelme's ``shape_to_mask`` does: polygons
 (also self-touching or self-intersecting ones, Pillow's even-odd fill), oriented rectangles,
 rectangles and circles with their outline, lines and line strips 10 pixels wide, points as
@@ -30,7 +34,7 @@ from PIL import Image, ImageDraw
 
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import layout
-from srcrm.formats.classes import ClassLookup
+from srcrm.formats.classes import BACKGROUND, IGNORE, ClassLookup
 from srcrm.formats.errors import FormatError, quoted
 from srcrm.formats.jsonstream import StreamedJson
 from srcrm.formats.outlines import UNLABELLED, Outlines, outline
@@ -49,7 +53,6 @@ from srcrm.io import ImageReadError, atomic_write, displayed_size
 from srcrm.limits import ImageTooLarge, check_image_size
 
 VERSION = "5.5.0"
-IGNORE_LABEL = "__ignore__"
 LINE_WIDTH, POINT_SIZE = 10, 5  # labelme's defaults for painting lines and points
 # Shapes labelme paints with little or no area: painted, but worth a warning.
 THIN = {
@@ -98,7 +101,7 @@ def write_outlines(
 ) -> None:
     """The labelme file of traced outlines, one shape at a time."""
     labels = {i: json.dumps(n) for i, n in enumerate(labelset.class_names)}
-    labels[UNLABELLED] = json.dumps(IGNORE_LABEL)
+    labels[UNLABELLED] = json.dumps(IGNORE)
     with atomic_write(path, "w") as fh:
         out = StreamedJson(fh, {"version": VERSION, "flags": {}}, "shapes")
         for class_id, ring in shapes:
@@ -140,7 +143,8 @@ def read(path: str | os.PathLike, labelset: LabelSet) -> Sample:
     doc = _document(path)
     height, width = _size(doc, path)
     lookup = ClassLookup(labelset)
-    canvas = Image.new("L", (width, height), labelset.ignore_index)
+    background = lookup.get(BACKGROUND)
+    canvas = Image.new("L", (width, height), labelset.ignore_index if background is None else background)
     draw = ImageDraw.Draw(canvas)
     warnings = []
     for i, shape in enumerate(doc["shapes"]):

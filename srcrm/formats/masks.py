@@ -1,8 +1,11 @@
 """Label maps as PNG masks: greyscale (a class id per pixel) and indexed (palette PNGs such
 as VOC's, whose palette indices are the class ids).
 
-Reading goes through Pillow because OpenCV expands palette PNGs to colour. The value 255
-(the VOC and Cityscapes "void") is read as unlabelled whatever the label set's ignore index.
+Reading goes through Pillow because OpenCV expands palette PNGs to colour. The ids are those of
+the ``classes.txt`` beside the masks, matched to the label set by name (so ``--classes`` may
+list the classes in another order), else the label set's own; the value 255 (the VOC and
+Cityscapes "void") and the first id after the classes are unlabelled. Any other value is not
+in the table: :class:`~srcrm.formats.tables.TableMismatch`.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from PIL import Image, UnidentifiedImageError
 
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import layout
+from srcrm.formats.classes import class_ids, read_class_list
 from srcrm.formats.errors import FormatError
-from srcrm.formats.reading import Sample, declared_classes
+from srcrm.formats.reading import CLASS_FILES, Sample, declared_classes, nearby
+from srcrm.formats.tables import Table
 from srcrm.io import write_png
 from srcrm.limits import ImageTooLarge, check_image_size
 
@@ -29,9 +34,10 @@ def write(path: str | os.PathLike, labels: np.ndarray) -> None:
     write_png(path, np.ascontiguousarray(labels, dtype=np.uint8))
 
 
-def read_values(path: str | os.PathLike) -> np.ndarray:
+def read_values(path: str | os.PathLike, colour: bool = False) -> np.ndarray:
     """The values (HxW uint8) of an indexed or greyscale 8-bit PNG, its declared size checked
-    first; :class:`FormatError` for anything else."""
+    first, or with ``colour`` the HxWx3 pixels of an RGB one; :class:`FormatError` for
+    anything else."""
     path = Path(path)
     try:
         with Image.open(path) as im:
@@ -42,6 +48,8 @@ def read_values(path: str | os.PathLike) -> np.ndarray:
         raise FormatError(path, str(exc)) from None
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as exc:
         raise FormatError(path, f"not a readable image ({exc})") from None
+    if colour and mode == "RGB":
+        return values
     if mode not in _MASK_MODES:
         raise FormatError(
             path, f"a {mode} image, not a mask: expected an indexed or greyscale PNG of class ids"
@@ -52,21 +60,25 @@ def read_values(path: str | os.PathLike) -> np.ndarray:
 
 
 def read(path: str | os.PathLike, labelset: LabelSet) -> Sample:
-    """The label map of an indexed or greyscale PNG; :class:`FormatError` for a colour image
-    or for values that are neither class ids, the ignore index nor 255."""
+    """The label map of an indexed or greyscale PNG; :class:`FormatError` for a colour image,
+    :class:`~srcrm.formats.tables.TableMismatch` for a value that is not in the table."""
     path = Path(path)
-    values = read_values(path)
-    present = np.flatnonzero(np.bincount(values.ravel(), minlength=256)) if values.size else []
-    bad = [int(v) for v in present if v >= labelset.num_classes and v not in (labelset.ignore_index, VOID)]
-    if bad:
-        raise FormatError(
-            path,
-            f"values {bad[:10]} are not class ids "
-            f"(0..{labelset.num_classes - 1}), the ignore index "
-            f"({labelset.ignore_index}) or {VOID}",
-        )
-    labels = np.where(values == VOID, labelset.ignore_index, values).astype(np.uint8)
-    return Sample(path.stem, labels)
+    table, void = _table(path, labelset)
+    return Sample(path.stem, table.labels(read_values(path), labelset, path, void=void))
+
+
+def check(path: Path, labelset: LabelSet) -> None:
+    """Every value of the mask is in its table (before anything is written)."""
+    table, void = _table(path, labelset)
+    table.check(read_values(path), path, void)
+
+
+def _table(path: Path, labelset: LabelSet) -> tuple[Table, tuple[int, ...]]:
+    """The ids of the masks beside ``path``, and the values that mean unlabelled."""
+    found = nearby(path.parent, CLASS_FILES)
+    names = labelset.class_names if found is None else class_ids(read_class_list(found))
+    source = str(found) if found else "the class list"
+    return Table(source, dict(enumerate(names))), (len(names), labelset.ignore_index, VOID)
 
 
 def source_files(folder: Path) -> list[Path]:

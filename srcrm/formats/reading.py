@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 
 from srcrm import jsonio
-from srcrm.formats.classes import UNLABELLED_NAMES, name_key, read_class_list
+from srcrm.formats.classes import UNLABELLED_NAMES, class_ids, name_key, read_class_list
 from srcrm.formats.errors import FormatError
 from srcrm.limits import ImageTooLarge, check_image_size
 from srcrm.suffixes import IMAGE_SUFFIXES
@@ -179,12 +179,27 @@ def find_image(label_file: Path, name: str) -> Path | None:
         i = len(parts) - 1 - parts[::-1].index("labels")
         folders.insert(1, Path(*parts[:i], "images", *parts[i + 1 :]))
     stem = Path(name).name
-    for folder in folders:
-        for suffix in IMAGE_SUFFIXES:
-            candidate = folder / f"{stem}{suffix}"
-            if candidate != label_file and regular_file(candidate):
-                return candidate
+    return next((found for f in folders if (found := image_in(f, stem, label_file))), None)
+
+
+def image_in(folder: Path, stem: str, label_file: Path | None = None) -> Path | None:
+    """The image ``stem`` + an image suffix in ``folder`` (not the label file itself)."""
+    for suffix in IMAGE_SUFFIXES:
+        candidate = folder / f"{stem}{suffix}"
+        if candidate != label_file and regular_file(candidate):
+            return candidate
     return None
+
+
+def layout_image(label_file: Path, labels: str, images: str, stem: str) -> Path | None:
+    """The image of a label file in a layout that keeps labels and images in two trees, the
+    same sub-folders below each (VOC's ``SegmentationClass/`` and ``JPEGImages/``,
+    Cityscapes' ``gtFine/`` and ``leftImg8bit/``)."""
+    parts = label_file.parent.parts
+    if labels not in parts:
+        return None
+    i = len(parts) - 1 - parts[::-1].index(labels)
+    return image_in(Path(*parts[:i], images, *parts[i + 1 :]), stem)
 
 
 def nearby(folder: Path, names: tuple[str, ...], levels: int = 2) -> Path | None:
@@ -197,19 +212,10 @@ def nearby(folder: Path, names: tuple[str, ...], levels: int = 2) -> Path | None
 
 
 def declared_classes(folder: Path) -> list[str] | None:
-    """The class names of a ``classes.txt`` or ``labels.txt`` in or just above ``folder``, or
-    None. Every name keeps its line's id (PNG masks store ids, and labelme's own tools number
-    the lines): a first line ``__ignore__`` is left out because labelme numbers it -1 (its
-    ``_background_`` is 0), and a last line that means "no class" because its id becomes the
-    ignore index. Any other ``unlabelled`` or ``_background_`` line stays a class."""
+    """The class names of a ``classes.txt`` or labelme's ``labels.txt`` in or just above
+    ``folder``, each at its id (:func:`~srcrm.formats.classes.class_ids`), or None."""
     found = nearby(folder, CLASS_FILES)
-    if found is None:
-        return None
-    names = read_class_list(found)
-    if names[:1] == ["__ignore__"]:
-        names = names[1:]
-    unlabelled = {name_key(n) for n in UNLABELLED_NAMES}
-    return names[:-1] if names and name_key(names[-1]) in unlabelled else names
+    return None if found is None else class_ids(read_class_list(found))
 
 
 def regular_file(path: Path) -> bool:

@@ -38,7 +38,9 @@ class Format:
     are not carried over as sub-folders into another format. ``options``: the
     :class:`~srcrm.formats.layout.ExportSettings` fields that matter to it (what a dialog asks).
     ``read_for_image``: for formats sized by their image (YOLO), reading one file for a known
-    image.
+    image. ``check``: for formats that store the ids of a declared class table, whether a
+    file's ids are all in it (:class:`~srcrm.formats.tables.TableMismatch`), asked of every
+    file before anything is written.
     """
 
     name: str
@@ -55,6 +57,7 @@ class Format:
     tip: str = ""
     read_for_image: Callable[[Path, LabelSet, Path], Sample] | None = None
     patterns: str = ""  # file-dialog patterns of its label files, where not *SUFFIX
+    check: Callable[[Path, LabelSet], None] | None = None
 
     @property
     def file_patterns(self) -> str:
@@ -112,6 +115,7 @@ FORMATS: dict[str, Format] = {
             voc.claims,
             layout=(voc.MASKS,),
             tip="An indexed PNG: index = class id, 255 = unlabelled",
+            check=voc.check,
         ),
         Format(
             "cityscapes",
@@ -126,6 +130,7 @@ FORMATS: dict[str, Format] = {
             options=POLYGONS,
             patterns="*_polygons.json *_labelIds.png",
             tip="NAME_gtFine_labelIds.png, _instanceIds.png, _color.png and _polygons.json",
+            check=cityscapes.check,
         ),
         Format(
             "yolo",
@@ -140,6 +145,7 @@ FORMATS: dict[str, Format] = {
             options=POLYGONS,
             tip="A .txt of normalised polygons and data.yaml",
             read_for_image=yolo.read_for_image,
+            check=yolo.check,
         ),
         Format(
             "coco",
@@ -164,6 +170,7 @@ FORMATS: dict[str, Format] = {
             masks.class_names,
             lambda folder, files: any(p.suffix.lower() == ".png" for p in files),
             tip="A greyscale PNG of class ids",
+            check=masks.check,
         ),
     )
 }

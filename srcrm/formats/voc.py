@@ -5,14 +5,21 @@ back with :func:`srcrm.formats.masks.read` and opens in any image viewer in colo
 
 A dataset is laid out as VOC's own and datumaro/CVAT look for it: ``SegmentationClass/``
 (the PNGs), ``JPEGImages/`` (the images), ``ImageSets/Segmentation/<subset>.txt`` (the names)
-and ``labelmap.txt`` (``name:r,g,b::`` per class, in id order), without which datumaro takes
-the indices for VOC's own classes. Reading takes the class names from ``labelmap.txt``.
+and ``labelmap.txt`` (``name:r,g,b::`` per class, in id order, then ``void`` with void's
+colour), without which datumaro takes the indices for VOC's own classes. datumaro reads the
+masks by colour, so every colour written is declared.
+
+Reading takes the classes from ``labelmap.txt`` as datumaro numbers them (the line order,
+datumaro's ``background`` first where it has one) and the masks by index, or by colour where
+they are RGB (datumaro's default): a colour the file declares, else VOC's colour of the line
+number where the file declares none.
 """
 
 from __future__ import annotations
 
 import io
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +27,14 @@ from PIL import Image
 
 from srcrm.data.labelsets import LabelSet, generated_palette
 from srcrm.formats import layout, masks
-from srcrm.formats.classes import ClassLookup
 from srcrm.formats.errors import FormatError
 from srcrm.formats.masks import VOID
-from srcrm.formats.reading import Sample, declared_classes, nearby
+from srcrm.formats.reading import Sample, declared_classes, layout_image, nearby
+from srcrm.formats.tables import Table, read_lines
 from srcrm.io import atomic_write_bytes, atomic_write_text
 
 LABELMAP = "labelmap.txt"
+VOID_NAME = "void"  # VOC's name for index 255
 MASKS, IMAGES, SETS = "SegmentationClass", "JPEGImages", "ImageSets/Segmentation"
 
 
@@ -44,41 +52,53 @@ def write(path: str | os.PathLike, labels: np.ndarray, labelset: LabelSet) -> No
     atomic_write_bytes(path, buf.getvalue())
 
 
-def read_labelmap(path: str | os.PathLike) -> list[str]:
-    """The class names of a ``labelmap.txt`` (``name:color:parts:actions``), in index order."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormatError(path, f"cannot read it ({exc})") from None
-    names = [
-        line.split(":", 1)[0].strip() for line in lines if line.strip() and not line.lstrip().startswith("#")
-    ]
+def read_labelmap(path: str | os.PathLike) -> Table:
+    """The class table of a ``labelmap.txt`` (``name:color:parts:actions`` per line)."""
+    names, colours = {}, {}
+    for i, line in enumerate(read_lines(Path(path))):
+        name, _, rest = line.partition(":")
+        names[i] = name.strip()
+        colour = rest.split(":", 1)[0].strip()
+        if colour:
+            try:
+                rgb = tuple(int(c) for c in colour.split(","))
+            except ValueError:
+                rgb = ()
+            if len(rgb) != 3 or not all(0 <= c <= 255 for c in rgb):
+                raise FormatError(path, f"{name.strip()}: the colour {colour!r} is not r,g,b")
+            colours.setdefault(rgb, i)
     if not names:
         raise FormatError(path, "lists no classes")
-    return names
+    if not colours:  # datumaro paints line i with VOC's colour i
+        colours = {tuple(palette()[i].tolist()): i for i in names if i < 256}
+    return Table(str(path), names, colours)
 
 
 def read(path: str | os.PathLike, labelset: LabelSet) -> Sample:
-    """A VOC mask: with a ``labelmap.txt`` in a folder above it, index i is its i-th name,
-    looked up in ``labelset`` (255 is void); without one, index = class id."""
+    """A VOC mask: with a ``labelmap.txt`` in a folder above it, id i (index, or the colour's
+    line) is its i-th name, looked up in ``labelset`` (index 255 is void); without one,
+    index = class id."""
     path = Path(path)
+    image = layout_image(path, MASKS, IMAGES, path.stem)
     labelmap = nearby(path.parent, (LABELMAP,), levels=3)
     if labelmap is None:
-        return masks.read(path, labelset)
-    names = read_labelmap(labelmap)
-    lookup = ClassLookup(labelset)
-    values = masks.read_values(path)
-    table = np.full(256, labelset.ignore_index, np.uint8)
-    for value in np.unique(values).tolist():
-        if value == VOID:
-            continue
-        if value >= len(names):
-            raise FormatError(path, f"index {value} is not in {labelmap} ({len(names)} classes)")
-        class_id = lookup.get(names[value])
-        if class_id is None and names[value].casefold() != "background":
-            raise FormatError(path, lookup.unknown_message(names[value]))
-        table[value] = labelset.ignore_index if class_id is None else class_id
-    return Sample(path.stem, table[values])
+        return replace(masks.read(path, labelset), image=image)
+    table = read_labelmap(labelmap)
+    return Sample(path.stem, table.labels(_ids(path, table), labelset, path, void=(VOID,)), image)
+
+
+def check(path: Path, labelset: LabelSet) -> None:
+    """Every index or colour of the mask is in its table (before anything is written)."""
+    labelmap = nearby(path.parent, (LABELMAP,), levels=3)
+    if labelmap is None:
+        return masks.check(path, labelset)
+    table = read_labelmap(labelmap)
+    table.check(_ids(path, table), path, (VOID,))
+
+
+def _ids(path: Path, table: Table) -> np.ndarray:
+    values = masks.read_values(path, colour=True)
+    return table.ids(values, path) if values.ndim == 3 else values
 
 
 def claims(folder: Path, files: list[Path]) -> bool:
@@ -93,12 +113,12 @@ def source_files(folder: Path) -> list[Path]:
 
 def class_names(root: Path, files: list[Path]) -> list[str]:
     labelmap = nearby(root, (LABELMAP,))
-    names = read_labelmap(labelmap) if labelmap else declared_classes(root)
+    names = read_labelmap(labelmap).class_names() if labelmap else declared_classes(root)
     if names is None:
         raise ValueError(
             f"{root}: no {LABELMAP} or classes.txt names the classes; give the class list (--classes FILE)"
         )
-    return [n for n in names if n.casefold() != "background"] if labelmap else names
+    return names
 
 
 class Export(layout.Export):
@@ -121,13 +141,11 @@ class Export(layout.Export):
             return []
         colours = palette()
         labelmap = self.dst / LABELMAP
+        lines = [*enumerate(self.labelset.class_names), (VOID, VOID_NAME)]
         atomic_write_text(
             labelmap,
             "# label:color_rgb:parts:actions\n"
-            + "".join(
-                f"{n}:{','.join(str(v) for v in colours[i])}::\n"
-                for i, n in enumerate(self.labelset.class_names)
-            ),
+            + "".join(f"{n}:{','.join(str(v) for v in colours[i])}::\n" for i, n in lines),
         )
         subset = self.dst / SETS / f"{self.settings.subset}.txt"
         atomic_write_text(subset, "".join(f"{n}\n" for n in self.names))

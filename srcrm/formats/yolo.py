@@ -9,8 +9,14 @@ The format has no "no class": unlabelled pixels in a hole of a region come back 
 region's class, and the export says how many per file. ``data.yaml`` names the classes; the
 images go in ``images/`` beside ``labels/``.
 
-Reading paints the polygons as the trainer does (self-intersecting ones too, by OpenCV's
-even-odd fill), on an image of the size given.
+Reading paints the polygons as ultralytics does (its ``verify_image_label`` and
+``polygons2masks_overlap``): coordinates parsed as float32 and scaled in float32, cast to int32,
+each polygon filled by ``cv2.fillPoly`` (self-intersecting ones even-odd), the masks laid in
+the order of ``np.argsort`` of their negated areas, on an image of the size given. (The
+trainer then resamples each ring and paints at its training size; the file's own polygons at
+the image's size are what a label map is.) Class indices are those of ``data.yaml``, matched
+to the label set by name; an index it does not list stops the import
+(:class:`~srcrm.formats.tables.TableMismatch`).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from srcrm.formats.classes import ClassLookup
 from srcrm.formats.errors import FormatError
 from srcrm.formats.outlines import outline
 from srcrm.formats.reading import MAX_POINTS, Sample, check_outline_length, find_image, nearby
+from srcrm.formats.tables import Table, TableMismatch
 from srcrm.io import ImageReadError, atomic_write, atomic_write_text, displayed_size
 from srcrm.jsonio import MAX_DEPTH, nesting_depth
 
@@ -161,13 +168,45 @@ def read(
     not store the size). ``names`` are the dataset's class names (from ``data.yaml``), matched
     to ``labelset`` by name; without them the indices are taken as ``labelset`` ids."""
     path = Path(path)
+    table = _table(names, labelset)
+    lookup = ClassLookup(labelset)
+    classes, masks, areas = [], [], []
+    for where, index, values in _rows(path, table):
+        class_id = lookup.get(table.names[index])
+        if class_id is None:
+            raise FormatError(path, lookup.unknown_message(table.names[index]), where)
+        points = values.reshape(-1, 2) * np.array([width, height], np.float32)
+        check_outline_length(points, path, where)
+        masks.append(_mask(points, height, width))
+        classes.append(class_id)
+        areas.append(masks[-1][2].sum(dtype=np.uint64))
+    out = np.full((height, width), labelset.ignore_index, np.uint8)
+    for i in np.argsort(-np.asarray(areas, np.uint64)):  # as ultralytics orders them
+        top, left, mask = masks[i]
+        out[top : top + mask.shape[0], left : left + mask.shape[1]][mask] = classes[i]
+    return Sample(path.stem, out)
+
+
+def check(path: Path, labelset: LabelSet) -> None:
+    """Every class index of the file is in its ``data.yaml`` (before anything is written)."""
+    found = data_yaml(path)
+    for _ in _rows(path, _table(read_names(found) if found else None, labelset)):
+        pass
+
+
+def _table(names: Sequence[str] | None, labelset: LabelSet) -> Table:
+    if names is None:
+        return Table("the class list", dict(enumerate(labelset.class_names)))
+    return Table("data.yaml", dict(enumerate(names)))
+
+
+def _rows(path: Path, table: Table):
+    """Each polygon line of the file: where it is, its class index and its coordinates
+    (float32, as ultralytics parses them)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise FormatError(path, f"cannot read it as text ({exc})") from None
-    lookup = ClassLookup(labelset)
-    known = labelset.class_names if names is None else tuple(names)
-    masks = []
     for number, line in enumerate(text.splitlines(), start=1):
         fields = line.split()
         if not fields:
@@ -175,14 +214,11 @@ def read(
         where = f"line {number}"
         try:
             index = int(fields[0])
-            values = np.array(fields[1:], dtype=np.float64)
-        except ValueError:
+            values = np.array(fields[1:], dtype=np.float32)
+        except (ValueError, OverflowError):
             raise FormatError(path, "expected 'class x1 y1 x2 y2 ...' with numbers", where) from None
-        if not 0 <= index < len(known):
-            raise FormatError(path, f"class index {index} is not in 0..{len(known) - 1}", where)
-        class_id = lookup.get(known[index])
-        if class_id is None:
-            raise FormatError(path, lookup.unknown_message(known[index]), where)
+        if index not in table.names:
+            raise TableMismatch(path, f"class index {index} is not in {table}", where)
         if len(values) % 2 or not 6 <= len(values) <= 2 * MAX_POINTS:
             raise FormatError(
                 path,
@@ -192,18 +228,12 @@ def read(
             )
         if not (np.isfinite(values).all() and (values >= -0.01).all() and (values <= 1.01).all()):
             raise FormatError(path, "coordinates must be numbers in 0..1", where)
-        points = values.reshape(-1, 2) * (width, height)
-        check_outline_length(points, path, where)
-        masks.append((class_id, _mask(points, height, width)))
-    out = np.full((height, width), labelset.ignore_index, np.uint8)
-    for class_id, (top, left, mask) in sorted(masks, key=lambda m: -int(m[1][2].sum())):
-        out[top : top + mask.shape[0], left : left + mask.shape[1]][mask] = class_id
-    return Sample(path.stem, out)
+        yield where, index, values
 
 
 def _mask(points: np.ndarray, height: int, width: int) -> tuple[int, int, np.ndarray]:
-    """The pixels ``cv2.fillPoly`` paints for one polygon (points cast to int32 as the
-    trainer does), as the top-left corner and the mask of its bounding box."""
+    """The pixels ``cv2.fillPoly`` paints for one polygon (points cast to int32 as
+    ultralytics does), as the top-left corner and the mask of its bounding box."""
     xy = points.astype(np.int32)
     left, top = np.maximum(xy.min(0), 0)
     right, bottom = np.minimum(xy.max(0) + 1, (width, height))
