@@ -49,3 +49,30 @@ def ship_default(
             half=True,
         )
         return save_manifest(half, manifest, f"{description} {LICENCE_NOTE}".strip())
+
+
+def choose_prior_correction(
+    checkpoint, data: str, betas=(0.0, 0.25, 0.5, 0.75), split: str = "val", device: str = "auto"
+) -> tuple[float, dict[float, dict]]:
+    """Score ``checkpoint`` on ``split`` with each prior correction ``beta`` (as
+    :func:`ship_default` would apply it, in fp16); return the beta with the best mIoU and every
+    beta's metrics. Without class balancing there is nothing to correct: (0.0, {})."""
+    from srcrm.data.datasets import open_dataset
+    from srcrm.device import pick_device
+    from srcrm.evaluate import evaluate
+
+    ckpt = load_checkpoint(checkpoint)
+    weights = ckpt.meta.get("train", {}).get("config", {}).get("loss", {}).get("class_weights")
+    if not weights:
+        return 0.0, {}
+    dataset = open_dataset(data, split)
+    dev = pick_device(device)
+    results = {}
+    for beta in betas:
+        model = ckpt.build_model()
+        with torch.no_grad():
+            model.head[-1].bias -= beta * torch.tensor([math.log(w) for w in weights])
+        model = model.half().float().to(dev)  # the shipped weights are fp16
+        results[beta] = evaluate(model, dataset, dev, progress=False)
+    best = max(results, key=lambda b: results[b]["miou"])
+    return best, results

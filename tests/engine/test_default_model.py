@@ -14,10 +14,16 @@ SAMPLE = "0016E5_08085"
 
 def test_default_model_verifies_and_says_its_licence():
     ckpt = load_checkpoint()
-    assert ckpt.config.srm and ckpt.config.crm and ckpt.config.backbone == "resnet18"
+    assert ckpt.config.srm and ckpt.config.crm and ckpt.config.backbone == "lite0"
+    assert "Apache-2.0" in json.loads(default_checkpoint_path().read_text())["description"]
     assert ckpt.class_names[3] == "road" and ckpt.ignore_index == 11
     assert "non-commercial" in ckpt.meta["licence"]
     assert "non-commercial" in json.loads(default_checkpoint_path().read_text())["description"]
+
+
+def test_the_resnet18_model_stays_bundled_for_comparison():
+    ckpt = load_checkpoint(default_checkpoint_path().parent / "resnet18_camvid.json")
+    assert ckpt.config.backbone == "resnet18" and ckpt.class_names == load_checkpoint().class_names
 
 
 def test_a_damaged_copy_of_the_default_model_is_refused(tmp_path):

