@@ -9,18 +9,26 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 # Every package at the version the suite was run with (pyproject.toml keeps ranges for users).
 LOCK := constraints.txt
 TORCH_PIN := $(shell grep '^torch==' $(LOCK))
+# datumaro, for tests/formats, in a venv of its own: it needs Pillow 12 and this project pins 13.
+INTEROP := $(VENV)/interop
+INTEROP_LOCK := constraints-interop.txt
 
 .PHONY: run test lint bench clean lock typecheck fmt test-fast
 
-$(STAMP): pyproject.toml $(LOCK)
+$(STAMP): pyproject.toml $(LOCK) $(INTEROP_LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	# torch first, from TORCH_INDEX, so that the range in pyproject.toml pulls nothing bigger.
 	$(PY) -m pip install --retries 0 --timeout 15 "$(TORCH_PIN)" --index-url $(TORCH_INDEX)
 	$(PY) -m pip install -c $(LOCK) -e ".[test,pretrained]"
-	# The other tools' own rasterisers for tests/formats/test_interop.py, without their GUIs
-	# (labelme would pull PyQt5, which clashes with PySide6; cityscapesScripts an old backport).
-	$(PY) -m pip install -c $(LOCK) --no-deps labelme cityscapesscripts pyquaternion
+	# The other tools' own readers and writers for tests/formats, without their GUIs (labelme
+	# would pull PyQt5, which clashes with PySide6; cityscapesScripts an old backport; ultralytics
+	# torchvision, which does not import beside this torch: its functions are loaded from source).
+	$(PY) -m pip install -c $(LOCK) --no-deps labelme cityscapesscripts pyquaternion ultralytics
+	# Exactly the lock, nothing resolved: what datumaro imports (not pyarrow, for its Arrow format).
+	rm -rf $(INTEROP)
+	$(PYTHON) -m venv $(INTEROP)
+	$(INTEROP)/bin/pip install --retries 2 --no-deps -r $(INTEROP_LOCK)
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -58,7 +66,7 @@ lock:
 	$(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install --retries 0 --timeout 15 "$(TORCH_PIN)" --index-url $(TORCH_INDEX)
 	.venv-lock/bin/pip install -e ".[test,pretrained]"
-	.venv-lock/bin/pip install --no-deps labelme cityscapesscripts pyquaternion
+	.venv-lock/bin/pip install --no-deps labelme cityscapesscripts pyquaternion ultralytics
 	QT_QPA_PLATFORM=offscreen .venv-lock/bin/python -m pytest -q -p no:cacheprovider
 	.venv-lock/bin/python scripts/write_lock.py $(LOCK)
 	rm -rf .venv-lock
