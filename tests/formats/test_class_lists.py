@@ -74,3 +74,17 @@ def test_more_classes_than_label_maps_hold_is_said_as_such(tmp_path, capsys):
     ]
     with pytest.raises(ValueError, match=r"^the ignore index must be in 3\.\.255 for 3 classes, got 2$"):
         labelset_from_names(["a", "b", "c"], ignore_index=2)
+
+
+def test_training_reads_class_lists_with_the_same_reader(tmp_path):
+    """``srcrm.data.labelsets.read_class_names`` (fine-tuning, datasets) skipped blank lines and
+    kept a byte order mark: the ids after either moved."""
+    from srcrm.data.labelsets import read_class_names
+    from srcrm.formats import FormatError
+
+    path = tmp_path / "classes.txt"
+    path.write_bytes("car\nroad\n".encode("utf-8-sig"))
+    assert read_class_names(path) == ["car", "road"]
+    path.write_text("car\n\nroad\n")
+    with pytest.raises(FormatError, match="line 2 is blank"):
+        read_class_names(path)
