@@ -15,7 +15,7 @@ INTEROP_LOCK := constraints-interop.txt
 
 .PHONY: run test lint bench clean lock typecheck fmt test-fast
 
-$(STAMP): pyproject.toml $(LOCK) $(INTEROP_LOCK)
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	# torch first, from TORCH_INDEX, so that the range in pyproject.toml pulls nothing bigger.
@@ -25,17 +25,21 @@ $(STAMP): pyproject.toml $(LOCK) $(INTEROP_LOCK)
 	# would pull PyQt5, which clashes with PySide6; cityscapesScripts an old backport; ultralytics
 	# torchvision, which does not import beside this torch: its functions are loaded from source).
 	$(PY) -m pip install -c $(LOCK) --no-deps labelme cityscapesscripts pyquaternion ultralytics
-	# Exactly the lock, nothing resolved: what datumaro imports (not pyarrow, for its Arrow format).
+	touch $(STAMP)
+
+# Tests only (make run does not need it): exactly the lock, nothing resolved, what datumaro
+# imports (not pyarrow, for its Arrow format).
+$(INTEROP)/.installed: $(INTEROP_LOCK) | $(STAMP)
 	rm -rf $(INTEROP)
 	$(PYTHON) -m venv $(INTEROP)
 	$(INTEROP)/bin/pip install --retries 2 --no-deps -r $(INTEROP_LOCK)
-	touch $(STAMP)
+	touch $@
 
 run: $(STAMP)
 	scripts/check_system_libs.sh $(PY)
 	$(PY) main.py
 
-test: lint typecheck
+test: lint typecheck $(INTEROP)/.installed
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 # The suite without the slow tests (real training steps, several processes), lint and types.
