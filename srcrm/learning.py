@@ -176,6 +176,13 @@ def learn(
     report = _train(model, data_dir, trusted(trained_on), candidate, cfg, emit, stop)
     try:
         judged = trusted(held_out)
+        if all((t.label == ignore).all() for t in judged):
+            reason = (
+                f"kept the model in use: nothing on your {_newest(len(held_out))} is sure enough to judge by"
+            )
+            return _finish(
+                emit, started, LearnSummary(False, reason, trained_on, held_out, steps=report.steps)
+            )
         before = left_to_fix([(t.prelabel, t.label) for t in judged], ignore, cfg.done_at)
         predictor = Predictor.from_checkpoint(report.out, device)
         after = left_to_fix(
@@ -324,15 +331,23 @@ class Trusted(NamedTuple):
 
 
 def trusted_labels(data: SegmentationData, current: Predictor, unsure: float) -> list[Trusted]:
-    """Each image of ``data`` with its label, less the pixels where the label agrees with the
-    model in use and that model is less sure than ``unsure`` (see the module's docstring)."""
+    """Each image of ``data`` with its :func:`trusted_label` under the model in use."""
     found = []
     for i, (path, _) in enumerate(data.samples):
         image, label = data[i]
         pred = current.predict(image)
-        label[(label == pred.labels) & (pred.confidence < unsure)] = data.labelset.ignore_index
-        found.append(Trusted(path, image, label, pred.labels))
+        found.append(
+            Trusted(path, image, trusted_label(label, pred, data.labelset.ignore_index, unsure), pred.labels)
+        )
     return found
+
+
+def trusted_label(label: np.ndarray, prelabel: Prediction, ignore_index: int, unsure: float) -> np.ndarray:
+    """``label`` less the pixels where it agrees with ``prelabel`` and the model was less sure
+    than ``unsure`` (set to ``ignore_index``): see the module's docstring."""
+    trusted = label.copy()
+    trusted[(label == prelabel.labels) & (prelabel.confidence < unsure)] = ignore_index
+    return trusted
 
 
 def _train(model, data_dir, train: list[Trusted], out, cfg: LearnConfig, emit, stop):
