@@ -122,8 +122,10 @@ def run(args: argparse.Namespace) -> int:
             bar.write(f"step {event.step}: val mIoU {100 * event.metrics['miou']:.2f}")
 
     trainer.on_event = on_event
-    metrics = trainer.fit()
-    bar.close()
+    try:
+        metrics = trainer.fit()
+    finally:
+        bar.close()  # ends the bar's line, so that an error is a line of its own
     if trainer.dist.is_main:
         plot_training({cfg.model.name: trainer.history}, out / "curves.png")
         if metrics:

@@ -30,6 +30,12 @@ def check_run_numbers(steps, lr, batch_size, crop: tuple[int, int], seed, eval_e
     h, w = crop
     check_range(h, "the crop height", 1, MAX_BATCH_PIXELS, whole=True)
     check_range(w, "the crop width", 1, MAX_BATCH_PIXELS, whole=True)
+    if batch_size * -(-h // 32) * -(-w // 32) < 2:
+        raise ValueError(
+            f"--batch-size {batch_size} of --crop {h}x{w} leaves batch normalisation one value per "
+            f"channel at the network's coarsest level (1/32 of the crop): give a batch of 2 or "
+            f"more, or a crop over 32 pixels"
+        )
     if batch_size * h * w > MAX_BATCH_PIXELS:
         raise ValueError(
             f"--batch-size {batch_size} of --crop {h}x{w} is {batch_size * h * w:,} pixels a step, "

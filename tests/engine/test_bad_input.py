@@ -614,3 +614,16 @@ def test_a_size_out_of_range_is_one_error_line(tmp_path, checkpoint, capsys, siz
     [err] = errors(capsys)
     assert err.startswith("error: argument --size: height and width must be from 32 to 8192")
     assert not out.exists()
+
+
+def test_a_batch_of_one_crop_too_small_for_batch_norm_is_refused_up_front():
+    """Batch norm needs two values a channel: one 32x32 crop has one at the coarsest level,
+    which torch reported mid-run as "Expected more than 1 value per channel"."""
+    from srcrm.finetune import FinetuneConfig
+
+    with pytest.raises(
+        ValueError, match="--batch-size 1 of --crop 32x32 leaves batch normalisation one value"
+    ):
+        FinetuneConfig(batch_size=1, crop=(32, 32))
+    FinetuneConfig(batch_size=2, crop=(32, 32))
+    FinetuneConfig(batch_size=1, crop=(33, 32))

@@ -82,3 +82,39 @@ def test_flip_and_multiscale_averaging_still_gives_probabilities(predictor):
     probs = predict_probs(predictor.model, x, InferenceConfig(flip=True, scales=(0.75, 1.0, 1.25)))
     assert probs.shape == (1, 11, 64, 80)
     assert torch.allclose(probs.sum(1), torch.ones(1, 64, 80), atol=1e-4)
+
+
+# Peak memory of tiled predictions in a fresh process (ru_maxrss: the process's peak so far),
+# a small image then a large one. The network is a per-pixel stand-in, so this takes seconds.
+_PEAK = """
+import resource, sys
+import numpy as np, torch
+from srcrm.checkpoint import load_checkpoint
+from srcrm.predictor import Predictor
+from srcrm.inference import InferenceConfig
+tiles = InferenceConfig(mode="slide", tile=256)  # both images hold whole tiles: same work per tile
+predictor = Predictor(load_checkpoint(sys.argv[1]), "cpu", inference=tiles, whole_below=0)
+predictor.forward = lambda x: torch.cat([x, x.flip(1), x[:, :2] * x[:, 1:]], 1)  # 8 classes
+for h, w in ((600, 800), (2000, 3000)):
+    image = np.random.default_rng(0).integers(0, 255, (h, w, 3), dtype=np.uint8)
+    assert predictor.predict(image).labels.shape == (h, w)
+    del image
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def test_tiled_prediction_memory_grows_with_the_maps_not_with_the_classes(tmp_path, write_checkpoint):
+    """Holding the probabilities of every class for the whole image cost over 100 bytes a pixel
+    (12000x9000: 11.5 GB). Now a pixel costs its image (3 bytes), label (1) and confidence (4);
+    the rest is one tile."""
+    import subprocess
+    import sys
+
+    path = write_checkpoint(tmp_path / "m.pt", ModelConfig(decoder_channels=16, crm_channels=8))
+    run = subprocess.run(
+        [sys.executable, "-c", _PEAK, str(path)], capture_output=True, text=True, timeout=600
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    small, large = map(int, run.stdout.split())
+    per_pixel = (large - small) / (2000 * 3000 - 600 * 800)
+    assert per_pixel < 16, f"{per_pixel:.1f} bytes a pixel"
