@@ -57,6 +57,11 @@ def refuse_aliasing(
                 f"{out}: refused: this output would overwrite the input {source}; choose another output"
             )
         folder = folders.find(os.path.dirname(os.path.abspath(out)))
+        if folder is not None and os.path.lexists(out):
+            source = os.path.join(folder, os.path.basename(out))
+            raise ValueError(
+                f"{out}: refused: this output would overwrite the input {source}; choose another output"
+            )
         if folder is not None:
             raise ValueError(
                 f"{out}: refused: this output would be written among the inputs in {folder}; "

@@ -627,3 +627,32 @@ def test_a_batch_of_one_crop_too_small_for_batch_norm_is_refused_up_front():
         FinetuneConfig(batch_size=1, crop=(32, 32))
     FinetuneConfig(batch_size=2, crop=(32, 32))
     FinetuneConfig(batch_size=1, crop=(33, 32))
+
+
+@pytest.mark.parametrize(
+    "flag, target",
+    [
+        ("--out", "labels/a0.png"),  # a training label, replaced by a checkpoint
+        ("--out", "classes.txt"),
+        ("--out", "images/new.pt"),  # not a file yet, but it would sit among the images
+        ("--events", "labels/a1.png"),  # opened (emptied) before training starts
+        ("--report", "images/a0.png"),
+    ],
+)
+def test_finetune_never_writes_over_its_data(tmp_path, checkpoint, capsys, flag, target):
+    labels = [np.random.default_rng(i).integers(0, 11, (64, 96), dtype=np.uint8) for i in range(2)]
+    data = finetune_folder(tmp_path / "data", labels)
+    (tmp_path / "link").symlink_to(data)
+    before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    args = ["finetune", "--from", str(checkpoint), "--data", str(data), "--out", str(tmp_path / "new.pt")]
+    given = tmp_path / "link" / target  # through a symbolic link: the same file
+    assert main([*args, flag, str(given)]) == 2
+    [err] = errors(capsys)
+    if (data / target).exists():
+        assert err.startswith(
+            f"error: {given}: refused: this output would overwrite the input {data / target}"
+        )
+    else:
+        assert err.startswith(f"error: {given}: refused: this output would be written among the inputs in")
+    assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
+    assert not (tmp_path / "new.pt").exists()
