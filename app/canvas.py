@@ -22,8 +22,11 @@ from .document.geometry import Rect
 from .document.label_document import LabelDocument
 from .document.overlay import OverlayMode, OverlayRenderer
 from .document.tool_table import Cursor
+from .document.tools import Edit
 
 Qt = QtCore.Qt
+PREVIEW_DELAY_MS = 15
+PREVIEW_ALPHA = 170  # the preview's pixels: surer than the overlay, the photo still shows
 
 
 class BufferImageItem(pg.GraphicsObject):
@@ -128,11 +131,28 @@ class Canvas(pg.GraphicsView):
         self.outline_item.setZValue(11)
         self.vb.addItem(self.outline_item, ignoreBounds=True)
 
+        # What the tool would change: the pixels in their new classes' colours, outlined.
+        self.preview_item = BufferImageItem(premultiplied=True)
+        self.preview_item.setZValue(3)
+        self.vb.addItem(self.preview_item, ignoreBounds=True)
+        self.preview_outline = QtWidgets.QGraphicsPathItem()
+        self.preview_outline.setPen(dark)
+        self._preview_outline_light = QtWidgets.QGraphicsPathItem(self.preview_outline)
+        self._preview_outline_light.setPen(light)
+        self.preview_outline.setZValue(4)
+        self.vb.addItem(self.preview_outline, ignoreBounds=True)
+        self.mark_items: list[QtWidgets.QGraphicsPathItem] = []  # scribbles not yet applied
+
         self._dragging = False
         self._space_pan = False
         self._hover: tuple[float, float] | None = None
+        # The preview follows the mouse once it pauses, not at every pixel it crosses.
+        self._hover_timer = QtCore.QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
+        self._hover_timer.timeout.connect(self._send_hover)
         editor.changed.connect(self._on_editor_changed)
         editor.outline_changed.connect(lambda _pts: self._update_outline())
+        editor.preview_changed.connect(self._show_preview)
+        editor.marks_changed.connect(self._show_marks)
 
     # --- document -----------------------------------------------------------------------------
 
@@ -148,7 +168,8 @@ class Canvas(pg.GraphicsView):
             return
         self._image_bgra = cv2.cvtColor(doc.image, cv2.COLOR_RGB2BGRA)
         self.image_item.set_buffer(self._image_bgra)
-        self.renderer.attach(doc.labels, doc.confidence, doc.classes)
+        dark = cv2.cvtColor(doc.image, cv2.COLOR_RGB2GRAY) < 128
+        self.renderer.attach(doc.labels, doc.confidence, doc.classes, dark)
         self.renderer.refresh()
         self.overlay_item.set_buffer(self.renderer.buffer)
         doc.labels_changed.connect(self._on_labels_changed)
@@ -165,6 +186,8 @@ class Canvas(pg.GraphicsView):
         self._update_cursor()
 
     def _on_labels_changed(self, rect: Rect) -> None:
+        if not self._dragging:
+            self._hover_timer.start()  # the preview was made against the old labels
         if self.renderer.mode == OverlayMode.CONFIDENCE:
             return
         self.overlay_item.update_rect(self.renderer.refresh(rect))
@@ -255,15 +278,21 @@ class Canvas(pg.GraphicsView):
             self.editor.move(x, y)
             ev.accept()
             return
+        self._hover_timer.start()
         super().mouseMoveEvent(ev)
 
     def mouseReleaseEvent(self, ev: QtGui.QMouseEvent) -> None:
         if self._dragging and ev.button() == Qt.MouseButton.LeftButton:
             self._dragging = False
             self.editor.release()
+            self._hover_timer.start()
             ev.accept()
             return
         super().mouseReleaseEvent(ev)
+
+    def _send_hover(self) -> None:
+        if not self._dragging:
+            self.editor.hover(*(self._hover or (None, None)))
 
     def mouseDoubleClickEvent(self, ev: QtGui.QMouseEvent) -> None:
         if self.editor.handler.multi_click and ev.button() == Qt.MouseButton.LeftButton:
@@ -285,6 +314,7 @@ class Canvas(pg.GraphicsView):
 
     def leaveEvent(self, ev) -> None:
         self._hover = None
+        self._hover_timer.start()
         self._update_cursor()
         self.hovered.emit(math.nan, math.nan)
         super().leaveEvent(ev)
@@ -320,6 +350,48 @@ class Canvas(pg.GraphicsView):
     def _on_editor_changed(self) -> None:
         self._update_cursor()
         self._update_outline()
+
+    def _show_preview(self, edit: Edit | None) -> None:
+        """What committing now would change: those pixels in their new classes' colours, and
+        their outline (black under dashed white, visible on any background)."""
+        path = QtGui.QPainterPath()
+        if edit is None or self.doc is None:
+            self.preview_item.set_buffer(None)
+        else:
+            lut = self.doc.classes.lut_bgra(PREVIEW_ALPHA)
+            values = np.broadcast_to(np.asarray(edit.value, np.uint8), edit.mask.shape)
+            buffer = np.zeros((*edit.mask.shape, 4), np.uint8)
+            buffer[edit.mask] = lut[values[edit.mask]]
+            self.preview_item.set_buffer(buffer)
+            self.preview_item.setPos(edit.rect.x0, edit.rect.y0)
+            contours, _ = cv2.findContours(edit.mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+            for contour in contours:
+                pts = contour.reshape(-1, 2) + (edit.rect.x0 + 0.5, edit.rect.y0 + 0.5)
+                path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(float(x), float(y)) for x, y in pts]))
+                path.closeSubpath()
+        self.preview_outline.setPath(path)
+        self._preview_outline_light.setPath(path)
+
+    def _show_marks(self, marks: list[tuple[int, list[tuple[float, float]]]]) -> None:
+        """Scribbles not yet applied, each as wide as the brush in its class colour."""
+        for item in self.mark_items:
+            self.vb.removeItem(item)
+        self.mark_items = []
+        if self.doc is None:
+            return
+        classes = self.doc.classes
+        for class_id, points in marks:
+            path = QtGui.QPainterPath(QtCore.QPointF(*points[0]))
+            for p in points[1:] if len(points) > 1 else points:
+                path.lineTo(*p)
+            pen = QtGui.QPen(QtGui.QColor(*classes.display_rgb(class_id), 230), self.editor.brush_size)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            item = QtWidgets.QGraphicsPathItem(path)
+            item.setPen(pen)
+            item.setZValue(5)
+            self.vb.addItem(item, ignoreBounds=True)
+            self.mark_items.append(item)
 
     def _update_cursor(self) -> None:
         cursor = self.editor.spec.cursor

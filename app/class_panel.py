@@ -81,7 +81,7 @@ class ClassPanel(QtWidgets.QWidget):
             return
         blocker = QtCore.QSignalBlocker(self.tree)
         self.tree.clear()
-        for i, (name, rgb) in enumerate(zip(classes.names, classes.colors)):
+        for i, (name, rgb) in enumerate(zip(classes.names, classes.display)):
             if i == classes.ignore_index:
                 continue
             item = QtWidgets.QTreeWidgetItem([class_key(i), name, ""])
@@ -164,7 +164,7 @@ class ClassPanel(QtWidgets.QWidget):
         if self.classes is None or not 0 <= class_id < len(self.classes):
             return
         rgb = self.dialogs.pick_color(
-            self, self.classes.colors[class_id], f"Colour of {self.classes.names[class_id]}"
+            self, self.classes.display[class_id], f"Colour of {self.classes.names[class_id]}"
         )
         if rgb is not None:
             self.classes.set_color(class_id, rgb)

@@ -1,7 +1,10 @@
 """The class table: names, colours and the ignore ("unlabelled") index of a label map.
 
 It comes from the checkpoint, can be edited (rename, recolour, add), and is saved with the
-project. Colours are RGB tuples; ids are the values stored in the label PNG.
+project. Colours are RGB tuples; ids are the values stored in the label PNG. Each class has two
+colours: the dataset's (``colors``, what exports write) and the one the overlay shows
+(``display``, told apart from every other class's, :mod:`.palette`; a person's recolouring
+changes this one).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .events import Event
+from .palette import distinct_colors
 
 UNLABELLED_NAME = "unlabelled"
 
@@ -28,6 +32,7 @@ class ClassTable:
     colors: list[tuple[int, int, int]]
     ignore_index: int = 255
     visible: list[bool] = field(default_factory=list)
+    display: list[tuple[int, int, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if len(self.names) != len(self.colors):
@@ -40,6 +45,9 @@ class ClassTable:
         self.colors = [rgb8(rgb) for rgb in self.colors]
         if len(self.visible) != len(self.names):
             self.visible = [True] * len(self.names)
+        if len(self.display) != len(self.names):
+            self.display = distinct_colors(self.colors)
+        self.display = [rgb8(rgb) for rgb in self.display]
         self.changed = Event()  # () -> None: names, colours or visibility changed
 
     # --- construction -------------------------------------------------------------------------
@@ -61,19 +69,22 @@ class ClassTable:
             [tuple(c["color"]) for c in classes],
             int(data.get("ignore_index", 255)),
             [bool(c.get("visible", True)) for c in classes],
+            [tuple(c["display"]) for c in classes] if all("display" in c for c in classes) else [],
         )
 
     def to_dict(self) -> dict:
         return {
             "classes": [
-                {"id": i, "name": n, "color": list(c), "visible": v}
-                for i, (n, c, v) in enumerate(zip(self.names, self.colors, self.visible))
+                {"id": i, "name": n, "color": list(c), "display": list(d), "visible": v}
+                for i, (n, c, d, v) in enumerate(zip(self.names, self.colors, self.display, self.visible))
             ],
             "ignore_index": self.ignore_index,
         }
 
     def copy(self) -> ClassTable:
-        return ClassTable(list(self.names), list(self.colors), self.ignore_index, list(self.visible))
+        return ClassTable(
+            list(self.names), list(self.colors), self.ignore_index, list(self.visible), list(self.display)
+        )
 
     # --- queries ------------------------------------------------------------------------------
 
@@ -90,19 +101,23 @@ class ClassTable:
     def same_classes(self, other: ClassTable) -> bool:
         return self.names == other.names and self.ignore_index == other.ignore_index
 
+    def display_rgb(self, class_id: int) -> tuple[int, int, int]:
+        """The colour the overlay shows ``class_id`` in (black for an unknown id)."""
+        return self.display[class_id] if 0 <= class_id < len(self.display) else (0, 0, 0)
+
     def lut_bgra(self, alpha: int = 255) -> np.ndarray:
-        """A 256x4 lookup table id -> premultiplied BGRA (the byte order of QImage's
-        ARGB32_Premultiplied on little-endian machines). Hidden classes, the ignore index and
-        unknown ids are fully transparent."""
+        """A 256x4 lookup table id -> premultiplied BGRA of the display colours (the byte order
+        of QImage's ARGB32_Premultiplied on little-endian machines). Hidden classes, the
+        ignore index and unknown ids are fully transparent."""
         lut = np.zeros((256, 4), np.uint8)
         a = alpha / 255.0
-        for i, ((r, g, b), shown) in enumerate(zip(self.colors, self.visible)):
+        for i, ((r, g, b), shown) in enumerate(zip(self.display, self.visible)):
             if shown and i != self.ignore_index:
                 lut[i] = (round(b * a), round(g * a), round(r * a), alpha)
         return lut
 
     def palette_rgb(self) -> np.ndarray:
-        """A 256x3 RGB table (unknown ids black), e.g. for colour exports."""
+        """A 256x3 RGB table of the dataset colours (unknown ids black), for colour exports."""
         pal = np.zeros((256, 3), np.uint8)
         for i, rgb in enumerate(self.colors):
             pal[i] = rgb
@@ -118,7 +133,8 @@ class ClassTable:
         self.changed.emit()
 
     def set_color(self, class_id: int, rgb: tuple[int, int, int]) -> None:
-        self.colors[class_id] = rgb8(rgb)
+        """Show ``class_id`` in ``rgb`` (exports keep the dataset colour)."""
+        self.display[class_id] = rgb8(rgb)
         self.changed.emit()
 
     def set_visible(self, class_id: int, visible: bool) -> None:
@@ -135,6 +151,7 @@ class ClassTable:
         if new_id == self.ignore_index:  # keep the ignore id as a hidden placeholder
             self.names.append(UNLABELLED_NAME)
             self.colors.append((0, 0, 0))
+            self.display.append((0, 0, 0))
             self.visible.append(False)
             new_id += 1
         if new_id >= 255:
@@ -145,6 +162,7 @@ class ClassTable:
             rgb = generated_palette(new_id + 1)[new_id]
         self.names.append(name.strip() or f"class {new_id}")
         self.colors.append(rgb8(rgb))
+        self.display.extend(distinct_colors([rgb8(rgb)], fixed=self.display))
         self.visible.append(True)
         self.changed.emit()
         return new_id
@@ -155,4 +173,5 @@ class ClassTable:
         self.colors = list(other.colors)
         self.ignore_index = other.ignore_index
         self.visible = list(other.visible)
+        self.display = list(other.display)
         self.changed.emit()

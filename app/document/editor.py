@@ -16,14 +16,17 @@ from .handlers.base import ToolHandler
 from .label_document import LabelDocument
 from .model_port import ModelPort
 from .tool_table import DEFAULT_TOOL, ToolSpec, tool_spec
+from .tools import Edit
 
 MIN_BRUSH, MAX_BRUSH = 1, 500
 
 
 class Editor:
     """Events: ``changed()`` (tool, size, class or protected class), ``outline_changed(points)``
-    (the corners of a multi-click gesture in progress), ``message(text)`` (a status-bar hint),
-    ``notice(text)`` (a gesture the tool could not act on; nothing changed).
+    (the corners of a multi-click gesture in progress), ``marks_changed(marks)`` (strokes drawn
+    but not yet applied, as ``(class id, points)``), ``preview_changed(edit or None)`` (what
+    committing now would change), ``message(text)`` (a status-bar hint), ``notice(text)`` (a
+    gesture the tool could not act on; nothing changed).
 
     The mouse goes to the current tool's handler (see :mod:`~.tool_table`)."""
 
@@ -35,10 +38,15 @@ class Editor:
         self.current_class = 0
         self.protect_target: int | None = None  # None: the class under the stroke's first point
         self.outline: list[tuple[float, float]] = []
+        self.marks: list[tuple[int, list[tuple[float, float]]]] = []
+        self.preview: Edit | None = None
+        self._hover: tuple[float, float] | None = None  # the mouse, with no button held
         self._handlers: dict[str, ToolHandler] = {}
         self.model: ModelPort | None = None  # for tools that run the model (zoom)
         self.changed = Event()
         self.outline_changed = Event()
+        self.marks_changed = Event()
+        self.preview_changed = Event()
         self.message = Event()
         self.notice = Event()
 
@@ -63,6 +71,7 @@ class Editor:
     def set_document(self, doc: LabelDocument | None) -> None:
         self.cancel()
         self.doc = doc
+        self.refresh_preview()
 
     def set_tool(self, tool: str) -> None:
         tool_spec(tool)  # refuse unknown ids before touching any state
@@ -72,7 +81,7 @@ class Editor:
         if not self.spec.transient:
             self._previous_tool = self.tool
         self.tool = tool
-        self.changed.emit()
+        self._changed()
 
     def restore_tool(self) -> None:
         """Back to the tool used before a transient one (the eyedropper)."""
@@ -82,11 +91,42 @@ class Editor:
         self.outline = list(points)
         self.outline_changed.emit(list(points))
 
+    def set_marks(self, marks: list[tuple[int, list[tuple[float, float]]]]) -> None:
+        """Strokes a multi-click tool holds until it is committed, each in its class."""
+        self.marks = [(c, list(points)) for c, points in marks]
+        self.marks_changed.emit(self.marks)
+
+    def _changed(self) -> None:
+        self.changed.emit()
+        self.refresh_preview()
+
+    # --- the preview --------------------------------------------------------------------------
+
+    def hover(self, x: float | None, y: float | None = None) -> None:
+        """The mouse is at ``(x, y)`` with no button held (None: it left the image)."""
+        self._hover = None if x is None or y is None else (float(x), float(y))
+        self.refresh_preview()
+
+    def refresh_preview(self) -> None:
+        """Work out again what committing now would change (the labels, the tool or its
+        options changed)."""
+        doc, hover = self.doc, self._hover
+        if (
+            hover is not None
+            and doc is not None
+            and not (0 <= hover[0] < doc.width and 0 <= hover[1] < doc.height)
+        ):
+            hover = None
+        preview = None if doc is None or doc.in_stroke else self.handler.preview(hover)
+        if preview is not None or self.preview is not None:
+            self.preview = preview
+            self.preview_changed.emit(preview)
+
     def set_brush_size(self, size: float) -> None:
         size = int(min(MAX_BRUSH, max(MIN_BRUSH, round(size))))
         if size != self.brush_size:
             self.brush_size = size
-            self.changed.emit()
+            self._changed()
 
     def grow_brush(self, steps: int = 1) -> None:
         size = self.brush_size
@@ -104,18 +144,19 @@ class Editor:
             return
         if class_id != self.current_class:
             self.current_class = int(class_id)
-            self.changed.emit()
+            self._changed()
 
     def set_protect_target(self, class_id: int | None) -> None:
         if class_id != self.protect_target:
             self.protect_target = class_id
-            self.changed.emit()
+            self._changed()
 
     # --- mouse --------------------------------------------------------------------------------
 
     def press(self, x: float, y: float) -> None:
         if self.doc is not None:
             self.handler.press(x, y)
+            self.refresh_preview()
 
     def move(self, x: float, y: float) -> None:
         """Mouse moved with the button held."""
@@ -124,18 +165,23 @@ class Editor:
 
     def release(self) -> None:
         self.handler.release()
+        self.refresh_preview()
 
     def commit(self) -> bool:
         """Finish a multi-click gesture (fill the polygon); True if the labels changed."""
-        return self.handler.commit()
+        done = self.handler.commit()
+        self.refresh_preview()
+        return done
 
     def step_back(self) -> None:
         """Remove the last click of a multi-click gesture."""
         self.handler.step_back()
+        self.refresh_preview()
 
     def cancel(self) -> None:
         """Drop a gesture in progress and close an open stroke."""
         self.handler.cancel()
+        self.refresh_preview()
 
     def pick(self, x: float, y: float) -> int | None:
         """The eyedropper: make the class under ``(x, y)`` current."""

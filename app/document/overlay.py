@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 
+import cv2
 import numpy as np
 
 from .classes import ClassTable
@@ -18,7 +19,7 @@ from .geometry import Rect
 
 class OverlayMode(str, enum.Enum):
     FILL = "fill"  # every pixel in its class colour
-    BOUNDARIES = "boundaries"  # only the pixels along class borders
+    BOUNDARIES = "boundaries"  # class borders: a line in the class colours, edged to stand out
     CONFIDENCE = "confidence"  # where the model is unsure: the less sure, the redder
 
     @property
@@ -29,6 +30,9 @@ class OverlayMode(str, enum.Enum):
 
 
 UNSURE_RGB = (255, 32, 64)
+# The boundary line's edge: black where the photo is light, white where it is dark, so the
+# line reads on any image (its class colours alone vanish on a photo of the same lightness).
+HALO_DARK, HALO_LIGHT = np.uint32(0xFF000000), np.uint32(0xFFFFFFFF)
 # Confidence at or below this shows fully unsure; 1.0 shows nothing.
 UNSURE_FLOOR = 0.5
 
@@ -39,13 +43,22 @@ class OverlayRenderer:
         self.labels: np.ndarray | None = None
         self.confidence: np.ndarray | None = None
         self.classes: ClassTable | None = None
+        self.dark: np.ndarray | None = None  # HxW bool: where the photo is dark
         self.buffer = np.zeros((0, 0, 4), np.uint8)
         self._buf32 = self.buffer.view(np.uint32)[..., 0]
         self._lut32 = np.zeros(256, np.uint32)
 
-    def attach(self, labels: np.ndarray, confidence: np.ndarray | None, classes: ClassTable) -> None:
+    def attach(
+        self,
+        labels: np.ndarray,
+        confidence: np.ndarray | None,
+        classes: ClassTable,
+        dark: np.ndarray | None = None,
+    ) -> None:
+        """Draw ``labels``; ``dark`` (HxW bool, where the photo is dark) picks the boundary
+        line's edge colour."""
         h, w = labels.shape
-        self.labels, self.confidence, self.classes = labels, confidence, classes
+        self.labels, self.confidence, self.classes, self.dark = labels, confidence, classes, dark
         if self.buffer.shape[:2] != (h, w):
             self.buffer = np.zeros((h, w, 4), np.uint8)
             self._buf32 = self.buffer.view(np.uint32)[..., 0]
@@ -66,19 +79,32 @@ class OverlayRenderer:
         h, w = self.labels.shape
         rect = Rect(0, 0, w, h) if rect is None else rect.clip(w, h)
         if self.mode == OverlayMode.BOUNDARIES:
-            rect = rect.expand(1).clip(w, h)  # a border pixel depends on its neighbours
+            rect = rect.expand(2).clip(w, h)  # a line or edge pixel depends on its neighbours
         if rect.is_empty():
             return None
         out = self._buf32[rect.slices]
         if self.mode == OverlayMode.FILL:
             np.take(self._lut32, self.labels[rect.slices], out=out, mode="clip")
         elif self.mode == OverlayMode.BOUNDARIES:
-            edge = boundary_mask(self.labels, rect)
-            np.take(self._lut32, self.labels[rect.slices], out=out, mode="clip")
-            out[~edge] = 0
+            self._refresh_boundaries(rect, out)
         else:
             self._refresh_confidence(rect, out)
         return rect
+
+    def _refresh_boundaries(self, rect: Rect, out: np.ndarray) -> None:
+        """A two-pixel line in the class colours (both sides of a border) with a one-pixel
+        edge each side, black or white against the photo beneath."""
+        assert self.labels is not None
+        h, w = self.labels.shape
+        outer = rect.expand(1).clip(w, h)
+        colours = self._lut32[self.labels[outer.slices]]
+        line = boundary_mask(self.labels, outer) & (colours != 0)  # hidden classes draw nothing
+        near = cv2.dilate(line.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+        inner = (slice(rect.y0 - outer.y0, rect.y1 - outer.y0), slice(rect.x0 - outer.x0, rect.x1 - outer.x0))
+        line, edge = line[inner], near[inner] & ~line[inner]
+        out[...] = np.where(line, colours[inner], 0)
+        dark = self.dark[rect.slices] if self.dark is not None else np.zeros(out.shape, bool)
+        out[edge] = np.where(dark[edge], HALO_LIGHT, HALO_DARK)
 
     def _refresh_confidence(self, rect: Rect, out: np.ndarray) -> None:
         if self.confidence is None:

@@ -79,7 +79,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Quick select",
         "Q",
         "Drag: the class spreads from the drag up to the image's and the model's edges, "
-        "at most about the circle's radius",
+        "never past the circle; the tinted outline shows what a click would change",
         QuickSelectHandler,
         paints=True,
         cursor=Cursor.BRUSH,
@@ -89,7 +89,8 @@ TOOLS: tuple[ToolSpec, ...] = (
         "superpixel",
         "Superpixels",
         "S",
-        "Click or drag: fill whole superpixels (about the circle's size)",
+        "Click or drag: fill the image regions under the centre, inside the circle; the "
+        "tinted outline shows what a click would change",
         SuperpixelHandler,
         paints=True,
         cursor=Cursor.BRUSH,
@@ -99,10 +100,11 @@ TOOLS: tuple[ToolSpec, ...] = (
         "scribble",
         "Scribble re-segment",
         "W",
-        "Drag scribbles of two or more classes (switch class between them); Enter "
-        "re-segments the region around them, Backspace drops the last, Esc cancels",
+        "Drag scribbles of two or more classes (switch class between them); the result "
+        "shows before Enter applies it, Backspace drops the last scribble, Esc cancels",
         ScribbleHandler,
         paints=True,
+        cursor=Cursor.BRUSH,
         only_over=True,
     ),
     ToolSpec(

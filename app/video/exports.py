@@ -191,7 +191,7 @@ class VideoExports:
             self.ctx, "Save the Overlay Video", f"{video.source.name}_overlay.mp4", MP4_FILTER, ".mp4"
         )
         if path is not None:
-            palette = np.asarray(video.classes.colors, np.uint8)
+            palette = np.asarray(video.classes.display, np.uint8)  # what the canvas shows
             alpha = self.canvas.opacity() or 0.5
             self._run(
                 "Overlay video",

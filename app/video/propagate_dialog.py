@@ -24,7 +24,7 @@ def render_preview(
 ) -> np.ndarray:
     """The frame with its labels blended in (unlabelled pixels left as they are) and the
     outline of ``region`` drawn over it."""
-    palette = np.asarray(classes.colors, np.uint8)
+    palette = np.asarray(classes.display, np.uint8)
     out = blend(frame, labels, palette, alpha)
     out = np.where((labels == classes.ignore_index)[..., None], frame, out)
     contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)

@@ -85,7 +85,7 @@ class ClassPickerDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setWindowTitle("Matte Video: Classes")
         self.list = QtWidgets.QListWidget()
-        for i, (name, rgb) in enumerate(zip(classes.names, classes.colors)):
+        for i, (name, rgb) in enumerate(zip(classes.names, classes.display)):
             if i == classes.ignore_index:
                 continue
             item = QtWidgets.QListWidgetItem(swatch(rgb), name)

@@ -86,6 +86,12 @@ def drag(canvas, points, modifiers=Qt.KeyboardModifier.NoModifier):
     _send(vp, QtCore.QEvent.Type.MouseButtonRelease, points[-1], left, Qt.MouseButton.NoButton, modifiers)
 
 
+def hover(canvas, point):
+    """Move the mouse to a viewport point with no button held."""
+    none = Qt.MouseButton.NoButton
+    _send(canvas.viewport(), QtCore.QEvent.Type.MouseMove, point, none, none)
+
+
 def click(canvas, point, modifiers=Qt.KeyboardModifier.NoModifier):
     drag(canvas, [point], modifiers)
 

@@ -1,6 +1,7 @@
 """The overlay renderer: dirty-rectangle refreshes equal a full recolour, in every mode."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,14 +19,14 @@ def test_fill_mode_colours_each_class_and_hides_unlabelled():
     r = OverlayRenderer()
     r.attach(labels, None, classes)
     r.refresh()
-    assert r.buffer[0, 0].tolist() == bgra(classes.colors[0])
-    assert r.buffer[0, 1].tolist() == bgra(classes.colors[3])
+    assert r.buffer[0, 0].tolist() == bgra(classes.display[0])
+    assert r.buffer[0, 1].tolist() == bgra(classes.display[3])
     assert r.buffer[1, 0].tolist() == [0, 0, 0, 0]
     classes.set_visible(3, False)
     r.update_lut()
     r.refresh()
     assert r.buffer[0, 1].tolist() == [0, 0, 0, 0]
-    assert r.buffer[1, 1].tolist() == bgra(classes.colors[8])
+    assert r.buffer[1, 1].tolist() == bgra(classes.display[8])
 
 
 @settings(max_examples=30, deadline=None)
@@ -57,13 +58,43 @@ def test_dirty_rect_refresh_equals_full_refresh(mode, x0, y0, w, h, value):
 def test_boundaries_mode_marks_only_borders():
     labels = np.zeros((10, 10), np.uint8)
     labels[:, 5:] = 3
+    classes = ClassTable.default()
     r = OverlayRenderer()
     r.set_mode(OverlayMode.BOUNDARIES)
-    r.attach(labels, None, ClassTable.default())
+    r.attach(labels, None, classes)
     r.refresh()
-    alpha = r.buffer[..., 3]
-    assert (alpha[:, 4:6] == 255).all()
-    assert (alpha[:, :4] == 0).all() and (alpha[:, 6:] == 0).all()
+    assert r.buffer[:, 4].tolist() == [bgra(classes.display[0])] * 10  # the line, each side
+    assert r.buffer[:, 5].tolist() == [bgra(classes.display[3])] * 10  # in its class colour
+    assert (r.buffer[:, [3, 6]] == (0, 0, 0, 255)).all()  # edged in black over a light photo
+    assert (r.buffer[:, :3, 3] == 0).all() and (r.buffer[:, 7:, 3] == 0).all()
+
+
+def luminance(rgb):
+    c = np.asarray(rgb, float) / 255
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return c @ [0.2126, 0.7152, 0.0722]
+
+
+@pytest.mark.parametrize("photo", [10, 245], ids=["dark photo", "light photo"])
+def test_boundaries_read_on_dark_and_light_photos(photo):
+    """At the canvas's default opacity every border shows a pixel of at least 3:1 contrast
+    (WCAG's figure for graphics) against the photo, whatever the two classes."""
+    classes = ClassTable.default()
+    labels = np.repeat(np.arange(11, dtype=np.uint8)[:, None], 8, axis=0).reshape(88, 1) * np.ones(
+        (1, 8), np.uint8
+    )
+    image = np.full((88, 8), photo, np.uint8)
+    r = OverlayRenderer()
+    r.set_mode(OverlayMode.BOUNDARIES)
+    r.attach(labels, None, classes, dark=image < 128)
+    r.refresh()
+    a = 0.5  # the overlay's opacity when the app starts
+    premultiplied = r.buffer[..., 2::-1].astype(float)  # BGRA -> RGB
+    shown = photo * (1 - a * r.buffer[..., 3:] / 255) + a * premultiplied
+    lum, bg = luminance(shown), luminance([photo] * 3)
+    contrast = (np.maximum(lum, bg) + 0.05) / (np.minimum(lum, bg) + 0.05)
+    for border in range(8, 88, 8):  # rows border-1 and border meet
+        assert contrast[border - 3 : border + 3].max() >= 3, border
 
 
 def test_confidence_mode_is_strongest_where_the_model_is_unsure():

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import cv2
 import numpy as np
 import pytest
+from app_test_helpers import expected_disk
 
 from app.document import ClassTable, ImageState, LabelDocument
 from app.document.editor import Editor
@@ -53,11 +54,11 @@ def test_quick_select_with_a_reach_beyond_the_image_still_stops_at_the_edge():
     np.testing.assert_array_equal(written(labels, edit) == 3, left_of(labels.shape, EDGE))
 
 
-def test_quick_select_without_an_edge_spreads_about_its_reach():
+def test_quick_select_without_an_edge_spreads_to_its_reach_and_no_farther():
     image, labels = np.full((40, 200, 3), 90, np.uint8), np.zeros((40, 200), np.uint8)
     edit = quick_select(Evidence(image, labels, 11), labels, [(30, 0), (30, 39.9)], 5, 3, reach=20)
     cols = np.flatnonzero((written(labels, edit) == 3).any(axis=0))
-    assert cols[0] == 0 and abs(cols[-1] - (30 + 2.5 + 20)) <= 2
+    assert cols[0] == 10 and cols[-1] == 49  # the brush circle's extent: 30 +- 20
 
 
 def test_quick_select_stops_at_the_models_boundary_in_a_flat_image():
@@ -81,9 +82,9 @@ def test_quick_select_in_protected_mode_changes_only_that_class():
 
 def test_a_superpixel_click_fills_one_region():
     image = np.full((120, 160, 3), (40, 60, 200), np.uint8)
-    image[50:70, 60:84] = (220, 200, 40)  # a sign, smaller than a superpixel
+    image[50:70, 60:84] = (220, 200, 40)  # a sign, inside the brush
     labels = np.zeros((120, 160), np.uint8)
-    edit = superpixel_fill(image, labels, [(70.5, 60.5)], 1, 24, 3)
+    edit = superpixel_fill(image, labels, [(70.5, 60.5)], 1, 48, 3)
     sign = np.zeros(labels.shape, bool)
     sign[50:70, 60:84] = True
     np.testing.assert_array_equal(written(labels, edit) == 3, sign)
@@ -94,20 +95,58 @@ def test_superpixels_never_cross_a_strong_edge():
     image = step_image(120, 160).astype(np.int16) + rng.integers(-12, 12, (120, 160, 3))
     image = np.clip(image, 0, 255).astype(np.uint8)
     labels = np.zeros((120, 160), np.uint8)
-    edit = superpixel_fill(image, labels, [(20, 10), (50, 110)], 3, 12, 3)
+    edit = superpixel_fill(image, labels, [(20, 10), (50, 110)], 3, 24, 3)
     filled = written(labels, edit) == 3
     assert filled.sum() > 600 and not filled[:, EDGE:].any()
 
 
+def roofline(h=200, w=240, roof=120):
+    """Flat sky above a building whose roof is at row ``roof``; the sky is one superpixel
+    far larger than a brush."""
+    image = np.full((h, w, 3), (150, 190, 235), np.uint8)
+    image[roof:] = (120, 90, 80)
+    return image
+
+
+def test_a_superpixel_click_near_a_roofline_changes_nothing_outside_the_brush():
+    image, labels = roofline(), np.zeros((200, 240), np.uint8)  # all sky
+    labels[120:] = 1
+    edit = superpixel_fill(image, labels, [(100.5, 110.5)], 3, 34, 1)  # building, in the sky
+    changed = written(labels, edit) != labels
+    assert changed.sum() > 200
+    assert not (changed & ~expected_disk(labels.shape, 100.5, 110.5, 34)).any()
+    assert not changed[120:].any()  # nothing crossed the roof edge
+
+
 def test_scribbles_of_two_classes_split_the_region_at_the_edge():
     image, labels = step_image(), np.zeros((40, 200), np.uint8)
-    scribbles = [(2, [(20, 10), (20, 30)]), (5, [(120, 10), (120, 30)])]
-    edit = resegment(Evidence(image, labels, 11), labels, scribbles, diameter=3, margin=8)
+    scribbles = [(2, [(40, 10), (40, 30)]), (5, [(80, 10), (80, 30)])]
+    edit = resegment(Evidence(image, labels, 11), labels, scribbles, diameter=3, reach=30)
     after = written(labels, edit)
-    region = Rect(10, 0, 130, 40)  # the scribbles' box grown by the margin and half the brush
-    expected = np.zeros_like(labels)
-    expected[region.slices] = np.where(np.arange(region.x0, region.x1) < EDGE, 2, 5)
-    np.testing.assert_array_equal(after, expected)
+    # Along the scribbles each class goes up to the photo's edge between them...
+    assert (after[10:31, 30:EDGE] == 2).all() and (after[10:31, EDGE:90] == 5).all()
+    # ...and nothing changes beyond the reach.
+    assert not (after[:, :10] != 0).any() and not (after[:, 111:] != 0).any()
+
+
+def test_scribbled_classes_end_at_the_photos_edges_not_at_a_box():
+    image = np.full((160, 160, 3), 200, np.uint8)
+    cv2.circle(image, (80, 70), 30, (60, 40, 40), -1)  # a dark car on a light road
+    car = image[..., 0] < 128
+    labels = np.zeros((160, 160), np.uint8)  # all sky, as a bad pre-label might say
+    scribbles = [(8, [(60, 70), (100, 70)]), (3, [(30, 130), (130, 130)])]
+    edit = resegment(Evidence(image, labels, 11), labels, scribbles, diameter=5, reach=40)
+    after = written(labels, edit)
+    rim = cv2.dilate(car.astype(np.uint8), np.ones((3, 3), np.uint8)) != cv2.erode(
+        car.astype(np.uint8), np.ones((3, 3), np.uint8)
+    )
+    assert ((after == 8) == car)[~rim].all()  # the car exactly, up to its rim pixels
+    road = after == 3
+    assert road[100:, 40:120].all()
+    # where the road stops, it stops along a curve at its reach, not along a box's side
+    rows = [np.flatnonzero(road[:, x])[0] for x in (30, 80, 130) if road[:, x].any()]
+    assert max(rows) - min(rows) >= 3
+    assert not road[:40].any()
 
 
 def test_scribbles_of_one_class_are_refused():
@@ -268,6 +307,7 @@ def test_bad_gestures_give_a_notice_and_change_nothing():
 
 def test_scribble_and_snapping_polygon_through_the_editor():
     ed, doc, _ = editor_on_step_image("scribble")
+    ed.set_brush_size(25)  # reach 50: every pixel between the scribbles is re-segmented
     for cls, x in ((2, 20), (5, 120)):
         ed.set_class(cls)
         ed.press(x, 10)

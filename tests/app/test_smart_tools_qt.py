@@ -1,9 +1,10 @@
 """The smart tools in the app: tool bar entries, shortcuts, mouse gestures, notices, a video
 frame, and zoomed re-inference running through the model's background lane."""
 
+import cv2
 import numpy as np
 import pytest
-from app_test_helpers import FakePredictor, click, drag, key
+from app_test_helpers import FakePredictor, click, drag, expected_disk, hover, key
 from app_video_helpers import BatchPredictor, wait_video_idle
 from PySide6 import QtCore
 
@@ -75,6 +76,67 @@ def test_a_quick_select_drag_on_the_canvas_fills_up_to_the_models_border(make_wi
     np.testing.assert_array_equal(saved, window.doc.labels)
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.doc.labels.tobytes() == before.tobytes()
+
+
+def shown_preview(window, qtbot):
+    """The pixels the canvas previews (image coordinates), once the hover has settled."""
+    item = window.canvas.preview_item
+    qtbot.waitUntil(lambda: item._buffer is not None, timeout=5000)
+    h, w = window.doc.shape
+    out = np.zeros((h, w), bool)
+    x0, y0 = int(item.pos().x()), int(item.pos().y())
+    alpha = item._buffer[..., 3] > 0
+    out[y0 : y0 + alpha.shape[0], x0 : x0 + alpha.shape[1]] = alpha
+    return out
+
+
+@pytest.mark.parametrize("tool", [Qt.Key.Key_S, Qt.Key.Key_Q], ids=["superpixels", "quick select"])
+def test_a_smart_click_near_a_roofline_changes_exactly_the_previewed_pixels(
+    make_window, image_folder, qtbot, tool
+):
+    """Sky over a building whose roof is row 40 (where the pre-label puts it): hovering in
+    the sky shows what a click would paint, and the click paints that, inside the brush."""
+    roof = np.full((120, 160, 3), (235, 190, 150), np.uint8)  # BGR sky
+    roof[40:] = (80, 90, 120)
+    cv2.imwrite(str(image_folder / "frame_00.png"), roof)
+    window = open_prelabelled(make_window, image_folder, qtbot)
+    before = window.doc.labels.copy()
+    key(window, tool)
+    key(window, Qt.Key.Key_2)  # building
+    window.editor.set_brush_size(34)
+    hover(window.canvas, at(window, 80.5, 30.5))
+    preview = shown_preview(window, qtbot)
+    click(window.canvas, at(window, 80.5, 30.5))
+    changed = window.doc.labels != before
+    np.testing.assert_array_equal(changed, preview)
+    assert changed.sum() > 100 and (window.doc.labels[changed] == 1).all()
+    x, y = window.canvas.widget_to_image(at(window, 80.5, 30.5))  # where the click landed
+    assert not (changed & ~expected_disk(changed.shape, x, y, 34)).any(), "outside the brush"
+    assert window.editor.preview is None, "after the click, nothing is left for it to change"
+
+
+def test_scribbles_show_in_their_class_colours_until_applied(make_window, image_folder, qtbot):
+    window = open_prelabelled(make_window, image_folder, qtbot)
+    classes = window.doc.classes
+    before = window.doc.labels.copy()
+    key(window, Qt.Key.Key_W)
+    for cls_key, y in ((Qt.Key.Key_9, 60), (Qt.Key.Key_4, 100), (Qt.Key.Key_9, 70)):  # car, road, car
+        key(window, cls_key)
+        drag(window.canvas, [at(window, 50, y), at(window, 90, y), at(window, 110, y)])
+    marks = window.canvas.mark_items
+    assert len(marks) == 3
+    assert [m.pen().color().getRgb()[:3] for m in marks] == [
+        classes.display[8],
+        classes.display[3],
+        classes.display[8],
+    ]
+    assert (window.doc.labels == before).all(), "nothing changes before Enter"
+    hover(window.canvas, at(window, 10, 10))
+    preview = shown_preview(window, qtbot)
+    window.canvas.setFocus()
+    key(window.canvas, Qt.Key.Key_Return)
+    np.testing.assert_array_equal(window.doc.labels != before, preview)
+    assert window.canvas.mark_items == [] and window.doc.undo_stack.undo_name == "Scribble re-segment"
 
 
 def test_a_bad_gesture_shows_a_notice_and_changes_nothing(make_window, image_folder, qtbot):

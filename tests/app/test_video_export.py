@@ -103,7 +103,7 @@ def test_overlay_and_matte_videos(window, tmp_path, dialogs, qtbot):
     run_entry(window, qtbot, "Overlay")
     frames = video_frames(tmp_path / "overlay.mp4")
     assert len(frames) == FRAMES  # every frame, labelled or not
-    road = np.array(window.video.classes.colors[ROAD][::-1], float)  # BGR
+    road = np.array(window.video.classes.display[ROAD][::-1], float)  # BGR, as shown
     assert (
         np.abs(frames[3][55:60, 40:80].mean(axis=(0, 1)) - road).sum()
         < np.abs(frames[40][55:60, 40:80].mean(axis=(0, 1)) - road).sum()

@@ -12,6 +12,9 @@ from typing import Protocol
 from ..events import Event
 from ..label_document import LabelDocument
 from ..model_port import ModelPort
+from ..tools import Edit
+
+Point = tuple[float, float]
 
 
 class ToolContext(Protocol):
@@ -31,6 +34,8 @@ class ToolContext(Protocol):
     def tool_label(self) -> str: ...
 
     def set_outline(self, points: list[tuple[float, float]]) -> None: ...
+
+    def set_marks(self, marks: list[tuple[int, list[tuple[float, float]]]]) -> None: ...
 
     def pick(self, x: float, y: float) -> int | None: ...
 
@@ -75,3 +80,9 @@ class ToolHandler:
     def cancel(self) -> None:
         """Drop a gesture in progress without changing the labels."""
         self.release()
+
+    def preview(self, hover: Point | None) -> Edit | None:
+        """What the tool would change if the gesture were committed now (a click at ``hover``,
+        the mouse's place with no button held; None when it is off the image): the canvas
+        shows it before anything changes. None: nothing to show."""
+        return None

@@ -4,7 +4,8 @@ The stroke seeds the class; everything farther than twice the reach from it seed
 a watershed on the evidence image (photo blended with the model's class colours, see
 :mod:`.evidence`) decides the band in between. The two fronts advance equally through flat
 regions, so without an edge the paint spreads about ``reach`` pixels; an image edge or a model
-boundary inside the band stops it there.
+boundary inside the band stops it there. Nothing changes outside the brush circle along the
+stroke: the circle the person sees is the farthest the paint can go.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ def quick_select(
     reach: float,
     only_over: int | None = None,
 ) -> Edit | None:
-    """Paint ``value`` over the stroke ``points`` (brush ``diameter``) and the pixels up to
-    the nearest edge within about ``reach`` pixels of it. None when nothing changes."""
+    """Paint ``value`` over the stroke ``points`` (seed ``diameter``) and the pixels up to the
+    nearest edge within ``reach`` pixels of its centre line. None when nothing changes."""
     reach = max(1.0, float(reach))
     window = window_around(labels.shape, points, diameter / 2 + 2.1 * reach + 4)
     seed = stroke_mask(window, points, diameter)
@@ -41,4 +42,5 @@ def quick_select(
     markers = np.where(dist > far, 2, 0).astype(np.int32)
     markers[seed] = 1
     grown = seeded_watershed(evidence.window(window), markers) == 1
-    return _finish(labels, window, grown, value, only_over)
+    within = stroke_mask(window, points, max(2 * reach, diameter))
+    return _finish(labels, window, grown & within, value, only_over)
