@@ -38,6 +38,9 @@ def create_window(argv: list[str] | None = None):
     window = MainWindow(AppSettings(args.settings), model_path=args.model, device=args.device)
     window.show()
     window.images.start(args.path, restore=not args.no_restore)
+    from srcrm.matting import kernels
+
+    kernels.compile_ahead()  # once per install, at low priority: Refine Edge then starts at once
     return window
 
 

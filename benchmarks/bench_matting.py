@@ -275,17 +275,22 @@ def video_flicker(n: int, class_name: str = "car") -> None:
     )
 
 
-def sample_tree(band: int = 30) -> np.ndarray:
-    """The bundled sample's "tree" as the bundled model labels it: the image, the feathered
-    cut-out and the refined one (``band`` px) pasted on blue, the crown enlarged."""
+def sample_tree() -> np.ndarray:
+    """The bundled sample's "tree" as the bundled model labels it: the image, and cut-outs
+    pasted on blue with the default settings: the band alone, and seeing through thin
+    structures (the sky between the branches made transparent); the crown enlarged."""
     from srcrm.predictor import Predictor
 
     image = read_image(REPO / "resources" / "samples" / "camvid_0016E5_08085.jpg")
     predictor = Predictor.from_checkpoint(None, device="cpu")
-    mask = predictor.predict(image).labels == list(predictor.class_names).index("tree")
+    labels = predictor.predict(image).labels
+    mask = labels == list(predictor.class_names).index("tree")
     blue = np.array([70, 150, 220], np.float32)
     panels = [image]
-    for matte in (plain_matte(image, mask, 2), refine(image, mask, RefineConfig(band=band))):
+    for matte in (
+        refine(image, mask, RefineConfig(see_through=False)),
+        refine(image, mask, RefineConfig(), labels=labels),
+    ):
         a = matte.alpha[..., None]
         panels.append(np.clip(a * matte.foreground + (1 - a) * blue, 0, 255).astype(np.uint8))
     h, w = mask.shape

@@ -22,6 +22,7 @@ from srcrm.matting import (
     Cancelled,
     Matte,
     RefineConfig,
+    kernels,
     make_trimap,
     paint_band,
     refine,
@@ -127,6 +128,12 @@ class RefineEdgePanel(QtWidgets.QDialog):
         self.method = QtWidgets.QComboBox()
         for key, name in METHOD_NAMES.items():
             self.method.addItem(name, key)
+        self.see_through = QtWidgets.QCheckBox("See through thin structures")
+        self.see_through.setChecked(RefineConfig.see_through)
+        self.see_through.setToolTip(
+            "Where the class's inside shows the colour of the class around it (sky between "
+            "branches, a fence's gaps), let the matting make it transparent"
+        )
         self.brush = QtWidgets.QCheckBox("Refine brush (paint on the preview)")
         self.brush_radius = QtWidgets.QSpinBox(minimum=1, maximum=200, value=12, suffix=" px")
         self.backdrop = QtWidgets.QComboBox()
@@ -148,6 +155,7 @@ class RefineEdgePanel(QtWidgets.QDialog):
         form.addRow("Class", self.class_box)
         form.addRow("Band width", self.band)
         form.addRow("Method", self.method)
+        form.addRow(self.see_through)
         brush_row = QtWidgets.QHBoxLayout()
         brush_row.addWidget(self.brush)
         brush_row.addWidget(self.brush_radius)
@@ -170,6 +178,7 @@ class RefineEdgePanel(QtWidgets.QDialog):
         self.class_box.currentIndexChanged.connect(self._region_changed)
         self.band.valueChanged.connect(self._settings_changed)
         self.method.currentIndexChanged.connect(self._settings_changed)
+        self.see_through.toggled.connect(self._settings_changed)
         self.backdrop.currentIndexChanged.connect(self.refresh)
         self.pick_colour.clicked.connect(self._choose_colour)
         self.preview.stroke.connect(self._paint)
@@ -203,7 +212,9 @@ class RefineEdgePanel(QtWidgets.QDialog):
         return self.class_box.currentData()
 
     def config(self) -> RefineConfig:
-        return RefineConfig(band=self.band.value(), method=self.method.currentData())
+        return RefineConfig(
+            band=self.band.value(), method=self.method.currentData(), see_through=self.see_through.isChecked()
+        )
 
     def _image_open(self) -> tuple[LabelDocument, Project, Path]:
         """The image worked on (the panel is shown only after :meth:`set_document`)."""
@@ -272,6 +283,7 @@ class RefineEdgePanel(QtWidgets.QDialog):
             return None
         doc, project, image_path = self._image_open()
         image, mask, widen, config = doc.image, self._region(), self.widen.copy(), self.config()
+        labels = doc.labels.copy()
         self._delivered = False
 
         def work(job):
@@ -281,14 +293,15 @@ class RefineEdgePanel(QtWidgets.QDialog):
                     mask,
                     config,
                     widen,
-                    on_progress=lambda f: job.report(round(100 * f), 100),
+                    on_progress=lambda f, stage: job.report(round(100 * f), 100, stage),
                     should_stop=job.should_stop,
+                    labels=labels,
                 )
             except Cancelled:
                 return None
 
         self.job = self.session.jobs.submit("Refining the edge", work, lane="refine-edge")
-        self.job.progress.connect(lambda p: self.progress.setValue(p.done))
+        self.job.progress.connect(self._show_progress)
         kept = kept_path(project, image_path, class_id)
         self.job.succeeded.connect(lambda matte: self._done(doc, class_id, kept, matte))
         self.job.failed.connect(lambda message: self.status.setText(f"Refining failed: {message}"))
@@ -298,9 +311,15 @@ class RefineEdgePanel(QtWidgets.QDialog):
         self.refresh()
         return self.job
 
+    def _show_progress(self, p) -> None:
+        self.progress.setValue(p.done)
+        if p.text and self.job is not None and not self.job.cancelled:
+            self.status.setText(f"{p.text}…")
+
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()
+            self.status.setText("Cancelling…")
 
     def _done(self, doc: LabelDocument, class_id: int, kept: Path, matte: Matte | None) -> None:
         if matte is None:  # cancelled while matting
@@ -402,6 +421,7 @@ class RefineEdge:
             return None
         if self.panel is None:
             self.panel = RefineEdgePanel(session, self.ui, self.places)
+            kernels.preload()  # the solver is ready by the time Refine is pressed
         self.panel.set_document(doc, project)
         self.panel.show()
         self.panel.raise_()

@@ -114,3 +114,24 @@ def test_the_refine_brush_widens_the_band_and_cancel_keeps_nothing(make_window, 
     assert job.cancelled and panel.matte is None
     assert "Cancelled" in panel.status.text()
     assert not kept_path(window.project, window.doc.path, SKY).exists()
+
+
+def test_progress_names_its_stages_and_cancel_answers_within_half_a_second(
+    make_window, qtbot, tmp_path, monkeypatch
+):
+    """Even in a step that cannot be interrupted (here decontamination, made slow; the
+    matrix build and the one-time compile are the same), Cancel ends the job at once."""
+    import sys
+    import time
+
+    refine_module = sys.modules["srcrm.matting.refine"]
+    monkeypatch.setattr(refine_module, "decontaminate", lambda image, alpha: time.sleep(5) or image.copy())
+    window, panel, _, _ = open_panel(make_window, qtbot, tmp_path)
+    job = panel.start()
+    qtbot.waitUntil(lambda: "Cleaning the edge colours" in panel.status.text(), timeout=60000)
+    assert 0 < panel.progress.value() < 100
+    cancelled_at = time.monotonic()
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: panel.job is None, timeout=5000)
+    assert time.monotonic() - cancelled_at < 0.5
+    assert job.cancelled and "Cancelled" in panel.status.text() and panel.run_button.isEnabled()

@@ -1,5 +1,9 @@
 """Refine edge on cases whose true alpha and colours are known exactly."""
 
+import sys
+import time
+
+import cv2
 import numpy as np
 import pytest
 from matting_test_helpers import BLUE, RED, soft_edge
@@ -86,17 +90,80 @@ def test_decontaminated_colours_carry_no_background():
     assert (rgba[:, :10, :3] == image[:, :10]).all()  # opaque pixels keep their colour
 
 
-def test_progress_rises_and_cancel_stops():
-    image, truth = soft_edge()
+def test_progress_goes_by_named_stages_and_never_back():
+    image, truth = soft_edge(360, 480)
     seen = []
-    refine(image, truth > 0.5, RefineConfig(band=10), on_progress=seen.append)
-    assert seen[0] == 0 and seen[-1] == 1 and seen == sorted(seen)
-    calls = []
+    refine(image, truth > 0.5, RefineConfig(band=10), on_progress=lambda f, stage: seen.append((f, stage)))
+    fractions, stages = [f for f, _ in seen], [s for _, s in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1 and stages[-1] == "Done"
+    assert "Solving the matte" in stages and "Cleaning the edge colours" in stages
+    assert stages.index("Solving the matte") < stages.index("Cleaning the edge colours")
+
+
+def test_cancel_is_answered_at_once_even_in_a_step_that_cannot_stop(monkeypatch):
+    """Decontamination (like the matrix build and the one-time compile) cannot be interrupted;
+    a stop during it is still answered within half a second."""
+    refine_module = sys.modules["srcrm.matting.refine"]  # the package's `refine` is the function
+
+    def slow(image, alpha):
+        time.sleep(3)
+        return image.copy()
+
+    monkeypatch.setattr(refine_module, "decontaminate", slow)
+    image, truth = soft_edge()
+    stage = []
+    started = time.monotonic()
     with pytest.raises(Cancelled):
         refine(
-            image, truth > 0.5, RefineConfig(band=10), should_stop=lambda: calls.append(1) or len(calls) > 2
+            image,
+            truth > 0.5,
+            RefineConfig(band=10),
+            on_progress=lambda f, s: stage.append(s),
+            should_stop=lambda: stage[-1:] == ["Cleaning the edge colours"],
         )
-    assert len(calls) == 3
+    assert time.monotonic() - started < 2.5, "it waited for the step to end"
+
+
+def branches(h=120, w=160):
+    """A crown as a model labels it, one blob: bare twigs (1 px, 6 px apart) against the sky
+    on its left, dense foliage on its right; sky all around."""
+    image = np.full((h, w, 3), (150, 200, 240), np.uint8)
+    crown = np.zeros((h, w), np.uint8)
+    cv2.ellipse(crown, (80, 60), (52, 42), 0, 0, 360, 1, -1)
+    yy, xx = np.mgrid[0:h, 0:w]
+    twigs = (crown > 0) & (xx < 80) & (((xx + yy) % 6 == 0) | ((xx - yy) % 6 == 0))
+    foliage = (crown > 0) & (xx >= 80)
+    image[twigs] = (70, 50, 35)
+    image[foliage] = (40, 90, 30)
+    labels = np.where(crown > 0, 5, 0).astype(np.uint8)  # tree in sky
+    return image, labels, twigs
+
+
+def test_the_sky_between_branches_is_transparent_and_the_branches_are_not():
+    image, labels, twigs = branches()
+    crown = labels == 5
+    deep = cv2.erode(crown.astype(np.uint8), np.ones((21, 21), np.uint8)).astype(bool)  # past the band
+    holes = deep & (image == (150, 200, 240)).all(2)
+    holes[:, 62:] = False  # among bare twigs, not beside the foliage
+    matte = refine(image, crown, RefineConfig(), labels=labels)
+    assert holes.sum() > 300 and matte.alpha[holes].mean() < 0.1  # sky seen through the crown
+    assert matte.alpha[twigs & deep].mean() > 0.6  # the twigs themselves (1 px: partly sky)
+    assert matte.alpha[deep & (image == (40, 90, 30)).all(2)].min() > 0.95  # the foliage
+    blob = refine(image, crown, RefineConfig(see_through=False), labels=labels)
+    assert blob.alpha[holes].mean() > 0.99  # what a plain band leaves: solid sky
+
+
+def test_a_solid_regions_own_pattern_stays_opaque():
+    """A road's painted symbol is lighter, like the pavement beside it, but it lies in solid
+    asphalt: it is road, not pavement seen through."""
+    image = np.full((120, 160, 3), (190, 190, 185), np.uint8)  # pavement
+    labels = np.full((120, 160), 4, np.uint8)
+    labels[30:110, 20:140] = 3
+    image[30:110, 20:140] = (60, 60, 65)  # asphalt
+    cv2.circle(image, (80, 70), 18, (235, 235, 230), 3)  # the painted symbol
+    symbol = (image == (235, 235, 230)).all(2)
+    matte = refine(image, labels == 3, RefineConfig(), labels=labels)
+    assert matte.alpha[symbol].min() > 0.9
 
 
 def test_bad_settings_are_refused():
