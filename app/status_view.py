@@ -121,9 +121,8 @@ class StatusView:
 
     # --- the model ----------------------------------------------------------------------------
 
-    def _on_model_loading(self, job: Job) -> None:
+    def _on_model_loading(self, _job: Job) -> None:
         self.device_label.setText("Model: loading…")
-        job.progress.connect(lambda p: self.device_label.setText(_measuring_text(p.done, p.total, p.text)))
 
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.device_label.setText(f"{info.name} · {info.device_name}")
@@ -181,10 +180,3 @@ class StatusView:
             f"some space or fix the permissions, then press Ctrl+S.",
             "error",
         )
-
-
-def _measuring_text(done: int, total: int, path: str) -> str:
-    """The status line while a first start on this CPU times its inference paths (once)."""
-    if not path:
-        return "Model: loading…"
-    return f"Model: loading… first start on this CPU: timing inference path {done + 1} of {total} ({path})"

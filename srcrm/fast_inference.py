@@ -8,6 +8,11 @@ run here is timed on one representative image and the fastest is kept. The choic
 machine and architecture (the timing depends on the architecture, not on the weights), so later
 starts pay nothing; the ONNX export is cached per weights.
 
+An app that must show labels at once loads with ``measure=False``: the first start takes the
+plain fp32 path (a *provisional* choice) and times the others afterwards, when the model is
+idle, in steps it may stop between; each path's timing is cached as it comes, so a stopped
+measurement goes on where it stopped.
+
 ``torch.compile`` is a path too, but never an automatic candidate: it compiles again for every
 new input size (tens of seconds each on a CPU), which an app that opens images of any size pays
 over and over. ``srcrm bench`` measures it.
@@ -49,6 +54,7 @@ class FastPathConfig:
     probe_size: tuple[int, int] = (360, 480)  # the image the candidates are timed on
     repeats: int = 3
     cache_dir: str | None = None  # None: $SRCRM_CACHE_DIR, else the user cache folder
+    measure: bool = True  # False: an uncached choice is fp32 for now (provisional), not measured
 
     def __post_init__(self) -> None:
         if self.path != "auto" and self.path not in PATHS:
@@ -60,6 +66,7 @@ class PathChoice:
     path: str
     timings_ms: dict[str, float]  # what was measured (empty when forced or cached elsewhere)
     cached: bool = False
+    provisional: bool = False  # not measured yet: the others are still to be timed
 
 
 def cache_dir(cfg: FastPathConfig) -> Path:
@@ -218,10 +225,13 @@ def choose_path(
     device: torch.device,
     cfg: FastPathConfig = FastPathConfig(),
     progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> PathChoice:
     """The path ``model`` should take on ``device``: forced (``cfg.path`` or $SRCRM_INFERENCE_PATH),
     cached for this machine and architecture, or measured now and cached. Measuring takes tens
-    of seconds on a slow CPU, once; ``progress`` hears of each path as its turn comes."""
+    of seconds on a slow CPU, once; ``progress`` hears of each path as its turn comes, and a
+    ``should_stop()`` that turns true between two paths leaves a provisional choice (the
+    paths timed so far are kept for the next call)."""
     forced = cfg.path if cfg.path != "auto" else os.environ.get(ENV_PATH, "auto")
     if forced != "auto":
         FastPathConfig(path=forced)  # validates the name
@@ -232,12 +242,25 @@ def choose_path(
     file = cache_dir(cfg) / "inference_paths.json"
     key = f"{machine_key()} | {json.dumps(model.cfg.to_dict(), sort_keys=True)} | {cfg.probe_size}"
     cache = _read_json(file)
-    if key in cache and cache[key].get("path") in candidates:
-        return PathChoice(cache[key]["path"], cache[key].get("timings_ms", {}), cached=True)
-    timings = measure_paths(model, candidates, cfg, progress)
-    best = min(timings, key=timings.get)
-    cache[key] = {"path": best, "timings_ms": timings}
+    entry = cache.get(key, {})
+    if entry.get("path") in candidates:
+        return PathChoice(entry["path"], entry.get("timings_ms", {}), cached=True)
+    timings = {p: t for p, t in entry.get("timings_ms", {}).items() if p in candidates}
     file.parent.mkdir(parents=True, exist_ok=True)
+    for done, path in enumerate(candidates):
+        if path in timings:
+            continue
+        if not cfg.measure or (should_stop is not None and should_stop()):
+            return PathChoice(candidates[0], timings, provisional=True)
+        if progress is not None:
+            progress(done, len(candidates), path)
+        timings.update(measure_paths(model, [path], cfg))
+        cache[key] = {"timings_ms": timings}  # kept as it comes: a stop loses no more than a path
+        atomic_write_text(file, json.dumps(cache, indent=1))
+    if progress is not None:
+        progress(len(candidates), len(candidates), "")
+    best = min(timings, key=timings.__getitem__)
+    cache[key] = {"path": best, "timings_ms": timings}
     atomic_write_text(file, json.dumps(cache, indent=1))
     return PathChoice(best, timings)
 

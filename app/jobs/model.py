@@ -4,6 +4,12 @@ all in the runner's ``model`` lane, so one thread owns the predictor.
 A GPU failure during a prediction (out of memory, a driver error) moves the predictor to the
 CPU, says so once through ``notice``, and the same prediction is tried again: every job that
 predicts through this service gets the fallback.
+
+A first start on a CPU does not make the person wait while the inference paths are timed: the
+model loads on the plain path and pre-labels at once, and the other paths are timed afterwards
+in a background job of the model's lane, whenever nothing else wants the model; any other job
+stops it after the path it is timing, and it goes on later where it stopped
+(:func:`srcrm.fast_inference.choose_path`).
 """
 
 from __future__ import annotations
@@ -44,9 +50,18 @@ class PrelabelResult:
 
 
 def default_predictor_factory(path: str | None, device: str, progress=None):
+    """The engine's predictor, on the fastest path already measured here, else on the plain
+    path for now (:meth:`ModelService.time_paths` times the others later)."""
+    from srcrm.checkpoint import load_checkpoint
+    from srcrm.fast_inference import FastPathConfig
     from srcrm.predictor import Predictor
 
-    return Predictor.from_checkpoint(path, device, progress)
+    return Predictor(load_checkpoint(path), device, fast_path=FastPathConfig(measure=False))
+
+
+def _untimed(predictor) -> bool:
+    """Whether ``predictor`` runs on a provisional path, the others not timed yet."""
+    return bool(getattr(getattr(predictor, "path", None), "provisional", False))
 
 
 def describe_model(predictor, path: str | None) -> str:
@@ -62,15 +77,19 @@ class ModelService:
     def __init__(self, runner: JobRunner, factory: Callable[..., Any] = default_predictor_factory):
         self.runner = runner
         self._factory = factory
-        self._predictor = None  # touched only on the model lane's thread
+        self._predictor: Any = None  # touched only on the model lane's thread
         self._load_job: Job | None = None  # the newest load, until its outcome is known
         self._loads: set[Job] = set()  # every load not yet finished
+        self._untimed = False  # the loaded predictor's inference paths are still to be timed
+        self._predicted = False  # a job has used the loaded model (timing waits for the first)
+        self._timing: Job | None = None
         self.info: ModelInfo | None = None
         self.load_started = Event()
         self.ready = Event()
         self.load_failed = Event()
         self.notice = Event()
         self.device_changed = Event()
+        runner.finished.connect(self._after_job)
 
     # --- state (GUI thread) -------------------------------------------------------------------
 
@@ -80,8 +99,11 @@ class ModelService:
 
     @property
     def busy(self) -> bool:
-        """A job that predicts is queued or running (a model change must wait for it)."""
-        return any(job not in self._loads for job in self.runner.jobs(lane=MODEL_LANE))
+        """A job that predicts is queued or running (a model change must wait for it); timing
+        the inference paths does not count: it stops for anything else."""
+        return any(
+            job not in self._loads and job is not self._timing for job in self.runner.jobs(lane=MODEL_LANE)
+        )
 
     @property
     def name(self) -> str:
@@ -95,11 +117,13 @@ class ModelService:
         reports the one slow step of a first start on a CPU: timing its inference paths."""
         self.runner.cancel(lane=MODEL_LANE)
         self.info = None
+        self._untimed = self._predicted = False
 
         def work(job: Job) -> ModelInfo:
             self._predictor = None
             predictor = self._factory(path, device, job.report)
             self._predictor = predictor
+            self._untimed = _untimed(predictor)
             palette = [rgb8(rgb) for rgb in np.asarray(predictor.palette)]
             return ModelInfo(
                 describe_model(predictor, path),
@@ -134,8 +158,57 @@ class ModelService:
 
     def submit(self, title: str, work: Callable[[Job], Any], foreground: bool = False) -> Job:
         """Run ``work(job)`` on the model's thread; it predicts through :meth:`predict` or
-        :meth:`predict_batch` (this object also serves as a predictor for the engine)."""
+        :meth:`predict_batch` (this object also serves as a predictor for the engine). Timing
+        the inference paths gives way to it."""
+        if self._timing is not None:
+            self._timing.cancel()
         return self.runner.submit(title, work, lane=MODEL_LANE, foreground=foreground)
+
+    def _after_job(self, job: Job) -> None:
+        if job.lane == MODEL_LANE and job not in self._loads and job is not self._timing:
+            self._predicted = self.info is not None
+        self.time_paths()
+
+    def time_paths(self) -> Job | None:
+        """Time the inference paths not timed yet, in the background, once the model has
+        labelled something (the first labels never wait for it) and whenever it is idle; the
+        fastest is taken when all are timed."""
+        if (
+            not (self._untimed and self._predicted)
+            or self._timing is not None
+            or self.runner.busy(lane=MODEL_LANE)
+        ):
+            return None
+
+        def work(job: Job) -> bool:
+            from dataclasses import replace
+
+            from srcrm.fast_inference import choose_path
+
+            predictor = self._predictor
+            fast_path = replace(predictor.fast_path, measure=True)
+            if choose_path(
+                predictor.model, predictor.device, fast_path, should_stop=job.should_stop
+            ).provisional:
+                return False  # stopped for another job: goes on later
+            predictor.fast_path = fast_path
+            predictor.to(predictor.device)  # onto the fastest path, now measured and cached
+            return True
+
+        job = self._timing = self.runner.submit("Timing the inference paths", work, lane=MODEL_LANE)
+        job.succeeded.connect(self._timed)
+        job.failed.connect(lambda _message: self._timed(True))  # a path that fails: keep the plain one
+        job.finished.connect(self._timing_over)
+        return job
+
+    def _timed(self, done: bool) -> None:
+        if done:
+            self._untimed = False
+
+    def _timing_over(self, job: Job) -> None:
+        if job is self._timing:
+            self._timing = None
+            self.time_paths()  # stopped for another job: goes on once the model is idle
 
     def refusal(self) -> str | None:
         """Why a new prediction job cannot start now (None: it can)."""

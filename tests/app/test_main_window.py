@@ -87,26 +87,35 @@ def test_prelabel_runs_off_the_gui_thread_with_progress_and_cancel(make_window, 
     assert ImageState.PRELABELLED in states[1:] and ImageState.NEW in states
 
 
-def test_the_first_start_on_a_cpu_says_which_inference_path_it_is_timing(make_window, image_folder, qtbot):
-    """Timing the CPU's inference paths takes up to a minute, once per machine: the status bar
-    says so instead of a bare "loading"."""
-    release = threading.Event()
+def test_a_first_start_prelabels_at_once_and_times_the_faster_paths_afterwards(
+    make_window, image_folder, tiny_checkpoint, tmp_path, monkeypatch, qtbot
+):
+    """On a CPU never timed before, the first labels come from the plain path, before any
+    path is timed; the others are timed after, in the background, and the fastest is kept."""
+    import json
 
-    def measuring_factory(_path, _device, progress):
-        progress(0, 3, "fp32")
-        progress(1, 3, "channels_last")
-        release.wait(10)
-        progress(3, 3, "")
-        return FakePredictor()
+    import srcrm.fast_inference as fi
 
-    window = make_window(image_folder / "frame_00.png", predictor_factory=measuring_factory, wait_model=False)
-    qtbot.waitUntil(lambda: "path 2 of 3 (channels_last)" in window.status.device_label.text(), timeout=10000)
-    assert "first start on this CPU" in window.status.device_label.text() and window.model.loading
-    release.set()
-    qtbot.waitUntil(lambda: window.model.info is not None, timeout=10000)
-    assert "timing" not in window.status.device_label.text() and window.status.device_label.text().endswith(
-        "CPU"
+    monkeypatch.delenv(fi.ENV_PATH, raising=False)  # the suite forces fp32 elsewhere
+    monkeypatch.setenv(fi.ENV_CACHE, str(tmp_path / "cache"))
+    monkeypatch.setattr(fi, "candidate_paths", lambda device: ["fp32", "channels_last"])
+    timed: list[list[str]] = []
+    measure = fi.measure_paths
+    monkeypatch.setattr(
+        fi, "measure_paths", lambda model, paths, *a: timed.append(paths) or measure(model, paths, *a)
     )
+    window = make_window(image_folder / "frame_00.png", model=str(tiny_checkpoint), wait_model=False)
+    qtbot.waitUntil(
+        lambda: window.doc is not None and window.doc.state == ImageState.PRELABELLED, timeout=60000
+    )
+    assert timed == [], "the first labels waited for the timing"
+    cache = tmp_path / "cache" / "inference_paths.json"
+    qtbot.waitUntil(
+        lambda: cache.exists() and "path" in next(iter(json.loads(cache.read_text()).values())), timeout=60000
+    )
+    assert timed == [["fp32"], ["channels_last"]]
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=10000)
+    assert window.model.refusal() is None  # the model is free for the next pre-label
 
 
 def test_gpu_failure_falls_back_to_cpu_with_a_visible_notice(make_window, image_folder, qtbot):
@@ -399,7 +408,8 @@ def test_classes_can_be_renamed_recoloured_hidden_and_added(make_window, image_f
     assert window.project.classes.names[0] == "heaven"
     panel.set_current(0)
     panel.color_button.click()
-    assert window.project.classes.colors[0] == (255, 0, 255)
+    assert window.project.classes.display[0] == (255, 0, 255)
+    assert window.project.classes.colors[0] == (128, 128, 128)  # exports keep CamVid's sky
     assert window.canvas.renderer.buffer[5, 5].tolist() == [255, 0, 255, 255]
     item = panel.tree.topLevelItem(0)
     item.setCheckState(0, Qt.CheckState.Unchecked)
@@ -409,7 +419,7 @@ def test_classes_can_be_renamed_recoloured_hidden_and_added(make_window, image_f
     wait_saved(qtbot, window)
     window.session.save_now()
     side = json.loads(window.project.sidecar_path(window.doc.path).read_text())
-    assert side["classes"][0]["name"] == "heaven" and side["classes"][0]["color"] == [255, 0, 255]
+    assert side["classes"][0]["name"] == "heaven" and side["classes"][0]["display"] == [255, 0, 255]
 
 
 # --- what a user sees -------------------------------------------------------------------------
@@ -433,7 +443,7 @@ def test_screenshot_shows_the_overlay_colours(make_window, qtbot):
 
     canvas_area = window.canvas.width() * window.canvas.height()
     for class_id in (0, 1, 3):  # sky, building, road fill a third of the image each
-        assert count(classes.colors[class_id]) > canvas_area * 0.05, classes.names[class_id]
+        assert count(classes.display[class_id]) > canvas_area * 0.05, classes.names[class_id]
 
     window.toolbar.set_opacity(0.5)
     qtbot.wait(50)
@@ -444,7 +454,7 @@ def test_screenshot_shows_the_overlay_colours(make_window, qtbot):
     seen = np.array([seen.red(), seen.green(), seen.blue()], float)
     # Half photo, half road colour (nearest sampling may show a neighbouring photo pixel).
     photos = window.doc.image[299:302, 239:242].reshape(-1, 3).astype(float)
-    mixes = 0.5 * photos + 0.5 * np.array(classes.colors[3], float)
+    mixes = 0.5 * photos + 0.5 * np.array(classes.display[3], float)
     assert np.abs(mixes - seen).max(axis=1).min() <= 3, (seen, mixes)
 
     window.toolbar.set_opacity(0.0)
@@ -452,7 +462,7 @@ def test_screenshot_shows_the_overlay_colours(make_window, qtbot):
     none = window.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB888)
     arr = np.frombuffer(none.constBits(), np.uint8).reshape(none.height(), none.bytesPerLine())
     arr = arr[:, : none.width() * 3].reshape(none.height(), none.width(), 3)
-    assert count(classes.colors[3]) < canvas_area * 0.01
+    assert count(classes.display[3]) < canvas_area * 0.01
 
 
 def test_confidence_view_marks_where_the_model_is_unsure(make_window, image_folder, qtbot):
