@@ -1,8 +1,8 @@
-"""Opening folders and images as the user sees it: the file dialogs, the recent folders, what a
-dropped or named path opens, the start (a path, the last session, the bundled sample), and
-the image list of a folder. It opens folders for the session (an
-:class:`~app.session.Opener`): which image comes first is the Qt-free image mode's decision,
-the opening itself the session's one sequence."""
+"""Opening folders and images as the user sees it: the file dialogs, Open Recent (folders and
+videos), what a dropped or named path opens, the start (a path, the last session, the bundled
+sample; a last session whose folder or video is gone says so), and the image list of a folder.
+It opens folders for the session (an :class:`~app.session.Opener`): which image comes first
+is the Qt-free image mode's decision, the opening itself the session's one sequence."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .document.project import Project
 from .image_list import ImageList
 from .session import Command, ImageMode, Menu, Session
 from .session_memory import SessionMemory
-from .settings import SAMPLE_IMAGE, AppSettings
+from .settings import SAMPLE_IMAGE, AppSettings, Recent
 from .ui import Ui
 
 
@@ -96,13 +96,22 @@ class ImageFlow:
         self.session.load_model(self.session.model_path)
         saved = self.settings.session() if restore else {}
         self.memory.apply_tools(saved)
+        folder, video = saved.get("folder"), saved.get("video")
         if path is not None:
             self.session.open_path(Path(path))
-        elif saved.get("folder") and Path(saved["folder"]).is_dir():
-            self.session.open_path(Path(saved["folder"]), select=saved.get("image"), view=saved.get("view"))
-        elif saved.get("video") and Path(saved["video"]).exists():
-            self.session.open_path(Path(saved["video"]), view=saved.get("view"), kind="video")
+        elif folder and Path(folder).is_dir():
+            self.session.open_path(Path(folder), select=saved.get("image"), view=saved.get("view"))
+        elif video and Path(video).exists():
+            self.session.open_path(Path(video), view=saved.get("view"), kind="video")
         else:
+            if folder or video:
+                what = f"folder {folder}" if folder else f"video {video}"
+                self.ui.notify(
+                    f"The last session's {what} is no longer there (moved or deleted?), so the "
+                    f"bundled sample opened instead. File > Open Recent lists what you opened before.",
+                    "warning",
+                    "missing",
+                )
             self.session.open_path(SAMPLE_IMAGE)
 
     def open_dropped(self, path: Path) -> None:
@@ -127,14 +136,28 @@ class ImageFlow:
             self.session.open_path(path)
 
     def _recent(self) -> list[Command]:
-        folders = self.settings.recent_folders()
-        if not folders:
-            return [Command("file.recent.none", "No recent folders", lambda: None, enabled=lambda: False)]
+        items = self.settings.recent()
+        if not items:
+            return [Command("file.recent.none", "Nothing opened yet", lambda: None, enabled=lambda: False)]
         entries = [
-            Command(f"file.recent.{k}", folder, functools.partial(self.session.open_path, Path(folder)))
-            for k, folder in enumerate(folders)
+            Command(
+                f"file.recent.{k}",
+                f"{item.path}  (video)" if item.kind == "video" else item.path,
+                functools.partial(self.open_recent, item),
+            )
+            for k, item in enumerate(items)
         ]
-        return [*entries, Command("file.recent.clear", "Clear the List", self.settings.clear_recent_folders)]
+        return [*entries, Command("file.recent.clear", "Clear the List", self.settings.clear_recent)]
+
+    def open_recent(self, item: Recent) -> None:
+        """Open a recent folder or video; one no longer there is said so and leaves the list."""
+        path = Path(item.path)
+        if not path.exists():
+            self.settings.forget_recent(item.path)
+            self.ui.notify(f"{path} is no longer there (moved or deleted?).", "warning", "missing")
+            return
+        self.ui.dismiss("missing")
+        self.session.open_path(path, kind=item.kind)
 
     # --- the opener of folders ----------------------------------------------------------------
 
@@ -155,7 +178,7 @@ class ImageFlow:
         self.session.open_mode(mode)
         self._mode = mode
         self.image_list.set_project(project)
-        self.settings.add_recent_folder(project.folder)
+        self.settings.add_recent(project.folder)
         index = mode.first_index(select)
         if index is not None and self.session.open_document(index) and view is not None and len(view) == 4:
             self.canvas.set_view_rect(view)

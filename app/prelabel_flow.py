@@ -26,11 +26,14 @@ class PrelabelFlow:
         self.settings = settings
         self.canvas = canvas
         self.job: Job | None = None  # the image pre-label running
+        self._left = False  # it stopped because another folder or video was opened
         self._skipped_edited = self._labelled_count = 0
         self.model.ready.connect(self._on_model_ready)
         self.model.load_failed.connect(self._on_model_failed)
         self.model.notice.connect(lambda text: ui.notify(text, "warning"))
         session.document_changed.connect(self._on_document_changed)
+        session.mode_changed.connect(self._on_mode_changed)
+        session.jobs.finished.connect(self._on_any_finished)
 
     def commands(self) -> list[Command]:
         session, model = self.session, self.model
@@ -138,6 +141,17 @@ class PrelabelFlow:
     def _on_document_changed(self, doc: LabelDocument | None) -> None:
         self.auto_prelabel()
 
+    def _on_mode_changed(self, _mode) -> None:
+        """Another folder or video: the pre-label of the images left stops there."""
+        if self.job is not None:
+            self._left = True
+            self.job.cancel()
+
+    def _on_any_finished(self, job: Job) -> None:
+        """The model may be free now for an image opened while it was busy."""
+        if job is not self.job and job.foreground and job.uses_model and not self.session.closed:
+            self.auto_prelabel()
+
     def auto_prelabel(self) -> None:
         """ "Pre-label New Images When Opened": the open image, if it has no labels yet."""
         doc = self.session.doc
@@ -217,8 +231,8 @@ class PrelabelFlow:
     # --- while it runs ------------------------------------------------------------------------
 
     def _on_result(self, res: PrelabelResult) -> None:
-        if self.session.closed:
-            return
+        if self.session.closed or self._left:
+            return  # (an image of the folder left, finished as it stopped: not this folder's)
         if res.error is not None:
             self.ui.notify(f"{res.path.name}: {res.error}", "error")
             return
@@ -242,12 +256,16 @@ class PrelabelFlow:
             self.job = None
         if self.session.closed:
             return
-        cancelled, done = job.cancelled, self._labelled_count
-        text = (
-            f"Pre-labelling cancelled after {done} image(s)" if cancelled else f"Pre-labelled {done} image(s)"
-        )
+        cancelled, done, left = job.cancelled, self._labelled_count, self._left
+        self._left = False
+        if left:
+            text = f"Pre-labelling of the folder left stopped after {done} image(s)"
+        elif cancelled:
+            text = f"Pre-labelling cancelled after {done} image(s)"
+        else:
+            text = f"Pre-labelled {done} image(s)"
         if self._skipped_edited:
             text += f"; kept {self._skipped_edited} image(s) you edited meanwhile"
         self.ui.notify(text, "status")
-        if not cancelled:  # the user moved on to a new image while the model was busy
+        if not cancelled or left:  # the person moved on while the model was busy
             self.auto_prelabel()

@@ -1,12 +1,13 @@
-"""What the app remembers between runs (QSettings): recent folders, the model, and the last
-session (folder, image, view, tool, brush, class, overlay), so a restart, or a crash, comes
-back to exactly where the user was."""
+"""What the app remembers between runs (QSettings): recent folders and videos, the model, and
+the last session (folder or video, image, view, tool, brush, class, overlay), so a restart, or
+a crash, comes back to exactly where the user was."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6 import QtCore
@@ -18,6 +19,14 @@ APPLICATION = "SRCRM Studio"
 MAX_RECENT = 10
 SAMPLES_DIR = resource_dir() / "samples"
 SAMPLE_IMAGE = SAMPLES_DIR / "camvid_0016E5_08085.jpg"
+
+
+@dataclass(frozen=True)
+class Recent:
+    """An entry of Open Recent: a path and how it opens ("folder" or "video")."""
+
+    path: str
+    kind: str = "folder"
 
 
 class AppSettings:
@@ -54,23 +63,36 @@ class AppSettings:
         digest = hashlib.sha1(str(folder).encode()).hexdigest()[:10]
         return self.data_dir / "labels" / f"{folder.name}-{digest}"
 
-    # --- recent folders -----------------------------------------------------------------------
+    # --- recent folders and videos ------------------------------------------------------------
 
-    def recent_folders(self) -> list[str]:
+    def recent(self) -> list[Recent]:
+        """Newest first. (A plain string is a folder, as earlier versions kept them.)"""
         raw = self._get("recent/folders", "[]")
         try:
             items = json.loads(raw) if isinstance(raw, str) else list(raw or [])
         except ValueError:
             items = []
-        return [str(p) for p in items if isinstance(p, str)][:MAX_RECENT]
+        out = []
+        for item in items:
+            if isinstance(item, str):
+                out.append(Recent(item))
+            elif isinstance(item, dict) and isinstance(item.get("path"), str):
+                out.append(Recent(item["path"], "video" if item.get("kind") == "video" else "folder"))
+        return out[:MAX_RECENT]
 
-    def add_recent_folder(self, folder: str | Path) -> None:
-        folder = str(Path(folder).resolve())
-        items = [folder] + [p for p in self.recent_folders() if p != folder]
-        self._set("recent/folders", json.dumps(items[:MAX_RECENT]))
+    def add_recent(self, path: str | Path, kind: str = "folder") -> None:
+        entry = Recent(str(Path(path).resolve()), kind)
+        self._write_recent([entry] + [r for r in self.recent() if r.path != entry.path])
 
-    def clear_recent_folders(self) -> None:
-        self._set("recent/folders", "[]")
+    def forget_recent(self, path: str) -> None:
+        self._write_recent([r for r in self.recent() if r.path != path])
+
+    def clear_recent(self) -> None:
+        self._write_recent([])
+
+    def _write_recent(self, items: list[Recent]) -> None:
+        entries = [{"path": r.path, "kind": r.kind} for r in items[:MAX_RECENT]]
+        self._set("recent/folders", json.dumps(entries))
 
     # --- session ------------------------------------------------------------------------------
 

@@ -336,6 +336,9 @@ class VideoMode(Mode):
         self._doc: LabelDocument | None = None  # the frame on screen
         self._saved_revision = 0
         self.baseline: np.ndarray | None = None  # the frame as shown: what "changed" means
+        # The last frame left with a change on it: (index, its labels, what changed), so a
+        # correction can be propagated after looking at other frames.
+        self.last_correction: tuple[int, np.ndarray, np.ndarray] | None = None
 
     @property
     def count(self) -> int:
@@ -378,6 +381,7 @@ class VideoMode(Mode):
         """The document of frame ``index`` (its pixels already decoded), and warnings to show:
         strokes recovered from the frame's journal are written to the store at once."""
         doc, recovery = self.video.document(index, image)
+        self._keep_correction()
         self.video.frame = index
         self._doc = doc
         self._saved_revision = doc.revision
@@ -387,6 +391,31 @@ class VideoMode(Mode):
         if recovery.count:
             self.submit(index, doc.labels.copy())
         return doc, recovery.notices(f"frame {index}")
+
+    def _keep_correction(self) -> None:
+        """The frame being left: remember what changed on it since it was shown."""
+        doc, baseline, index = self._doc, self.baseline, self.video.frame
+        if doc is not None and baseline is not None and index >= 0:
+            region = doc.labels != baseline
+            if region.any():
+                self.last_correction = (index, doc.labels.copy(), region)
+
+    def correction(self) -> tuple[int, np.ndarray, np.ndarray] | None:
+        """The correction to propagate: this frame's changes since it was shown, else the last
+        frame left with changes; ``(frame index, its labels, what changed)``."""
+        doc, baseline = self._doc, self.baseline
+        if doc is not None and baseline is not None and self.video.frame >= 0:
+            region = doc.labels != baseline
+            if region.any():
+                return self.video.frame, doc.labels.copy(), region
+        return self.last_correction
+
+    def correction_carried(self, index: int) -> None:
+        """The correction of frame ``index`` went to the frames after it."""
+        if self.last_correction is not None and self.last_correction[0] == index:
+            self.last_correction = None
+        if self._doc is not None and self.video.frame == index:
+            self.baseline = self._doc.labels.copy()
 
     @property
     def training_source(self) -> str:

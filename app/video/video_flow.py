@@ -163,6 +163,7 @@ class VideoFlow:
         self.session.open_mode(mode)
         self._mode = mode
         self.image_list.set_video(video.path.name, str(video.path))
+        self.settings.add_recent(video.path, "video")
         self.timeline.set_video(video.frame_count, video.source.fps)
         self.timeline.show()
         self.ui.dismiss("video")
@@ -181,6 +182,7 @@ class VideoFlow:
 
     def _on_mode_changed(self, mode: Mode | None) -> None:
         if mode is not self._mode:  # another folder or video: this one was saved and closed
+            self.tasks.video_left()
             self.toggle_play(False)
             self.timeline.hide()
             self._mode, self._shown = None, None

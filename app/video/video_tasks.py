@@ -5,7 +5,8 @@ Cancel button); and the timeline's statistics, refreshed in the background after
 
 One task runs at a time; pre-labelling runs in the model's lane, on the thread that owns the
 predictor. Outcomes arrive on the GUI thread. The video a task works on stays open until it
-ends, even if the person opens something else meanwhile."""
+ends, even if the person opens something else meanwhile; a pre-label of it stops then (the
+frames labelled are kept), so the model is free for what was opened."""
 
 from __future__ import annotations
 
@@ -63,7 +64,9 @@ class VideoTasks:
         self._stats_video: VideoSession | None = None
         self._stats_again = False
         self._prelabel_start = 0
+        self._left = False  # the running pre-label stopped because its video was left
         session.model.ready.connect(lambda _info: self.auto_prelabel())
+        session.jobs.finished.connect(self._on_any_finished)
 
     def commands(self) -> list[Command]:
         session = self.session
@@ -150,6 +153,18 @@ class VideoTasks:
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()
+
+    def video_left(self) -> None:
+        """Another folder or video was opened: a pre-label of the video left stops there."""
+        job = self.job
+        if job is not None and job.uses_model and self.video is not self.session.video:
+            self._left = True
+            job.cancel()
+
+    def _on_any_finished(self, job: Job) -> None:
+        """The model may be free now for a video opened while it was busy."""
+        if job is not self.job and job.foreground and job.uses_model and not self.session.closed:
+            self.auto_prelabel()
 
     def _on_progress(self, p: JobProgress) -> None:
         job = self.job
@@ -272,7 +287,13 @@ class VideoTasks:
     def _on_prelabelled(self, outcome: tasks.PrelabelOutcome, cancelled: bool) -> None:
         s = outcome.summary
         rate = f" ({s.labelled / s.seconds:.1f} frames/s)" if s.seconds > 0 and s.labelled else ""
-        if s.cancelled or cancelled:
+        video, left, self._left = self.video, self._left, False
+        if left and video is not None:
+            text = (
+                f"Pre-labelling of {video.source.name} stopped when you opened another folder or "
+                f"video: the {frames(s.labelled)} labelled are kept; it goes on when you open it again."
+            )
+        elif s.cancelled or cancelled:
             text = (
                 f"Pre-labelling cancelled: the {frames(s.labelled)} labelled are kept; run "
                 f"it again to go on from there."
@@ -303,28 +324,33 @@ class VideoTasks:
     # --- propagating a correction -------------------------------------------------------------
 
     def propagate_correction(self) -> None:
-        video, doc, mode = self.session.video, self.session.doc, self.view.mode
-        if video is None or doc is None or mode is None or mode.baseline is None:
+        """Carry the correction on this frame, else the last one made (on whatever frame),
+        to the frames after it."""
+        video, mode = self.session.video, self.view.mode
+        if video is None or mode is None:
             return
-        region = doc.labels != mode.baseline
-        if not region.any():
+        correction = mode.correction()
+        if correction is None:
             self.ui.notify(
-                "Nothing to propagate: paint a correction on this frame first "
+                "Nothing to propagate: paint a correction on a frame first "
                 "(what changed since it was shown is carried forward).",
                 "warning",
                 "video-job",
             )
             return
-        room = min(MAX_PROPAGATE, video.frame_count - 1 - video.frame)
+        index, labels, region = correction
+        room = min(MAX_PROPAGATE, video.frame_count - 1 - index)
         if room < 1:
             self.ui.notify(
-                "This is the last frame: there is nothing after it to propagate to.", "warning", "video-job"
+                f"The correction is on the last frame ({index}): there is nothing after it to propagate to.",
+                "warning",
+                "video-job",
             )
             return
         count = self.ui.dialogs.propagate_count(self.ui.parent, min(10, room), room)
         if count is None:
             return
-        work = tasks.propagate(video, video.frame, doc.labels, region, count)
+        work = tasks.propagate(video, index, labels, region, count)
         self.start("Propagating", work, self._on_propagated)
 
     def _on_propagated(self, propagation: tasks.Propagation | None, cancelled: bool) -> None:
@@ -343,9 +369,8 @@ class VideoTasks:
         for item in propagation.frames:
             mode.submit(item.index, item.labels)
         self.view.refresh_marks()
-        doc = self.session.doc
-        if doc is not None and video.frame == propagation.source_index:
-            mode.baseline = doc.labels.copy()  # this correction is carried now
+        mode.correction_carried(propagation.source_index)
+        self.view.reload_if_untouched()  # the frame on screen may be one it changed
         changed = sum(item.changed for item in propagation.frames)
         self.ui.notify(
             f"Carried the correction of frame {propagation.source_index} to frames "

@@ -100,20 +100,22 @@ def test_a_first_start_prelabels_at_once_and_times_the_faster_paths_afterwards(
     monkeypatch.setenv(fi.ENV_CACHE, str(tmp_path / "cache"))
     monkeypatch.setattr(fi, "candidate_paths", lambda device: ["fp32", "channels_last"])
     timed: list[list[str]] = []
+    shown_then: list[object] = []  # what the window showed as each path began to be timed
     measure = fi.measure_paths
-    monkeypatch.setattr(
-        fi, "measure_paths", lambda model, paths, *a: timed.append(paths) or measure(model, paths, *a)
-    )
+
+    def measure_and_note(model, paths, *args):
+        shown_then.append(window.doc.state if window.doc is not None else None)
+        timed.append(paths)
+        return measure(model, paths, *args)
+
+    monkeypatch.setattr(fi, "measure_paths", measure_and_note)
     window = make_window(image_folder / "frame_00.png", model=str(tiny_checkpoint), wait_model=False)
-    qtbot.waitUntil(
-        lambda: window.doc is not None and window.doc.state == ImageState.PRELABELLED, timeout=60000
-    )
-    assert timed == [], "the first labels waited for the timing"
     cache = tmp_path / "cache" / "inference_paths.json"
     qtbot.waitUntil(
         lambda: cache.exists() and "path" in next(iter(json.loads(cache.read_text()).values())), timeout=60000
     )
     assert timed == [["fp32"], ["channels_last"]]
+    assert shown_then == [ImageState.PRELABELLED] * 2, "the first labels waited for the timing"
     qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=10000)
     assert window.model.refusal() is None  # the model is free for the next pre-label
 
@@ -330,7 +332,33 @@ def test_a_restart_restores_exactly_where_the_user_was(make_window, image_folder
     assert again.canvas.opacity() == pytest.approx(0.8, abs=0.01)
     assert again.canvas.mode == OverlayMode.BOUNDARIES
     np.testing.assert_allclose(again.canvas.view_rect(), view, atol=1.0)
-    assert again.settings.recent_folders()[0] == str(image_folder.resolve())
+    assert again.settings.recent()[0].path == str(image_folder.resolve())
+
+
+def test_a_video_is_remembered_and_a_missing_one_is_said_so(make_window, clip, image_folder, qtbot):
+    video = clip  # videos/street.mp4
+    window = make_window(video, predictor=FakePredictor(), auto_prelabel=False)
+    window.session.open_path(image_folder)
+    recent = window.settings.recent()
+    assert [(r.path, r.kind) for r in recent[:2]] == [
+        (str(image_folder.resolve()), "folder"),
+        (str(video.resolve()), "video"),
+    ]
+    menu = window.menus.menu("file.recent")
+    menu.aboutToShow.emit()
+    assert any(a.text().startswith(str(video.resolve())) and "video" in a.text() for a in menu.actions())
+    window.images.open_recent(recent[1])
+    assert window.video is not None and window.video.path == video.resolve()
+    window.close()
+
+    video.unlink()  # deleted since the last session
+    again = make_window(restore=True, predictor=FakePredictor(), auto_prelabel=False)
+    assert again.notice.isVisible() and again.notice.level == "warning"
+    assert "street.mp4 is no longer there" in again.notice.text and "sample" in again.notice.text
+    (gone,) = [r for r in again.settings.recent() if r.kind == "video"]
+    again.images.open_recent(gone)
+    assert "no longer there" in again.notice.text and again.video is None
+    assert str(video.resolve()) not in [r.path for r in again.settings.recent()]
 
 
 def test_mark_done_updates_the_list_and_progress(make_window, image_folder, qtbot):

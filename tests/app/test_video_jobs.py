@@ -226,20 +226,50 @@ def test_propagate_a_correction_preview_then_apply_or_discard(
     assert "Nothing to propagate" in window.notice.text and window.videos.tasks.job is None
 
 
-def test_going_to_images_and_back_while_prelabelling_shares_the_running_video(
-    make_window, clip, image_folder, qtbot, ask_prelabel
+def test_propagate_carries_the_last_correction_after_looking_at_other_frames(
+    make_window, clip, qtbot, dialogs, ask_prelabel
 ):
-    window = make_window(clip, predictor=BatchPredictor(delay=0.1))
+    window = make_window(clip, predictor=BatchPredictor())
     window.menus.action("video.prelabel").trigger()
-    running = window.video
-    window.session.open_path(image_folder)
-    assert window.video is None and window.project is not None and window.videos.tasks.job is not None
-    window.session.open_path(clip)
-    assert window.video is running and window.video.frame == 0
-    window.videos.show_frame(FRAMES - 1)  # not labelled yet: the run is still near the start
-    paint(window, 7, [(40, 20), (60, 20)])
-    edited = window.doc.labels.copy()
     wait_video_idle(qtbot, window)
     store = window.video.store
-    assert store.labelled() == list(range(FRAMES)) and store.edited == {FRAMES - 1}
-    np.testing.assert_array_equal(store.read(FRAMES - 1), edited)
+    window.videos.show_frame(10)
+    x0, y0, x1, y1 = square_box(10)
+    window.editor.set_tool("fill")
+    window.editor.set_class(10)
+    drag(window.canvas, [QtCore.QPointF(window.canvas.image_to_widget(x0 + 8, y0 + 8))])
+    window.videos.show_frame(12)  # a look at the next frames before propagating
+    window.videos.show_frame(30)
+    dialogs.propagate_count = lambda parent, default, maximum: 3
+    shown = []
+    dialogs.confirm_propagation = lambda parent, dialog: (
+        shown.append([f.index for f in dialog.propagation.frames]) or True
+    )
+    window.menus.action("video.propagate").trigger()
+    wait_video_idle(qtbot, window)
+    assert shown == [[11, 12, 13]]  # frame 10's correction, from frame 10
+    for k in (11, 12, 13):
+        x0, y0, x1, y1 = square_box(k)
+        assert (store.read(k)[y0 + 3 : y1 - 3, x0 + 3 : x1 - 3] == 10).mean() > 0.9, k
+    window.menus.action("video.propagate").trigger()  # carried once
+    assert "Nothing to propagate" in window.notice.text
+
+
+def test_opening_images_stops_the_videos_prelabel_and_reopening_goes_on(
+    make_window, clip, image_folder, qtbot, ask_prelabel
+):
+    window = make_window(clip, predictor=BatchPredictor(delay=0.1), auto_prelabel=True)
+    qtbot.waitUntil(lambda: len(window.video.store.labelled()) >= 1, timeout=20000)
+    window.session.open_path(image_folder)
+    assert window.video is None and window.project is not None
+    qtbot.waitUntil(lambda: window.videos.tasks.job is None, timeout=20000)  # stopped, not run out
+    assert "stopped when you opened another folder" in window.notice.text
+    # The model is free for the images: the one opened gets its pre-label.
+    qtbot.waitUntil(
+        lambda: window.doc is not None and window.doc.state == ImageState.PRELABELLED, timeout=20000
+    )
+    window.session.open_path(clip)
+    labelled = len(window.video.store.labelled())
+    assert 1 <= labelled < FRAMES
+    wait_video_idle(qtbot, window)  # it goes on from there
+    assert window.video.store.labelled() == list(range(FRAMES))
