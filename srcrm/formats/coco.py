@@ -74,16 +74,20 @@ class CocoFile:
     made (memory stays that of one image), the image list and categories at the end. Nothing
     replaces ``path`` until :meth:`close`; :meth:`abort` leaves it as it was."""
 
-    def __init__(self, path: str | os.PathLike, labelset: LabelSet, *, rle_all: bool = False):
+    def __init__(
+        self, path: str | os.PathLike, labelset: LabelSet, *, rle_all: bool = False, head: dict | None = None
+    ):
+        """``head``: more top-level fields (a video export's ``videos`` list)."""
         self.path, self.labelset, self.rle_all = Path(path), labelset, rle_all
         self.images: list[dict] = []
         self._stack = contextlib.ExitStack()
         fh = self._stack.enter_context(atomic_write(self.path, "w"))
-        self._out = StreamedJson(fh, HEADER, "annotations")
+        self._out = StreamedJson(fh, HEADER | (head or {}), "annotations")
 
-    def add(self, file_name: str, coverage: Coverage) -> None:
+    def add(self, file_name: str, coverage: Coverage, **image_fields) -> None:
+        """One image and its annotations; ``image_fields`` join its entry (``frame_id``, ...)."""
         image_id = len(self.images) + 1
-        self.images.append(_image_entry(image_id, file_name, coverage))
+        self.images.append(_image_entry(image_id, file_name, coverage) | image_fields)
         for region in coverage.regions:
             self._out.add(
                 {

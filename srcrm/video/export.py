@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +22,7 @@ import numpy as np
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import coco, labelme
 from srcrm.formats.polygons import polygonize
-from srcrm.io import atomic_write, atomic_write_bytes, give_default_mode, write_jpeg, write_png
+from srcrm.io import atomic_write_bytes, give_default_mode, write_jpeg, write_png
 from srcrm.matting import Cancelled, RefineConfig
 from srcrm.overlay import blend
 from srcrm.video.label_store import FrameLabelStore
@@ -80,31 +79,25 @@ def export_coco_video(
         "length": source.frame_count,
         "fps": source.fps,
     }
-    header = {k: v for k, v in coco.to_dict([], labelset).items() if k not in ("images", "annotations")} | {
-        "videos": [video]
-    }
     frame_iter = frames_at(source, indices) if images else ((i, None) for i in indices)
-    entries, annotations = [], 0
+    out = coco.CocoFile(path, labelset, head={"videos": [video]})
     try:
-        with atomic_write(path, "w") as fh:
-            fh.write(json.dumps(header)[:-1] + ', "annotations": [')  # streamed: bounded memory
-            for done, (index, frame) in _tracked(
-                frame_iter, on_progress, should_stop, len(indices), raise_on_stop=True
-            ):
-                file_name = f"{source.name}/{index:06d}.jpg"
-                if frame is not None:
-                    write_jpeg(path.parent / file_name, frame, JPEG_QUALITY)
-                coverage = polygonize(store.read(index), labelset.num_classes, tolerance=tolerance)
-                doc = coco.to_dict([(file_name, coverage)], labelset)
-                for ann in doc["annotations"]:
-                    annotations += 1
-                    ann.update(id=annotations, image_id=done)
-                    fh.write(("," if annotations > 1 else "") + json.dumps(ann))
-                entries.append(doc["images"][0] | {"id": done, "video_id": 1, "frame_id": index})
-            fh.write('], "images": ' + json.dumps(entries) + "}")
+        for _done, (index, frame) in _tracked(
+            frame_iter, on_progress, should_stop, len(indices), raise_on_stop=True
+        ):
+            file_name = f"{source.name}/{index:06d}.jpg"
+            if frame is not None:
+                write_jpeg(path.parent / file_name, frame, JPEG_QUALITY)
+            coverage = polygonize(store.read(index), labelset.num_classes, tolerance=tolerance)
+            out.add(file_name, coverage, video_id=1, frame_id=index)
     except _Cancelled:
+        out.abort()
         return 0
-    return len(entries)
+    except BaseException:
+        out.abort()
+        raise
+    out.close()
+    return len(out.images)
 
 
 def export_labelme_frames(
