@@ -90,6 +90,16 @@ class Dialogs(Protocol):
 
     def matte_classes(self, parent: Parent, classes: ClassTable, current: int) -> list[int] | None: ...
 
+    # --- help ---------------------------------------------------------------------------------
+
+    def show_info(self, parent: Parent, title: str, html: str) -> None:
+        """A message to read (About): rich text, links open in the browser."""
+        ...
+
+    def open_url(self, url: str) -> None:
+        """Open a document or a web page outside the app."""
+        ...
+
     # --- fine-tuning --------------------------------------------------------------------------
 
     def finetune_options(

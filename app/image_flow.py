@@ -104,15 +104,15 @@ class ImageFlow:
         elif video and Path(video).exists():
             self.session.open_path(Path(video), view=saved.get("view"), kind="video")
         else:
+            self.session.open_path(SAMPLE_IMAGE)
             if folder or video:
                 what = f"folder {folder}" if folder else f"video {video}"
                 self.ui.notify(
                     f"The last session's {what} is no longer there (moved or deleted?), so the "
                     f"bundled sample opened instead. File > Open Recent lists what you opened before.",
                     "warning",
-                    "missing",
+                    "open",
                 )
-            self.session.open_path(SAMPLE_IMAGE)
 
     def open_dropped(self, path: Path) -> None:
         """A file dropped on the window: a checkpoint (.pt) becomes the model, anything else opens."""
@@ -154,9 +154,8 @@ class ImageFlow:
         path = Path(item.path)
         if not path.exists():
             self.settings.forget_recent(item.path)
-            self.ui.notify(f"{path} is no longer there (moved or deleted?).", "warning", "missing")
+            self.ui.notify(f"{path} is no longer there (moved or deleted?).", "warning", "open")
             return
-        self.ui.dismiss("missing")
         self.session.open_path(path, kind=item.kind)
 
     # --- the opener of folders ----------------------------------------------------------------
@@ -170,12 +169,12 @@ class ImageFlow:
         try:
             project = Project(folder, label_dir=self.settings.label_dir_for(folder))
         except OSError as exc:
-            self.ui.notify(f"Cannot open the folder {folder}: {exc}", "error")
+            self.ui.notify(f"Cannot open the folder {folder}: {exc}", "error", "open")
             return False
-        if not len(project):
-            self.ui.notify(f"{folder} holds no images ({', '.join(IMAGE_SUFFIXES)}).", "warning")
         mode = ImageMode(project, self.session.saver, self.session.saves)
         self.session.open_mode(mode)
+        if not len(project):
+            self.ui.notify(f"{folder} holds no images ({', '.join(IMAGE_SUFFIXES)}).", "warning", "open")
         self._mode = mode
         self.image_list.set_project(project)
         self.settings.add_recent(project.folder)

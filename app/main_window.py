@@ -22,6 +22,7 @@ from .document.label_document import LabelDocument
 from .edit_commands import MENU_BAR, edit_commands
 from .finetune.flow import FinetuneFlow
 from .gui_thread import GuiPoster
+from .help_commands import HelpCommands
 from .image_flow import ImageFlow
 from .image_list import ImageList
 from .io_actions.io_commands import IoActions
@@ -100,6 +101,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.video_exports = VideoExports(self.io.ctx, self.videos.tasks, self.canvas)
         self.refine_edge = RefineEdge(session, ui, self.io.ctx.places)
         self.finetuning = FinetuneFlow(session, ui)
+        self.help = HelpCommands(session, ui)
 
         # Their commands, in one table the menus draw; it follows what changes them.
         self.commands = CommandTable()
@@ -107,7 +109,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.commands.add(*self.images.commands(), *self.videos.commands(), *self.io.commands())
         self.commands.add(*edit_commands(session, self.canvas, self.toolbar, ui, self.close))
         self.commands.add(*self.refine_edge.commands(), *self.video_exports.commands())
-        self.commands.add(*self.finetuning.commands(), *self.prelabel.commands())
+        self.commands.add(*self.finetuning.commands(), *self.prelabel.commands(), *self.help.commands())
         self.commands.follow(
             session.changed,
             session.document_changed,
@@ -135,6 +137,7 @@ class MainWindow(QtWidgets.QMainWindow):
             event.connect(self._show_title)
         self.editor.changed.connect(lambda: self.class_panel.set_current(self.editor.current_class))
         self.editor.notice.connect(lambda text: ui.notify(text, "warning", key="tool"))
+        session.edited.connect(lambda _doc: ui.dismiss("tool"))  # a gesture that worked since
         self.canvas.hovered.connect(self.status.show_hover)
         self.image_list.image_chosen.connect(session.open_document)
         self.image_list.frame_chosen.connect(session.open_document)

@@ -128,12 +128,15 @@ class PrelabelFlow:
         self.settings.set_device(self.session.device)
 
     def _on_model_ready(self, info: ModelInfo) -> None:
+        self.ui.dismiss("model")  # "still loading", "could not be loaded": no longer so
         self.settings.set_model_path(self.session.model_path)
         self.auto_prelabel()
 
     def _on_model_failed(self, message: str) -> None:
         self.ui.notify(
-            f"{message} You can still label by hand; Model > Load Model… picks another checkpoint.", "warning"
+            f"{message} You can still label by hand; Model > Load Model… picks another checkpoint.",
+            "warning",
+            "model",
         )
 
     # --- starting -----------------------------------------------------------------------------
@@ -148,8 +151,13 @@ class PrelabelFlow:
             self.job.cancel()
 
     def _on_any_finished(self, job: Job) -> None:
-        """The model may be free now for an image opened while it was busy."""
-        if job is not self.job and job.foreground and job.uses_model and not self.session.closed:
+        """The model may be free now: for an image opened while it was busy, and "busy" is
+        no longer so."""
+        if self.session.closed or not job.uses_model:
+            return
+        if self.model.refusal() is None:
+            self.ui.dismiss("model")
+        if job is not self.job and job.foreground:
             self.auto_prelabel()
 
     def auto_prelabel(self) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from srcrm.video import VIDEO_SUFFIXES
 
@@ -104,6 +104,17 @@ class QtDialogs:
     def ask_text(self, parent: Parent, title: str, label: str, text: str = "") -> str | None:
         value, ok = QtWidgets.QInputDialog.getText(parent, title, label, text=text)
         return value if ok and value.strip() else None
+
+    # --- help ---------------------------------------------------------------------------------
+
+    def show_info(self, parent: Parent, title: str, html: str) -> None:
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Information, title, html, parent=parent)
+        box.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        box.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextBrowserInteraction)
+        box.exec()
+
+    def open_url(self, url: str) -> None:
+        QtGui.QDesktopServices.openUrl(QtCore.QUrl(url))
 
     # --- exports and imports ------------------------------------------------------------------
 

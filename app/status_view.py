@@ -164,6 +164,7 @@ class StatusView:
     def _on_saved(self, _key) -> None:
         if self.session.saver.idle:
             self.save_label.setText("All changes saved")
+            self._ui.dismiss("save")  # a failed save's banner: saved now
 
     def _on_failed(self, key, exc: Exception) -> None:
         name = Path(key).name if isinstance(key, (str, Path)) else str(key)
@@ -179,4 +180,5 @@ class StatusView:
             f"Could not save the labels of {name}: {exc}. Your edits are kept in memory; free "
             f"some space or fix the permissions, then press Ctrl+S.",
             "error",
+            "save",
         )

@@ -68,6 +68,7 @@ class LabelDocument:
         self.revision = 0
         self._stroke: StrokeRecorder | None = None
         self._stroke_state: ImageState | None = None
+        self._stroke_by_model = False  # the model wrote the stroke (zoomed re-inference)
 
         self.labels_changed = Event()
         self.confidence_changed = Event()
@@ -109,6 +110,7 @@ class LabelDocument:
             self.end_stroke()
         self._stroke = StrokeRecorder(self.labels, name)
         self._stroke_state = self.state
+        self._stroke_by_model = False
 
     def apply(self, edit: Edit | None, name: str = "edit", by_person: bool = True) -> Rect | None:
         """Apply one tool edit (one class or a patch of several) inside the current stroke; with
@@ -124,6 +126,8 @@ class LabelDocument:
         rect = apply_edit(self.labels, edit)
         if by_person:
             self.human_edits[edit.rect.slices] |= edit.mask
+        else:
+            self._stroke_by_model = True
         self.revision += 1
         self.labels_changed.emit(rect)
         if auto:
@@ -148,6 +152,7 @@ class LabelDocument:
             self.set_state(ImageState.EDITED)
         step.extra_before["state"] = before
         step.extra_after["state"] = self.state
+        step.extra_after["by_person"] = not self._stroke_by_model
         self.undo_stack.push(step)
         self.edited.emit(step)
         return step
@@ -205,5 +210,10 @@ class LabelDocument:
             self.confidence_changed.emit()
         if "state" in extra and self.state != ImageState.DONE:  # "done" is the user's call
             self.set_state(extra["state"])
+        if not self.state.has_human_work:  # back to the model's labels: no pixel is a person's
+            self.human_edits[...] = False
+        elif redo and step.extra_after.get("by_person", True):
+            for p in step.patches:
+                self.human_edits[p.rect.slices] |= p.before != p.after
         self.edited.emit(step)
         return True

@@ -116,10 +116,10 @@ class Session:
             return opener.open(path, select, view)
         if path.exists():
             self.notice.emit(
-                f"{path.name} is not an image this app opens ({', '.join(IMAGE_SUFFIXES)}).", "error", None
+                f"{path.name} is not an image this app opens ({', '.join(IMAGE_SUFFIXES)}).", "error", "open"
             )
         else:
-            self.notice.emit(f"{path}: no such file or folder.", "error", None)
+            self.notice.emit(f"{path}: no such file or folder.", "error", "open")
         return False
 
     def open_mode(self, mode: Mode | None) -> None:
@@ -139,6 +139,7 @@ class Session:
             old.close()
         self.mode = mode
         if mode is not None:
+            self.dismiss.emit("open")  # what could not be opened before no longer matters
             mode.classes.changed.connect(self._on_classes_changed)
             if self.model_classes is not None:
                 mode.adopt_model_classes(self.model_classes, warn=False)

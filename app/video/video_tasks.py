@@ -132,7 +132,7 @@ class VideoTasks:
         becomes an error notice)."""
         if self.job is not None:
             self.ui.notify(
-                f"{self.job.title} is running; wait for it or cancel it first.", "warning", "video-job"
+                f"{self.job.title} is running; wait for it or cancel it first.", "warning", "video-busy"
             )
             return None
         video = self.session.video
@@ -190,6 +190,7 @@ class VideoTasks:
     def _on_finished(self, _job: Job) -> None:
         video = self.video
         self.job = self._on_done = self.video = None
+        self.ui.dismiss("video-busy")
         if video is not None:
             video.held = False
             if video is not self.session.video:

@@ -305,6 +305,8 @@ def test_a_failing_save_is_reported_and_keeps_the_previous_file(
     monkeypatch.undo()
     key(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # fixed: save again
     np.testing.assert_array_equal(read_label_png(png), window.doc.labels)
+    qtbot.waitUntil(lambda: "No space left" not in window.notice.text or not window.notice.isVisible())
+    assert window.status.save_label.text() == "All changes saved"  # the banner went with its cause
 
 
 def test_a_restart_restores_exactly_where_the_user_was(make_window, image_folder, qtbot):
@@ -358,6 +360,8 @@ def test_a_video_is_remembered_and_a_missing_one_is_said_so(make_window, clip, i
     (gone,) = [r for r in again.settings.recent() if r.kind == "video"]
     again.images.open_recent(gone)
     assert "no longer there" in again.notice.text and again.video is None
+    again.session.open_path(image_folder)  # something that opens: the warning goes
+    assert "no longer there" not in again.notice.text or not again.notice.isVisible()
     assert str(video.resolve()) not in [r.path for r in again.settings.recent()]
 
 
@@ -571,3 +575,21 @@ def test_ctrl_wheel_sizes_the_brush_and_plain_wheel_zooms(make_window, image_fol
     assert window.editor.brush_size > size and canvas.view_rect() == view
     wheel(120, Qt.KeyboardModifier.NoModifier)
     assert canvas.view_rect()[2] < view[2]  # zoomed in
+
+
+def test_help_has_about_with_the_version_model_and_licence_and_links_to_the_docs(
+    make_window, image_folder, dialogs, qtbot
+):
+    window = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
+    shown, opened = [], []
+    dialogs.show_info = lambda parent, title, html: shown.append((title, html))
+    dialogs.open_url = opened.append
+    window.menus.action("help.about").trigger()
+    ((title, html),) = shown
+    assert title == "About SRCRM Studio" and "0.1.0" in html  # pyproject's version
+    assert window.model.info.name in html and "MIT" in html and "non-commercial" in html
+    docs = window.menus.menu("help.docs")
+    titles = [a.text().replace("&", "") for a in docs.actions()]
+    assert "User Guide (README)" in titles and "Refine Edge" in titles
+    docs.actions()[0].trigger()
+    assert opened and opened[0].startswith("file://") and opened[0].endswith("README.md")

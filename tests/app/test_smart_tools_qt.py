@@ -150,6 +150,10 @@ def test_a_bad_gesture_shows_a_notice_and_changes_nothing(make_window, image_fol
     assert window.notice.isVisible() and window.notice.level == "warning"
     assert "two classes" in window.notice.text
     assert window.doc.labels.tobytes() == before and len(window.doc.undo_stack) == 1
+    key(window, Qt.Key.Key_B)  # a stroke that works: the warning about the last one goes
+    key(window, Qt.Key.Key_4)  # road, over the sky
+    drag(window.canvas, [at(window, 20, 20), at(window, 40, 20)])
+    assert "two classes" not in window.notice.text or not window.notice.isVisible()
 
 
 def test_zoomed_reinference_runs_the_model_in_the_background(make_window, image_folder, qtbot):
