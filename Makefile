@@ -15,6 +15,14 @@ INTEROP_LOCK := constraints-interop.txt
 
 .PHONY: run test lint bench clean lock typecheck fmt test-fast
 
+# `make run` without a display: one line, before anything is built.
+ifneq ($(filter run,$(MAKECMDGOALS)),)
+NO_DISPLAY := $(shell scripts/check_display.sh)
+ifneq ($(NO_DISPLAY),)
+$(error $(NO_DISPLAY))
+endif
+endif
+
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip

@@ -4,7 +4,10 @@ session, or the bundled sample pre-labelled by the default model."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -21,6 +24,26 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-restore", action="store_true", help="do not reopen the last session")
     parser.add_argument("--settings", help="keep settings in this INI file (portable mode)")
     return parser.parse_args(argv)
+
+
+def display_problem(environ: Mapping[str, str]) -> str | None:
+    """Why no window can open here (no display on Linux), in a line; None when one can. Qt's
+    own message comes after a long start and blames a missing xcb-cursor0."""
+    if (
+        not sys.platform.startswith("linux")
+        or environ.get("QT_QPA_PLATFORM")
+        or environ.get("WAYLAND_DISPLAY")
+    ):
+        return None
+    display = environ.get("DISPLAY", "")
+    if not display:
+        return (
+            "SRCRM Studio needs a display and none is set (DISPLAY, WAYLAND_DISPLAY): run it on the "
+            "desktop, over ssh -X, or under xvfb-run"
+        )
+    if display.startswith(":") and not Path(f"/tmp/.X11-unix/X{display[1:].split('.')[0]}").exists():
+        return f"SRCRM Studio needs a display: no X server answers on DISPLAY={display} (is it running?)"
+    return None
 
 
 def create_window(argv: list[str] | None = None):
@@ -45,6 +68,10 @@ def create_window(argv: list[str] | None = None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    problem = display_problem(os.environ)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     window = create_window(argv)  # (held here so it lives while the event loop runs)
     from PySide6 import QtWidgets
 

@@ -87,8 +87,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.image_list = ImageList()
         self.class_panel = ClassPanel(ui.dialogs)
         area = QtCore.Qt.DockWidgetArea
-        self._add_dock("Images", "imagesDock", self.image_list, area.LeftDockWidgetArea)
-        self._add_dock("Classes", "classesDock", self.class_panel, area.RightDockWidgetArea)
+        docks = [
+            self._add_dock("Images", "imagesDock", self.image_list, area.LeftDockWidgetArea),
+            self._add_dock("Classes", "classesDock", self.class_panel, area.RightDockWidgetArea),
+        ]
+        # Narrow side panels, so that the canvas keeps most of a 1024 px wide window.
+        self.resizeDocks(docks, [200, 220], QtCore.Qt.Orientation.Horizontal)
         self.toolbar = EditToolBar(self.editor, self.canvas, self)
         self.status = StatusView(self.statusBar(), session, ui)
         self.memory = SessionMemory(settings, session, self.canvas, self.toolbar, self.class_panel)
@@ -97,7 +101,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.images = ImageFlow(session, ui, settings, self.image_list, self.canvas, self.memory)
         self.prelabel = PrelabelFlow(session, ui, settings, self.canvas)
         self.videos = VideoFlow(session, ui, settings, self.timeline, self.image_list, self.canvas)
-        self.io = IoActions(session, ui)
+        self.io = IoActions(session, ui, settings)
         self.video_exports = VideoExports(self.io.ctx, self.videos.tasks, self.canvas)
         self.refine_edge = RefineEdge(session, ui, self.io.ctx.places)
         self.finetuning = FinetuneFlow(session, ui)
@@ -178,7 +182,7 @@ class MainWindow(QtWidgets.QMainWindow):
             | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         self.addDockWidget(area, dock)
-        widget.setMinimumWidth(220)
+        widget.setMinimumWidth(180)  # the canvas keeps room in a 1024 px window
         return dock
 
     # --- following the session ----------------------------------------------------------------

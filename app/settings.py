@@ -94,6 +94,15 @@ class AppSettings:
         entries = [{"path": r.path, "kind": r.kind} for r in items[:MAX_RECENT]]
         self._set("recent/folders", json.dumps(entries))
 
+    # --- where exports go ---------------------------------------------------------------------
+
+    def last_export_dir(self) -> Path | None:
+        value = self._get("export/last_dir", "")
+        return Path(str(value)) if value else None
+
+    def set_last_export_dir(self, folder: Path) -> None:
+        self._set("export/last_dir", str(folder))
+
     # --- session ------------------------------------------------------------------------------
 
     def session(self) -> dict:

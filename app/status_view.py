@@ -54,6 +54,8 @@ class StatusView:
             bar.addPermanentWidget(w)
         for w in (self.job_label, self.progress_bar, self.cancel_button):
             w.hide()
+        for label in (self.job_label, self.device_label, self.cursor_label):
+            label.setMinimumWidth(60)  # clipped in a narrow window rather than widening it
         self._shown: Job | None = None  # the job the bar shows
         self.cancel_button.clicked.connect(self.cancel)
 

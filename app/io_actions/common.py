@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from srcrm.data.labelsets import LabelSet
+from srcrm.package_data import resource_dir
 
 from ..document.classes import ClassTable, rgb8
 from ..session import Session
@@ -51,30 +52,44 @@ def class_items(labels: np.ndarray, classes: ClassTable) -> list[ClassItem]:
     ]
 
 
-class ExportPlaces:
-    """Where the exports of this window go: the folder used last, the options chosen last."""
+def inside_install(path: Path) -> bool:
+    """Whether ``path`` is in the app's own files (the bundled samples, the code): no place
+    for a person's exports."""
+    path = path.resolve()
+    own = (resource_dir().resolve(), Path(__file__).resolve().parents[1])
+    return any(path == d or d in path.parents for d in own)
 
-    def __init__(self) -> None:
-        self.last_dir: Path | None = None
+
+class ExportPlaces:
+    """Where the exports of this window go: the folder used last (kept across runs through
+    ``remembered``), the options chosen last."""
+
+    def __init__(
+        self, last_dir: Path | None = None, remembered: Callable[[Path], None] | None = None
+    ) -> None:
+        self.last_dir = last_dir
+        self._remembered = remembered
         self.options = ExportOptions()
 
     def start_path(self, session: Session, file_name: str = "") -> Path:
-        """Where a file dialog opens: the folder used last, else the open image's or video's."""
-        folder = self.last_dir
-        if folder is None or not folder.is_dir():
-            doc, project, video = session.doc, session.project, session.video
-            if doc is not None and doc.path is not None:
-                folder = doc.path.parent
-            elif project is not None:
-                folder = project.folder
-            elif video is not None:
-                folder = video.path.parent
-            else:
-                folder = Path.home()
+        """Where a file dialog opens: the folder used last, else the open image's or video's,
+        else the home folder; never inside the app's install (the bundled sample's folder)."""
+        doc, project, video = session.doc, session.project, session.video
+        candidates = [
+            self.last_dir,
+            doc.path.parent if doc is not None and doc.path is not None else None,
+            project.folder if project is not None else None,
+            video.path.parent if video is not None else None,
+        ]
+        folder = next(
+            (f for f in candidates if f is not None and f.is_dir() and not inside_install(f)), Path.home()
+        )
         return folder / file_name if file_name else folder
 
     def remember(self, path: Path, *, folder: bool = False) -> None:
         self.last_dir = Path(path) if folder else Path(path).parent
+        if self._remembered is not None:
+            self._remembered(self.last_dir)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import functools
 from srcrm.formats import registry
 
 from ..session import Command, Menu, Session
+from ..settings import AppSettings
 from ..ui import Ui
 from . import exporters, importers
 from .common import ExportPlaces, IoContext, UserError, guarded
@@ -16,8 +17,9 @@ from .folder_export import FolderExport
 
 
 class IoActions:
-    def __init__(self, session: Session, ui: Ui) -> None:
-        self.ctx = IoContext(session, ui, ExportPlaces())
+    def __init__(self, session: Session, ui: Ui, settings: AppSettings) -> None:
+        places = ExportPlaces(settings.last_export_dir(), settings.set_last_export_dir)
+        self.ctx = IoContext(session, ui, places)
         self.folder_export: FolderExport | None = None
 
     def commands(self) -> list[Command | Menu]:

@@ -361,7 +361,10 @@ class RefineEdgePanel(QtWidgets.QDialog):
         name = f"{self._image_open()[2].stem}_{safe_name(self.class_box.currentText())}{suffix}.png"
         start = self.places.start_path(self.session, name)
         chosen = self.ui.dialogs.save_file(self.ui.parent, title, start, PNG_FILTER)
-        return Path(chosen).with_suffix(".png") if chosen else None
+        if not chosen:
+            return None
+        self.places.remember(Path(chosen))
+        return Path(chosen).with_suffix(".png")
 
     def export_cutout(self, path: str | Path | None = None) -> Path | None:
         """The cut-out as an RGBA PNG with straight alpha (cropped if asked)."""

@@ -61,18 +61,20 @@ class Timeline(QtWidgets.QWidget):
         self.spin.setPrefix("frame ")
         self.spin.valueChanged.connect(self.frame_requested.emit)
         self.time_label = QtWidgets.QLabel()
-        self.time_label.setMinimumWidth(170)
         self.flicker_label = QtWidgets.QLabel()
+        self.flicker_label.setMinimumWidth(40)  # clipped in a narrow window, never pushing it wider
         self.flicker_label.setToolTip(
             "Share of pixels whose class changes from the previous frame: high spikes show labels that jump"
         )
 
+        # The slider has a row of its own, the width of the canvas: in a narrow window the
+        # labels beside it left it a bare handle.
         row = QtWidgets.QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.play_button)
-        row.addWidget(self.slider, 1)
         row.addWidget(self.spin)
         row.addWidget(self.time_label)
+        row.addStretch(1)
         row.addWidget(self.flicker_label)
 
         self.strip = pg.GraphicsLayoutWidget()
@@ -105,6 +107,7 @@ class Timeline(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        layout.addWidget(self.slider)
         layout.addLayout(row)
         layout.addWidget(self.strip)
         self.set_playing(False)

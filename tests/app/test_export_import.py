@@ -161,6 +161,31 @@ def test_labelme_export_reads_back_the_same_labels(make_window, image_folder, an
     assert points(answers.save) < points(tmp_path / "out" / "frame_00.json")
 
 
+def test_save_dialogs_start_beside_the_images_or_where_the_last_export_went_never_in_the_install(
+    make_window, image_folder, dialogs, tmp_path, qtbot
+):
+    from app.settings import SAMPLE_IMAGE, SAMPLES_DIR
+
+    starts = []
+    dialogs.save_file = lambda parent, title, start, flt: (
+        starts.append(start) or tmp_path / "out" / start.name
+    )
+    dialogs.export_options = lambda parent, title, options, *a, **k: options
+    (tmp_path / "out").mkdir()
+    window = open_prelabelled(make_window, qtbot, SAMPLE_IMAGE)  # the bundled sample
+    trigger(window.menus.menu("file.export"), "Current Image As", "labelme JSON…")
+    install = SAMPLES_DIR.resolve().parent
+    assert install not in starts[0].resolve().parents, "the dialog opened inside the install"
+    assert (tmp_path / "out" / starts[0].name).is_file()
+    trigger(window.menus.menu("file.export"), "Current Image As", "labelme JSON…")
+    assert starts[1].parent == tmp_path / "out"  # where the last one went
+    window.session.open_path(image_folder)
+    window.close()
+    again = make_window(image_folder / "frame_00.png", predictor=FakePredictor())
+    trigger(again.menus.menu("file.export"), "Current Image As", "labelme JSON…")
+    assert starts[2].parent == tmp_path / "out"  # remembered across runs
+
+
 def test_cutout_is_opaque_exactly_on_the_chosen_class(make_window, image_folder, answers, tmp_path, qtbot):
     window = open_prelabelled(make_window, qtbot, image_folder / "frame_00.png")
     doc = window.doc

@@ -56,8 +56,21 @@ def test_every_tool_and_option_is_on_screen_in_a_laptop_sized_window(make_window
     for action in window.tool_palette.tool_actions.values():  # none pushed into an overflow menu
         assert window.tool_palette.widgetForAction(action).isVisible(), action.text()
     bar = window.toolbar
-    for widget in (bar.size_spin, bar.opacity_slider, bar.mode_combo):
+    key(window, Qt.Key.Key_Q)  # a smart tool: its "only over" choice shows too
+    qtbot.waitUntil(bar.only_combo.isVisible, timeout=2000)
+    for widget in (bar.size_spin, bar.only_combo, bar.opacity_slider, bar.mode_combo):
         assert widget.isVisible() and widget.geometry().right() <= bar.width()
+
+
+def test_a_video_fits_a_1024x700_window_with_a_usable_slider(make_window, clip, qtbot):
+    window = make_window(clip, predictor=BatchPredictor(), auto_prelabel=False)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() <= 1024 and window.height() <= 700)
+    slider = window.timeline.slider
+    assert slider.isVisible() and slider.width() >= 250  # a track to drag along, not a bare handle
+    right = slider.mapTo(window, slider.rect().bottomRight())
+    assert right.x() <= window.width() and right.y() <= window.height()
+    assert window.canvas.width() >= 350
 
 
 def test_a_quick_select_drag_on_the_canvas_fills_up_to_the_models_border(make_window, image_folder, qtbot):
