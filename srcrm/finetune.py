@@ -147,7 +147,7 @@ def finetune(
     ``FileNotFoundError`` or ``ValueError`` for input it cannot use. Either way nothing is
     written at ``out_path``.
     """
-    if cfg.budget_s is not None and cfg.budget_s <= 0:
+    if cfg.budget_s is not None and not (math.isfinite(cfg.budget_s) and cfg.budget_s > 0):
         raise ValueError(f"the time budget must be positive, got {cfg.budget_s} s")
     started = time.perf_counter()
     emit = on_event or (lambda event: None)

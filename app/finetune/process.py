@@ -67,6 +67,8 @@ class FinetuneCommand:
             args += ["--crop", f"{cfg.crop[0]}x{cfg.crop[1]}"]
         if cfg.freeze_backbone:
             args.append("--freeze-backbone")
+        if cfg.budget_s is not None:
+            args += ["--budget-s", repr(float(cfg.budget_s))]
         return args
 
 

@@ -47,6 +47,12 @@ def register(subparsers) -> None:
     p.add_argument("--data", required=True, metavar="DIR")
     p.add_argument("--out", required=True, metavar="NEW.pt")
     p.add_argument("--steps", type=int)
+    p.add_argument(
+        "--budget-s",
+        type=float,
+        metavar="SECONDS",
+        help="stop training after this many seconds (--steps is then the most it may take)",
+    )
     p.add_argument("--lr", type=float)
     p.add_argument(
         "--crop", type=size, help="training crop HxW (default: 512x512 on a GPU, 256x256 on the CPU)"

@@ -50,6 +50,7 @@ def test_the_argv_is_what_the_finetune_command_parses(tmp_path):
         eval_every=2,
         seed=4,
         device="cpu",
+        budget_s=90.0,
     )
     argv = FinetuneCommand("/m/parent.pt", tmp_path / "data", tmp_path / "new.pt", cfg).argv()
     assert argv[:4] == [sys.executable, "-m", "srcrm", "finetune"]
@@ -63,7 +64,7 @@ def test_the_argv_is_what_the_finetune_command_parses(tmp_path):
     # Every option reaches the engine's config as the app set it.
     assert {f.name: args[f.name] for f in fields(FinetuneConfig) if f.name in args} == asdict(cfg)
     plain = FinetuneCommand("p", tmp_path, tmp_path / "o.pt", FinetuneConfig()).argv()
-    assert "--crop" not in plain and "--freeze-backbone" not in plain
+    assert "--crop" not in plain and "--freeze-backbone" not in plain and "--budget-s" not in plain
 
 
 def test_events_arrive_as_signals_even_when_lines_are_split(qtbot):
