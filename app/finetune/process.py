@@ -14,10 +14,14 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 
 import srcrm
+
+if TYPE_CHECKING:  # the engine's fine-tuning imports torch: not at the app's start
+    from srcrm.finetune import FinetuneConfig
 
 SRCRM_ROOT = Path(srcrm.__file__).resolve().parent.parent  # the folder that holds the package
 TAIL_LINES = 12
@@ -30,7 +34,7 @@ class FinetuneCommand:
     parent: str  # the checkpoint (or model manifest) to start from
     data_dir: Path
     out_path: Path
-    config: object
+    config: FinetuneConfig
     python: str = sys.executable
 
     def argv(self) -> list[str]:
