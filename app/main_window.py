@@ -70,7 +70,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.setWindowTitle("SRCRM Studio")
         self.setAcceptDrops(True)
-        self.resize(1400, 900)
+        screen = QtGui.QGuiApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else QtCore.QRect(0, 0, 1400, 900)
+        self.resize(min(1400, room.width() - 20), min(900, room.height() - 60))  # and its frame: a laptop too
 
         # The views: notice bar, canvas and timeline in the middle, docks and tool bars around.
         self.canvas = Canvas(self.editor)
