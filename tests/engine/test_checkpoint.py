@@ -74,8 +74,11 @@ def test_half_precision_checkpoint_is_smaller_and_keeps_the_probabilities(tmp_pa
         predict_probs(load_checkpoint(tmp_path / name).build_model(), x) for name in ("full.pt", "half.pt")
     )
     assert full.argmax(1).unique().numel() >= 5  # a real scene, many classes
-    # fp16 rounding moves probabilities by ~1e-3 at most; bf16's coarser rounding, 6e-3.
-    assert (full - half).abs().max() < 3e-3 and (full - half).abs().mean() < 1e-4
+    # Measured on the EfficientNet-Lite default: fp16 rounding moves probabilities by 5.0e-3 at
+    # most and 1.2e-4 on average (99.96% of labels kept); bf16's coarser rounding by 2.9e-2 and
+    # 7.9e-4 (99.69%). The bounds sit between the two.
+    assert (full - half).abs().max() < 1.2e-2 and (full - half).abs().mean() < 3e-4
+    assert (full.argmax(1) == half.argmax(1)).float().mean() > 0.999
 
 
 class _Exploit:
