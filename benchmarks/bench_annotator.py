@@ -38,19 +38,37 @@ N``, then ``clicks brush: N`` and ``clicks smart: N`` (a polygon counted by its 
 with ``--out`` writes the per-class table and a plot (docs/annotator_benchmark.md).
 ``--runs`` picks other tool lists from ``TOOL_LISTS`` (one ``actions NAME: N`` line each), e.g.
 ``--runs brush,smart,polygon-first,quick-select-first`` to see what the order of tries costs.
+
+Learning as the person works (``--learn-every K``): the robot labels the images in order (one
+sequence: CamVid val is 0016E5 in frame order) with the first tool list of ``--runs``, once with
+the model fixed and once with :class:`srcrm.learning.Learner` updating it after every K images
+marked done, within ``--budget-s`` seconds of training per update on one CPU thread: the code the
+app runs. What the learner trains on is the robot's finished label map (95% of the pixels right,
+the rest as the model left them), as a person's would be, never the ground truth. ``--lag N``
+lets the person finish N more images while an update trains (they keep their older pre-labels).
+
+    nice -n 10 .venv/bin/python benchmarks/bench_annotator.py --data ../shared/data/camvid \\
+        --split val --images 24 --learn-every 4
+
+Prints ``actions without learning: N``, ``actions with learning: N`` (mean per image),
+``clicks without learning: N``, ``clicks with learning: N`` and ``seconds of learning per
+update: N``; with ``--out`` writes a table and the actions-per-image curve.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -60,8 +78,10 @@ from app.document.smart.evidence import Evidence  # noqa: E402
 from app.document.smart.quick_select import quick_select  # noqa: E402
 from app.document.smart.scissors import snapping_polygon_fill  # noqa: E402
 from app.document.smart.superpixels import superpixel_fill  # noqa: E402
-from srcrm.data.datasets import open_dataset  # noqa: E402
-from srcrm.predictor import Predictor  # noqa: E402
+from srcrm.data.datasets import SegmentationData, open_dataset  # noqa: E402
+from srcrm.io import atomic_write_text, write_png  # noqa: E402
+from srcrm.learning import LearnConfig, Learner, LearnSummary  # noqa: E402
+from srcrm.predictor import Prediction, Predictor  # noqa: E402
 
 TARGET = 0.95
 MAX_ACTIONS = 200
@@ -280,6 +300,166 @@ def annotate(scene: Scene, toolset: dict) -> RunResult:
     return res
 
 
+@dataclass
+class SequenceRun:
+    """The robot's pass through a sequence: one result per image, and the learner's updates as
+    (images done when it started, its summary)."""
+
+    results: list[RunResult] = field(default_factory=list)
+    updates: list[tuple[int, LearnSummary]] = field(default_factory=list)
+
+    def mean(self, key: str, start: int = 0) -> float:
+        return float(np.mean([getattr(r, key) for r in self.results[start:]]))
+
+
+def label_sequence(
+    data: SegmentationData,
+    picks: list[int],
+    predictor: Predictor,
+    toolset: dict,
+    corners: int,
+    learner: Learner | None = None,
+    workdir: Path | None = None,
+    lag: int = 0,
+    train_on_truth: bool = False,
+) -> SequenceRun:
+    """Label ``picks`` in order from the model's pre-labels; with a ``learner``, every image the
+    robot finishes is marked done (its label map saved where the learner reads it) and each
+    update the learner keeps pre-labels the images after the next ``lag`` again."""
+    n_cls, ignore = len(predictor.class_names), data.labelset.ignore_index
+    prelabels: dict[str, Prediction] = {}
+    done: list[str] = []
+    run = SequenceRun()
+    if learner is not None:
+        for sub in ("images", "labels"):
+            (workdir / sub).mkdir(parents=True)
+        atomic_write_text(workdir / "classes.txt", "\n".join(data.labelset.class_names) + "\n")
+    for count, i in enumerate(picks, 1):
+        image_path = data.samples[i][0]
+        image, truth = data[i]
+        pred = prelabels.get(image_path.stem) or predictor.predict(image)
+        labels = pred.labels.copy()
+        scene = Scene(image, truth, labels, Evidence(image, labels, n_cls, pred.confidence), ignore, corners)
+        run.results.append(annotate(scene, toolset))
+        if learner is None:
+            continue
+        os.symlink(image_path.resolve(), workdir / "images" / image_path.name)
+        finished = truth if train_on_truth else run.results[-1].final
+        write_png(workdir / "labels" / f"{image_path.stem}.png", finished)
+        done.append(image_path.stem)
+        todo = [data.samples[j][0] for j in picks[count + lag :]]
+        if learner.due(len(done)) and todo:
+            summary = learner.update(workdir, done, todo=todo, on_prelabel=prelabels.__setitem__)
+            run.updates.append((len(done), summary))
+            print(
+                f"  update after {len(done)} images ({summary.seconds:.0f} s): {summary.message()}",
+                file=sys.stderr,
+            )
+    return run
+
+
+def compare_learning(
+    data, picks: list[int], predictor: Predictor, tools_name: str, corners: int, args
+) -> int:
+    """The sequence labelled with the model fixed, then with it learning every K images."""
+    base = LearnConfig()
+    cfg = LearnConfig(
+        every=args.learn_every,
+        holdout=args.holdout,
+        unsure=args.unsure,
+        train=replace(base.train, budget_s=args.budget_s, lr=args.lr, device="cpu"),
+    )
+    toolset = TOOL_LISTS[tools_name]
+    fixed = label_sequence(data, picks, predictor, toolset, corners)
+    with tempfile.TemporaryDirectory(prefix="bench-learn-") as tmp:
+        learner = Learner(args.checkpoint, Path(tmp) / "models", cfg)
+        learning = label_sequence(
+            data,
+            picks,
+            predictor,
+            toolset,
+            corners,
+            learner,
+            Path(tmp) / "done",
+            args.lag,
+            args.train_on_truth,
+        )
+    for n, (a, b) in enumerate(zip(fixed.results, learning.results, strict=True), 1):
+        print(f"[{n}/{len(picks)}] actions {a.actions} fixed, {b.actions} learning", file=sys.stderr)
+    seconds = [summary.seconds for _, summary in learning.updates]
+    print(f"actions without learning: {fixed.mean('actions'):.1f}")
+    print(f"actions with learning: {learning.mean('actions'):.1f}")
+    print(f"clicks without learning: {fixed.mean('clicks'):.1f}")
+    print(f"clicks with learning: {learning.mean('clicks'):.1f}")
+    print(f"seconds of learning per update: {np.mean(seconds) if seconds else 0:.1f}")
+    tenth = min(9, len(picks) - 1)
+    print(
+        f"actions from image {tenth + 1} on: {fixed.mean('actions', tenth):.1f} without learning, "
+        f"{learning.mean('actions', tenth):.1f} with"
+    )
+    kept = sum(summary.accepted for _, summary in learning.updates)
+    print(f"updates kept: {kept} of {len(learning.updates)}")
+    if args.out:
+        write_learning_report(Path(args.out), fixed, learning, tools_name, cfg, args)
+    return 0
+
+
+def write_learning_report(
+    path: Path, fixed: SequenceRun, learning: SequenceRun, tools_name, cfg, args
+) -> None:
+    from srcrm.plots import plt, save_figure
+
+    n = len(fixed.results)
+    lines = [
+        f"{n} images of `{args.split}` in order (evenly spaced), `{tools_name}` tools, an update after "
+        f"every {cfg.every} images done, {cfg.train.budget_s:g} s of training each (learning rate "
+        f"{cfg.train.lr:g}) on one CPU thread, "
+        f"judged on the newest {cfg.holdout} done image(s), unsure below {cfg.unsure:g} left out, "
+        f"lag {args.lag}{', trained on the ground truth (ablation)' if args.train_on_truth else ''}.",
+        "",
+        "| | without learning | with learning | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    tenth = min(9, n - 1)
+    for label, key, start in (
+        ("actions per image", "actions", 0),
+        ("clicks per image", "clicks", 0),
+        (f"actions per image from image {tenth + 1} on", "actions", tenth),
+    ):
+        a, b = fixed.mean(key, start), learning.mean(key, start)
+        lines.append(f"| {label} | {a:.1f} | {b:.1f} | {b / a if a else float('nan'):.2f} |")
+    lines += [
+        "",
+        "| after image | seconds | steps | pixels wrong before | after | regions to fix before | after "
+        "| kept | re-labelled |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for done, s in learning.updates:
+        lines.append(
+            f"| {done} | {s.seconds:.0f} | {s.steps} | {s.error_before:.1%} | {s.error_after:.1%} | "
+            f"{s.regions_before} | {s.regions_after} | {'yes' if s.accepted else 'no'} | "
+            f"{len(s.relabelled)} |"
+        )
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    x = np.arange(1, n + 1)
+    ax.plot(x, [r.actions for r in fixed.results], "o-", color="grey", label="model fixed")
+    ax.plot(x, [r.actions for r in learning.results], "o-", label=f"learning every {cfg.every} images")
+    for done, s in learning.updates:
+        kept = "kept" if s.accepted else "dropped"
+        ax.axvline(
+            done + 0.5, color="tab:green" if s.accepted else "tab:red", lw=0.8, ls=":", label=f"update {kept}"
+        )
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))  # one legend entry per kind of update
+    ax.set_xlabel("image (in order)")
+    ax.set_ylabel("actions to reach 95%")
+    ax.set_xticks(x[:: max(1, n // 12)])
+    ax.legend(unique.values(), unique.keys())
+    save_figure(fig, path.with_suffix(".png"))
+
+
 def iou_counts(pred: np.ndarray, truth: np.ndarray, n: int, ignore: int) -> np.ndarray:
     valid = truth != ignore
     idx = truth[valid].astype(np.int64) * n + pred[valid].astype(np.int64)
@@ -299,6 +479,32 @@ def main(argv: list[str] | None = None) -> int:
         help=f"comma-separated tool lists to run, of: {', '.join(TOOL_LISTS)}",
     )
     ap.add_argument("--out", default=None, help="write the Markdown table here (and a .png plot)")
+    ap.add_argument(
+        "--learn-every",
+        type=int,
+        default=0,
+        metavar="K",
+        help="compare the model fixed with it learning after every K images done (first tool list)",
+    )
+    ap.add_argument(
+        "--budget-s", type=float, default=LearnConfig().train.budget_s, help="training seconds per update"
+    )
+    ap.add_argument(
+        "--holdout", type=int, default=LearnConfig.holdout, help="newest done images that judge an update"
+    )
+    ap.add_argument(
+        "--unsure",
+        type=float,
+        default=LearnConfig.unsure,
+        help="pixels left as the model has them below this confidence are not trained on (0: all are)",
+    )
+    ap.add_argument("--lr", type=float, default=LearnConfig().train.lr, help="the updates' learning rate")
+    ap.add_argument("--lag", type=int, default=0, help="images the person finishes while an update trains")
+    ap.add_argument(
+        "--train-on-truth",
+        action="store_true",
+        help="an ablation: the learner gets the ground truth, not the robot's finished labels",
+    )
     args = ap.parse_args(argv)
     corners = max(3, args.corners)
     names = [n.strip() for n in args.runs.split(",") if n.strip()]
@@ -311,6 +517,8 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.learn_every > 0:  # the learner's share of a CPU, the other core is the person's;
+        torch.set_num_threads(1)  # both runs pre-label on the path one thread takes
     predictor = Predictor.from_checkpoint(args.checkpoint, device="cpu")
     n_cls, ignore = len(predictor.class_names), data.labelset.ignore_index
     picks = (
@@ -318,6 +526,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.images <= 0
         else sorted(set(np.linspace(0, len(data) - 1, args.images).round().astype(int).tolist()))
     )
+    if args.learn_every > 0:
+        return compare_learning(data, list(picks), predictor, names[0], corners, args)
 
     runs = {name: [] for name in names}
     conf = defaultdict(lambda: np.zeros((n_cls, n_cls), np.int64))
@@ -348,7 +558,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_report(path: Path, runs, conf, names, n_images, args) -> None:
-    from srcrm.io import atomic_write_text
     from srcrm.plots import plt, save_figure
 
     def iou(m):

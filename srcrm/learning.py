@@ -10,12 +10,15 @@ are ground truth here; a pre-label or a propagated frame never is. "Left to fix"
 twice, and neither may grow: the wrong pixels, and the wrong regions a person fixing the largest
 first must redo to reach the share of right pixels where they call an image done. The second is
 what costs the person actions: an update that fixes one large region and scatters small errors
-has fewer wrong pixels and more work.
+has fewer wrong pixels and more work. The judge leans towards the model in use, on purpose: the
+held-out label started as that model's pre-label, and the pixels the person left alone still
+carry its guesses, so an update must beat it on its own ground.
 
 What it trains on: a done image's label, except the pixels the person left as the model in use
 has them where that model is unsure. Marking an image done does not mean every such pixel was
 looked at, and training on them would only harden the model's guesses (on CamVid it taught the
-model to drop thin and small classes).
+model to drop thin and small classes). When the done images agree with the model in use
+everywhere there is nothing to learn, and no update is trained.
 
 Qt-free: the app runs it in a low-priority worker process (:func:`lower_priority`), and
 ``srcrm learn`` and ``benchmarks/bench_annotator.py --learn-every`` run the same code.
@@ -61,10 +64,15 @@ class LearnConfig:
     every: int = 4  # images marked done between two updates
     holdout: int = 1  # the newest done images, kept out of training to judge the update
     unsure: float = 0.7  # pixels left as the model has them below this confidence: not trained on
+    # The least share of the training images' labelled pixels the model in use must get wrong for
+    # an update to be worth training (less is what two inference paths round differently).
+    min_wrong: float = 0.005
     done_at: float = 0.95  # the share of right pixels at which a person calls an image done
     threads: int = 1  # torch threads in the worker (one core stays with the person)
     # How each update trains: the budget stops the loop; ``steps`` only caps a fast machine.
-    train: FinetuneConfig = field(default_factory=lambda: FinetuneConfig(steps=2000, budget_s=60.0))
+    train: FinetuneConfig = field(
+        default_factory=lambda: FinetuneConfig(steps=2000, budget_s=60.0, keep_bn_statistics=True)
+    )
 
     def __post_init__(self) -> None:
         if self.every < 0 or self.holdout < 1:
@@ -168,25 +176,24 @@ def learn(
     device = cfg.train.device
     current = Predictor.from_checkpoint(model, device)
     ignore = data.labelset.ignore_index
-
-    def trusted(names: list[str]) -> list[Trusted]:
-        return trusted_labels(replace(data, samples=[by_name[n] for n in names]), current, cfg.unsure)
-
+    train = examples(replace(data, samples=[by_name[n] for n in trained_on]), current)
+    if (
+        left_to_fix([(ex.prelabel.labels, ex.label) for ex in train], ignore, cfg.done_at).pixels
+        < cfg.min_wrong
+    ):
+        reason = "nothing new to learn: your done images agree with the model in use"
+        return _finish(emit, started, LearnSummary(False, reason, trained_on, held_out))
+    judged = examples(replace(data, samples=[by_name[n] for n in held_out]), current)
+    if all((ex.label == ignore).all() for ex in judged):
+        reason = f"kept the model in use: your {_newest(len(held_out))} has no label to judge an update by"
+        return _finish(emit, started, LearnSummary(False, reason, trained_on, held_out))
     candidate = out_model.with_name(out_model.name + ".candidate")
-    report = _train(model, data_dir, trusted(trained_on), candidate, cfg, emit, stop)
+    report = _train(model, data_dir, train, ignore, candidate, cfg, emit, stop)
     try:
-        judged = trusted(held_out)
-        if all((t.label == ignore).all() for t in judged):
-            reason = (
-                f"kept the model in use: nothing on your {_newest(len(held_out))} is sure enough to judge by"
-            )
-            return _finish(
-                emit, started, LearnSummary(False, reason, trained_on, held_out, steps=report.steps)
-            )
-        before = left_to_fix([(t.prelabel, t.label) for t in judged], ignore, cfg.done_at)
+        before = left_to_fix([(ex.prelabel.labels, ex.label) for ex in judged], ignore, cfg.done_at)
         predictor = Predictor.from_checkpoint(report.out, device)
         after = left_to_fix(
-            [(predictor.predict(t.image).labels, t.label) for t in judged], ignore, cfg.done_at
+            [(predictor.predict(ex.image).labels, ex.label) for ex in judged], ignore, cfg.done_at
         )
         if stop():
             raise Cancelled("learning cancelled before the update was kept; nothing was written")
@@ -321,24 +328,20 @@ def lower_priority(threads: int = 1) -> None:
     torch.set_num_threads(threads)
 
 
-class Trusted(NamedTuple):
-    """A done image with the pixels of its label that teach and judge (the rest: ignored)."""
+class Example(NamedTuple):
+    """A done image, the person's label, and what the model in use makes of the image."""
 
     path: Path
     image: np.ndarray
     label: np.ndarray
-    prelabel: np.ndarray  # what the model in use makes of the image
+    prelabel: Prediction
 
 
-def trusted_labels(data: SegmentationData, current: Predictor, unsure: float) -> list[Trusted]:
-    """Each image of ``data`` with its :func:`trusted_label` under the model in use."""
+def examples(data: SegmentationData, current: Predictor) -> list[Example]:
     found = []
     for i, (path, _) in enumerate(data.samples):
         image, label = data[i]
-        pred = current.predict(image)
-        found.append(
-            Trusted(path, image, trusted_label(label, pred, data.labelset.ignore_index, unsure), pred.labels)
-        )
+        found.append(Example(path, image, label, current.predict(image)))
     return found
 
 
@@ -350,9 +353,9 @@ def trusted_label(label: np.ndarray, prelabel: Prediction, ignore_index: int, un
     return trusted
 
 
-def _train(model, data_dir, train: list[Trusted], out, cfg: LearnConfig, emit, stop):
-    """Fine-tune on ``train`` alone, staged with its trusted labels beside the data's classes in
-    a temporary folder."""
+def _train(model, data_dir, train: list[Example], ignore_index: int, out, cfg: LearnConfig, emit, stop):
+    """Fine-tune on ``train`` alone, staged with its :func:`trusted_label` beside the data's
+    classes in a temporary folder."""
     budget = cfg.train.budget_s
     clock = {"start": time.perf_counter()}
 
@@ -366,9 +369,10 @@ def _train(model, data_dir, train: list[Trusted], out, cfg: LearnConfig, emit, s
     with tempfile.TemporaryDirectory(prefix="srcrm-learn-") as scratch:
         staged = Path(scratch)
         (staged / "images").mkdir()
-        for item in train:
-            _link_or_copy(item.path, staged / "images" / item.path.name)
-            write_png(staged / "labels" / f"{item.path.stem}.png", item.label)
+        for ex in train:
+            _link_or_copy(ex.path, staged / "images" / ex.path.name)
+            label = trusted_label(ex.label, ex.prelabel, ignore_index, cfg.unsure)
+            write_png(staged / "labels" / f"{ex.path.stem}.png", label)
         shutil.copyfile(Path(data_dir) / "classes.txt", staged / "classes.txt")
         return finetune(model, staged, out, replace(cfg.train, holdout_fraction=0.0), relay, stop)
 

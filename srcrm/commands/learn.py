@@ -12,7 +12,8 @@ was kept, OUT gets ``model.pt`` and ``prelabels/NAME.png`` (class ids) with
 
 Prints one line per update (what a person reads); ``--events PATH`` (or ``-``) streams JSON lines
 (``train``, ``relabel``, ``done`` with the summary, ``cancelled``, ``error``) for a parent process.
-SIGTERM and Ctrl-C cancel: nothing is written, exit code 130.
+SIGTERM and Ctrl-C cancel (exit code 130): an update in progress writes nothing; pre-labels
+written before the cancel stay, each one whole.
 """
 
 from __future__ import annotations
@@ -125,12 +126,18 @@ def run(args: argparse.Namespace) -> int:
             if learner.model != args.parent:
                 out.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(learner.model, out / "model.pt")
-                bar.reset(total=len(todo))
+                bar.reset()
                 bar.set_description("pre-label")
                 predictor = Predictor.from_checkpoint(learner.model, cfg.train.device)
                 relabelled = relabel(
-                    predictor, todo, lambda name, p: write_prelabel(out / "prelabels", name, p)
+                    predictor,
+                    todo,
+                    lambda name, p: write_prelabel(out / "prelabels", name, p),
+                    on_event=on_event,
+                    should_stop=cancelled.is_set,
                 )
+                if cancelled.is_set():
+                    raise Cancelled(f"cancelled after {len(relabelled)} of {len(todo)} pre-labels")
         except Cancelled as exc:
             bar.close()
             send({"kind": "cancelled", "message": str(exc)})

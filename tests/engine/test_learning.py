@@ -13,7 +13,7 @@ import pytest
 from srcrm.cli import main
 from srcrm.data.labelsets import CAMVID
 from srcrm.finetune import Cancelled, FinetuneConfig
-from srcrm.io import read_label_png, write_png
+from srcrm.io import read_image, read_label_png, write_png
 from srcrm.learning import LearnConfig, learn, regions_to_fix, relabel, trusted_label
 from srcrm.predictor import Prediction, Predictor
 from tests.conftest import write_tiny_dataset
@@ -78,6 +78,29 @@ def test_too_few_done_images_to_judge_teach_nothing(learned, tmp_path):
     summary = learn(start, squares_folder(tmp_path / "data"), DONE[:1], tmp_path / "m.pt", cfg=QUICK)
     assert not summary.accepted and summary.message() == "not learning yet: 2 done images needed, 1 so far"
     assert not (tmp_path / "m.pt").exists()
+
+
+def test_done_images_that_agree_with_the_model_teach_nothing_and_train_nothing(learned, tmp_path):
+    _, model, _ = learned
+    folder = squares_folder(tmp_path / "data")
+    predictor = Predictor.from_checkpoint(model, "cpu")
+    for name in DONE:  # the person marked the pre-labels done as they were
+        write_png(
+            folder / "labels" / f"{name}.png",
+            predictor.predict(read_image(folder / "images" / f"{name}.png")).labels,
+        )
+    summary = learn(model, folder, DONE, tmp_path / "m.pt", cfg=QUICK)
+    assert not summary.accepted and summary.steps == 0
+    assert summary.message() == "nothing new to learn: your done images agree with the model in use"
+
+
+def test_a_held_out_image_without_labels_cannot_judge_an_update(learned, tmp_path):
+    start, _, _ = learned
+    folder = squares_folder(tmp_path / "data")
+    write_png(folder / "labels" / f"{DONE[-1]}.png", np.full((64, 96), CAMVID.ignore_index, np.uint8))
+    summary = learn(start, folder, DONE, tmp_path / "m.pt", cfg=QUICK)
+    assert not summary.accepted and summary.steps == 0
+    assert summary.message() == "kept the model in use: your newest image has no label to judge an update by"
 
 
 def test_only_untouched_images_are_pre_labelled_in_visiting_order(learned, tmp_path):
