@@ -71,6 +71,7 @@ class FinetuneCommand:
             args += ["--crop", f"{cfg.crop[0]}x{cfg.crop[1]}"]
         if cfg.freeze_backbone:
             args.append("--freeze-backbone")
+        args.append("--keep-bn-statistics" if cfg.keep_bn_statistics else "--no-keep-bn-statistics")
         if cfg.budget_s is not None:
             args += ["--budget-s", repr(float(cfg.budget_s))]
         return args

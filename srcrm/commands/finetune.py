@@ -60,6 +60,11 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--freeze-backbone", action="store_true")
     p.add_argument(
+        "--keep-bn-statistics",
+        action=argparse.BooleanOptionalAction,
+        help="batch norm keeps the parent's running statistics (small batches drift them)",
+    )
+    p.add_argument(
         "--holdout",
         dest="holdout_fraction",
         type=float,
