@@ -70,9 +70,6 @@ def edit_commands(
     def is_done() -> bool:
         return session.doc is not None and session.doc.state == ImageState.DONE
 
-    def image_only() -> bool:
-        return has_doc() and session.mode is not None and session.mode.image_commands
-
     commands: list[Command | Menu] = [
         Command(
             "file.save",
@@ -123,12 +120,13 @@ def edit_commands(
         Command("view.overlay", "Hide/Show &Overlay", toolbar.toggle_overlay, "view", "2_overlay", ("V",)),
         Command(
             "image.done",
-            "Mark Image &Done",
+            lambda: f"Mark {session.mode.noun.title() if session.mode else 'Image'} &Done",
             session.toggle_done,
             "image",
             "2_state",
             ("Ctrl+Return", "Ctrl+Enter"),
-            enabled=image_only,
+            "Finished: the learning mode learns from the images you mark done",
+            enabled=has_doc,
             checked=is_done,
         ),
         Command(

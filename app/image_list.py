@@ -140,8 +140,15 @@ class ImageList(QtWidgets.QWidget):
         self.tree.addTopLevelItem(item)
         item.setExpanded(True)
 
-    def show_frames(self, frame_count: int, labelled: set[int], edited: set[int]) -> None:
-        """The video's counts, and one row per frame a person edited (click: go there)."""
+    def show_frames(
+        self,
+        frame_count: int,
+        labelled: set[int],
+        edited: set[int],
+        done: frozenset[int] | set[int] = frozenset(),
+    ) -> None:
+        """The video's counts, and one row per frame a person edited or marked done (click: go
+        there)."""
         video = self.tree.topLevelItem(0)
         if video is None:
             return
@@ -150,14 +157,16 @@ class ImageList(QtWidgets.QWidget):
         video.setText(1, f"{len(labelled)}/{n} labelled")
         video.setIcon(0, self._icons[state])
         video.takeChildren()
-        for index in sorted(edited):
-            child = QtWidgets.QTreeWidgetItem([f"frame {index}", ImageState.EDITED.label])
+        for index in sorted(edited | done):
+            frame_state = ImageState.DONE if index in done else ImageState.EDITED
+            child = QtWidgets.QTreeWidgetItem([f"frame {index}", frame_state.label])
             child.setData(0, QtCore.Qt.ItemDataRole.UserRole, ("frame", index))
-            child.setIcon(0, self._icons[ImageState.EDITED])
-            child.setForeground(1, QtGui.QBrush(STATE_COLORS[ImageState.EDITED]))
+            child.setIcon(0, self._icons[frame_state])
+            child.setForeground(1, QtGui.QBrush(STATE_COLORS[frame_state]))
             video.addChild(child)
         video.setExpanded(True)
-        self.summary.setText(f"{len(labelled)} / {n} frames labelled · {len(edited)} edited")
+        finished = f" · {len(done)} done" if done else ""
+        self.summary.setText(f"{len(labelled)} / {n} frames labelled · {len(edited)} edited{finished}")
         self.progress.setRange(0, max(n, 1))
         self.progress.setValue(len(labelled))
         self.progress.setFormat(f"{len(labelled)}/{n} labelled")

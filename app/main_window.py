@@ -4,10 +4,10 @@ the views onto it (canvas, image list, class panel, tool bars, status bar, timel
 controllers, each given the session and the small :class:`~app.ui.Ui` it needs, never this
 window: opening folders and images (:mod:`app.image_flow`), pre-labelling
 (:mod:`app.prelabel_flow`), video mode (:mod:`app.video`), exports and imports
-(:mod:`app.io_actions`), Refine Edge (:mod:`app.refine_edge`) and fine-tuning
-(:mod:`app.finetune`). Their commands go into one table (:mod:`app.session.commands`) that the
-menu bar draws (:mod:`app.menus`). The controllers never call each other: they meet in the
-session, through its state and events."""
+(:mod:`app.io_actions`), Refine Edge (:mod:`app.refine_edge`), fine-tuning (:mod:`app.finetune`)
+and learn-as-you-go (:mod:`app.learning`). Their commands go into one table
+(:mod:`app.session.commands`) that the menu bar draws (:mod:`app.menus`). The controllers never
+call each other: they meet in the session, through its state and events."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from .image_list import ImageList
 from .io_actions.io_commands import IoActions
 from .jobs import JobRunner, ModelService
 from .jobs.model import default_predictor_factory
+from .learning.flow import LearnFlow
 from .menus import MenuView
 from .notice import NoticeBar
 from .prelabel_flow import PrelabelFlow
@@ -107,6 +108,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.video_exports = VideoExports(self.io.ctx, self.videos.tasks, self.canvas)
         self.refine_edge = RefineEdge(session, ui, self.io.ctx.places)
         self.finetuning = FinetuneFlow(session, ui)
+        self.learning = LearnFlow(session, ui, settings)
         self.help = HelpCommands(session, ui)
 
         # Their commands, in one table the menus draw; it follows what changes them.
@@ -116,6 +118,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.commands.add(*edit_commands(session, self.canvas, self.toolbar, ui, self.close))
         self.commands.add(*self.refine_edge.commands(), *self.video_exports.commands())
         self.commands.add(*self.finetuning.commands(), *self.prelabel.commands(), *self.help.commands())
+        self.commands.add(*self.learning.commands())
         self.commands.follow(
             session.changed,
             session.document_changed,
@@ -127,6 +130,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.editor.changed,
             self.toolbar.mode_combo.currentIndexChanged,
             self.finetuning.changed,
+            self.learning.changed,
         )
         self.menus = MenuView(self.commands, self.menuBar(), self)
         self.tool_palette = ToolPalette(self.menus.action, self)
@@ -247,5 +251,6 @@ class MainWindow(QtWidgets.QMainWindow):
             # The open labels are saved, every job stops (video frames written so far stay) and
             # no late result reaches the closing window.
             session.shutdown()
+            self.learning.shutdown()  # (the runner stopped its child above)
             self.settings.save_window_state(self.saveGeometry(), self.saveState())
         super().closeEvent(ev)

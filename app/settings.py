@@ -138,6 +138,17 @@ class AppSettings:
     def set_auto_prelabel(self, on: bool) -> None:
         self._set("model/auto_prelabel", "true" if on else "false")
 
+    def learn_every(self) -> int | None:
+        """Learn-as-you-go's K, as the person chose it (None: the engine's default)."""
+        try:
+            every = int(self._get("learn/every", 0))
+        except (TypeError, ValueError):
+            return None
+        return every if every > 0 else None
+
+    def set_learn_every(self, every: int) -> None:
+        self._set("learn/every", int(every))
+
     def window_state(self) -> tuple[QtCore.QByteArray | None, QtCore.QByteArray | None]:
         return self._get("window/geometry"), self._get("window/state")
 

@@ -423,6 +423,57 @@ class VideoMode(Mode):
 
     relabel_hint = "Video > Pre-label the Video applies it to the frames nobody edited"
 
+    def state_changed(self, doc: LabelDocument, state: ImageState) -> None:
+        """Marked done (or no longer): remembered beside the labels; a frame marked done is
+        a person's work from then on, so its labels are written as theirs (pre-labelling and
+        learning leave it alone)."""
+        video, index = self.video, self.video.frame
+        if doc is not self._doc or index < 0:
+            return
+        if state == ImageState.DONE:
+            video.done.add(index)
+            if not video.store.is_edited(index):
+                self._saved_revision = doc.revision
+                self.submit(index, doc.labels.copy())
+        else:
+            video.done.discard(index)
+        try:
+            video.save_meta()
+        except OSError:
+            pass  # written again when the video closes; the frame's labels say the rest
+
+    def receive_prediction(
+        self, result: PrelabelResult, doc: LabelDocument | None, confirm_replace: Callable[[str], bool]
+    ) -> str:
+        """A pre-label of the frame whose label file is ``result.path`` (the learning mode's),
+        onto disk unless a person edited the frame or has it on screen: "written", "kept" or
+        "gone" (not a frame of this video)."""
+        video = self.video
+        if (
+            result.labels is None
+            or result.path.parent != video.store.folder
+            or not result.path.stem.isdigit()
+        ):
+            return "gone"
+        index = int(result.path.stem)
+        if not 0 <= index < video.frame_count:
+            return "gone"
+        if (
+            index == video.frame
+            or index in video.done
+            or index in video.pending
+            or video.store.is_edited(index)
+        ):
+            return "kept"
+        labels, store = result.labels, video.store
+        video.labelled.add(index)
+
+        def write() -> None:
+            store.write_unless_edited(index, labels)  # an edit made meanwhile wins
+
+        self.saver.submit(result.path, write)
+        return "written"
+
     def classes_changed(self, doc: LabelDocument | None) -> None:
         if self.video.classes_source == "default":
             self.video.classes_source = "user"
@@ -485,6 +536,6 @@ class VideoMode(Mode):
         return {"folder": None, "video": str(self.video.path), "image": None}
 
     def title(self, doc: LabelDocument | None) -> str:
-        edited = " (edited)" if doc is not None and doc.state.has_human_work else ""
+        edited = f" ({doc.state.label})" if doc is not None and doc.state.has_human_work else ""
         video = self.video
         return f"{video.source.name} — frame {video.frame}{edited} — {video.path.parent} — SRCRM Studio"

@@ -100,6 +100,7 @@ class VideoSession:
         classes: ClassTable,
         classes_source: str = "default",
         last_frame: int = 0,
+        done: set[int] | None = None,
     ):
         self.source = source
         self.store = store
@@ -109,6 +110,7 @@ class VideoSession:
         self.frame = -1  # nothing on screen yet
         self.pending = PendingWrites()
         self.labelled: set[int] = set()  # frames known to have labels (for the timeline)
+        self.done: set[int] = set(done or ())  # frames a person marked done (kept in studio.json)
         self._journals: dict[int, StrokeJournal] = {}
         self.held = False  # a job works on it: leaving the video leaves it open for the job
 
@@ -131,7 +133,17 @@ class VideoSession:
             except (KeyError, TypeError, ValueError):
                 classes, source_of_classes = ClassTable.default(), "default"
             last = meta.get("last_frame", 0)
-            return cls(source, store, classes, source_of_classes, last if isinstance(last, int) else 0)
+            done = meta.get("done_frames", [])
+            return cls(
+                source,
+                store,
+                classes,
+                source_of_classes,
+                last if isinstance(last, int) else 0,
+                {i for i in done if isinstance(i, int) and 0 <= i < source.frame_count}
+                if isinstance(done, list)
+                else set(),
+            )
         except BaseException:
             source.close()
             raise
@@ -156,6 +168,8 @@ class VideoSession:
         return pending.copy() if pending is not None else self.store.read(index)
 
     def state(self, index: int, has_labels: bool) -> ImageState:
+        if index in self.done:
+            return ImageState.DONE
         if self.store.is_edited(index) or index in self.pending:
             return ImageState.EDITED
         return ImageState.PRELABELLED if has_labels else ImageState.NEW
@@ -176,7 +190,7 @@ class VideoSession:
             state=ImageState.EDITED if recovery.count else self.state(index, labels is not None),
             model=self.store.model,
         )
-        if doc.state == ImageState.EDITED:
+        if doc.state.has_human_work:
             # The store keeps no per-pixel record of a person's edits: on a frame someone edited,
             # every pixel counts as theirs (zoomed re-inference then changes none of them).
             doc.human_edits[...] = True
@@ -200,7 +214,12 @@ class VideoSession:
 
     def save_meta(self) -> None:
         data = self.classes.to_dict()
-        data.update(classes_source=self.classes_source, last_frame=max(0, self.frame), video=str(self.path))
+        data.update(
+            classes_source=self.classes_source,
+            last_frame=max(0, self.frame),
+            video=str(self.path),
+            done_frames=sorted(self.done),
+        )
         atomic_write_text(self.store.folder / META_FILE, json.dumps(data, indent=1) + "\n")
 
     def close(self) -> None:

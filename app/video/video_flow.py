@@ -70,6 +70,7 @@ class VideoFlow:
         session.document_changed.connect(self._on_document_changed)
         session.document_failed.connect(self._on_document_failed)
         session.saver.queued.connect(lambda _key: self.refresh_marks())
+        session.changed.connect(self.refresh_marks)  # a frame marked done (or no longer)
         session.edited.connect(lambda _doc: self.toggle_play(False))
 
     @property
@@ -273,7 +274,7 @@ class VideoFlow:
         edited = video.store.edited | pending
         labelled = video.labelled | edited
         self.timeline.set_marks(labelled, edited)
-        self.image_list.show_frames(video.frame_count, labelled, edited)
+        self.image_list.show_frames(video.frame_count, labelled, edited, video.done)
 
     # --- playing ------------------------------------------------------------------------------
 
