@@ -2,9 +2,14 @@
 
 * ``docs/app_screenshot.png``: the bundled sample image, pre-labelled as it opens;
 * ``docs/app_video_screenshot.png``: the sample clip, pre-labelled as it opens ("Pre-label New
-  Images When Opened" covers videos), on a frame in the middle, with the Video menu open.
+  Images When Opened" covers videos), on a frame in the middle, with the Video menu open;
+* ``docs/screenshots/learn_mode.png``: learn-as-you-go on a folder of frames from the clip: four
+  marked done after the same correction (sidewalk painted as road), the real ``srcrm learn``
+  child's update kept, and the status saying so on the next image, pre-labelled again by it.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [OUT_DIR]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [OUT_DIR] [--only NAME]
+
+``--only`` renders one of them: ``image``, ``video`` or ``learn``.
 
 Settings and labels go to a temporary folder, so the user's own are left alone. An open menu
 is a window of its own, so it is grabbed separately and painted over the window's picture."""
@@ -103,14 +108,66 @@ def video_screenshot(app: QtWidgets.QApplication, tmp: Path, out: Path) -> None:
     window.close()
 
 
-def main(out_dir: Path) -> None:
+def learn_screenshot(app: QtWidgets.QApplication, tmp: Path, out: Path) -> None:
+    import cv2
+
+    from app.document.geometry import Rect
+    from app.document.tools import Edit
+
+    folder = tmp / "street"
+    folder.mkdir()
+    clip = cv2.VideoCapture(str(CLIP))
+    for k in range(12):
+        clip.set(cv2.CAP_PROP_POS_FRAMES, 8 * k)
+        ok, frame = clip.read()
+        assert ok, f"frame {8 * k} of {CLIP}"
+        cv2.imwrite(str(folder / f"street_{k:02d}.png"), frame)
+    clip.release()
+    window = open_window(tmp / "learn.ini", folder)
+    wait(app, lambda: window.model.info is not None, 120)
+    learning = window.learning
+    learning.budget_s = 30.0
+    assert learning.active, "twelve images: the mode is on"
+    road, sidewalk = (window.project.classes.names.index(n) for n in ("road", "sidewalk"))
+    for index in range(learning.every):  # the same correction on each, then Ctrl+Enter
+        window.session.open_document(index)
+        wait(app, lambda: window.doc.state.value == "prelabelled" and not window.model.busy, 300)
+        doc = window.doc
+        h, w = doc.shape
+        doc.begin_stroke("fix")
+        doc.apply(Edit(Rect(0, 0, w, h), doc.labels == sidewalk, road))
+        doc.end_stroke()
+        window.commands.run("image.done")
+    wait(app, lambda: learning.run is not None, 30)
+    wait(app, lambda: learning.run is None, 600)
+    print(window.notice.text)
+    window.session.open_document(learning.every)  # the next image, pre-labelled by the update
+    wait(app, lambda: window.saver.idle, 30)
+    settle(app, 1.0)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(out))
+    window.close()
+
+
+SHOTS = {
+    "image": ("app_screenshot.png", image_screenshot),
+    "video": ("app_video_screenshot.png", video_screenshot),
+    "learn": ("screenshots/learn_mode.png", learn_screenshot),
+}
+
+
+def main(out_dir: Path, only: str | None = None) -> None:
     app = QtWidgets.QApplication([sys.argv[0]])
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        image_screenshot(app, Path(tmp), out_dir / "app_screenshot.png")
-        video_screenshot(app, Path(tmp), out_dir / "app_video_screenshot.png")
-    print(f"wrote {out_dir / 'app_screenshot.png'} and {out_dir / 'app_video_screenshot.png'}")
+        for name, (file, render) in SHOTS.items():
+            if only in (None, name):
+                render(app, Path(tmp), out_dir / file)
+                print(f"wrote {out_dir / file}")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs")
+    args = sys.argv[1:]
+    only = args[args.index("--only") + 1] if "--only" in args else None
+    rest = [a for i, a in enumerate(args) if a != "--only" and (i == 0 or args[i - 1] != "--only")]
+    main(Path(rest[0]) if rest else ROOT / "docs", only)
