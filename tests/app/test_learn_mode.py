@@ -286,6 +286,10 @@ def test_cancel_in_the_status_view_stops_the_child_and_keeps_everything(
     for index in range(4):
         mark_done(window, qtbot, index)
     qtbot.waitUntil(lambda: stub_child.exists(), timeout=20000)
+    # The training's seconds against its budget (the engine's 60 s), in the status view.
+    qtbot.waitUntil(lambda: "seconds 30/60" in window.status.job_label.text(), timeout=20000)
+    assert window.status.job_label.text() == "Learning from 4 done images · seconds 30/60"
+    assert window.status.progress_bar.format() == "Learning 30/60" and window.status.cancel_button.isVisible()
     window.flush_saves()
     before = digest(folder)
     window.status.cancel_button.click()
