@@ -103,7 +103,8 @@ class Dialogs(Protocol):
     # --- fine-tuning --------------------------------------------------------------------------
 
     def finetune_options(
-        self, parent: Parent, defaults: FinetuneConfig, names: list[str]
+        self, parent: Parent, defaults: FinetuneConfig, names: list[str], train_only: Sequence[str] = ()
     ) -> FinetuneConfig | None:
-        """The options of a fine-tune (``names``: what it would train on), or None."""
+        """The options of a fine-tune (``names``: what it would train on, ``train_only`` those
+        of them never set aside to measure it), or None."""
         ...

@@ -180,7 +180,7 @@ class QtDialogs:
     # --- fine-tuning --------------------------------------------------------------------------
 
     def finetune_options(
-        self, parent: Parent, defaults: FinetuneConfig, names: list[str]
+        self, parent: Parent, defaults: FinetuneConfig, names: list[str], train_only: Sequence[str] = ()
     ) -> FinetuneConfig | None:
-        dialog = FinetuneOptionsDialog(defaults, names, parent)
+        dialog = FinetuneOptionsDialog(defaults, names, parent, train_only)
         return dialog.config() if dialog.exec() == ACCEPTED else None

@@ -15,7 +15,7 @@ import json
 import math
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +33,12 @@ from srcrm.data.augment import AugmentConfig
 from srcrm.data.datasets import SegmentationData
 from srcrm.device import device_name, pick_device
 from srcrm.evaluate import evaluate
-from srcrm.finetune_data import data_paths, open_finetune_data, require_labelled_pixels
+from srcrm.finetune_data import (
+    data_paths,
+    open_finetune_data,
+    require_labelled_pixels,
+    train_only_names,
+)
 from srcrm.io import atomic_write_bytes, refuse_bundled_output
 from srcrm.models.head import adapt_classes
 from srcrm.outputs import refuse_aliasing
@@ -119,18 +124,23 @@ class FinetuneEvent:
         return data
 
 
-def split_holdout(names: list[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:
+def split_holdout(
+    names: list[str], fraction: float, seed: int, train_only: Collection[str] = ()
+) -> tuple[list[str], list[str]]:
     """Deterministic (train, holdout) split of ``names``: at least one holdout image when
-    ``fraction`` > 0, and always at least one training image."""
+    ``fraction`` > 0 and one may be held out, and always at least one training image. The
+    names in ``train_only`` (labels no person drew, e.g. propagated video frames) are never
+    held out; ``fraction`` is of the others."""
     if not 0 <= fraction < 1:
         raise ValueError(f"the holdout fraction must be in [0, 1), got {fraction}")
     if not names:
         raise ValueError("no images to split")
-    ordered = sorted(names)
-    count = 0 if fraction == 0 else min(max(1, round(fraction * len(ordered))), len(ordered) - 1)
-    picked = set(np.random.default_rng(seed).permutation(len(ordered))[:count].tolist())
-    train = [n for i, n in enumerate(ordered) if i not in picked]
-    holdout = [n for i, n in enumerate(ordered) if i in picked]
+    ordered = sorted(n for n in names if n not in train_only)
+    count = 0 if fraction == 0 or not ordered else max(1, round(fraction * len(ordered)))
+    count = min(count, len(ordered), len(names) - 1)
+    picked = {ordered[i] for i in np.random.default_rng(seed).permutation(len(ordered))[:count].tolist()}
+    train = [n for n in sorted(names) if n not in picked]
+    holdout = [n for n in ordered if n in picked]
     return train, holdout
 
 
@@ -162,7 +172,9 @@ def finetune(
     parent_sha256 = _sha256(parent_path)
     data = open_finetune_data(data_dir, parent_ckpt)
     labelset = data.labelset
-    train_names, holdout_names = split_holdout(data.names, cfg.holdout_fraction, cfg.seed)
+    train_names, holdout_names = split_holdout(
+        data.names, cfg.holdout_fraction, cfg.seed, train_only_names(data_dir)
+    )
     train, holdout = _subset(data, train_names), _subset(data, holdout_names)
     require_labelled_pixels(train)
     device = pick_device(cfg.device)

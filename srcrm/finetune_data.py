@@ -3,7 +3,9 @@
 Layout: ``DIR/images/NAME.*`` with ``DIR/labels/NAME.png`` and ``DIR/classes.txt`` (one class
 name per line; the line number minus one is the id). ``DIR/train/images`` and
 ``DIR/train/labels`` are accepted too. Images without a label file are skipped: in a project
-folder those are the ones nobody has corrected yet.
+folder those are the ones nobody has corrected yet. An optional ``DIR/train_only.txt`` names
+(file stems, one a line) images that may be trained on but never set aside to measure the
+result: labels a person did not draw themselves, such as a video's propagated frames.
 
 Classes: line ``i`` is the model's class ``i`` under the name the data gives it (a rename keeps the
 weights); lines past the model's classes are new classes. Unlabelled pixels carry the model's
@@ -64,6 +66,18 @@ def open_finetune_data(data_dir, parent: Checkpoint) -> SegmentationData:
     return data
 
 
+TRAIN_ONLY_FILE = "train_only.txt"
+
+
+def train_only_names(data_dir) -> set[str]:
+    """The names in ``data_dir``'s ``train_only.txt`` (none when there is no such file): the
+    images that are never held out (see the module's docstring)."""
+    path = Path(data_dir) / TRAIN_ONLY_FILE
+    if not path.is_file():
+        return set()
+    return {line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
 def _base(root: Path) -> Path:
     """The folder that holds ``images/`` and ``labels/``: ``root`` or ``root/train``."""
     return root if (root / "images").is_dir() else root / "train"
@@ -73,7 +87,7 @@ def data_paths(data_dir) -> list[Path]:
     """The folders and the file fine-tuning reads in ``data_dir`` (no output may land there)."""
     root = Path(data_dir)
     base = _base(root)
-    return [base / "images", base / "labels", root / "classes.txt"]
+    return [base / "images", base / "labels", root / "classes.txt", root / TRAIN_ONLY_FILE]
 
 
 def require_labelled_pixels(data: SegmentationData) -> None:

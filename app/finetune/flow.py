@@ -25,10 +25,18 @@ from ..document.model_versions import ModelVersion, ModelVersions, VersionRegist
 from ..jobs import Job
 from ..session import Command, Menu, Session
 from ..ui import Ui
+from .options_dialog import default_config
 from .process import FinetuneCommand, FinetuneProcess
 from .progress_dialog import FinetuneProgressDialog
 from .report_dialog import FinetuneReportDialog
-from .staging import StagedData, StagingCancelled, shortage, stage_training_data, training_names
+from .staging import (
+    StagedData,
+    StagingCancelled,
+    shortage,
+    stage_training_data,
+    train_only_names,
+    training_names,
+)
 
 
 @dataclass
@@ -173,15 +181,16 @@ class FinetuneFlow:
             return
         if not self._finetune_possible():
             return
-        names = training_names(self._finetune_target())
-        config = self.ui.dialogs.finetune_options(self.ui.parent, self._finetune_defaults(), names)
+        target = self._finetune_target()
+        names, never_set_aside = training_names(target), train_only_names(target)
+        config = self.ui.dialogs.finetune_options(
+            self.ui.parent, self._finetune_defaults(), names, never_set_aside
+        )
         if config is not None:
             self.start(config)
 
     def _finetune_defaults(self):
-        from srcrm.finetune import FinetuneConfig
-
-        return FinetuneConfig(device=self.session.device)
+        return default_config(self.session.device)
 
     def _finetune_possible(self) -> bool:
         if self._finetune_target() is None:
@@ -278,7 +287,7 @@ class FinetuneFlow:
         command = FinetuneCommand(
             self.session.model_path or str(default_checkpoint_path()), staged.root, run.out_path, config
         )
-        train, holdout = split_holdout(staged.names, config.holdout_fraction, config.seed)
+        train, holdout = split_holdout(staged.names, config.holdout_fraction, config.seed, staged.train_only)
         run.progress.show_training(
             f"{what(len(staged.names))}: {len(train)} to train on, {len(holdout)} set "
             f"aside to measure it. You can keep working; the current model stays in use until "

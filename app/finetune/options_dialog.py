@@ -1,11 +1,26 @@
-"""The options asked before fine-tuning: steps, learning rate, crop size, frozen backbone; with
-how many images train and how many are set aside to measure the result."""
+"""The options asked before fine-tuning: the time budget, the most steps, learning rate, crop size,
+frozen backbone; with how many images train and how many are set aside to measure the result."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 from PySide6 import QtWidgets
+
+# The default run: a time budget (the learning rate decays to zero as it runs out), with the
+# steps only a cap for a fast machine. About 2 minutes in all on 2 CPU cores: loading, scoring
+# the set-aside images before and after, and saving add to the budget (measured in
+# docs/finetune_benchmark.md, "The default run").
+DEFAULT_BUDGET_S = 120.0
+DEFAULT_STEPS = 200
+
+
+def default_config(device: str):
+    """What the Fine-tune dialog offers first: a :class:`srcrm.finetune.FinetuneConfig`."""
+    from srcrm.finetune import FinetuneConfig
+
+    return FinetuneConfig(steps=DEFAULT_STEPS, budget_s=DEFAULT_BUDGET_S, device=device)
 
 
 def default_crop(device: str) -> int:
@@ -17,16 +32,23 @@ def default_crop(device: str) -> int:
 
 class FinetuneOptionsDialog(QtWidgets.QDialog):
     """``config()`` after ``exec()``: the defaults (a ``FinetuneConfig``) with the user's
-    choices; ``names`` are the qualifying images, for the train / set-aside counts."""
+    choices; ``names`` are the qualifying images, for the train / set-aside counts, of which
+    those in ``train_only`` are never set aside (a video's propagated frames)."""
 
-    def __init__(self, defaults, names: list[str], parent: QtWidgets.QWidget | None = None):
+    def __init__(
+        self,
+        defaults,
+        names: list[str],
+        parent: QtWidgets.QWidget | None = None,
+        train_only: Collection[str] = (),
+    ):
         super().__init__(parent)
         from srcrm.finetune import split_holdout
 
         self.setWindowTitle("Fine-tune the Model")
         self.defaults = defaults
         on_gpu = default_crop(defaults.device) == 512
-        train, holdout = split_holdout(names, defaults.holdout_fraction, defaults.seed)
+        train, holdout = split_holdout(names, defaults.holdout_fraction, defaults.seed, train_only)
         layout = QtWidgets.QVBoxLayout(self)
         self.intro = intro = QtWidgets.QLabel(
             f"Teach the current model from the {len(names)} images you edited or marked done: "
@@ -37,8 +59,17 @@ class FinetuneOptionsDialog(QtWidgets.QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QtWidgets.QFormLayout()
+        minutes = (defaults.budget_s or 0) / 60
+        self.budget = QtWidgets.QDoubleSpinBox(
+            decimals=1, minimum=0.0, maximum=24 * 60.0, singleStep=0.5, value=minutes, suffix=" min"
+        )
+        self.budget.setSpecialValueText("no limit (all the steps)")
+        self.budget.setToolTip(
+            "How long to train: the training stops when the time is up, or at the steps below "
+            "if they come first. Measuring the model before and after takes a little longer."
+        )
         self.steps = QtWidgets.QSpinBox(minimum=1, maximum=100000, singleStep=50, value=defaults.steps)
-        self.steps.setToolTip("Training steps: more learns more, and takes longer")
+        self.steps.setToolTip("The most training steps: more learns more, and takes longer")
         self.lr = QtWidgets.QDoubleSpinBox(
             decimals=5, minimum=0.00001, maximum=1.0, singleStep=0.001, value=defaults.lr
         )
@@ -49,7 +80,8 @@ class FinetuneOptionsDialog(QtWidgets.QDialog):
         self.freeze = QtWidgets.QCheckBox("Train only the decoder (freeze the backbone)")
         self.freeze.setChecked(defaults.freeze_backbone)
         self.freeze.setToolTip("Faster and safer with very few images")
-        form.addRow("Steps:", self.steps)
+        form.addRow("Time budget:", self.budget)
+        form.addRow("At most steps:", self.steps)
         form.addRow("Learning rate:", self.lr)
         form.addRow("Crop size:", self.crop)
         form.addRow("", self.freeze)
@@ -63,8 +95,10 @@ class FinetuneOptionsDialog(QtWidgets.QDialog):
 
     def config(self):
         side = self.crop.value()
+        minutes = self.budget.value()
         return replace(
             self.defaults,
+            budget_s=60 * minutes if minutes > 0 else None,
             steps=self.steps.value(),
             lr=self.lr.value(),
             crop=(side, side),

@@ -12,6 +12,22 @@ LOSS_PEN = pg.mkPen("#4f9de0", width=1.5)
 MIOU_PEN = pg.mkPen("#5cc46a", width=2)
 
 
+class StepAxis(pg.AxisItem):
+    """An axis of training steps: ticks on whole steps only (a run of a few steps would
+    otherwise read 0.5, 1.5, ...)."""
+
+    def tickValues(self, minVal, maxVal, size):
+        levels = [
+            (spacing, [v for v in values if float(v).is_integer()])
+            for spacing, values in super().tickValues(minVal, maxVal, size)
+            if spacing >= 1
+        ]
+        if not levels:
+            first, last = math.ceil(minVal), math.floor(maxVal)
+            levels = [(1.0, [float(v) for v in range(first, last + 1)])]
+        return levels
+
+
 def format_duration(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "…"
@@ -76,10 +92,13 @@ class FinetuneProgressDialog(QtWidgets.QDialog):
         layout.addLayout(buttons)
         self.show_training(summary)
 
-    @staticmethod
-    def _plot(title: str, y_label: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget(title=title)
+    def _plot(self, title: str, y_label: str) -> pg.PlotWidget:
+        """A chart against the training step: the x axis spans the run (0 to its steps) and
+        reads in steps; the holdout mIoU is drawn at the step it was measured at."""
+        plot = pg.PlotWidget(title=title, axisItems={"bottom": StepAxis("bottom")})
         plot.setLabel("bottom", "step")
+        plot.enableAutoRange(x=False)
+        plot.setXRange(0, self.total_steps, padding=0.02)
         plot.setLabel("left", y_label)
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.setMinimumHeight(200)
@@ -103,11 +122,17 @@ class FinetuneProgressDialog(QtWidgets.QDialog):
         self.progress.setValue(0)
         self.progress.setFormat("step %v / %m")
 
+    def _set_total(self, total: int) -> None:
+        """The run's length in steps (a time budget shortens it as the pace is known)."""
+        self.total_steps = total
+        self.progress.setRange(0, total)
+        for plot in (self.loss_plot, self.miou_plot):
+            plot.setXRange(0, total, padding=0.02)
+
     def on_started(self, event: dict) -> None:
         total = event.get("total") or event.get("steps")
         if isinstance(total, int) and total > 0:
-            self.total_steps = total
-            self.progress.setRange(0, total)
+            self._set_total(total)
         self.status_label.setText("Training…")
         self.on_eval(event)  # the current model's score: the curve's first point
 
@@ -119,8 +144,8 @@ class FinetuneProgressDialog(QtWidgets.QDialog):
             self.losses.append((step, float(loss)))
             xs, ys = zip(*self.losses)
             self.loss_curve.setData(list(xs), list(ys))
-        self.total_steps = total
-        self.progress.setRange(0, total)
+        if total != self.total_steps:
+            self._set_total(total)
         self.progress.setValue(min(step, total))
         loss_text = f" · loss {loss:.3f}" if isinstance(loss, (int, float)) else ""
         left = (
@@ -134,7 +159,7 @@ class FinetuneProgressDialog(QtWidgets.QDialog):
         miou = event.get("miou")
         if not isinstance(miou, (int, float)):
             return
-        self.mious.append((int(event.get("step", 0)), 100 * float(miou)))
+        self.mious.append((int(event.get("step", 0)), 100 * float(miou)))  # x: the training step
         xs, ys = zip(*self.mious)
         self.miou_curve.setData(list(xs), list(ys))
 

@@ -34,9 +34,25 @@ def class_ious(metrics: dict, class_names: list[str]) -> list[float | None]:
     return [_number(v) for v in list(raw)[: len(class_names)]] + [None] * (len(class_names) - len(raw))
 
 
+def score_fell(before: dict, after: dict) -> bool:
+    """Whether the set-aside images' mean IoU is lower after the training than before."""
+    b, a = _number(before.get("miou")), _number(after.get("miou"))
+    return b is not None and a is not None and a < b
+
+
+def fell_warning(before: dict, after: dict) -> str:
+    """Why keeping a model whose score fell is not suggested (one line for the report)."""
+    return (
+        f"The held-out mIoU fell from {100 * before['miou']:.1f}% to {100 * after['miou']:.1f}%: "
+        f"keeping this model would make the pre-labels worse. Discard is preselected."
+    )
+
+
 class FinetuneReportDialog(QtWidgets.QDialog):
     """``accepted``: keep the new model; ``rejected``: discard it. An hour of training is not
-    thrown away by a stray Escape: only the Discard button rejects."""
+    thrown away by a stray Escape: only the Discard button rejects. Keep is the preselected
+    button (Enter) unless the set-aside images' mIoU fell; then Discard is, and a red line
+    says why."""
 
     def __init__(self, report: dict, new_name: str, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -76,6 +92,15 @@ class FinetuneReportDialog(QtWidgets.QDialog):
         self.chart = self._class_chart(report.get("class_names") or [], before, after)
         layout.addWidget(self.chart, 1)
 
+        # A score that fell is said in red, and Keep is not what Enter chooses then.
+        self.score_fell = score_fell(before, after)
+        self.warning_label = QtWidgets.QLabel(
+            fell_warning(before, after) if self.score_fell else "", wordWrap=True
+        )
+        self.warning_label.setStyleSheet(f"color: {WORSE.name()}; font-weight: bold")
+        self.warning_label.setVisible(self.score_fell)
+        layout.addWidget(self.warning_label)
+
         buttons = QtWidgets.QHBoxLayout()
         self.hint_label = QtWidgets.QLabel("")
         buttons.addWidget(self.hint_label, 1)
@@ -83,7 +108,11 @@ class FinetuneReportDialog(QtWidgets.QDialog):
         self.discard_button.setToolTip("Delete the new model; keep using the current one")
         self.keep_button = QtWidgets.QPushButton(f"Keep as {new_name} and Use It")
         self.keep_button.setToolTip("Save it beside the project as a new version and pre-label with it")
-        self.keep_button.setDefault(True)
+        preselected = self.discard_button if self.score_fell else self.keep_button
+        for button in (self.discard_button, self.keep_button):
+            button.setAutoDefault(False)  # only the preselected one answers Enter
+        preselected.setDefault(True)
+        preselected.setFocus()
         self.discard_button.clicked.connect(self.discard)
         self.keep_button.clicked.connect(self.accept)
         buttons.addWidget(self.discard_button)

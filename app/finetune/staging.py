@@ -4,6 +4,11 @@ What is staged is the *training target*: an open folder of images (a :class:`Pro
 images edited or marked done, linked) or an open video (a :class:`VideoSession`: the frames
 edited, decoded to lossless PNGs). Both are written the same way from there.
 
+Only a person's labels are set aside to measure the new model. A video frame that holds a
+propagated correction nobody edited since is a guess carried from another frame: it trains
+only once a person marked it done, and is never set aside (``train_only.txt``, read by
+:func:`srcrm.finetune_data.train_only_names`).
+
 The engine reads ``images/NAME.ext``, ``labels/NAME.png`` (class ids) and ``classes.txt`` (one
 name per line, line i = id i; see :mod:`srcrm.finetune_data`). Class ids are staged unchanged,
 so a fine-tuned model predicts exactly the ids the project stores, its added and renamed
@@ -18,12 +23,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from srcrm.finetune_data import TRAIN_ONLY_FILE
 from srcrm.io import ImageReadError, atomic_write_text, read_label_png, write_png
 from srcrm.video import VideoReadError, frames_at
 
@@ -51,6 +57,7 @@ class StagedData:
     root: Path
     names: list[str]  # the staged samples (label file stems), in project order
     class_names: list[str]  # classes.txt, in id order
+    train_only: list[str] = field(default_factory=list)  # staged names never set aside
 
 
 def training_images(project: Project) -> list[Path]:
@@ -61,9 +68,23 @@ def training_images(project: Project) -> list[Path]:
 
 
 def training_frames(video: VideoSession) -> list[int]:
-    """The frames of ``video`` a person edited and whose labels are on disk, in order."""
+    """The frames of ``video`` a person edited and whose labels are on disk, in order; a frame
+    holding a propagated correction only once a person marked it done."""
     store = video.store
-    return [i for i in sorted(store.edited) if i < video.frame_count and store.has(i)]
+    unconfirmed = store.propagated - _done_frames(video)
+    return [i for i in sorted(store.edited - unconfirmed) if i < video.frame_count and store.has(i)]
+
+
+def propagated_frames(video: VideoSession) -> list[int]:
+    """The training frames whose labels a propagated correction wrote and nobody edited since:
+    they may train, never measure."""
+    propagated = video.store.propagated
+    return [i for i in training_frames(video) if i in propagated]
+
+
+def _done_frames(video: VideoSession) -> frozenset[int]:
+    """The frames a person marked done (a session without that record has none)."""
+    return frozenset(getattr(video, "done", ()))
 
 
 def training_names(target: Project | VideoSession) -> list[str]:
@@ -71,6 +92,14 @@ def training_names(target: Project | VideoSession) -> list[str]:
     if isinstance(target, Project):
         return [p.name for p in training_images(target)]
     return [f"frame {i}" for i in training_frames(target)]
+
+
+def train_only_names(target: Project | VideoSession) -> list[str]:
+    """The names of :func:`training_names` that are never set aside to measure the model (a
+    folder's images are all a person's work)."""
+    if isinstance(target, Project):
+        return []
+    return [f"frame {i}" for i in propagated_frames(target)]
 
 
 def shortage(target: Project | VideoSession, minimum: int = MIN_TRAINING_IMAGES) -> str | None:
@@ -150,7 +179,12 @@ def stage_training_data(
             progress(len(names), total)
     class_names = engine_class_names(classes)
     atomic_write_text(root / "classes.txt", "".join(f"{n}\n" for n in class_names))
-    return StagedData(root, names, class_names)
+    train_only = (
+        [] if isinstance(target, Project) else [target.store.path(i).stem for i in propagated_frames(target)]
+    )
+    if train_only:
+        atomic_write_text(root / TRAIN_ONLY_FILE, "".join(f"{n}\n" for n in train_only))
+    return StagedData(root, names, class_names, train_only)
 
 
 def _image_samples(project: Project) -> Iterator[Sample]:

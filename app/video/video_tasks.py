@@ -67,6 +67,17 @@ class VideoTasks:
         self._left = False  # the running pre-label stopped because its video was left
         session.model.ready.connect(lambda _info: self.auto_prelabel())
         session.jobs.finished.connect(self._on_any_finished)
+        session.edited.connect(self._on_person_edit)
+
+    def _on_person_edit(self, doc) -> None:
+        """A person changed the frame on screen: its labels are theirs now, even where a
+        propagated correction wrote them (fine-tuning may then measure a model on it)."""
+        video = self.session.video
+        if video is not None and doc is self.session.doc and video.frame >= 0:
+            try:
+                video.store.person_edited(video.frame)
+            except OSError:
+                pass  # store.json cannot be written: the frame's own save says so
 
     def commands(self) -> list[Command]:
         session = self.session
@@ -369,13 +380,18 @@ class VideoTasks:
             return
         for item in propagation.frames:
             mode.submit(item.index, item.labels)
+        try:  # a guess carried from another frame: fine-tuning never measures a model on them
+            video.store.mark_propagated(item.index for item in propagation.frames)
+        except OSError:
+            pass  # the frames' own saves fail the same way, and say so
         self.view.refresh_marks()
         mode.correction_carried(propagation.source_index)
         self.view.reload_if_untouched()  # the frame on screen may be one it changed
         changed = sum(item.changed for item in propagation.frames)
         self.ui.notify(
             f"Carried the correction of frame {propagation.source_index} to frames "
-            f"{first}–{last} ({changed} pixels changed); they count as edited.",
+            f"{first}–{last} ({changed} pixels changed); they count as edited, and fine-tuning "
+            f"learns from them once you edit them or mark them done.",
             "info",
             "video-job",
         )

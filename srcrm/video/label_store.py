@@ -3,7 +3,9 @@
 Nothing is held in memory but the bookkeeping, so a video of any length can be labelled. File
 names are ``NNNNNN.png`` by zero-based frame index (the ``srcrm predict VIDEO --out DIR``
 contract). ``store.json`` beside them keeps the frame count, the frame size, which frames a
-person edited (pre-labelling never overwrites those), which model labelled the rest and, when
+person edited (pre-labelling never overwrites those), which of those hold a propagated
+correction nobody has edited since (a person's labels in part only: fine-tuning never measures
+a model on them), which model labelled the rest and, when
 the caller gives it, the video's content fingerprint (:mod:`srcrm.video.fingerprint`): a store
 is then refused to another video even of the same size and length.
 
@@ -22,6 +24,7 @@ import os
 import re
 import struct
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import cv2
@@ -67,6 +70,7 @@ class FrameLabelStore:
         self.frame_count: int | None = meta["frame_count"]
         self.size: tuple[int, int] | None = meta["size"]
         self._edited: set[int] = meta["edited"]
+        self._propagated: set[int] = meta["propagated"] & self._edited
         self._model: str | None = meta["model"]
         self.source: dict | None = meta["source"]
         if source is not None and self.source is not None and not same_video(self.source, source):
@@ -95,7 +99,14 @@ class FrameLabelStore:
     def _load_meta(self) -> dict:
         path = self.folder / META_FILE
         if not path.is_file():
-            return {"frame_count": None, "size": None, "edited": set(), "model": None, "source": None}
+            return {
+                "frame_count": None,
+                "size": None,
+                "edited": set(),
+                "propagated": set(),
+                "model": None,
+                "source": None,
+            }
         try:
             meta = load_json(path)
             size, count, source = meta.get("size"), meta.get("frame_count"), meta.get("source")
@@ -105,6 +116,7 @@ class FrameLabelStore:
                 "frame_count": None if count is None else int(count),
                 "size": None if size is None else (int(size[0]), int(size[1])),
                 "edited": {int(i) for i in meta.get("edited", [])},
+                "propagated": {int(i) for i in meta.get("propagated", [])},
                 "model": meta.get("model"),
                 "source": source,
             }
@@ -119,6 +131,7 @@ class FrameLabelStore:
             "frame_count": self.frame_count,
             "size": list(self.size) if self.size else None,
             "edited": sorted(self._edited),
+            "propagated": sorted(self._propagated),
             "model": self._model,
             "source": self.source,
         }
@@ -156,6 +169,29 @@ class FrameLabelStore:
         with self._lock:
             if int(index) not in self._edited:
                 self._edited.add(int(index))
+                self._save_meta()
+
+    @property
+    def propagated(self) -> frozenset[int]:
+        """The edited frames whose labels came from a propagated correction, unedited since."""
+        with self._lock:
+            return frozenset(self._propagated)
+
+    def mark_propagated(self, indices: Iterable[int]) -> None:
+        """Frames a propagated correction was written to (they count as edited too)."""
+        with self._lock:
+            new = {int(i) for i in indices} - self._propagated
+            if new:
+                self._edited |= new
+                self._propagated |= new
+                self._save_meta()
+
+    def person_edited(self, index: int) -> None:
+        """A person edited frame ``index``: its labels are theirs now, whatever wrote them
+        (the frame counts as edited once its labels are written, :meth:`write`)."""
+        with self._lock:
+            if int(index) in self._propagated:
+                self._propagated.discard(int(index))
                 self._save_meta()
 
     @property
