@@ -263,11 +263,18 @@ class LearnFlow:
             and mode.index is not None
             and name_of(mode.finetune_target, mode.index) == label.name
         ):
-            run.spared.append(label.name)  # on screen: never changed under the person's brush
+            return  # on screen: never changed under the person's brush
+        project = session.project
+        index = project.index_of(target) if project is not None else None
+        if index is not None and project.entries[index].state.has_human_work:
+            run.spared.append(label.name)  # edited meanwhile: not even an approval replaces it
             return
         result = PrelabelResult(target, label.labels, label.confidence, "learned as you go")
         outcome = mode.receive_prediction(result, doc, lambda _name: False)
-        (run.applied if outcome == "written" else run.spared).append(label.name)
+        if outcome == "written":
+            run.applied.append(label.name)
+        elif outcome == "kept":
+            run.spared.append(label.name)
 
     def _on_outcome(self, run: LearnRun, outcome: LearnOutcome | None) -> None:
         if self.session.closed or run.left:
@@ -306,7 +313,8 @@ class LearnFlow:
         self.session.load_model(str(registry.file_of(version)))
         text = f"{_message(summary, run.applied)} · now using {version.id}"
         if run.spared:
-            text += f"; {len(run.spared)} you touched meanwhile kept as you left them"
+            n, noun = len(run.spared), run.mode.noun
+            text += f"; {n} {noun if n == 1 else noun + 's'} you edited meanwhile kept as you left them"
         if outcome.cancelled:
             text += "; re-labelling stopped when you cancelled"
         self.ui.notify(text[:1].upper() + text[1:], "info", key="learn")

@@ -58,6 +58,10 @@ def on_term(*_):
 
 signal.signal(signal.SIGTERM, on_term)
 say(kind="train", fraction=0.5)
+if behaviour == "fail":
+    print("Traceback: something deep in torch", file=sys.stderr, flush=True)
+    say(kind="error", message="not enough memory to train")
+    sys.exit(1)
 if behaviour == "hang":
     while True:
         time.sleep(0.05)
@@ -247,7 +251,7 @@ def test_an_image_edited_while_learning_ran_keeps_the_persons_work(
     assert window.project.entries[5].state == ImageState.EDITED
     assert (labels_of(window, 4) == SIDEWALK).all()
     assert not (labels_of(window, 7) == SIDEWALK).all()  # on screen when its pre-label came
-    assert "kept as you left them" in window.notice.text
+    assert "; 1 image you edited meanwhile kept as you left them" in window.notice.text
 
 
 # --- an update, dropped -----------------------------------------------------------------------
@@ -272,6 +276,21 @@ def test_a_dropped_update_says_why_in_one_line_and_changes_nothing(
     assert window.session.model_path == model_before
     assert not (folder / ".srcrm" / "models" / "versions.json").exists()
     assert digest(folder) == before
+
+
+def test_a_failed_update_says_so_and_changes_nothing(make_window, tmp_path, qtbot, stub_child, monkeypatch):
+    monkeypatch.setenv("LEARN_STUB", "fail")
+    folder = learning_folder(tmp_path)
+    window = make_window(folder, predictor=FakePredictor())
+    for index in range(4):
+        mark_done(window, qtbot, index)
+    window.flush_saves()
+    before = digest(folder)
+    wait_learned(qtbot, window)
+    assert window.notice.level == "warning"
+    assert window.notice.text.startswith("Learning stopped: not enough memory to train")
+    assert "unchanged" in window.notice.text
+    assert not (folder / ".srcrm" / "models").exists() and digest(folder) == before
 
 
 # --- cancel -----------------------------------------------------------------------------------
