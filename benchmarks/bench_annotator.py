@@ -411,7 +411,8 @@ def write_learning_report(
 
     n = len(fixed.results)
     lines = [
-        f"{n} images of `{args.split}` in order (evenly spaced), `{tools_name}` tools, an update after "
+        f"{n} images of `{args.split}`{f' (sequence {args.sequence})' if args.sequence else ''} in order "
+        f"(evenly spaced), `{tools_name}` tools, an update after "
         f"every {cfg.every} images done, {cfg.train.budget_s:g} s of training each (learning rate "
         f"{cfg.train.lr:g}) on one CPU thread, "
         f"judged on the newest {cfg.holdout} done image(s), unsure below {cfg.unsure:g} left out, "
@@ -471,6 +472,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", required=True)
     ap.add_argument("--split", required=True)
     ap.add_argument("--images", type=int, default=0, help="evenly spaced subset (0: all)")
+    ap.add_argument(
+        "--sequence",
+        default="",
+        help="only the images whose name starts with this (one CamVid sequence, e.g. 0006R0)",
+    )
     ap.add_argument("--checkpoint", default=None)
     ap.add_argument("--corners", type=int, default=MAX_CORNERS, help="polygon corner budget")
     ap.add_argument(
@@ -517,6 +523,11 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.sequence:
+        data = replace(data, samples=[s for s in data.samples if s[0].stem.startswith(args.sequence)])
+        if not len(data):
+            print(f"error: no image of {args.split} is named {args.sequence}*", file=sys.stderr)
+            return 2
     if args.learn_every > 0:  # the learner's share of a CPU, the other core is the person's;
         torch.set_num_threads(1)  # both runs pre-label on the path one thread takes
     predictor = Predictor.from_checkpoint(args.checkpoint, device="cpu")
