@@ -126,6 +126,7 @@ def run_learn(
     for reader in readers:
         reader.start()
     reading = _Events(command, job, done_count, to_relabel, tail)
+    reading.training(0.0)  # seconds 0/budget while the child loads torch and the model
     stop_sent: float | None = None
     stdout_open = True
     while stdout_open or proc.poll() is None:
@@ -177,15 +178,7 @@ class _Events:
                 self.tail.append(line.strip())  # a library's stray print: kept for an error
             return
         if kind == "train":
-            budget = self.command.budget_s or 60.0
-            spent = float(event.get("fraction", 0.0)) * budget
-            self.job.report(
-                int(spent),
-                int(round(budget)),
-                f"Learning from {self.done_count} done images · seconds",
-                frames_per_s=0.0,
-                eta_s=max(budget - spent, 0.0),
-            )
+            self.training(float(event.get("fraction", 0.0)))
         elif kind == "relabel":
             self.relabelled += 1
             name = str(event.get("name", ""))
@@ -201,6 +194,18 @@ class _Events:
             self.error = str(event.get("message") or "the learning failed")
         elif kind == "cancelled":
             self.cancelled = True
+
+    def training(self, fraction: float) -> None:
+        """``fraction`` of the time budget spent: seconds of the budget, in the status view."""
+        budget = self.command.budget_s or 60.0
+        spent = fraction * budget
+        self.job.report(
+            int(spent),
+            int(round(budget)),
+            f"Learning from {self.done_count} done images · seconds",
+            frames_per_s=0.0,
+            eta_s=max(budget - spent, 0.0),
+        )
 
     def _read(self, name: str) -> LearnedLabel | None:
         folder = self.command.out_dir / "prelabels"
