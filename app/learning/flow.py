@@ -126,7 +126,8 @@ class LearnFlow:
         self.set_active(not self.active)
 
     def set_active(self, on: bool) -> None:
-        """The switch; off also stops an update in progress (nothing of it is kept)."""
+        """The switch; off also stops an update in progress (an update the engine kept before
+        the stop stays a version, with the images it re-labelled so far)."""
         self.choice = bool(on)
         if not on and self.run is not None:
             self.run.job.cancel()
