@@ -9,9 +9,8 @@ from dataclasses import replace
 from PySide6 import QtWidgets
 
 # The default run: a time budget (the learning rate decays to zero as it runs out), with the
-# steps only a cap for a fast machine. About 2 minutes in all on 2 CPU cores: loading, scoring
-# the set-aside images before and after, and saving add to the budget (measured in
-# docs/finetune_benchmark.md, "The default run").
+# steps only a cap for a fast machine. Loading, scoring the set-aside images before and after,
+# and saving add 10 to 40 s on 2 CPU cores (measured in docs/finetune_default.md).
 DEFAULT_BUDGET_S = 120.0
 DEFAULT_STEPS = 200
 
