@@ -59,8 +59,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# mypy as [tool.mypy] sets it: app/document, app/session, app/jobs at 0 errors, the Qt side
-# within tests/app/mypy_baseline.txt (a count may only go down).
+# mypy as [tool.mypy] sets it: srcrm, app/document, app/session, app/jobs at 0 errors, the Qt
+# side within tests/app/mypy_baseline.txt (a count may only go down).
 typecheck: $(STAMP)
 	$(PY) tests/app/check_types.py
 

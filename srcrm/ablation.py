@@ -49,7 +49,7 @@ def run_dir(out: Path, variant: str, seed: int) -> Path:
 
 def train_all(args) -> None:
     jobs = [(v, s) for s in args.seeds for v in VARIANTS]
-    running: list[tuple[subprocess.Popen, Path]] = []
+    running: list[tuple[subprocess.Popen, list[str], Path]] = []
     env = dict(os.environ, **({"OMP_NUM_THREADS": str(args.threads)} if args.threads else {}))
     for variant, seed in jobs:
         folder = run_dir(Path(args.out), variant, seed)
@@ -90,17 +90,17 @@ def train_all(args) -> None:
         ]
         folder.mkdir(parents=True, exist_ok=True)
         log = open(folder / "train.log", "a")
-        running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), folder))
+        running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), cmd, folder))
         if len(running) >= args.parallel:
             _finish(*running.pop(0), args.data)
-    for proc, folder in running:
-        _finish(proc, folder, args.data)
+    for proc, cmd, folder in running:
+        _finish(proc, cmd, folder, args.data)
 
 
-def _finish(proc: subprocess.Popen, folder: Path, data: str) -> None:
-    """Wait for a training run, then score it while the others train."""
+def _finish(proc: subprocess.Popen, cmd: list[str], folder: Path, data: str) -> None:
+    """Wait for a training run (started with ``cmd``), then score it while the others train."""
     if proc.wait() != 0:
-        raise RuntimeError(f"training failed: {' '.join(proc.args)} (see its train.log)")
+        raise RuntimeError(f"training failed: {' '.join(cmd)} (see its train.log)")
     score(folder, data)
 
 

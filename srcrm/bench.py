@@ -24,7 +24,7 @@ from srcrm.fast_inference import (
     machine_key,
 )
 from srcrm.losses import LossConfig, segmentation_loss
-from srcrm.models import build_model
+from srcrm.models import SRCRMNet, build_model
 from srcrm.predictor import Predictor
 
 
@@ -76,7 +76,7 @@ def train_images_per_s(model_cfg: ModelConfig, setup: TrainSetup, cfg: BenchConf
     """Training throughput (and, compiled, the first step's time, which includes compiling)."""
     device = pick_device(cfg.device)
     fmt = torch.channels_last if setup.channels_last else torch.contiguous_format
-    model = build_model(model_cfg).to(device, memory_format=fmt).train()
+    model = build_model(model_cfg).to(device, memory_format=fmt).train()  # type: ignore[call-overload]  # memory_format: missing from Module.to's stubs
     net = torch.compile(model) if setup.compile else model
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
     x = torch.rand(cfg.batch_size, 3, *cfg.train_size, device=device).contiguous(memory_format=fmt)
@@ -112,7 +112,7 @@ def infer_ms(model_cfg: ModelConfig, path: str, cfg: BenchConfig, scratch: str) 
     return {"ms": 1000 * _median_seconds(lambda: forward(image), cfg, device), "first_s": first_s}
 
 
-def _seeded_model(model_cfg: ModelConfig) -> torch.nn.Module:
+def _seeded_model(model_cfg: ModelConfig) -> SRCRMNet:
     """The same weights every time, so every inference path reuses one ONNX export."""
     torch.manual_seed(0)
     return build_model(model_cfg)
@@ -122,7 +122,7 @@ def bench_model(model_cfg: ModelConfig, cfg: BenchConfig) -> dict:
     """Training on the fast training path and inference in fp32 channels_last (fp16 on a GPU)."""
     device = pick_device(cfg.device)
     train = train_images_per_s(model_cfg, fast_train_setup(device), cfg)
-    model = build_model(model_cfg).to(device, memory_format=torch.channels_last).eval()
+    model = build_model(model_cfg).to(device, memory_format=torch.channels_last).eval()  # type: ignore[call-overload]  # memory_format: missing from Module.to's stubs
     dtype = torch.float16 if device.type == "cuda" else torch.float32
     model = model.to(dtype)
     image = torch.rand(1, 3, *cfg.infer_size, device=device, dtype=dtype).contiguous(
@@ -233,7 +233,7 @@ def default_vs_reference_lines(default: ModelConfig, cfg: BenchConfig) -> list[s
         for name, model_cfg in models.items():
             train = train_images_per_s(model_cfg, fast_train_setup(device), cfg)
             paths = {p: infer_ms(model_cfg, p, cfg, scratch)["ms"] for p in inference_paths(device, cfg)}
-            best = min((p for p in paths if p != "compile"), key=paths.get)
+            best = min((p for p in paths if p != "compile"), key=paths.__getitem__)
             ms = prelabel_ms(model_cfg, best, cfg, scratch) if device.type == "cpu" else paths[best]
             results[name] = (train["images_per_s"], ms)
             lines.append(f"{name:<36} {train['images_per_s']:>12.2f} {ms:>13.1f} {best:>14}")
@@ -247,7 +247,8 @@ def default_vs_reference_lines(default: ModelConfig, cfg: BenchConfig) -> list[s
 
 def _setup_name(setup: TrainSetup) -> str:
     parts = ["channels_last"] if setup.channels_last else []
-    parts.append({torch.bfloat16: "bf16", torch.float16: "fp16"}.get(setup.amp, "fp32"))
+    names: dict[torch.dtype | None, str] = {torch.bfloat16: "bf16", torch.float16: "fp16"}
+    parts.append(names.get(setup.amp, "fp32"))
     return " + ".join(parts)
 
 

@@ -19,6 +19,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import UnionType
 
 import torch
 from torch import nn
@@ -26,7 +27,7 @@ from torch import nn
 from srcrm.config import ModelConfig
 from srcrm.io import atomic_write_bytes, atomic_write_text
 from srcrm.jsonio import JsonError, load_json
-from srcrm.models.network import upgrade_state_dict
+from srcrm.models.network import SRCRMNet, upgrade_state_dict
 from srcrm.package_data import resource_dir
 
 FORMAT = "srcrm-checkpoint"
@@ -48,7 +49,7 @@ class Checkpoint:
     ignore_index: int
     meta: dict = field(default_factory=dict)
 
-    def build_model(self) -> nn.Module:
+    def build_model(self) -> SRCRMNet:
         """The network with these weights, in eval mode."""
         from srcrm.models import build_model
 
@@ -76,7 +77,9 @@ def checkpoint_bytes(
     where ``torch.save`` into a file raises a RuntimeError half-way. ``half`` stores floating
     weights as fp16 (half the size)."""
     model = getattr(model, "module", model)  # unwrap DDP
-    cfg: ModelConfig = model.cfg
+    cfg = getattr(model, "cfg", None)
+    if not isinstance(cfg, ModelConfig):
+        raise TypeError(f"a {type(model).__name__} is not an SRCRM network: it has no ModelConfig")
     if len(class_names) != cfg.num_classes or len(palette) != cfg.num_classes:
         raise ValueError(
             f"{cfg.num_classes} classes in the model but {len(class_names)} names and {len(palette)} colours"
@@ -164,7 +167,7 @@ def _parse(data: bytes, name: str, expected_config: ModelConfig | None) -> Check
     return ckpt
 
 
-def _is(value, kind: type) -> bool:
+def _is(value, kind: type | UnionType) -> bool:
     """``isinstance`` that does not take a bool for an int (True is an int in Python)."""
     return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
 

@@ -69,7 +69,7 @@ def export_onnx(model: nn.Module, path, example: torch.Tensor) -> ExportCheck:
     torch.onnx.export(
         model,
         (example,),
-        buffer,
+        buffer,  # type: ignore[arg-type]  # a file object works; the stubs name paths only
         input_names=["image"],
         output_names=["logits"],
         opset_version=ONNX_OPSET,

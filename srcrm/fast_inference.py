@@ -32,12 +32,16 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from srcrm.device import cpu_supports_bf16
 from srcrm.io import atomic_write_text
+
+if TYPE_CHECKING:
+    from srcrm.models.network import SRCRMNet
 
 PATHS = ("fp32", "channels_last", "bf16", "onnx", "compile")
 ENV_PATH = "SRCRM_INFERENCE_PATH"  # forces one path ("fp32", ...) instead of measuring
@@ -111,7 +115,7 @@ def compile_available() -> bool:
 class _Eager:
     def __init__(self, model: nn.Module, channels_last: bool, dtype: torch.dtype | None):
         fmt = torch.channels_last if channels_last else torch.contiguous_format
-        self.model = model.to(memory_format=fmt)
+        self.model = model.to(memory_format=fmt)  # type: ignore[call-overload]  # memory_format: missing from Module.to's stubs
         self.channels_last = channels_last
         self.dtype = dtype
 
@@ -124,7 +128,7 @@ class _Eager:
 
 
 class _OnnxRuntime:
-    def __init__(self, model: nn.Module, folder: Path, example: torch.Tensor):
+    def __init__(self, model: SRCRMNet, folder: Path, example: torch.Tensor):
         import onnxruntime as ort
 
         from srcrm.export import export_onnx
@@ -134,7 +138,8 @@ class _OnnxRuntime:
             path.parent.mkdir(parents=True, exist_ok=True)
             with warnings.catch_warnings():  # the exporter's notes on constant folding
                 warnings.simplefilter("ignore")
-                export_onnx(model.to(memory_format=torch.contiguous_format), path, example)
+                contiguous = model.to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]  # memory_format: missing from Module.to's stubs
+                export_onnx(contiguous, path, example)
         path.touch()
         _prune(path.parent, KEEP_EXPORTS)
         options = ort.SessionOptions()
@@ -153,7 +158,7 @@ def _prune(folder: Path, keep: int) -> None:
         old.unlink(missing_ok=True)
 
 
-def build_forward(model: nn.Module, path: str, cfg: FastPathConfig = FastPathConfig()) -> Forward:
+def build_forward(model: SRCRMNet, path: str, cfg: FastPathConfig = FastPathConfig()) -> Forward:
     """The forward pass of ``model`` (fp32, eval, on the CPU for the bf16/onnx/compile paths)
     along ``path``. The model's memory format is set to suit the path."""
     if path == "fp32":
@@ -173,7 +178,7 @@ def build_forward(model: nn.Module, path: str, cfg: FastPathConfig = FastPathCon
     raise ValueError(f"unknown inference path {path!r}; choose one of {PATHS}")
 
 
-def weights_key(model: nn.Module) -> str:
+def weights_key(model: SRCRMNet) -> str:
     """A short hash of the architecture and weights: names the cached ONNX export."""
     digest = hashlib.sha256(json.dumps(model.cfg.to_dict(), sort_keys=True).encode())
     for name, tensor in model.state_dict().items():
@@ -221,7 +226,7 @@ def time_forward(forward: Forward, x: torch.Tensor, repeats: int, warmup: int = 
 
 
 def choose_path(
-    model: nn.Module,
+    model: SRCRMNet,
     device: torch.device,
     cfg: FastPathConfig = FastPathConfig(),
     progress: Progress | None = None,
@@ -266,7 +271,7 @@ def choose_path(
 
 
 def measure_paths(
-    model: nn.Module,
+    model: SRCRMNet,
     paths: list[str],
     cfg: FastPathConfig = FastPathConfig(),
     progress: Progress | None = None,

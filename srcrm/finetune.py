@@ -176,6 +176,7 @@ def finetune(
         data.names, cfg.holdout_fraction, cfg.seed, train_only_names(data_dir)
     )
     train, holdout = _subset(data, train_names), _subset(data, holdout_names)
+    assert train is not None  # split_holdout keeps one of data.names for training at least
     require_labelled_pixels(train)
     device = pick_device(cfg.device)
 

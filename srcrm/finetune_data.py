@@ -123,7 +123,7 @@ def extend_labelset(parent: Checkpoint, names: list[str], name: str = "") -> Lab
         ignore = parent.ignore_index if parent.ignore_index >= len(names) else len(names)
     fresh = generated_palette(len(names))
     palette = [
-        tuple(parent.palette[i]) if i < old else (0, 0, 0) if i == ignore else fresh[i]
+        (*parent.palette[i],) if i < old else (0, 0, 0) if i == ignore else fresh[i]  # (*rgb,): a 3-tuple
         for i in range(len(names))
     ]
     return LabelSet(name, tuple(names), tuple(palette), ignore)

@@ -48,7 +48,7 @@ def predict_probs(
     """Class probabilities (N,C,H,W) for RGB input in [0, 1] (N,3,H,W). ``model`` is a network
     or any forward pass to logits (a :mod:`srcrm.fast_inference` path)."""
     h, w = x.shape[-2:]
-    total = None
+    total: torch.Tensor | None = None
     views = 0
     for scale in cfg.scales:
         xs = x if scale == 1.0 else F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False)
@@ -61,24 +61,30 @@ def predict_probs(
                 probs = F.interpolate(probs, size=(h, w), mode="bilinear", align_corners=False)
             total = probs if total is None else total + probs
             views += 1
+    assert total is not None  # InferenceConfig refuses an empty cfg.scales
     return total / views
 
 
-def _forward(model: nn.Module, x: torch.Tensor, cfg: InferenceConfig) -> torch.Tensor:
+def _forward(
+    model: nn.Module | Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, cfg: InferenceConfig
+) -> torch.Tensor:
     h, w = x.shape[-2:]
     if cfg.mode == "whole" and h * w <= cfg.max_whole_pixels:
         return torch.softmax(model(x).float(), dim=1)
     return _sliding(model, x, cfg)
 
 
-def _sliding(model: nn.Module, x: torch.Tensor, cfg: InferenceConfig) -> torch.Tensor:
+def _sliding(
+    model: nn.Module | Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, cfg: InferenceConfig
+) -> torch.Tensor:
     n, _, h, w = x.shape
-    total = None
+    total: torch.Tensor | None = None
     for window, core, inner in tiles(h, w, cfg.tile, cfg.overlap):
         probs = torch.softmax(model(x[(..., *window)]).float(), dim=1)
         if total is None:
             total = torch.empty(n, probs.shape[1], h, w, device=x.device)
         total[(..., *core)] = probs[(..., *inner)]
+    assert total is not None  # tiles() gives every image at least one tile
     return total
 
 

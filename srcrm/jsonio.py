@@ -50,7 +50,7 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
+        where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
         raise JsonError(f"not valid JSON{where} (truncated or corrupt?)") from None
     except ValueError:  # Python refuses to convert integers of over 4,300 digits
         raise JsonError(

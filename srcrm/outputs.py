@@ -49,9 +49,9 @@ def refuse_aliasing(
     replace an input, land among the files of an input folder, or be another output too.
     ``None`` entries (options not given) are skipped."""
     files, folders, written = _Known(), _Known(), _Known()
-    for item in filter(None, inputs):
+    for item in (path for path in inputs if path):  # filter(None, ...) loses the type
         (folders if os.path.isdir(item) else files).add(item)
-    for out in filter(None, outputs):
+    for out in (path for path in outputs if path):
         if (source := files.find(out)) is not None:
             raise ValueError(
                 f"{out}: refused: this output would overwrite the input {source}; choose another output"

@@ -22,6 +22,7 @@ from srcrm.train.distributed import init_distributed, local_device, shard
 from srcrm.video import (
     VIDEO_SUFFIXES,
     FrameLabelStore,
+    VideoFileSource,
     open_source,
     prelabel_video,
     write_overlay_video,
@@ -137,17 +138,19 @@ def predict_video(path: Path, out: Path, checkpoint=None, device: str = "auto", 
 
             summary = prelabel_video(source, store, predictor, on_progress=show)
         print(f"labelled {summary.labelled} frames ({summary.skipped} were already done) in {out}")
+        # Only a video file's header can claim another count than the frames there are.
+        claimed = source.claimed_frame_count if isinstance(source, VideoFileSource) else source.frame_count
         if summary.truncated:
             print(
                 f"note: {path} ends after frame {summary.frame_count - 1} although its header "
-                f"says {source.claimed_frame_count} frames (truncated or damaged file); every "
+                f"says {claimed} frames (truncated or damaged file); every "
                 f"frame up to the end is labelled",
                 file=sys.stderr,
             )
         if summary.longer:
             print(
                 f"note: {path} holds {summary.frame_count} frames although its header says "
-                f"{source.claimed_frame_count}; all {summary.frame_count} are labelled",
+                f"{claimed}; all {summary.frame_count} are labelled",
                 file=sys.stderr,
             )
         for why in summary.damaged.values():

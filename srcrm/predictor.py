@@ -92,8 +92,8 @@ class Predictor:
         x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device)
         x = x.permute(0, 3, 1, 2).to(self.dtype) / 255
         probs = predict_probs(self.forward, x, replace(self.inference, mode="whole"))
-        confidence, labels = probs.max(dim=1)
-        labels, confidence = labels.to(torch.uint8).cpu().numpy(), confidence.float().cpu().numpy()
+        best, label = probs.max(dim=1)
+        labels, confidence = label.to(torch.uint8).cpu().numpy(), best.float().cpu().numpy()
         return [Prediction(lab, conf) for lab, conf in zip(labels, confidence, strict=True)]
 
 

@@ -10,12 +10,22 @@ from pathlib import Path
 import torch
 
 from srcrm.checkpoint import DEFAULT_MANIFEST, load_checkpoint, save_checkpoint, save_manifest
+from srcrm.models.head import class_conv
+from srcrm.models.network import SRCRMNet
 
 LICENCE_NOTE = (
     "Trained on CamVid (Brostow et al., 2009), released for non-commercial research "
     "use only: do not use these weights in a commercial product. Fine-tune on your "
     "own data for other uses."
 )
+
+
+def _class_bias(model: SRCRMNet) -> torch.Tensor:
+    """The bias of the main head's class-scoring conv (the prior correction shifts it)."""
+    bias = class_conv(model.head).bias
+    if bias is None:
+        raise ValueError("the class head has no bias to correct")
+    return bias
 
 
 def ship_default(
@@ -33,7 +43,8 @@ def ship_default(
     if prior_correction:
         weights = ckpt.meta["train"]["config"]["loss"]["class_weights"]
         with torch.no_grad():
-            model.head[-1].bias -= prior_correction * torch.tensor([math.log(w) for w in weights])
+            bias = _class_bias(model)
+            bias -= prior_correction * torch.tensor([math.log(w) for w in weights])
         meta["prior_correction"] = prior_correction
     manifest = Path(manifest)
     for old in manifest.parent.glob(f"{manifest.stem}.pt.part*"):
@@ -71,7 +82,8 @@ def choose_prior_correction(
     for beta in betas:
         model = ckpt.build_model()
         with torch.no_grad():
-            model.head[-1].bias -= beta * torch.tensor([math.log(w) for w in weights])
+            bias = _class_bias(model)
+            bias -= beta * torch.tensor([math.log(w) for w in weights])
         model = model.half().float().to(dev)  # the shipped weights are fp16
         results[beta] = evaluate(model, dataset, dev, progress=False)
     best = max(results, key=lambda b: results[b]["miou"])

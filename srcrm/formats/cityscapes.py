@@ -168,10 +168,10 @@ def write(
     write_png(out["color.png"], palette[codes])
     with atomic_write(out["polygons.json"], "w") as fh:
         doc = StreamedJson(fh, {"imgHeight": shapes.height, "imgWidth": shapes.width}, "objects")
-        labels = {i: json.dumps(n) for i, n in enumerate(names)}
-        labels[UNLABELLED] = json.dumps(UNLABELLED_LABEL)
+        encoded = {i: json.dumps(n) for i, n in enumerate(names)}
+        encoded[UNLABELLED] = json.dumps(UNLABELLED_LABEL)
         for class_id, ring in shapes:
-            doc.add_encoded(f'{{"label": {labels[class_id]}, "polygon": {json.dumps(ring.tolist())}}}')
+            doc.add_encoded(f'{{"label": {encoded[class_id]}, "polygon": {json.dumps(ring.tolist())}}}')
         doc.close()
     return warnings
 

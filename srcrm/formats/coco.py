@@ -18,9 +18,10 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import TypeGuard
 
 import numpy as np
 import shapely
@@ -50,7 +51,8 @@ HEADER = {"info": {"description": "exported by SRCRM Studio"}, "licenses": []}
 def to_dict(items: Iterable[tuple[str, Coverage]], labelset: LabelSet, *, rle_all: bool = False) -> dict:
     """The COCO document of ``(file_name, coverage)`` pairs, in memory (for a few images;
     :class:`CocoFile` streams many)."""
-    images, annotations = [], []
+    images: list[dict] = []
+    annotations: list[dict] = []
     for image_id, (file_name, coverage) in enumerate(items, start=1):
         images.append(_image_entry(image_id, file_name, coverage))
         for region in coverage.regions:
@@ -177,13 +179,17 @@ def read_all(path: Path, labelset: LabelSet):
 def read(path: str | os.PathLike, labelset: LabelSet) -> tuple[list[Sample], list[FormatError]]:
     """The label map of every image in a COCO file, and an error for each image that failed.
     A file that is not COCO at all raises :class:`FormatError`."""
-    samples, errors = [], []
+    samples: list[Sample] = []
+    errors: list[FormatError] = []
     for item in _read(Path(path), labelset):
-        (errors if isinstance(item, FormatError) else samples).append(item)
+        if isinstance(item, FormatError):
+            errors.append(item)
+        else:
+            samples.append(item)
     return samples, errors
 
 
-def _read(path: Path, labelset: LabelSet):
+def _read(path: Path, labelset: LabelSet) -> Iterator[Sample | FormatError]:
     """The images of a COCO file one at a time, each image's errors before it. Annotations
     are first grouped by image (a reference to each, nothing drawn), then each image is
     painted and handed on: memory is that of one image, whatever the number of images and
@@ -224,10 +230,12 @@ def _read(path: Path, labelset: LabelSet):
         except FormatError as exc:
             yield exc
             continue
-        yield Sample(_name(file_name), labels, image_file(path, file_name), tuple(notes))
+        name = _name(file_name)
+        assert name is not None  # _images left out the file_names that name no file
+        yield Sample(name, labels, image_file(path, file_name), tuple(notes))
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

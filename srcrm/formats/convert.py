@@ -74,18 +74,19 @@ def convert(
     if not src.exists():
         raise FileNotFoundError(f"{src}: no such file or folder")
     fmt = registry.get(source_format) if source_format else registry.detect(src)
-    if not fmt.readable:
+    read, source_files, class_names = fmt.read, fmt.source_files, fmt.class_names
+    if read is None or source_files is None or class_names is None:  # not fmt.readable
         raise ValueError(f"{fmt.name} is written, not read")
     root = src if src.is_dir() else src.parent
     if src.suffix.lower() in (".yaml", ".yml"):  # a YOLO data.yaml stands for its dataset
         src = root = src.parent
-    files = fmt.source_files(src) if src.is_dir() else [src]
+    files = source_files(src) if src.is_dir() else [src]
     if not files:
         raise FormatError(src, f"no {fmt.name} label files found")
     report = Report()
     inferred = labelset is None
-    if inferred:
-        labelset = labelset_from_names(fmt.class_names(root, files), ignore_index, name=root.name)
+    if labelset is None:
+        labelset = labelset_from_names(class_names(root, files), ignore_index, name=root.name)
     _check_tables(fmt, files, labelset)
     single = (
         src.is_file()
@@ -99,7 +100,7 @@ def convert(
     dataset = _dataset_folder(root)
     try:
         for path in tqdm(files, desc=f"{fmt.name} -> {to}", unit="file", disable=not progress):
-            for sample in fmt.read(path, labelset):
+            for sample in read(path, labelset):
                 _add(export, report, fmt, path, root, sample, dataset)
         report.written.extend(export.finish())
     except BaseException:

@@ -24,7 +24,7 @@ def plain_matte(image: np.ndarray, mask: np.ndarray, feather: float = 0.0) -> Ma
     """The hard region as a matte, feathered by ``feather`` px; colours unchanged."""
     if feather < 0:
         raise ValueError("feather must not be negative")
-    alpha = mask.astype(np.float32)
+    alpha: np.ndarray = mask.astype(np.float32)
     if feather > 0:
         alpha = cv2.GaussianBlur(alpha, (0, 0), sigmaX=feather / 2, borderType=cv2.BORDER_REPLICATE)
     return Matte(np.clip(alpha, 0, 1), image.copy(), np.where(mask, 255, 0).astype(np.uint8))

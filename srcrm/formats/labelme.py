@@ -198,16 +198,16 @@ def _size(doc: dict, path: Path) -> tuple[int, int]:
     image_path = doc.get("imagePath")
     unknown = "image size unknown: no imageHeight/imageWidth, no imageData, and"
     if isinstance(image_path, str) and image_path:
-        image = path.parent / image_path
-        if not within(image, path.parent):
+        image_file = path.parent / image_path
+        if not within(image_file, path.parent):
             raise FormatError(
                 path,
                 f"{unknown} imagePath {quoted(image_path)} is not a file inside its folder, "
                 "so it is not read",
             )
-        if regular_file(image):
+        if regular_file(image_file):
             try:
-                return displayed_size(image)
+                return displayed_size(image_file)
             except ImageReadError as exc:
                 if "refused" in str(exc):
                     raise FormatError(path, str(exc)) from None

@@ -90,7 +90,7 @@ def outline(
     if min_area > 0 and labels.size:
         codes = absorb_small(codes, min_area)
     rings: list[np.ndarray] = []  # traced outlines, then one block of lone pixels per value
-    lengths: list[np.ndarray] = []
+    piece_lengths: list[np.ndarray] = []
     ring_class: list[np.ndarray] = []
     crossings = _crossings(codes) if labels.size else {}
     for value in present_values(codes) if labels.size else []:
@@ -104,12 +104,12 @@ def outline(
         # Every tool wants three points at least: a pixel or a two-pixel line repeats its last.
         traced = [r if len(r) >= 3 else np.concatenate((r, r[-1:], r[-1:]))[:3] for r in traced]
         rings.extend([*traced, np.repeat(singles, 3, axis=0)])
-        lengths.append(np.fromiter((len(r) for r in traced), np.int64, len(traced)))
-        lengths.append(np.full(len(singles), 3, np.int64))
+        piece_lengths.append(np.fromiter((len(r) for r in traced), np.int64, len(traced)))
+        piece_lengths.append(np.full(len(singles), 3, np.int64))
         ring_class.append(
             np.full(len(traced) + len(singles), UNLABELLED if value == num_classes else int(value), np.int16)
         )
-    lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
+    lengths = np.concatenate(piece_lengths) if piece_lengths else np.zeros(0, np.int64)
     xy = np.concatenate(rings).astype(np.int32) if rings else np.zeros((0, 2), np.int32)
     order = np.argsort(-_areas(xy, lengths), kind="stable")
     rank = np.empty_like(order)

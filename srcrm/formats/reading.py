@@ -9,7 +9,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import shapely
@@ -156,10 +156,14 @@ def image_size(data: dict, keys: tuple[str, str], path: str | os.PathLike) -> tu
     if keys[0] not in data and keys[1] not in data:
         return None
     h, w = data.get(keys[0]), data.get(keys[1])
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (h, w)):
+    if not (_positive_int(h) and _positive_int(w)):
         raise FormatError(path, f"{keys[0]}/{keys[1]} must be positive integers, got {h!r}/{w!r}")
     checked_size(h, w, path)
     return h, w
+
+
+def _positive_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def checked_size(height: int, width: int, path: str | os.PathLike) -> None:

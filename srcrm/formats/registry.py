@@ -11,6 +11,7 @@ what a menu entry needs: one image's labels out to a format, and back in.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -186,7 +187,7 @@ def get(name: str) -> Format:
         raise ValueError(f"unknown format {name!r}; choose one of {', '.join(FORMATS)}") from None
 
 
-def detect(src: str | Path) -> Format:
+def detect(src: str | os.PathLike) -> Format:
     """The format of a label file, or of the label files in a folder."""
     src = Path(src)
     if src.is_file():
@@ -202,8 +203,9 @@ def detect(src: str | Path) -> Format:
         except FormatError:
             if path == jsons[-1]:
                 raise
-    if FORMATS["png"].claims(src, files):
-        return FORMATS["png"]
+    png = FORMATS["png"]
+    if png.claims is not None and png.claims(src, files):
+        return png
     raise FormatError(
         src, "no label files found (PNG masks, labelme or COCO JSON, YOLO labels, Cityscapes or VOC layouts)"
     )
@@ -264,9 +266,15 @@ def read_one(fmt: Format, path: Path, labelset: LabelSet, image: Path) -> Sample
     none."""
     if fmt.read_for_image is not None:
         return fmt.read_for_image(Path(path), labelset, image)
-    samples, errors = [], []
+    if fmt.read is None:
+        raise ValueError(f"{fmt.name} is written, not read")
+    samples: list[Sample] = []
+    errors: list[FormatError] = []
     for item in fmt.read(Path(path), labelset):
-        (errors if isinstance(item, FormatError) else samples).append(item)
+        if isinstance(item, FormatError):
+            errors.append(item)
+        else:
+            samples.append(item)
     if fmt.name != "coco" and samples:
         return samples[0]
     match = [s for s in samples if PurePosixPath(s.name).name == image.stem]

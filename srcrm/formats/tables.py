@@ -53,7 +53,7 @@ class Table:
     def check(self, values: np.ndarray, path: str | os.PathLike, void: tuple[int, ...] = ()) -> None:
         """Raise :class:`TableMismatch` for the first id in ``values`` (``void`` aside) that
         the table lacks."""
-        present = np.flatnonzero(np.bincount(values.ravel(), minlength=1)) if values.size else []
+        present = np.flatnonzero(np.bincount(values.ravel(), minlength=1) if values.size else [])
         for value in present:
             if int(value) not in self.names and int(value) not in void:
                 raise TableMismatch(path, f"id {int(value)} is not in {self}")

@@ -54,7 +54,8 @@ def write(path: str | os.PathLike, labels: np.ndarray, labelset: LabelSet) -> No
 
 def read_labelmap(path: str | os.PathLike) -> Table:
     """The class table of a ``labelmap.txt`` (``name:color:parts:actions`` per line)."""
-    names, colours = {}, {}
+    names: dict[int, str] = {}
+    colours: dict[tuple[int, int, int], int] = {}
     for i, line in enumerate(read_lines(Path(path))):
         name, _, rest = line.partition(":")
         names[i] = name.strip()
@@ -66,7 +67,8 @@ def read_labelmap(path: str | os.PathLike) -> Table:
                 rgb = ()
             if len(rgb) != 3 or not all(0 <= c <= 255 for c in rgb):
                 raise FormatError(path, f"{name.strip()}: the colour {colour!r} is not r,g,b")
-            colours.setdefault(rgb, i)
+            r, g, b = rgb
+            colours.setdefault((r, g, b), i)
     if not names:
         raise FormatError(path, "lists no classes")
     if not colours:  # datumaro paints line i with VOC's colour i

@@ -119,7 +119,7 @@ def _pymatting(estimate, extra=None, **laplacian_kwargs):
     keyword arguments."""
 
     def solve(image, mask, trimap, on_iteration):
-        kwargs = {"rtol": _RTOL, "maxiter": 2000}
+        kwargs: dict[str, object] = {"rtol": _RTOL, "maxiter": 2000}
         if on_iteration is not None:
 
             def callback(A, x, b, norm_b, r, norm_r):

@@ -4,6 +4,11 @@ The tables of parts (:mod:`srcrm.models.registry`) import without torch; the net
 imported on first use of :func:`build_model` or :class:`SRCRMNet`.
 """
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what __getattr__ below hands out, for the type checker
+    from srcrm.models.network import SRCRMNet, build_model, load_pretrained
+
 __all__ = ["SRCRMNet", "build_model", "load_pretrained"]
 
 

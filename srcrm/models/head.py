@@ -24,6 +24,14 @@ def classifiers(model: SRCRMNet) -> list[tuple[SegmentationHead, int]]:
     return [(m, len(m) - 1) for m in model.modules() if isinstance(m, SegmentationHead)]
 
 
+def class_conv(head: SegmentationHead) -> nn.Conv2d:
+    """A head's final 1x1 class-scoring conv."""
+    conv = head[len(head) - 1]
+    if not isinstance(conv, nn.Conv2d):
+        raise TypeError(f"a class head ends in {type(conv).__name__}, not a Conv2d")
+    return conv
+
+
 def adapt_classes(model: SRCRMNet, old_names: Sequence[str], new_names: Sequence[str]) -> SRCRMNet:
     """Resize ``model``'s class heads from ``old_names`` to ``new_names`` in place and return it.
 
@@ -45,7 +53,7 @@ def adapt_classes(model: SRCRMNet, old_names: Sequence[str], new_names: Sequence
     if new == old:
         return model
     for head, index in classifiers(model):
-        head[index] = _grown(head[index], new)
+        head[index] = _grown(class_conv(head), new)
     model.cfg = replace(model.cfg, num_classes=new)
     return model
 
@@ -53,12 +61,18 @@ def adapt_classes(model: SRCRMNet, old_names: Sequence[str], new_names: Sequence
 @torch.no_grad()
 def _grown(conv: nn.Conv2d, classes: int) -> nn.Conv2d:
     old = conv.out_channels
+    # Conv2d keeps its sizes as tuple[int, ...], its constructor's stubs take pairs only.
     grown = nn.Conv2d(
-        conv.in_channels, classes, conv.kernel_size, conv.stride, conv.padding, bias=conv.bias is not None
+        conv.in_channels,
+        classes,
+        conv.kernel_size,  # type: ignore[arg-type]
+        conv.stride,  # type: ignore[arg-type]
+        conv.padding,  # type: ignore[arg-type]
+        bias=conv.bias is not None,
     ).to(conv.weight.device, conv.weight.dtype)
     grown.weight[:old] = conv.weight
     grown.weight[old:] = conv.weight.mean(dim=0, keepdim=True)
-    if conv.bias is not None:
+    if conv.bias is not None and grown.bias is not None:  # both or neither
         grown.bias[:old] = conv.bias
         grown.bias[old:] = conv.bias.mean() - NEW_CLASS_MARGIN
     return grown

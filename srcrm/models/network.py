@@ -29,6 +29,9 @@ class SRCRMNet(nn.Module):
     exported models need no preprocessing. ``forward(x)`` returns logits at the input size;
     ``return_aux=True`` (training) also returns the auxiliary logits for deep supervision."""
 
+    mean: torch.Tensor  # buffers (register_buffer), not parameters
+    std: torch.Tensor
+
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg

@@ -67,13 +67,12 @@ class SemanticRefinement(nn.Module):
         super().__init__()
         self.reduce_coarse = nn.Conv2d(coarse_channels, hidden, 1, bias=False)
         self.reduce_fine = nn.Conv2d(fine_channels, hidden, 1, bias=False)
-        self.offset_head = nn.Sequential(
-            ConvBNReLU(2 * hidden, hidden, 3),
-            nn.Conv2d(hidden, 2, 3, padding=1),
-        )
+        mix = ConvBNReLU(2 * hidden, hidden, 3)
+        offset = nn.Conv2d(hidden, 2, 3, padding=1)
+        self.offset_head = nn.Sequential(mix, offset)
         self.neighbours = NeighbourOffsetRefinement(hidden)
-        nn.init.zeros_(self.offset_head[-1].weight)
-        nn.init.zeros_(self.offset_head[-1].bias)
+        for p in offset.parameters():  # its weight and bias: no offset to begin with
+            nn.init.zeros_(p)
 
     def offsets(self, coarse: torch.Tensor, fine: torch.Tensor) -> torch.Tensor:
         """The refined offset field (N,2,H,W) in fine-grid pixels."""

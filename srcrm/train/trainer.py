@@ -28,7 +28,7 @@ from srcrm.evaluate import evaluate
 from srcrm.io import atomic_write_bytes, atomic_write_text
 from srcrm.losses import balanced_weights, segmentation_loss
 from srcrm.models import build_model, load_pretrained
-from srcrm.models.network import upgrade_state_dict
+from srcrm.models.network import SRCRMNet, upgrade_state_dict
 from srcrm.train.config import TrainConfig
 from srcrm.train.distributed import DistInfo, init_distributed, local_device
 
@@ -137,7 +137,7 @@ class Trainer:
         on_event: Callable[[TrainEvent], None] | None = None,
         train_data: SegmentationData | None = None,
         val_data: SegmentationData | None = None,
-        start: nn.Module | None = None,
+        start: SRCRMNet | None = None,
     ):
         """``start``: the network to train, held in memory (fine-tuning's, its class head
         grown), instead of one built from ``cfg.model`` or ``cfg.init_from``."""
@@ -161,7 +161,7 @@ class Trainer:
             self.cfg.loss = replace(
                 self.cfg.loss, class_weights=balanced_weights(counts, cfg.loss.class_balance)
             )
-        self.model = self._build_model(start)
+        self._net, self.model = self._build_model(start)
         self.optimizer = torch.optim.SGD(
             self._param_groups(),
             lr=cfg.lr,
@@ -177,35 +177,38 @@ class Trainer:
 
     # --- set-up --------------------------------------------------------------------------
 
-    def _build_model(self, start: nn.Module | None) -> nn.Module:
+    def _build_model(self, start: SRCRMNet | None) -> tuple[SRCRMNet, nn.Module]:
+        """The bare network, and the module that trains: the same one, moved and converted
+        in place, wrapped in DDP when distributed."""
         cfg = self.cfg
         if start is not None:
-            model = start
+            net = start
             self.cfg.model = start.cfg
         elif cfg.init_from:
             ckpt = load_checkpoint(cfg.init_from)
-            model = ckpt.build_model()
+            net = ckpt.build_model()
             self.cfg.model = ckpt.config
         else:
             model_cfg = replace(cfg.model, num_classes=self.labelset.num_classes)
             self.cfg.model = model_cfg
-            model = build_model(model_cfg)
+            net = build_model(model_cfg)
         if cfg.pretrained:
             if cfg.init_from:
                 raise ValueError("--pretrained starts a new model; --init-from continues one: give one")
-            load_pretrained(model.encoder, self.cfg.model.backbone)
+            load_pretrained(net.encoder, self.cfg.model.backbone)
         if cfg.freeze_backbone:
-            for p in model.encoder.parameters():
+            for p in net.encoder.parameters():
                 p.requires_grad_(False)
+        model: nn.Module = net
         if cfg.sync_bn and self.dist.enabled and self.device.type == "cuda":  # CUDA-only in torch
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         model = model.to(self.device)
         if cfg.channels_last:
-            model = model.to(memory_format=torch.channels_last)
+            model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # memory_format: missing from Module.to's stubs
         if self.dist.enabled:
             ids = [self.device.index] if self.device.type == "cuda" else None
             model = DistributedDataParallel(model, device_ids=ids)
-        return model.train()
+        return net, model.train()
 
     def _param_groups(self) -> list[dict]:
         """The encoder and the rest as two groups, so a pretrained encoder can learn more slowly."""
@@ -221,9 +224,9 @@ class Trainer:
         return amp_dtype(self.cfg.amp, self.device)
 
     @property
-    def net(self) -> nn.Module:
+    def net(self) -> SRCRMNet:
         """The bare network (unwrapped from DDP)."""
-        return getattr(self.model, "module", self.model)
+        return self._net
 
     def _batches(self):
         """Endless augmented batches: resident on the device when the images share one size."""
@@ -334,12 +337,13 @@ class Trainer:
             elapsed = time.perf_counter() - started
             eta = elapsed / (self.step - start) * (cfg.steps - self.step)
             self.on_event(TrainEvent("step", self.step, cfg.steps, loss_value, lr, eta))
-            if cfg.eval_every and self.step % cfg.eval_every == 0 and self.step < cfg.steps:
-                self._evaluate()
+            evaluate_now = cfg.eval_every and self.step % cfg.eval_every == 0 and self.step < cfg.steps
+            if evaluate_now and self.val_data is not None:  # no validation data: nothing to evaluate
+                self._evaluate(self.val_data)
             if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
                 self._save_state()
         self._sync_buffers()
-        metrics = self._evaluate() if self.val_data is not None else {}
+        metrics = self._evaluate(self.val_data) if self.val_data is not None else {}
         if cfg.write_files:
             self._save_state()
             self.save_checkpoint(self.out_dir / "model.pt", metrics)
@@ -353,8 +357,8 @@ class Trainer:
             for buffer in self.net.buffers():
                 torch.distributed.broadcast(buffer, 0)
 
-    def _evaluate(self) -> dict:
-        metrics = evaluate(self.net, self.val_data, self.device, progress=False)
+    def _evaluate(self, val_data: SegmentationData) -> dict:
+        metrics = evaluate(self.net, val_data, self.device, progress=False)
         best = max((e["miou"] for e in self.history["eval"]), default=-1.0)
         self.history["eval"].append({"step": self.step, **metrics})
         if metrics["miou"] > best and self.cfg.write_files:

@@ -15,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -32,6 +33,7 @@ from srcrm.video.source import FrameSource, frames_at
 Progress = Callable[[int, int], None] | None
 Stop = Callable[[], bool] | None
 JPEG_QUALITY = 95
+T = TypeVar("T")
 
 
 class _Cancelled(Exception):
@@ -49,7 +51,7 @@ def export_label_pngs(
     out_dir = Path(out_dir)
     indices = _labelled(store, frames)
     done = 0
-    for done, index in _tracked(indices, on_progress, should_stop):  # noqa: B007 (the count is returned)
+    for done, index in _tracked(indices, on_progress, should_stop, len(indices)):  # noqa: B007 (the count is returned)
         atomic_write_bytes(out_dir / store.path(index).name, store.path(index).read_bytes())
     return done
 
@@ -79,16 +81,21 @@ def export_coco_video(
         "length": source.frame_count,
         "fps": source.fps,
     }
-    frame_iter = frames_at(source, indices) if images else ((i, None) for i in indices)
+    frame_iter: Iterable[tuple[int, np.ndarray | None]] = (
+        frames_at(source, indices) if images else ((i, None) for i in indices)
+    )
     out = coco.CocoFile(path, labelset, head={"videos": [video]})
     try:
         for _done, (index, frame) in _tracked(
             frame_iter, on_progress, should_stop, len(indices), raise_on_stop=True
         ):
+            labels = store.read(index)
+            if labels is None:  # cleared (or spoilt) since it was listed: left out
+                continue
             file_name = f"{source.name}/{index:06d}.jpg"
             if frame is not None:
                 write_jpeg(path.parent / file_name, frame, JPEG_QUALITY)
-            coverage = polygonize(store.read(index), labelset.num_classes, tolerance=tolerance)
+            coverage = polygonize(labels, labelset.num_classes, tolerance=tolerance)
             out.add(file_name, coverage, video_id=1, frame_id=index)
     except _Cancelled:
         out.abort()
@@ -114,13 +121,16 @@ def export_labelme_frames(
     labelled frame; polygons as :mod:`srcrm.formats.labelme` writes them."""
     out_dir = Path(out_dir)
     indices = _labelled(store, frames)
-    done = 0
-    frame_iter = frames_at(source, indices)
-    for done, (index, frame) in _tracked(frame_iter, on_progress, should_stop, len(indices)):  # noqa: B007 (the count is returned)
+    written = 0
+    for _, (index, frame) in _tracked(frames_at(source, indices), on_progress, should_stop, len(indices)):
+        labels = store.read(index)
+        if labels is None:  # cleared (or spoilt) since it was listed: left out
+            continue
         image = out_dir / f"{index:06d}.jpg"
         write_jpeg(image, frame, JPEG_QUALITY)
-        labelme.write(out_dir / f"{index:06d}.json", store.read(index), labelset, image, tolerance=tolerance)
-    return done
+        labelme.write(out_dir / f"{index:06d}.json", labels, labelset, image, tolerance=tolerance)
+        written += 1
+    return written
 
 
 def write_overlay_video(
@@ -222,15 +232,14 @@ def _labelled(store: FrameLabelStore, frames: Iterable[int] | None) -> list[int]
 
 
 def _tracked(
-    items: Iterable,
+    items: Iterable[T],
     on_progress: Progress,
     should_stop: Stop,
-    total: int | None = None,
+    total: int,
     raise_on_stop: bool = False,
-) -> Iterator[tuple[int, object]]:
-    """``(n, item)`` with n counting from 1, reporting progress after each item and ending
-    (or raising ``_Cancelled``) when ``should_stop`` says so."""
-    total = len(items) if total is None else total
+) -> Iterator[tuple[int, T]]:
+    """``(n, item)`` with n counting from 1 of ``total``, reporting progress after each item
+    and ending (or raising ``_Cancelled``) when ``should_stop`` says so."""
     for n, item in enumerate(items, start=1):
         if should_stop and should_stop():
             if raise_on_stop:
@@ -261,7 +270,7 @@ def _write_video(
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     os.close(fd)
     writer = cv2.VideoWriter(
-        tmp, cv2.VideoWriter_fourcc(*"mp4v"), source.fps, (source.width, source.height), colour
+        tmp, cv2.VideoWriter.fourcc(*"mp4v"), source.fps, (source.width, source.height), colour
     )
     try:
         if not writer.isOpened():

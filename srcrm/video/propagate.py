@@ -19,10 +19,10 @@ def dense_flow(src_rgb: np.ndarray, dst_rgb: np.ndarray) -> np.ndarray:
     ``(x + fx, y + fy)`` in ``dst``."""
     if src_rgb.shape != dst_rgb.shape:
         raise ValueError(f"frames differ in size: {src_rgb.shape} and {dst_rgb.shape}")
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    return dis.calc(
-        cv2.cvtColor(src_rgb, cv2.COLOR_RGB2GRAY), cv2.cvtColor(dst_rgb, cv2.COLOR_RGB2GRAY), None
-    )
+    dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    src, dst = cv2.cvtColor(src_rgb, cv2.COLOR_RGB2GRAY), cv2.cvtColor(dst_rgb, cv2.COLOR_RGB2GRAY)
+    # None: OpenCV allocates the flow (its stubs want an output array).
+    return dis.calc(src, dst, None)  # type: ignore[call-overload]
 
 
 def propagate_correction(
@@ -36,8 +36,8 @@ def propagate_correction(
     if region.shape != (h, w) or frames[0].shape[:2] != (h, w):
         raise ValueError("frames, labels and region must be the same size")
     grid = np.dstack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
-    source = grid  # for each pixel of the current frame, where it came from in frame N
-    valid = np.ones((h, w), np.uint8)  # whether that place lies inside frame N
+    source: np.ndarray = grid  # for each pixel of the current frame, where it came from in frame N
+    valid: np.ndarray = np.ones((h, w), np.uint8)  # whether that place lies inside frame N
     region_u8 = region.astype(np.uint8)
     out = []
     for prev, cur in zip(frames, frames[1:]):
@@ -45,7 +45,7 @@ def propagate_correction(
         valid = cv2.remap(valid, back, None, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         source = cv2.remap(source, back, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         warped_labels = cv2.remap(labels, source, None, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
-        warped_region = cv2.remap(
+        warped_region: np.ndarray = cv2.remap(
             region_u8, source, None, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0
         )
         out.append((warped_labels, (warped_region & valid).astype(bool)))

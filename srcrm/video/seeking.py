@@ -78,12 +78,17 @@ class Cursor:
         self._cap: cv2.VideoCapture | None = None
         self._restart()
 
-    def _restart(self) -> None:
+    def _restart(self) -> cv2.VideoCapture:
         """Reopen the file: the one position that is always known exactly is the start."""
         self.close()
-        self._cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        self._cap = cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
         self._next = 0  # index of the frame the next grab() decodes
         self._held: int | None = None  # index of the grabbed, not yet retrieved frame
+        return cap
+
+    def _capture(self) -> cv2.VideoCapture:
+        """The open decoder; a closed cursor opens again, at the start."""
+        return self._cap if self._cap is not None else self._restart()
 
     def read(self, index: int) -> np.ndarray:
         """Frame ``index`` as BGR. Raises :class:`EndOfVideo` when the file ends before it,
@@ -95,7 +100,7 @@ class Cursor:
                 self._seek(index)
             while self._held != index:
                 self._grab()
-        ok, frame = self._cap.retrieve()
+        ok, frame = self._capture().retrieve()
         if not ok or frame is None:
             raise ValueError(f"frame {index} cannot be decoded (damaged data)")
         return frame
@@ -109,9 +114,10 @@ class Cursor:
             return end.end
 
     def _grab(self) -> None:
-        if not self._cap.grab():
+        cap = self._capture()
+        if not cap.grab():
             raise EndOfVideo(self._next)
-        self.timeline.record(self._next, self._cap.get(cv2.CAP_PROP_POS_MSEC))
+        self.timeline.record(self._next, cap.get(cv2.CAP_PROP_POS_MSEC))
         self._held = self._next
         self._next += 1
 
@@ -120,9 +126,10 @@ class Cursor:
         if not self.seeks_verified and index > self._next:
             return  # this file's seeks mislead: decode forward from here instead
         if index > 0:
-            self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
-            if self._cap.grab():
-                landed = self.timeline.index_of(self._cap.get(cv2.CAP_PROP_POS_MSEC))
+            cap = self._capture()
+            cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+            if cap.grab():
+                landed = self.timeline.index_of(cap.get(cv2.CAP_PROP_POS_MSEC))
                 if landed is not None and landed <= index:
                     self._held, self._next = landed, landed + 1
                     return

@@ -72,6 +72,25 @@ def test_training_resumes_and_cancel_keeps_the_saved_state(tiny_dataset, tmp_pat
     assert state != (tmp_path / "run" / "last_state.pt").read_bytes()
 
 
+def test_eval_every_without_a_validation_split_trains_without_evaluating(tiny_dataset, tmp_path):
+    """--eval-every with no validation data has nothing to evaluate: it used to crash at the
+    first evaluation step (evaluate() was handed None)."""
+    cfg = TrainConfig(
+        data=str(tiny_dataset),
+        out_dir=str(tmp_path / "run"),
+        val_split=None,
+        steps=2,
+        eval_every=1,
+        batch_size=2,
+        augment=AugmentConfig(crop=(48, 48)),
+        warmup_steps=1,
+        model=ModelConfig(decoder_channels=16),
+        checkpoint_every=0,
+    )
+    trainer = Trainer(cfg)
+    assert trainer.fit() == {} and trainer.history["eval"] == []
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -92,6 +92,27 @@ def test_labelme_files_read_back_as_the_labels(labelled, tmp_path):
     assert (sample.labels == box_labels(5)).mean() > 0.995
 
 
+@pytest.mark.parametrize("export", ["coco", "labelme"])
+def test_a_frame_cleared_during_the_export_is_left_out(labelled, tmp_path, export):
+    """Listed as labelled, then cleared (the person deletes its labels while the export runs):
+    the export leaves it out like any unlabelled frame, where it used to crash on its None."""
+    source, store = labelled
+
+    def clear_frame_2(done, total):
+        if done == 1:
+            store.path(2).unlink()
+
+    if export == "coco":
+        path = tmp_path / "coco" / "annotations.json"
+        count = export_coco_video(store, source, CLASSES, path, on_progress=clear_frame_2)
+        frame_ids = [im["frame_id"] for im in json.loads(path.read_text())["images"]]
+    else:
+        out = tmp_path / "labelme"
+        count = export_labelme_frames(store, source, CLASSES, out, on_progress=clear_frame_2)
+        frame_ids = sorted(int(p.stem) for p in out.glob("*.json"))
+    assert count == 4 and frame_ids == [0, 1, 4, 5]
+
+
 def read_video(path):
     cap = cv2.VideoCapture(str(path))
     frames = []

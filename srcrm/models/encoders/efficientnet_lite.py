@@ -105,7 +105,8 @@ def _drop_first_if_even(x: torch.Tensor, dim: int, padding: int) -> torch.Tensor
         return x.narrow(dim, 1, x.shape[dim] - 1) if (x.shape[dim] - padding) % 2 == 0 else x
     size = torch._shape_as_tensor(x)[dim]
     first = 1 - (size - padding) % 2
-    return x.index_select(dim, torch.arange(first, size, device=x.device))
+    # Tensor bounds keep the size dynamic in the traced graph; the stubs take numbers only.
+    return x.index_select(dim, torch.arange(first, size, device=x.device))  # type: ignore[call-overload]
 
 
 def _bn(channels: int) -> nn.BatchNorm2d:
