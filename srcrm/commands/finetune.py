@@ -10,20 +10,15 @@ SIGTERM and Ctrl-C cancel cleanly: nothing is written and the exit code is 130.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import signal
 import sys
-import threading
 from dataclasses import fields
 from typing import TYPE_CHECKING
 
+from srcrm.commands.events import EXIT_CANCELLED, cancel_on_signals, event_stream, reported_end
 from srcrm.commands.options import size
 
 if TYPE_CHECKING:
     from srcrm.finetune import FinetuneReport
-
-EXIT_CANCELLED = 130
 
 
 def register(subparsers) -> None:
@@ -84,7 +79,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from srcrm.finetune import Cancelled, FinetuneConfig, finetune, input_paths
+    from srcrm.finetune import FinetuneConfig, finetune, input_paths
     from srcrm.outputs import refuse_aliasing
 
     cfg = FinetuneConfig(
@@ -97,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     )
     to_stdout = events == "-"
     human = sys.stderr if to_stdout else sys.stdout
-    with _event_stream(events) as send, _cancel_on_signals() as cancelled:
+    with event_stream(events) as send, cancel_on_signals() as cancelled:
         bar = tqdm(total=cfg.steps, desc="fine-tune", disable=to_stdout)
 
         def on_event(event) -> None:
@@ -108,20 +103,12 @@ def run(args: argparse.Namespace) -> int:
             elif event.kind in ("start", "eval") and event.miou is not None:
                 bar.write(f"step {event.step}: holdout mIoU {100 * event.miou:.2f}", file=human)
 
-        try:
+        with reported_end(send, bar.close, "; nothing was written") as ending:
             report = finetune(
                 getattr(args, "parent", None), args.data, args.out, cfg, on_event, cancelled.is_set
             )
-        except Cancelled as exc:
-            bar.close()
-            send({"kind": "cancelled", "message": str(exc)})
-            print(f"cancelled: {exc}; nothing was written", file=sys.stderr)
+        if ending.cancelled:
             return EXIT_CANCELLED
-        except Exception as exc:
-            bar.close()
-            send({"kind": "error", "message": str(exc)})
-            raise
-        bar.close()
         moved = (
             (f"cannot write {report.save_error}; the trained model was saved to {report.out} instead")
             if report.save_error
@@ -186,36 +173,3 @@ def plot_comparison(report: FinetuneReport, path) -> None:
         for when, scores in (("before", report.before), ("after", report.after))
     }
     plot_class_iou(results, path)
-
-
-@contextlib.contextmanager
-def _event_stream(target: str | None):
-    """A function that writes one JSON line per event and flushes it (a no-op without target)."""
-    if target is None:
-        yield lambda data: None
-        return
-    with contextlib.ExitStack() as stack:
-        fh = sys.stdout if target == "-" else stack.enter_context(open(target, "w"))
-
-        def send(data: dict) -> None:
-            try:
-                fh.write(json.dumps(data) + "\n")
-                fh.flush()
-            except OSError as exc:  # a full disk: the error names the stream, not nothing
-                raise OSError(exc.errno, exc.strerror or str(exc), target) from None
-
-        yield send
-
-
-@contextlib.contextmanager
-def _cancel_on_signals():
-    """An event that SIGTERM and SIGINT set, so the training loop stops at its next step and
-    the job ends as a clean cancel rather than a killed process."""
-    cancelled = threading.Event()
-    handled = (signal.SIGTERM, signal.SIGINT)
-    previous = {sig: signal.signal(sig, lambda *_: cancelled.set()) for sig in handled}
-    try:
-        yield cancelled
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from srcrm.commands.finetune import EXIT_CANCELLED, _cancel_on_signals, _event_stream
+from srcrm.commands.events import EXIT_CANCELLED, cancel_on_signals, event_stream, reported_end
 
 
 def register(subparsers) -> None:
@@ -104,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
     to_stdout = args.events == "-"
     out = Path(args.out)
     with (
-        _event_stream(args.events) as send,
-        _cancel_on_signals() as cancelled,
+        event_stream(args.events) as send,
+        cancel_on_signals() as cancelled,
         tempfile.TemporaryDirectory(prefix="srcrm-learn-") as work,
     ):
         learner = Learner(args.parent, Path(work), cfg)
@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
             bar.n = 100 * event.fraction
             bar.refresh()
 
-        try:
+        with reported_end(send, bar.close) as ending:
             for n in [*stops, len(done)]:
                 bar.reset()
                 bar.set_description(f"update on {n} done images")
@@ -138,16 +138,8 @@ def run(args: argparse.Namespace) -> int:
                 )
                 if cancelled.is_set():
                     raise Cancelled(f"cancelled after {len(relabelled)} of {len(todo)} pre-labels")
-        except Cancelled as exc:
-            bar.close()
-            send({"kind": "cancelled", "message": str(exc)})
-            print(f"cancelled: {exc}", file=sys.stderr)
+        if ending.cancelled:
             return EXIT_CANCELLED
-        except Exception as exc:
-            bar.close()
-            send({"kind": "error", "message": str(exc)})
-            raise
-        bar.close()
     out.mkdir(parents=True, exist_ok=True)
     summaries = [asdict(s) for s in learner.updates]
     (out / "summary.json").write_text(json.dumps({"updates": summaries, "relabelled": relabelled}, indent=1))
