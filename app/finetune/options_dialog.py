@@ -80,7 +80,7 @@ class FinetuneOptionsDialog(QtWidgets.QDialog):
         self.freeze.setChecked(defaults.freeze_backbone)
         self.freeze.setToolTip("Faster and safer with very few images")
         form.addRow("Time budget:", self.budget)
-        form.addRow("At most steps:", self.steps)
+        form.addRow("Steps, at most:", self.steps)
         form.addRow("Learning rate:", self.lr)
         form.addRow("Crop size:", self.crop)
         form.addRow("", self.freeze)
