@@ -15,7 +15,7 @@ from .io_actions.options import ClassItem, ExportOptions
 from .video.tasks import PrelabelRequest
 
 if TYPE_CHECKING:
-    from srcrm.finetune import FinetuneConfig
+    from srcrm.train.finetune import FinetuneConfig
 
 Parent = QtWidgets.QWidget | None
 SKIP, OVERWRITE = "skip", "overwrite"

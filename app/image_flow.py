@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from srcrm.suffixes import IMAGE_SUFFIXES
+from srcrm.base.suffixes import IMAGE_SUFFIXES
 
 from .canvas import Canvas
 from .document.label_document import LabelDocument

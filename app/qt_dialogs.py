@@ -19,7 +19,7 @@ from .video.tasks import PrelabelRequest
 from .video.video_dialogs import ClassPickerDialog, PrelabelVideoDialog
 
 if TYPE_CHECKING:
-    from srcrm.finetune import FinetuneConfig
+    from srcrm.train.finetune import FinetuneConfig
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)"
 CHECKPOINT_FILTER = "SRCRM checkpoints (*.pt *.json);;All files (*)"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
-from srcrm.package_data import resource_dir
+from srcrm.base.package_data import resource_dir
 
 ORGANIZATION = "SRCRM"
 APPLICATION = "SRCRM Studio"

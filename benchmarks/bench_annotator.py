@@ -41,7 +41,7 @@ with ``--out`` writes the per-class table and a plot (docs/annotator_benchmark.m
 
 Learning as the person works (``--learn-every K``): the robot labels the images in order (one
 sequence: CamVid val is 0016E5 in frame order) with the first tool list of ``--runs``, once with
-the model fixed and once with :class:`srcrm.learning.Learner` updating it after every K images
+the model fixed and once with :class:`srcrm.train.learning.Learner` updating it after every K images
 marked done, within ``--budget-s`` seconds of training per update on one CPU thread: the code the
 app runs. What the learner trains on is the robot's finished label map (95% of the pixels right,
 the rest as the model left them), as a person's would be, never the ground truth. ``--lag N``
@@ -78,10 +78,10 @@ from app.document.smart.evidence import Evidence  # noqa: E402
 from app.document.smart.quick_select import quick_select  # noqa: E402
 from app.document.smart.scissors import snapping_polygon_fill  # noqa: E402
 from app.document.smart.superpixels import superpixel_fill  # noqa: E402
+from srcrm.base.io import atomic_write_text, write_png  # noqa: E402
 from srcrm.data.datasets import SegmentationData, open_dataset  # noqa: E402
-from srcrm.io import atomic_write_text, write_png  # noqa: E402
-from srcrm.learning import LearnConfig, Learner, LearnSummary  # noqa: E402
-from srcrm.predictor import Prediction, Predictor  # noqa: E402
+from srcrm.inference.predictor import Prediction, Predictor  # noqa: E402
+from srcrm.train.learning import LearnConfig, Learner, LearnSummary  # noqa: E402
 
 TARGET = 0.95
 MAX_ACTIONS = 200
@@ -407,7 +407,7 @@ def compare_learning(
 def write_learning_report(
     path: Path, fixed: SequenceRun, learning: SequenceRun, tools_name, cfg, args
 ) -> None:
-    from srcrm.plots import plt, save_figure
+    from srcrm.evaluation.plots import plt, save_figure
 
     n = len(fixed.results)
     lines = [
@@ -569,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_report(path: Path, runs, conf, names, n_images, args) -> None:
-    from srcrm.plots import plt, save_figure
+    from srcrm.evaluation.plots import plt, save_figure
 
     def iou(m):
         inter = np.diag(m)

@@ -32,12 +32,12 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from srcrm.checkpoint import load_checkpoint  # noqa: E402
+from srcrm.base.device import pick_device  # noqa: E402
 from srcrm.data.datasets import open_dataset  # noqa: E402
-from srcrm.device import pick_device  # noqa: E402
-from srcrm.evaluate import evaluate  # noqa: E402
-from srcrm.finetune import FinetuneConfig, finetune  # noqa: E402
-from srcrm.plots import plt, save_figure  # noqa: E402
+from srcrm.evaluation.evaluate import evaluate  # noqa: E402
+from srcrm.evaluation.plots import plt, save_figure  # noqa: E402
+from srcrm.models.checkpoint import load_checkpoint  # noqa: E402
+from srcrm.train.finetune import FinetuneConfig, finetune  # noqa: E402
 
 CAMVID = REPO.parent / "shared" / "data" / "camvid"
 CORRECTION_POOL = 60  # the first frames, where the annotator corrects
@@ -146,7 +146,7 @@ def write_report(baseline: dict, rows: list[dict], cfg: FinetuneConfig, out_md: 
         f"![before and after]({out_md.with_suffix('.png').name})",
         "",
     ]
-    from srcrm.io import atomic_write_text
+    from srcrm.base.io import atomic_write_text
 
     atomic_write_text(out_md, "\n".join(lines))
     plot(baseline, rows, out_md.with_suffix(".png"))

@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from app.finetune.options_dialog import default_config  # noqa: E402
 from app.finetune.process import FinetuneCommand  # noqa: E402
-from srcrm.checkpoint import default_checkpoint_path  # noqa: E402
+from srcrm.models.checkpoint import default_checkpoint_path  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

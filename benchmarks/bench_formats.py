@@ -59,7 +59,7 @@ def blob_map(seed: int = 0) -> np.ndarray:
 def tiled_camvid() -> np.ndarray | None:
     """CamVid val labels tiled to 2048x1024, each tile's 11 classes shifted so all 19 appear;
     CamVid's void (11) stays unlabelled."""
-    from srcrm.io import read_label_png
+    from srcrm.base.io import read_label_png
 
     folder = REPO.parent / "shared" / "data" / "camvid" / "val" / "labels"
     paths = sorted(folder.glob("*.png"))

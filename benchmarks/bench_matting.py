@@ -33,8 +33,8 @@ from scipy.ndimage import gaussian_filter
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from srcrm.base.io import read_image, write_png  # noqa: E402
 from srcrm.formats.cutout import plain_matte  # noqa: E402
-from srcrm.io import read_image, write_png  # noqa: E402
 from srcrm.matting import RefineConfig, paint_band, refine  # noqa: E402
 
 CAMVID = REPO.parent / "shared" / "data" / "camvid" / "val" / "images"
@@ -247,7 +247,7 @@ def video_flicker(n: int, class_name: str = "car") -> None:
     model: the hard class mask, per-frame refined alpha, and refined alpha steadied along
     the flow. Flicker as for labels: mean change from one frame to the next (it includes the
     real motion of the scene, the same for all three)."""
-    from srcrm.predictor import Predictor
+    from srcrm.inference.predictor import Predictor
     from srcrm.video import SteadyMatting, matte_flicker, open_source
     from srcrm.video.source import frames_at
 
@@ -279,7 +279,7 @@ def sample_tree() -> np.ndarray:
     """The bundled sample's "tree" as the bundled model labels it: the image, and cut-outs
     pasted on blue with the default settings: the band alone, and seeing through thin
     structures (the sky between the branches made transparent); the crown enlarged."""
-    from srcrm.predictor import Predictor
+    from srcrm.inference.predictor import Predictor
 
     image = read_image(REPO / "resources" / "samples" / "camvid_0016E5_08085.jpg")
     predictor = Predictor.from_checkpoint(None, device="cpu")

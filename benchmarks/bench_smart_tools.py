@@ -33,7 +33,7 @@ from app.document.smart.scribble import resegment  # noqa: E402
 from app.document.smart.superpixels import superpixel_fill  # noqa: E402
 from app.document.smart.zoom import zoom_labels, zoom_rect  # noqa: E402
 from srcrm.data.datasets import open_dataset  # noqa: E402
-from srcrm.predictor import Predictor  # noqa: E402
+from srcrm.inference.predictor import Predictor  # noqa: E402
 
 
 def median_ms(fn, repeat: int) -> float:

@@ -44,9 +44,9 @@ def child(size: str, model: str, overlay: bool) -> dict:
     import cv2
     import numpy as np
 
-    import srcrm.predict_files
+    import srcrm.inference.files
     from srcrm.cli import main
-    from srcrm.predictor import Predictor
+    from srcrm.inference.predictor import Predictor
 
     h, w = (int(v) for v in size.split("x"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -58,7 +58,7 @@ def child(size: str, model: str, overlay: bool) -> dict:
         if model == "stand-in":
             loaded = Predictor.from_checkpoint(None, "cpu")
             loaded.forward = stand_in
-            srcrm.predict_files.Predictor.from_checkpoint = classmethod(lambda cls, *a, **k: loaded)
+            srcrm.inference.files.Predictor.from_checkpoint = classmethod(lambda cls, *a, **k: loaded)
         started = time.perf_counter()
         args = ["predict", str(image), "--out", str(Path(tmp) / "out"), "--device", "cpu"]
         code = main(args + ([] if overlay else ["--no-overlay"]))

@@ -64,7 +64,7 @@ class BrightnessBands:
     """Stand-in model: 11 brightness bands of the frame as class ids (no network)."""
 
     def predict_batch(self, images):
-        from srcrm.predictor import Prediction
+        from srcrm.inference.predictor import Prediction
 
         out = []
         for image in images:
@@ -122,8 +122,8 @@ def bench_throughput(repeats: int, threads: int | None) -> None:
     machine the best run is the one least disturbed by other work."""
     import torch
 
-    from srcrm.io import write_png
-    from srcrm.predictor import Predictor
+    from srcrm.base.io import write_png
+    from srcrm.inference.predictor import Predictor
 
     if threads:
         torch.set_num_threads(threads)

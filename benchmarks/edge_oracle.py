@@ -36,7 +36,7 @@ from app.document.smart.segment import seeded_watershed  # noqa: E402
 from app.document.smart.strokes import stroke_mask, window_around  # noqa: E402
 from app.document.tools import patch  # noqa: E402
 from srcrm.data.datasets import open_dataset  # noqa: E402
-from srcrm.predictor import Predictor  # noqa: E402
+from srcrm.inference.predictor import Predictor  # noqa: E402
 
 VARIANTS = {"photo": 0.0, "photo + model": 0.5}  # the evidence's model weight
 

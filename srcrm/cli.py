@@ -60,7 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     """The command, with its errors as one ``error:`` line and exit code 2."""
     try:
         if getattr(args, "out", None):
-            from srcrm.io import refuse_bundled_output
+            from srcrm.base.io import refuse_bundled_output
 
             refuse_bundled_output(args.out)
         return args.func(args)

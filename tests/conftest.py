@@ -28,7 +28,7 @@ def camvid_root() -> Path:
 def write_tiny_dataset(root: Path, splits=("train", "val"), n: int = 4, size=(64, 96)) -> Path:
     """A generic-layout dataset of synthetic scenes: a bright square (class 1) on a dark
     background (class 0), with a void border (2 = ignore) and noise, in the CamVid layout."""
-    from srcrm.io import write_png
+    from srcrm.base.io import write_png
 
     rng = np.random.default_rng(0)
     h, w = size
@@ -55,10 +55,10 @@ def tiny_dataset(tmp_path) -> Path:
 def write_checkpoint():
     """``write_checkpoint(path, model_config=None)`` -> path: an untrained SRCRM checkpoint with
     CamVid's classes (small decoder unless a config is given), seeded, so tests agree run to run."""
-    from srcrm.checkpoint import save_checkpoint
-    from srcrm.config import ModelConfig
     from srcrm.data.labelsets import CAMVID
     from srcrm.models import build_model
+    from srcrm.models.checkpoint import save_checkpoint
+    from srcrm.models.config import ModelConfig
 
     def write(path: Path, model_config: ModelConfig | None = None) -> Path:
         torch.manual_seed(0)

@@ -20,8 +20,8 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from srcrm.io import atomic_write, atomic_write_text
-from srcrm.jsonio import load_json
+from srcrm.base.io import atomic_write, atomic_write_text
+from srcrm.base.jsonio import load_json
 
 MODELS_DIR_NAME = "models"
 REGISTRY_NAME = "versions.json"

@@ -43,16 +43,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from srcrm.io import (
+from srcrm.base.io import (
     ImageReadError,
     atomic_write_bytes,
     atomic_write_text,
     read_image,
     read_label_png,
 )
-from srcrm.jsonio import JsonError, load_json
-from srcrm.natural_sort import natural_key
-from srcrm.suffixes import IMAGE_SUFFIXES
+from srcrm.base.jsonio import JsonError, load_json
+from srcrm.base.natural_sort import natural_key
+from srcrm.base.suffixes import IMAGE_SUFFIXES
 
 from .classes import ClassTable
 from .events import Event

@@ -281,8 +281,8 @@ class FinetuneFlow:
         if staged is None or cancelled:
             self._on_finetune_cancelled(run)
             return
-        from srcrm.checkpoint import default_checkpoint_path
-        from srcrm.finetune import split_holdout
+        from srcrm.models.checkpoint import default_checkpoint_path
+        from srcrm.train.finetune import split_holdout
 
         command = FinetuneCommand(
             self.session.model_path or str(default_checkpoint_path()), staged.root, run.out_path, config

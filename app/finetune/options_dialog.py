@@ -16,8 +16,8 @@ DEFAULT_STEPS = 200
 
 
 def default_config(device: str):
-    """What the Fine-tune dialog offers first: a :class:`srcrm.finetune.FinetuneConfig`."""
-    from srcrm.finetune import FinetuneConfig
+    """What the Fine-tune dialog offers first: a :class:`srcrm.train.finetune.FinetuneConfig`."""
+    from srcrm.train.finetune import FinetuneConfig
 
     return FinetuneConfig(steps=DEFAULT_STEPS, budget_s=DEFAULT_BUDGET_S, device=device)
 
@@ -42,7 +42,7 @@ class FinetuneOptionsDialog(QtWidgets.QDialog):
         train_only: Collection[str] = (),
     ):
         super().__init__(parent)
-        from srcrm.finetune import split_holdout
+        from srcrm.train.finetune import split_holdout
 
         self.setWindowTitle("Fine-tune the Model")
         self.defaults = defaults

@@ -21,7 +21,7 @@ from PySide6 import QtCore
 import srcrm
 
 if TYPE_CHECKING:  # the engine's fine-tuning imports torch: not at the app's start
-    from srcrm.finetune import FinetuneConfig
+    from srcrm.train.finetune import FinetuneConfig
 
 SRCRM_ROOT = Path(srcrm.__file__).resolve().parent.parent  # the folder that holds the package
 TAIL_LINES = 12
@@ -29,7 +29,7 @@ TAIL_LINES = 12
 
 @dataclass(frozen=True)
 class FinetuneCommand:
-    """What the child runs. ``config`` is a :class:`srcrm.finetune.FinetuneConfig`."""
+    """What the child runs. ``config`` is a :class:`srcrm.train.finetune.FinetuneConfig`."""
 
     parent: str  # the checkpoint (or model manifest) to start from
     data_dir: Path

@@ -7,10 +7,10 @@ edited, decoded to lossless PNGs). Both are written the same way from there.
 Only a person's labels are set aside to measure the new model. A video frame that holds a
 propagated correction nobody edited since is a guess carried from another frame: it trains
 only once a person marked it done, and is never set aside (``train_only.txt``, read by
-:func:`srcrm.finetune_data.train_only_names`).
+:func:`srcrm.data.finetune_data.train_only_names`).
 
 The engine reads ``images/NAME.ext``, ``labels/NAME.png`` (class ids) and ``classes.txt`` (one
-name per line, line i = id i; see :mod:`srcrm.finetune_data`). Class ids are staged unchanged,
+name per line, line i = id i; see :mod:`srcrm.data.finetune_data`). Class ids are staged unchanged,
 so a fine-tuned model predicts exactly the ids the project stores, its added and renamed
 classes included. Only the "unlabelled" id may need translating: a class added to a CamVid
 table sits after a placeholder at the ignore id (staged as a line named ``unlabelled``, which
@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from srcrm.finetune_data import TRAIN_ONLY_FILE
-from srcrm.io import ImageReadError, atomic_write_text, read_label_png, write_png
+from srcrm.base.io import ImageReadError, atomic_write_text, read_label_png, write_png
+from srcrm.data.finetune_data import TRAIN_ONLY_FILE
 from srcrm.video import VideoReadError, frames_at
 
 from ..document.classes import UNLABELLED_NAME, ClassTable
@@ -125,7 +125,7 @@ def engine_class_names(classes: ClassTable) -> list[str]:
 
 def engine_ignore_index(classes: ClassTable, parent_ignore_index: int) -> int:
     """The ignore id the engine will use for these classes (the rule of
-    :func:`srcrm.finetune_data.extend_labelset`)."""
+    :func:`srcrm.data.finetune_data.extend_labelset`)."""
     n = len(classes)
     if classes.ignore_index < n:
         return classes.ignore_index

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from srcrm.base.package_data import resource_dir
 from srcrm.data.labelsets import LabelSet
-from srcrm.package_data import resource_dir
 
 from ..document.classes import ClassTable, rgb8
 from ..session import Session

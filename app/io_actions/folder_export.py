@@ -17,10 +17,10 @@ import numpy as np
 from PIL import Image
 from PySide6 import QtCore, QtWidgets
 
+from srcrm.base.io import ImageReadError, read_label_png
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import coco
 from srcrm.formats.polygons import polygonize
-from srcrm.io import ImageReadError, read_label_png
 
 from ..document.classes import ClassTable
 from ..jobs import Job, JobProgress

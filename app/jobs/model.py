@@ -9,7 +9,7 @@ A first start on a CPU does not make the person wait while the inference paths a
 model loads on the plain path and pre-labels at once, and the other paths are timed afterwards
 in a background job of the model's lane, whenever nothing else wants the model; any other job
 stops it after the path it is timing, and it goes on later where it stopped
-(:func:`srcrm.fast_inference.choose_path`).
+(:func:`srcrm.inference.fast_path.choose_path`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from srcrm.io import ImageReadError, read_image
+from srcrm.base.io import ImageReadError, read_image
 
 from ..document.classes import rgb8
 from ..document.events import Event
@@ -52,9 +52,9 @@ class PrelabelResult:
 def default_predictor_factory(path: str | None, device: str, progress=None):
     """The engine's predictor, on the fastest path already measured here, else on the plain
     path for now (:meth:`ModelService.time_paths` times the others later)."""
-    from srcrm.checkpoint import load_checkpoint
-    from srcrm.fast_inference import FastPathConfig
-    from srcrm.predictor import Predictor
+    from srcrm.inference.fast_path import FastPathConfig
+    from srcrm.inference.predictor import Predictor
+    from srcrm.models.checkpoint import load_checkpoint
 
     return Predictor(load_checkpoint(path), device, fast_path=FastPathConfig(measure=False))
 
@@ -183,7 +183,7 @@ class ModelService:
         def work(job: Job) -> bool:
             from dataclasses import replace
 
-            from srcrm.fast_inference import choose_path
+            from srcrm.inference.fast_path import choose_path
 
             predictor = self._predictor
             fast_path = replace(predictor.fast_path, measure=True)
@@ -290,7 +290,7 @@ class ModelService:
 
 
 def _load_error(message: str, path: str | None) -> str:
-    from srcrm.checkpoint import default_checkpoint_path
+    from srcrm.models.checkpoint import default_checkpoint_path
 
     if path is None and not Path(default_checkpoint_path()).exists():
         return (

@@ -5,5 +5,5 @@ from them in the background and pre-labels the untouched images again when it go
 * :mod:`~app.learning.child`: ``python -m srcrm learn`` as a child process, run by a job (no Qt);
 * :mod:`~app.learning.flow`: :class:`LearnFlow`, the controller (Model > Learn as You Go).
 
-The engine's side is :mod:`srcrm.learning`; kept models go to :mod:`app.document.model_versions`.
+The engine's side is :mod:`srcrm.train.learning`; kept models go to :mod:`app.document.model_versions`.
 """

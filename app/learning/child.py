@@ -3,7 +3,7 @@ runner's ``learn`` lane (no Qt).
 
 A child process, as for the manual fine-tune (:mod:`app.finetune.process`): a crash or an
 out-of-memory error in the training ends the child, never the app, and the child puts itself at
-the lowest CPU priority with one thread (:func:`srcrm.learning.lower_priority`), so brushing,
+the lowest CPU priority with one thread (:func:`srcrm.train.learning.lower_priority`), so brushing,
 panning and saving keep their speed. It runs from a job rather than a ``QProcess`` so that the
 status view shows its progress and Cancel like any other task: the job reads the JSON lines,
 reports the training's seconds against its budget and each re-labelled image, and a cancel
@@ -29,7 +29,7 @@ from typing import IO
 import numpy as np
 
 import srcrm
-from srcrm.io import ImageReadError, read_label_png
+from srcrm.base.io import ImageReadError, read_label_png
 
 from ..jobs import Job
 

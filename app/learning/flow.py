@@ -88,7 +88,7 @@ class LearnFlow:
     def every(self) -> int:
         """K: images marked done between two updates (the engine's default until chosen)."""
         if self._every is None:
-            from srcrm.learning import LearnConfig  # the engine imports torch: not at start
+            from srcrm.train.learning import LearnConfig  # the engine imports torch: not at start
 
             self._every = LearnConfig().every
         return self._every
@@ -204,7 +204,7 @@ class LearnFlow:
         except VersionRegistryError as exc:  # a kept update could not be recorded
             self.ui.notify(str(exc), "error", key="versions")
             return None
-        from srcrm.checkpoint import default_checkpoint_path
+        from srcrm.models.checkpoint import default_checkpoint_path
 
         model_path = session.model_path
         version = registry.version_of_file(model_path)
@@ -239,7 +239,7 @@ class LearnFlow:
     def _budget(self) -> float:
         if self.budget_s is not None:
             return self.budget_s
-        from srcrm.learning import LearnConfig
+        from srcrm.train.learning import LearnConfig
 
         return float(LearnConfig().train.budget_s or 60.0)
 
@@ -347,9 +347,9 @@ class LearnFlow:
 
 
 def _message(summary: dict, applied: list[str]) -> str:
-    """The engine's words (:meth:`srcrm.learning.LearnSummary.message`), counting the images
+    """The engine's words (:meth:`srcrm.train.learning.LearnSummary.message`), counting the images
     re-labelled here (the child pre-labels after its summary)."""
-    from srcrm.learning import LearnSummary
+    from srcrm.train.learning import LearnSummary
 
     known = {f.name for f in fields(LearnSummary)}
     try:

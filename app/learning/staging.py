@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from srcrm.io import ImageReadError, atomic_write_text, read_label_png, write_png
+from srcrm.base.io import ImageReadError, atomic_write_text, read_label_png, write_png
 from srcrm.video import VideoReadError, frames_at
 
 from ..document.classes import ClassTable

@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from srcrm.base.io import write_png
 from srcrm.formats import cutout
-from srcrm.io import write_png
 from srcrm.matting import (
     Cancelled,
     Matte,

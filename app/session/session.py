@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from srcrm.suffixes import IMAGE_SUFFIXES
+from srcrm.base.suffixes import IMAGE_SUFFIXES
 
 from ..document.classes import ClassTable
 from ..document.editor import Editor

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from srcrm.overlay import blend
+from srcrm.inference.overlay import blend
 
 from ..document.classes import ClassTable
 from .tasks import Propagation

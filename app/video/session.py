@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from srcrm.io import atomic_write_text
-from srcrm.jsonio import load_json
+from srcrm.base.io import atomic_write_text
+from srcrm.base.jsonio import load_json
 from srcrm.video import FrameLabelStore, FrameSource, open_source
 
 from ..document.classes import ClassTable

@@ -25,8 +25,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from srcrm.bench import BenchConfig, default_vs_reference_lines, run_benchmark
-    from srcrm.checkpoint import load_checkpoint
+    from srcrm.models.checkpoint import load_checkpoint
+    from srcrm.recipes.bench import BenchConfig, default_vs_reference_lines, run_benchmark
 
     cfg = BenchConfig(
         device=args.device,

@@ -44,10 +44,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from srcrm.base.io import read_image, write_png
+    from srcrm.base.outputs import refuse_aliasing
     from srcrm.formats import cutout
-    from srcrm.io import read_image, write_png
     from srcrm.matting import RefineConfig, check_edge_widths
-    from srcrm.outputs import refuse_aliasing
 
     refuse_aliasing([args.out, args.matte], [args.image, args.mask, args.labels, args.classes])
     image = read_image(args.image)

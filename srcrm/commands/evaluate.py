@@ -24,13 +24,13 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from srcrm.checkpoint import checkpoint_files, load_checkpoint
+    from srcrm.base.device import pick_device
+    from srcrm.base.io import atomic_write_text
+    from srcrm.base.outputs import refuse_aliasing
     from srcrm.data.datasets import open_dataset
-    from srcrm.device import pick_device
-    from srcrm.evaluate import evaluate, format_table
-    from srcrm.inference import InferenceConfig
-    from srcrm.io import atomic_write_text
-    from srcrm.outputs import refuse_aliasing
+    from srcrm.evaluation.evaluate import evaluate, format_table
+    from srcrm.inference.strategy import InferenceConfig
+    from srcrm.models.checkpoint import checkpoint_files, load_checkpoint
 
     refuse_aliasing([args.json, args.plot], [args.data, *checkpoint_files(args.checkpoint)])
     inference = InferenceConfig(
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         atomic_write_text(args.json, json.dumps(result, indent=2))
     if args.plot:
-        from srcrm.plots import plot_class_iou
+        from srcrm.evaluation.plots import plot_class_iou
 
         plot_class_iou({"model": result}, args.plot)
     return 0

@@ -20,9 +20,9 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from srcrm.checkpoint import checkpoint_files, load_checkpoint
-    from srcrm.export import export_onnx, export_torchscript
-    from srcrm.outputs import refuse_aliasing
+    from srcrm.base.outputs import refuse_aliasing
+    from srcrm.inference.export import export_onnx, export_torchscript
+    from srcrm.models.checkpoint import checkpoint_files, load_checkpoint
 
     out = Path(args.out)
     refuse_aliasing([out / "model.onnx", out / "model.torchscript.pt"], checkpoint_files(args.checkpoint))

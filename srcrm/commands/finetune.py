@@ -18,7 +18,7 @@ from srcrm.commands.events import EXIT_CANCELLED, cancel_on_signals, event_strea
 from srcrm.commands.options import size
 
 if TYPE_CHECKING:
-    from srcrm.finetune import FinetuneReport
+    from srcrm.train.finetune import FinetuneReport
 
 
 def register(subparsers) -> None:
@@ -79,8 +79,8 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from srcrm.finetune import FinetuneConfig, finetune, input_paths
-    from srcrm.outputs import refuse_aliasing
+    from srcrm.base.outputs import refuse_aliasing
+    from srcrm.train.finetune import FinetuneConfig, finetune, input_paths
 
     cfg = FinetuneConfig(
         **{f.name: getattr(args, f.name) for f in fields(FinetuneConfig) if hasattr(args, f.name)}
@@ -162,7 +162,7 @@ def format_comparison(report: FinetuneReport) -> str:
 
 
 def plot_comparison(report: FinetuneReport, path) -> None:
-    from srcrm.plots import plot_class_iou
+    from srcrm.evaluation.plots import plot_class_iou
 
     names = list(report.before["iou"])
     results = {

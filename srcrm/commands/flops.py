@@ -16,10 +16,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from srcrm.bench import REFERENCE
-    from srcrm.checkpoint import load_checkpoint
-    from srcrm.flops import count_gmacs, count_params
     from srcrm.models import build_model
+    from srcrm.models.checkpoint import load_checkpoint
+    from srcrm.models.flops import count_gmacs, count_params
+    from srcrm.recipes.bench import REFERENCE
 
     if args.checkpoint or not model_flags_given(args):
         model = load_checkpoint(args.checkpoint).build_model()

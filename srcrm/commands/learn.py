@@ -5,7 +5,7 @@ are done, those without are still to label; they are visited in natural name ord
 order of ``--order FILE``. With ``--every K`` the done images are replayed in that order and the
 model is updated after every K of them (and once more on all of them); without it, one update
 on all of them. Each update trains within ``--budget-s`` seconds at the lowest priority and is
-kept only if it leaves no more to fix on the newest done image (:mod:`srcrm.learning`). If one
+kept only if it leaves no more to fix on the newest done image (:mod:`srcrm.train.learning`). If one
 was kept, OUT gets ``model.pt`` and ``prelabels/NAME.png`` (class ids) with
 ``NAME.confidence.png`` (0..255) for every image still to label, except those named in
 ``--keep FILE`` (images a person edited); OUT always gets ``summary.json``.
@@ -31,7 +31,7 @@ from srcrm.commands.events import EXIT_CANCELLED, cancel_on_signals, event_strea
 
 def register(subparsers) -> None:
     """Add the ``learn`` sub-command. Options left out are left out of the namespace, so
-    :class:`srcrm.learning.LearnConfig` alone holds the defaults (and torch is imported only
+    :class:`srcrm.train.learning.LearnConfig` alone holds the defaults (and torch is imported only
     when the command runs)."""
     p = subparsers.add_parser(
         "learn",
@@ -84,9 +84,9 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from srcrm.finetune import Cancelled
-    from srcrm.learning import LearnConfig, Learner, lower_priority, relabel
-    from srcrm.predictor import Predictor
+    from srcrm.inference.predictor import Predictor
+    from srcrm.train.finetune import Cancelled
+    from srcrm.train.learning import LearnConfig, Learner, lower_priority, relabel
 
     base = LearnConfig()
     cfg = LearnConfig(
@@ -151,8 +151,8 @@ def run(args: argparse.Namespace) -> int:
 def visiting_order(root: Path, order_file: str | None) -> tuple[list[Path], list[str]]:
     """The images of a fine-tuning folder in visiting order, and the names of the done ones
     (those with a label) in the same order."""
-    from srcrm.natural_sort import natural_key
-    from srcrm.suffixes import IMAGE_SUFFIXES
+    from srcrm.base.natural_sort import natural_key
+    from srcrm.base.suffixes import IMAGE_SUFFIXES
 
     base = root if (root / "images").is_dir() else root / "train"
     images = sorted(
@@ -166,7 +166,7 @@ def visiting_order(root: Path, order_file: str | None) -> tuple[list[Path], list
 
 
 def write_prelabel(folder: Path, name: str, prediction) -> None:
-    from srcrm.io import write_png
+    from srcrm.base.io import write_png
 
     write_png(folder / f"{name}.png", prediction.labels)
     write_png(folder / f"{name}.confidence.png", (prediction.confidence * 255).round().astype("uint8"))

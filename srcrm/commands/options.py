@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from srcrm.config import ModelConfig
+from srcrm.models.config import ModelConfig
 from srcrm.models.registry import ENCODERS
 
 MAX_SIDE = 8192

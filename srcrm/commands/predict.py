@@ -28,7 +28,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from srcrm.predict_files import is_video, predict_paths, predict_video
+    from srcrm.inference.files import is_video, predict_paths, predict_video
 
     if any(is_video(p) for p in args.inputs):
         if len(args.inputs) > 1:

@@ -73,13 +73,13 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from srcrm.checkpoint import checkpoint_files
+    from srcrm.base.outputs import refuse_aliasing
     from srcrm.data.augment import AugmentConfig
-    from srcrm.evaluate import format_table
-    from srcrm.losses import LossConfig
-    from srcrm.outputs import refuse_aliasing
-    from srcrm.plots import plot_class_iou, plot_training
+    from srcrm.evaluation.evaluate import format_table
+    from srcrm.evaluation.plots import plot_class_iou, plot_training
+    from srcrm.models.checkpoint import checkpoint_files
     from srcrm.train import TrainConfig, Trainer
+    from srcrm.train.losses import LossConfig
 
     out = Path(args.out)
     written = ("model.pt", "best.pt", "last_state.pt", "history.json", "curves.png", "class_iou.png")

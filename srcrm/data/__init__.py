@@ -1,1 +1,2 @@
-"""Datasets, label specifications and augmentation."""
+"""Datasets, label specifications, augmentation, and the fine-tune folder where a person's
+corrected images are staged."""

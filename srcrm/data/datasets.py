@@ -11,10 +11,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from srcrm.base.io import read_image, read_label_png
+from srcrm.base.suffixes import IMAGE_SUFFIXES
 from srcrm.data import labelsets
 from srcrm.data.labelsets import LabelSet
-from srcrm.io import read_image, read_label_png
-from srcrm.suffixes import IMAGE_SUFFIXES
 
 
 @dataclass

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from srcrm.limits import check_class_count
+from srcrm.base.limits import check_class_count
 
 
 @dataclass(frozen=True)

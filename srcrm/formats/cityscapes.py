@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
+from srcrm.base.io import atomic_write, write_png
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import layout, masks
 from srcrm.formats.classes import ClassLookup, name_key
@@ -49,7 +50,6 @@ from srcrm.formats.reading import (
     used_classes,
 )
 from srcrm.formats.tables import Table, read_lines
-from srcrm.io import atomic_write, write_png
 
 UNLABELLED_LABEL = "unlabeled"  # Cityscapes' own name for it
 SUFFIX = "_gtFine_polygons.json"

@@ -11,9 +11,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from srcrm.base.limits import check_class_count
 from srcrm.data.labelsets import CAMVID, LabelSet, generated_palette
 from srcrm.formats.errors import FormatError
-from srcrm.limits import check_class_count
 
 # Names that mean "no class" in files: labelme's convention, then plain words. A class of the
 # label set with one of these names wins over this meaning.

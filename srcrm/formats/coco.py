@@ -26,6 +26,7 @@ from typing import TypeGuard
 import numpy as np
 import shapely
 
+from srcrm.base.io import atomic_write
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import layout, rle
 from srcrm.formats.classes import ClassLookup
@@ -43,7 +44,6 @@ from srcrm.formats.reading import (
     load_json,
     regular_file,
 )
-from srcrm.io import atomic_write
 
 HEADER = {"info": {"description": "exported by SRCRM Studio"}, "licenses": []}
 

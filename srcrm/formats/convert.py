@@ -25,6 +25,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from srcrm.base.io import atomic_write_text
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import registry
 from srcrm.formats.classes import labelset_from_names
@@ -32,7 +33,6 @@ from srcrm.formats.errors import FormatError
 from srcrm.formats.layout import ExportSettings
 from srcrm.formats.reading import Sample, find_image, regular_file, within
 from srcrm.formats.tables import TableMismatch
-from srcrm.io import atomic_write_text
 
 # Label folders with their images in a folder beside them: YOLO's labels/ and COCO's
 # annotations/ (images/), VOC's SegmentationClass/ (JPEGImages/), Cityscapes' gtFine/.

@@ -16,7 +16,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from srcrm.io import write_png
+from srcrm.base.io import write_png
 from srcrm.matting import Matte, RefineConfig, refine
 
 

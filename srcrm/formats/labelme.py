@@ -32,6 +32,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
+from srcrm.base.io import ImageReadError, atomic_write, displayed_size
+from srcrm.base.limits import ImageTooLarge, check_image_size
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import layout
 from srcrm.formats.classes import BACKGROUND, IGNORE, ClassLookup
@@ -49,8 +51,6 @@ from srcrm.formats.reading import (
     used_classes,
     within,
 )
-from srcrm.io import ImageReadError, atomic_write, displayed_size
-from srcrm.limits import ImageTooLarge, check_image_size
 
 VERSION = "5.5.0"
 LINE_WIDTH, POINT_SIZE = 10, 5  # labelme's defaults for painting lines and points
@@ -179,7 +179,7 @@ def _document(path: str | os.PathLike) -> dict:
 
 def _size(doc: dict, path: Path) -> tuple[int, int]:
     """The image size from the file, else from the embedded image, else from the image file;
-    checked against :mod:`srcrm.limits` before anything of that size is made."""
+    checked against :mod:`srcrm.base.limits` before anything of that size is made."""
     size = image_size(doc, ("imageHeight", "imageWidth"), path)
     if size is not None:
         return size

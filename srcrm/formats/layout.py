@@ -16,12 +16,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from srcrm.base.io import atomic_write, atomic_write_text
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats.errors import FormatError, quoted
 from srcrm.formats.reading import IMAGE_SUFFIXES, NAME_MAX, Sample
-from srcrm.io import atomic_write, atomic_write_text
 
-# Each file is written to a temporary sibling first (srcrm.io.atomic_write): "." + name + "."
+# Each file is written to a temporary sibling first (srcrm.base.io.atomic_write): "." + name + "."
 # + 8 random characters + ".tmp", 14 bytes longer than the name.
 WRITABLE_NAME = NAME_MAX - 14
 

@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from srcrm.base.io import write_png
+from srcrm.base.limits import ImageTooLarge, check_image_size
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import layout
 from srcrm.formats.classes import class_ids, read_class_list
 from srcrm.formats.errors import FormatError
 from srcrm.formats.reading import CLASS_FILES, Sample, declared_classes, nearby
 from srcrm.formats.tables import Table
-from srcrm.io import write_png
-from srcrm.limits import ImageTooLarge, check_image_size
 
 VOID = 255
 _MASK_MODES = ("P", "L", "1", "I;16", "I;16B", "I;16L", "I")

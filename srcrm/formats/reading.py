@@ -14,11 +14,11 @@ from typing import Any, TypeGuard
 import numpy as np
 import shapely
 
-from srcrm import jsonio
+from srcrm.base import jsonio
+from srcrm.base.limits import ImageTooLarge, check_image_size
+from srcrm.base.suffixes import IMAGE_SUFFIXES
 from srcrm.formats.classes import UNLABELLED_NAMES, class_ids, name_key, read_class_list
 from srcrm.formats.errors import FormatError
-from srcrm.limits import ImageTooLarge, check_image_size
-from srcrm.suffixes import IMAGE_SUFFIXES
 
 CLASS_FILES = ("classes.txt", "labels.txt")  # ours and CamVid's; labelme's labels.txt
 MAX_POINTS = 1_000_000  # per shape: more is a broken or hostile file, not an annotation
@@ -43,7 +43,7 @@ class Sample:
 
 
 def load_json(path: str | os.PathLike) -> Any:
-    """Parse a JSON file (bounded size and nesting, :func:`srcrm.jsonio.load_json`), or raise
+    """Parse a JSON file (bounded size and nesting, :func:`srcrm.base.jsonio.load_json`), or raise
     :class:`FormatError` saying why it cannot be."""
     try:
         return jsonio.load_json(path)
@@ -167,7 +167,7 @@ def _positive_int(value: object) -> TypeGuard[int]:
 
 
 def checked_size(height: int, width: int, path: str | os.PathLike) -> None:
-    """A declared image size against :mod:`srcrm.limits`, before anything is allocated."""
+    """A declared image size against :mod:`srcrm.base.limits`, before anything is allocated."""
     try:
         check_image_size(width, height, "the file")
     except ImageTooLarge as exc:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from srcrm.limits import check_image_size
+from srcrm.base.limits import check_image_size
 
 
 def encode(mask: np.ndarray) -> list[int]:
@@ -58,7 +58,7 @@ def decode(counts: Sequence[int], height: int, width: int) -> np.ndarray:
 
 
 def _check_size(height: int, width: int) -> None:
-    """ValueError for a negative size or one over :mod:`srcrm.limits` (an empty mask is fine)."""
+    """ValueError for a negative size or one over :mod:`srcrm.base.limits` (an empty mask is fine)."""
     if height < 0 or width < 0:
         raise ValueError(f"RLE 'size' must not be negative, got [{height}, {width}]")
     if height and width:

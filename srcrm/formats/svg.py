@@ -13,9 +13,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import shapely
 
+from srcrm.base.io import atomic_write_text
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats.polygons import Coverage
-from srcrm.io import atomic_write_text
 
 
 def path_data(geometry: shapely.Geometry) -> str:

@@ -25,13 +25,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from srcrm.base.io import atomic_write_bytes, atomic_write_text
 from srcrm.data.labelsets import LabelSet, generated_palette
 from srcrm.formats import layout, masks
 from srcrm.formats.errors import FormatError
 from srcrm.formats.masks import VOID
 from srcrm.formats.reading import Sample, declared_classes, layout_image, nearby
 from srcrm.formats.tables import Table, read_lines
-from srcrm.io import atomic_write_bytes, atomic_write_text
 
 LABELMAP = "labelmap.txt"
 VOID_NAME = "void"  # VOC's name for index 255

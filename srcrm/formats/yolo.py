@@ -29,6 +29,8 @@ import cv2
 import numpy as np
 import yaml
 
+from srcrm.base.io import ImageReadError, atomic_write, atomic_write_text, displayed_size
+from srcrm.base.jsonio import MAX_DEPTH, nesting_depth
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import layout
 from srcrm.formats.classes import ClassLookup
@@ -36,8 +38,6 @@ from srcrm.formats.errors import FormatError
 from srcrm.formats.outlines import outline
 from srcrm.formats.reading import MAX_POINTS, Sample, check_outline_length, find_image, nearby
 from srcrm.formats.tables import Table, TableMismatch
-from srcrm.io import ImageReadError, atomic_write, atomic_write_text, displayed_size
-from srcrm.jsonio import MAX_DEPTH, nesting_depth
 
 MAX_YAML_BYTES = 1 << 20  # a data.yaml names classes and folders: kilobytes
 NOT_LABELS = ("classes.txt", "labels.txt")  # text files beside YOLO labels that are not labels

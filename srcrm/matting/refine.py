@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from srcrm.base.ranges import check_range
 from srcrm.matting import kernels
 from srcrm.matting.alpha import METHODS, estimate_alpha
 from srcrm.matting.foreground import decontaminate
 from srcrm.matting.see_through import open_thin_structures
 from srcrm.matting.trimap import make_trimap
-from srcrm.ranges import check_range
 
 Progress = Callable[[float, str], None] | None  # (fraction done, the stage under way)
 Stop = Callable[[], bool] | None

@@ -1,4 +1,6 @@
-"""Network building blocks: encoders, the two refinement modules, the decoder, the network.
+"""The network and what describes it: its configuration (:mod:`~srcrm.models.config`), encoders,
+the two refinement modules, the decoder, the network, safe checkpoints
+(:mod:`~srcrm.models.checkpoint`) and FLOPs counting.
 
 The tables of parts (:mod:`srcrm.models.registry`) import without torch; the network itself is
 imported on first use of :func:`build_model` or :class:`SRCRMNet`.

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from srcrm.config import ModelConfig
+from srcrm.models.config import ModelConfig
 from srcrm.models.layers import ConvBNReLU
 
 

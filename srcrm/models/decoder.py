@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from srcrm.config import ModelConfig
+from srcrm.models.config import ModelConfig
 from srcrm.models.layers import ConvBNReLU
 from srcrm.models.registry import ALIGN_BLOCKS, CONTEXT_BLOCKS, resolve
 

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from srcrm.config import ModelConfig
+from srcrm.models.config import ModelConfig
 from srcrm.models.decoder import SRCRMDecoder
 from srcrm.models.layers import ConvBNReLU
 from srcrm.models.registry import ENCODERS, PRETRAINED, resolve

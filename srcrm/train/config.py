@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from srcrm.config import ModelConfig
+from srcrm.base.ranges import check_range
 from srcrm.data.augment import AugmentConfig
-from srcrm.losses import LossConfig
-from srcrm.ranges import check_range
+from srcrm.models.config import ModelConfig
+from srcrm.train.losses import LossConfig
 
 MAX_STEPS = 10_000_000
 MAX_LR = 1.0  # SGD with momentum 0.9 diverges long before this; the shipped runs use 0.005-0.01

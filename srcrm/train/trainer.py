@@ -20,17 +20,17 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 
-from srcrm.checkpoint import load_checkpoint, save_checkpoint
+from srcrm.base.device import amp_dtype, pick_device
+from srcrm.base.io import atomic_write_bytes, atomic_write_text
 from srcrm.data.augment import augment
 from srcrm.data.datasets import AugmentedDataset, SegmentationData, open_dataset
-from srcrm.device import amp_dtype, pick_device
-from srcrm.evaluate import evaluate
-from srcrm.io import atomic_write_bytes, atomic_write_text
-from srcrm.losses import balanced_weights, segmentation_loss
+from srcrm.evaluation.evaluate import evaluate
 from srcrm.models import build_model, load_pretrained
+from srcrm.models.checkpoint import load_checkpoint, save_checkpoint
 from srcrm.models.network import SRCRMNet, upgrade_state_dict
 from srcrm.train.config import TrainConfig
 from srcrm.train.distributed import DistInfo, init_distributed, local_device
+from srcrm.train.losses import balanced_weights, segmentation_loss
 
 
 @dataclass

@@ -20,12 +20,12 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
+from srcrm.base.io import atomic_write_bytes, give_default_mode, write_jpeg, write_png
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import coco, labelme
 from srcrm.formats.polygons import polygonize
-from srcrm.io import atomic_write_bytes, give_default_mode, write_jpeg, write_png
+from srcrm.inference.overlay import blend
 from srcrm.matting import Cancelled, RefineConfig
-from srcrm.overlay import blend
 from srcrm.video.label_store import FrameLabelStore
 from srcrm.video.matte import SteadyMatting
 from srcrm.video.source import FrameSource, frames_at

@@ -30,13 +30,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from srcrm.io import (
+from srcrm.base.io import (
     ImageReadError,
     atomic_write_bytes,
     atomic_write_text,
     read_label_png,
 )
-from srcrm.jsonio import load_json
+from srcrm.base.jsonio import load_json
 from srcrm.video.fingerprint import same_video
 
 log = logging.getLogger(__name__)

@@ -27,9 +27,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from srcrm.io import ImageReadError, read_image
-from srcrm.natural_sort import natural_key
-from srcrm.suffixes import IMAGE_SUFFIXES
+from srcrm.base.io import ImageReadError, read_image
+from srcrm.base.natural_sort import natural_key
+from srcrm.base.suffixes import IMAGE_SUFFIXES
 from srcrm.video.seeking import Cursor, EndOfVideo, Timeline
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm"})

@@ -25,7 +25,7 @@ def fake_predictor():
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory, write_checkpoint):
     """A real SRCRM checkpoint (untrained, small decoder) the engine's Predictor can load."""
-    from srcrm.config import ModelConfig
+    from srcrm.models.config import ModelConfig
 
     cfg = ModelConfig(num_classes=11, decoder_channels=32, crm_channels=16, aux_heads=False)
     return write_checkpoint(tmp_path_factory.mktemp("model") / "tiny.pt", cfg)

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from srcrm.checkpoint import load_checkpoint
-from srcrm.io import write_png
+from srcrm.base.io import write_png
+from srcrm.models.checkpoint import load_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT = (

@@ -19,9 +19,9 @@ from PySide6 import QtCore, QtWidgets
 from app.document import ImageState
 from app.document.classes import ClassTable
 from app.io_actions import folder_export
+from srcrm.base.io import read_label_png
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import cityscapes, coco, labelme, masks
-from srcrm.io import read_label_png
 
 Qt = QtCore.Qt
 CAMVID = ClassTable.default()

@@ -20,9 +20,9 @@ from app.document.model_versions import ModelVersions
 from app.finetune import staging
 from app.finetune.options_dialog import FinetuneOptionsDialog
 from app.finetune.process import FinetuneProcess
-from srcrm.checkpoint import default_checkpoint_path, load_checkpoint
-from srcrm.finetune import FinetuneConfig
-from srcrm.io import read_label_png
+from srcrm.base.io import read_label_png
+from srcrm.models.checkpoint import default_checkpoint_path, load_checkpoint
+from srcrm.train.finetune import FinetuneConfig
 
 # A few steps on small crops: the whole run takes seconds on a CPU.
 QUICK = FinetuneConfig(steps=2, lr=0.005, batch_size=2, crop=(64, 64), device="cpu")

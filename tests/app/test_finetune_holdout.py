@@ -14,9 +14,9 @@ from test_finetune_flow import QUICK, wait_ended, wait_staged
 from test_finetune_video import clip, correct_frame  # noqa: F401 (a fixture)
 
 from app.finetune.staging import train_only_names, training_frames
-from srcrm.finetune import split_holdout
-from srcrm.finetune_data import TRAIN_ONLY_FILE
-from srcrm.finetune_data import train_only_names as engine_train_only
+from srcrm.data.finetune_data import TRAIN_ONLY_FILE
+from srcrm.data.finetune_data import train_only_names as engine_train_only
+from srcrm.train.finetune import split_holdout
 from srcrm.video.label_store import FrameLabelStore
 
 pytestmark = pytest.mark.prelabel_by_hand

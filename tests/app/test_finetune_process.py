@@ -11,7 +11,7 @@ import pytest
 
 from app.finetune.process import FinetuneCommand, FinetuneProcess
 from srcrm.cli import build_parser
-from srcrm.finetune import FinetuneConfig
+from srcrm.train.finetune import FinetuneConfig
 
 
 class Recorder:

@@ -13,9 +13,9 @@ from app_test_helpers import SAMPLE
 from app.document.label_document import ImageState
 from app.document.project import Project
 from app.finetune.staging import StagingError, engine_label_lut, stage_training_data, training_images
-from srcrm.checkpoint import load_checkpoint
-from srcrm.finetune_data import open_finetune_data
-from srcrm.io import read_label_png
+from srcrm.base.io import read_label_png
+from srcrm.data.finetune_data import open_finetune_data
+from srcrm.models.checkpoint import load_checkpoint
 
 SKY, BUILDING, ROAD, UNLABELLED = 0, 1, 3, 11
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from app.document.model_versions import ModelVersions, VersionRegistryError
-from srcrm.finetune import FinetuneReport
+from srcrm.train.finetune import FinetuneReport
 
 
 def report(miou_before: float, miou_after: float, steps: int = 20) -> dict:

@@ -14,7 +14,7 @@ from test_finetune_flow import QUICK, wait_ended, wait_staged
 
 from app.document.model_versions import ModelVersions
 from app.finetune.staging import engine_class_names
-from srcrm.io import read_image, read_label_png
+from srcrm.base.io import read_image, read_label_png
 
 pytestmark = pytest.mark.prelabel_by_hand  # these tests start pre-labelling themselves
 

@@ -23,7 +23,7 @@ from test_finetune_staging import make_labelled_project
 from app.document.label_document import ImageState
 from app.document.model_versions import ModelVersions
 from app.learning.child import LearnCommand
-from srcrm.io import read_label_png
+from srcrm.base.io import read_label_png
 
 STUB = r"""
 import json, os, signal, sys, time
@@ -165,7 +165,7 @@ def test_the_switch_is_on_for_more_than_a_handful_and_the_person_decides(make_wi
     assert window.commands.run("model.learn") and window.learning.active
     # K: the engine's default until chosen, and a choice is remembered.
     every = window.commands.menu("model.learn_every").fill()
-    from srcrm.learning import LearnConfig
+    from srcrm.train.learning import LearnConfig
 
     assert [c.text() for c in every if c.checked()] == [f"{LearnConfig().every} Done Images"]
     next(c for c in every if c.text() == "2 Done Images").run()

@@ -11,7 +11,7 @@ from app_test_helpers import SAMPLE, FakePredictor, click, drag, expected_disk, 
 from PySide6 import QtCore, QtGui
 
 from app.document import ImageState, OverlayMode
-from srcrm.io import read_label_png
+from srcrm.base.io import read_label_png
 
 Qt = QtCore.Qt
 
@@ -39,8 +39,8 @@ def viewport_point(window, x, y):
 def test_open_sample_and_prelabel_it_in_the_worker(make_window, qtbot):
     """The real engine Predictor with the bundled trained model (an untrained one predicts one
     class everywhere, so no comparison could fail), on the bundled sample, off the GUI thread."""
-    from srcrm.checkpoint import default_checkpoint_path
-    from srcrm.predictor import Predictor
+    from srcrm.inference.predictor import Predictor
+    from srcrm.models.checkpoint import default_checkpoint_path
 
     bundled = default_checkpoint_path()
     window = make_window(SAMPLE, model=bundled)
@@ -94,7 +94,7 @@ def test_a_first_start_prelabels_at_once_and_times_the_faster_paths_afterwards(
     path is timed; the others are timed after, in the background, and the fastest is kept."""
     import json
 
-    import srcrm.fast_inference as fi
+    import srcrm.inference.fast_path as fi
 
     monkeypatch.delenv(fi.ENV_PATH, raising=False)  # the suite forces fp32 elsewhere
     monkeypatch.setenv(fi.ENV_CACHE, str(tmp_path / "cache"))

@@ -20,7 +20,7 @@ import app.document.project as project_module
 from app.document import ImageState, Project
 from app.document.geometry import Rect
 from app.document.journal import StrokeJournal
-from srcrm.io import ImageReadError, read_label_png
+from srcrm.base.io import ImageReadError, read_label_png
 
 
 def write_images(folder, n=2, h=40, w=50):

@@ -16,7 +16,7 @@ import pytest
 from app.document import ImageState, Project
 from app.document.editor import Editor
 from app.document.saver import SaveQueue
-from srcrm.io import ImageReadError, read_label_png
+from srcrm.base.io import ImageReadError, read_label_png
 
 ROOT = Path(__file__).resolve().parents[2]
 

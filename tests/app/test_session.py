@@ -14,7 +14,7 @@ from app.document import ImageState, Project
 from app.jobs import JobRunner, ModelService
 from app.session import ImageMode, SaveState, Session, VideoMode
 from app.video.session import VideoSession
-from srcrm.io import read_label_png
+from srcrm.base.io import read_label_png
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from PySide6 import QtCore
 
 from app.document import ImageState
 from app.document.tool_table import TOOLS
-from srcrm.io import read_label_png
+from srcrm.base.io import read_label_png
 
 Qt = QtCore.Qt
 SMART = {

@@ -19,7 +19,7 @@ from app_video_helpers import (
 
 from app.video import exports
 from app.video.tasks import PrelabelRequest
-from srcrm.io import read_label_png
+from srcrm.base.io import read_label_png
 
 pytestmark = pytest.mark.prelabel_by_hand  # these tests start pre-labelling themselves
 

@@ -3,7 +3,7 @@
 The engine writes through three low-level paths, and :func:`inject` breaks each for the one
 file it is aimed at, as the system would:
 
-- :func:`srcrm.io.atomic_write` (every checkpoint, label map, image, JSON file): a temporary
+- :func:`srcrm.base.io.atomic_write` (every checkpoint, label map, image, JSON file): a temporary
   sibling ``.NAME.XXXXXXXX.tmp`` is made (``tempfile.mkstemp``), written (``os.fdopen``),
   flushed (``os.fsync``) and renamed (``os.replace``); the faults are ``"write"`` and
   ``"fsync"`` (a full disk: ENOSPC, at the write or, on file systems that allocate late, at
@@ -110,6 +110,8 @@ def inject(monkeypatch, kind: str, target: Path) -> list[str]:
 
         class DroppingWriter:
             """A real writer that, past its first frame, drops frames without a word."""
+
+            fourcc = staticmethod(real_writer.fourcc)
 
             def __init__(self, filename, *args):
                 self._writer = real_writer(filename, *args)

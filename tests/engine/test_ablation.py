@@ -2,9 +2,9 @@
 
 import json
 
-from srcrm.ablation import main as ablation_main
-from srcrm.checkpoint import load_checkpoint
-from srcrm.release import LICENCE_NOTE, ship_default
+from srcrm.models.checkpoint import load_checkpoint
+from srcrm.recipes.ablation import main as ablation_main
+from srcrm.recipes.release import LICENCE_NOTE, ship_default
 
 
 def test_ablation_trains_four_variants_and_reports(tiny_dataset, tmp_path):

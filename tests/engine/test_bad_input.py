@@ -17,20 +17,20 @@ import numpy as np
 import pytest
 import torch
 
-import srcrm.io
-from srcrm import finetune as finetune_module
-from srcrm.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint
-from srcrm.cli import main
-from srcrm.config import ModelConfig
-from srcrm.data.labelsets import CAMVID
-from srcrm.finetune_data import open_finetune_data
-from srcrm.io import (
+import srcrm.base.io
+from srcrm.base.io import (
     BUNDLED_MODEL_DIR,
     ImageReadError,
     read_image,
     read_label_png,
     write_png,
 )
+from srcrm.cli import main
+from srcrm.data.finetune_data import open_finetune_data
+from srcrm.data.labelsets import CAMVID
+from srcrm.models.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint
+from srcrm.models.config import ModelConfig
+from srcrm.train import finetune as finetune_module
 
 SMALL = ModelConfig(decoder_channels=16, crm_channels=8)
 
@@ -137,7 +137,7 @@ def test_a_full_disk_or_read_only_output_is_an_error_line(tmp_path, checkpoint, 
     def full_disk(path, data):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-    monkeypatch.setattr(srcrm.io, "atomic_write_bytes", full_disk)
+    monkeypatch.setattr(srcrm.base.io, "atomic_write_bytes", full_disk)
     assert predict([str(folder), "--out", str(tmp_path / "out")], checkpoint) == 2
     assert errors(capsys) == [f"error: {tmp_path / 'out' / 'a.png'}: No space left on device"]
 
@@ -266,7 +266,7 @@ def test_finetune_keeps_the_trained_weights_when_the_output_cannot_be_written(
 
 
 def test_the_finetune_command_says_where_the_weights_went(tmp_path, capsys, monkeypatch):
-    from srcrm.finetune import FinetuneReport
+    from srcrm.train.finetune import FinetuneReport
 
     report = FinetuneReport(
         before={},
@@ -429,7 +429,7 @@ def test_finetune_numbers_out_of_range_are_one_error_line_before_anything_runs(
 # grid_sample backward on a NaN grid segfaulted) must not take the test run down with it.
 _NAN_FINETUNE = """
 import sys, torch
-from srcrm.checkpoint import load_checkpoint, save_checkpoint
+from srcrm.models.checkpoint import load_checkpoint, save_checkpoint
 from srcrm.cli import main
 ckpt = load_checkpoint(sys.argv[1])
 model = ckpt.build_model()
@@ -491,7 +491,7 @@ def test_labels_that_are_all_unlabelled_get_their_own_message(tmp_path, checkpoi
         "index 11 (unlabelled); label some pixels first"
     ]
     # Some labelled pixels, but none where a random crop lands: that step's loss is 0, not NaN.
-    from srcrm.losses import LossConfig, cross_entropy
+    from srcrm.train.losses import LossConfig, cross_entropy
 
     logits = torch.randn(2, 11, 8, 8, requires_grad=True)
     for ohem in (False, True):
@@ -619,7 +619,7 @@ def test_a_size_out_of_range_is_one_error_line(tmp_path, checkpoint, capsys, siz
 def test_a_batch_of_one_crop_too_small_for_batch_norm_is_refused_up_front():
     """Batch norm needs two values a channel: one 32x32 crop has one at the coarsest level,
     which torch reported mid-run as "Expected more than 1 value per channel"."""
-    from srcrm.finetune import FinetuneConfig
+    from srcrm.train.finetune import FinetuneConfig
 
     with pytest.raises(
         ValueError, match="--batch-size 1 of --crop 32x32 leaves batch normalisation one value"

@@ -10,12 +10,12 @@ import cv2
 import pytest
 import torch
 
-from srcrm.checkpoint import CheckpointError, load_checkpoint, save_checkpoint, save_manifest
-from srcrm.config import ModelConfig
+from srcrm.base.io import read_image
 from srcrm.data.labelsets import CAMVID
-from srcrm.inference import predict_probs
-from srcrm.io import read_image
+from srcrm.inference.strategy import predict_probs
 from srcrm.models import build_model
+from srcrm.models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint, save_manifest
+from srcrm.models.config import ModelConfig
 
 SMALL = ModelConfig(num_classes=11, decoder_channels=32)
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "camvid_0016E5_08085.jpg"
@@ -126,7 +126,7 @@ def test_foreign_weights_and_other_architectures_are_rejected(tmp_path):
 
 
 def test_manifest_checks_the_hash_of_its_parts(tmp_path, monkeypatch):
-    monkeypatch.setattr("srcrm.checkpoint.PART_BYTES", 1 << 20)
+    monkeypatch.setattr("srcrm.models.checkpoint.PART_BYTES", 1 << 20)
     _save(tmp_path / "m.pt")
     manifest = save_manifest(tmp_path / "m.pt", tmp_path / "default.json", "test model")
     parts = json.loads(manifest.read_text())["parts"]

@@ -5,10 +5,10 @@ import re
 import numpy as np
 import pytest
 
+from srcrm.base.io import read_label_png, write_png
 from srcrm.cli import main
-from srcrm.config import ModelConfig
 from srcrm.data.labelsets import CAMVID
-from srcrm.io import read_label_png, write_png
+from srcrm.models.config import ModelConfig
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_flops_of_the_papers_lightweight_model_is_within_its_budget(capsys):
 
 
 def test_flops_of_the_default_model_names_it_and_stays_within_the_budget(capsys):
-    from srcrm.checkpoint import load_checkpoint
+    from srcrm.models.checkpoint import load_checkpoint
 
     assert main(["flops", "--size", "1024x2048"]) == 0
     out = capsys.readouterr().out

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from srcrm.base.io import write_png
 from srcrm.data.augment import AugmentConfig, augment
 from srcrm.data.datasets import open_dataset
-from srcrm.io import write_png
 
 
 def test_camvid_opens_with_its_classes_and_ignore_index(camvid_root):

@@ -5,9 +5,9 @@ import shutil
 
 import pytest
 
-from srcrm.checkpoint import CheckpointError, default_checkpoint_path, load_checkpoint
-from srcrm.io import read_image, read_label_png
-from srcrm.predictor import Predictor
+from srcrm.base.io import read_image, read_label_png
+from srcrm.inference.predictor import Predictor
+from srcrm.models.checkpoint import CheckpointError, default_checkpoint_path, load_checkpoint
 
 SAMPLE = "0016E5_08085"
 

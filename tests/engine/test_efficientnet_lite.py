@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from srcrm.cli import main
-from srcrm.config import ModelConfig
 from srcrm.models import build_model, load_pretrained
+from srcrm.models.config import ModelConfig
 from srcrm.models.encoders import efficientnet_lite as lite
 from tests.conftest import REPO
 

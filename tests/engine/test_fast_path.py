@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-import srcrm.fast_inference as fi
-from srcrm.bench import BenchConfig, fast_path_lines
-from srcrm.checkpoint import load_checkpoint
-from srcrm.config import ModelConfig
+import srcrm.inference.fast_path as fi
 from srcrm.data.datasets import open_dataset
-from srcrm.fast_inference import FastPathConfig, candidate_paths, choose_path
-from srcrm.predictor import Predictor
+from srcrm.inference.fast_path import FastPathConfig, candidate_paths, choose_path
+from srcrm.inference.predictor import Predictor
+from srcrm.models.checkpoint import load_checkpoint
+from srcrm.models.config import ModelConfig
+from srcrm.recipes.bench import BenchConfig, fast_path_lines
 
 SMALL = ModelConfig(decoder_channels=16, crm_channels=8)
 
@@ -104,7 +104,7 @@ def test_only_the_most_recently_used_onnx_exports_are_kept(tmp_path):
 
 @pytest.mark.slow  # real training steps and ONNX exports of two models
 def test_bench_sets_the_default_model_beside_the_resnet18_srcrm():
-    from srcrm.bench import REFERENCE, default_vs_reference_lines
+    from srcrm.recipes.bench import REFERENCE, default_vs_reference_lines
 
     cfg = BenchConfig(
         device="cpu", train_size=(32, 32), infer_size=(32, 48), batch_size=2, repeats=1, warmup=0

@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 import torch
 
-from srcrm.checkpoint import CheckpointError, default_checkpoint_path, load_checkpoint
+from srcrm.base.io import read_image, read_label_png, write_png
 from srcrm.cli import main
 from srcrm.data.labelsets import CAMVID
-from srcrm.evaluate import to_input
-from srcrm.finetune import Cancelled, FinetuneConfig, finetune, split_holdout
-from srcrm.io import read_image, read_label_png, write_png
-from srcrm.losses import LossConfig, segmentation_loss
+from srcrm.evaluation.evaluate import to_input
+from srcrm.models.checkpoint import CheckpointError, default_checkpoint_path, load_checkpoint
 from srcrm.models.head import adapt_classes, classifiers
+from srcrm.train.finetune import Cancelled, FinetuneConfig, finetune, split_holdout
+from srcrm.train.losses import LossConfig, segmentation_loss
 
 REPO = Path(__file__).resolve().parents[2]
 FRAMES = ("0016E5_07959", "0016E5_08039", "0016E5_08119")  # CamVid val, 2.7 s apart

@@ -18,12 +18,12 @@ import torch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from srcrm.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from srcrm.base.io import write_png
 from srcrm.cli import main
-from srcrm.config import ModelConfig
 from srcrm.data.labelsets import CAMVID
-from srcrm.io import write_png
 from srcrm.models import build_model
+from srcrm.models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from srcrm.models.config import ModelConfig
 
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 SMALL = ModelConfig(decoder_channels=16, crm_channels=8)

@@ -6,7 +6,7 @@ import stat
 import numpy as np
 import pytest
 
-from srcrm.io import ImageReadError, atomic_write, read_image, read_label_png, write_png
+from srcrm.base.io import ImageReadError, atomic_write, read_image, read_label_png, write_png
 
 
 def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temp(tmp_path):

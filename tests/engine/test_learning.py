@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from srcrm.base.io import read_image, read_label_png, write_png
 from srcrm.cli import main
 from srcrm.data.labelsets import CAMVID
-from srcrm.finetune import Cancelled, FinetuneConfig
-from srcrm.io import read_image, read_label_png, write_png
-from srcrm.learning import LearnConfig, learn, regions_to_fix, relabel, trusted_label
-from srcrm.predictor import Prediction, Predictor
+from srcrm.inference.predictor import Prediction, Predictor
+from srcrm.train.finetune import Cancelled, FinetuneConfig
+from srcrm.train.learning import LearnConfig, learn, regions_to_fix, relabel, trusted_label
 from tests.conftest import write_tiny_dataset
 
 DONE = ["img0", "img1", "img2", "img3"]  # the newest, img3, judges

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from srcrm.losses import LossConfig, cross_entropy, segmentation_loss
+from srcrm.train.losses import LossConfig, cross_entropy, segmentation_loss
 
 
 def test_ignored_pixels_do_not_count():
@@ -32,7 +32,7 @@ def test_auxiliary_losses_are_weighted():
 
 
 def test_class_balance_weights_rare_classes_up_and_shifts_the_loss_to_them():
-    from srcrm.losses import balanced_weights
+    from srcrm.train.losses import balanced_weights
 
     weights = balanced_weights([900, 90, 9, 0], power=1.0)
     assert weights[1] == 1.0 and weights[0] < 1.0 < weights[2] and weights[3] == 1.0

@@ -2,7 +2,7 @@
 
 import torch
 
-from srcrm.metrics import SegmentationMetrics
+from srcrm.evaluation.metrics import SegmentationMetrics
 
 
 def test_confusion_matrix_miou_and_ignore():

@@ -5,8 +5,8 @@ ablation switches really remove the modules."""
 import torch
 import torch.nn.functional as F
 
-from srcrm.config import ModelConfig
 from srcrm.models import build_model
+from srcrm.models.config import ModelConfig
 from srcrm.models.crm import ContextualRefinement
 from srcrm.models.registry import ENCODERS
 from srcrm.models.srm import SemanticRefinement, warp

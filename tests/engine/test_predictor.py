@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from srcrm.checkpoint import load_checkpoint
-from srcrm.config import ModelConfig
-from srcrm.inference import InferenceConfig
-from srcrm.io import read_image
-from srcrm.predictor import Predictor
+from srcrm.base.io import read_image
+from srcrm.inference.predictor import Predictor
+from srcrm.inference.strategy import InferenceConfig
+from srcrm.models.checkpoint import load_checkpoint
+from srcrm.models.config import ModelConfig
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "camvid_0016E5_08085.jpg"
 
@@ -76,7 +76,7 @@ def test_wrong_input_is_rejected_clearly(predictor):
 
 
 def test_flip_and_multiscale_averaging_still_gives_probabilities(predictor):
-    from srcrm.inference import InferenceConfig, predict_probs
+    from srcrm.inference.strategy import InferenceConfig, predict_probs
 
     x = torch.rand(1, 3, 64, 80)
     probs = predict_probs(predictor.model, x, InferenceConfig(flip=True, scales=(0.75, 1.0, 1.25)))
@@ -89,9 +89,9 @@ def test_flip_and_multiscale_averaging_still_gives_probabilities(predictor):
 _PEAK = """
 import resource, sys
 import numpy as np, torch
-from srcrm.checkpoint import load_checkpoint
-from srcrm.predictor import Predictor
-from srcrm.inference import InferenceConfig
+from srcrm.models.checkpoint import load_checkpoint
+from srcrm.inference.predictor import Predictor
+from srcrm.inference.strategy import InferenceConfig
 tiles = InferenceConfig(mode="slide", tile=256)  # both images hold whole tiles: same work per tile
 predictor = Predictor(load_checkpoint(sys.argv[1]), "cpu", inference=tiles, whole_below=0)
 predictor.forward = lambda x: torch.cat([x, x.flip(1), x[:, :2] * x[:, 1:]], 1)  # 8 classes

@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 import torch
 
-from srcrm.config import ModelConfig
 from srcrm.data.augment import AugmentConfig
+from srcrm.models.config import ModelConfig
 from srcrm.models.network import _V1_PREFIXES
 from srcrm.train import TrainConfig, Trainer
 from srcrm.train.trainer import ResumeMismatch

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from srcrm.natural_sort import natural_key
-from srcrm.suffixes import IMAGE_SUFFIXES
+from srcrm.base.natural_sort import natural_key
+from srcrm.base.suffixes import IMAGE_SUFFIXES
 
 
 def test_natural_order_compares_numbers_by_value_and_ignores_case():
@@ -23,4 +23,4 @@ def test_no_module_keeps_its_own_list_of_image_suffixes():
         for p in sorted((repo / folder).rglob("*.py"))
         if lists_suffixes(p.read_text("utf-8"))
     ]
-    assert holders == ["srcrm/suffixes.py"]
+    assert holders == ["srcrm/base/suffixes.py"]

@@ -8,11 +8,11 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
-from srcrm.config import ModelConfig
 from srcrm.data.augment import AugmentConfig, augment
 from srcrm.data.datasets import open_dataset
-from srcrm.losses import segmentation_loss
+from srcrm.models.config import ModelConfig
 from srcrm.train import TrainConfig, Trainer
+from srcrm.train.losses import segmentation_loss
 from srcrm.train.trainer import Cancelled
 
 

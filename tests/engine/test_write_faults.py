@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from fault_injection import inject, leftovers
 
+from srcrm.base.io import write_png
 from srcrm.cli import main
-from srcrm.config import ModelConfig
-from srcrm.io import write_png
+from srcrm.models.config import ModelConfig
 
 SMALL = ModelConfig(decoder_channels=16, crm_channels=8)
 
@@ -233,17 +233,17 @@ def test_finetune_saves_the_trained_model_elsewhere_when_its_output_cannot_be_wr
 ):
     """The trained model survives a full disk at its output: retried, then written to the
     temporary folder, and the error line says where."""
-    import srcrm.finetune
+    import srcrm.train.finetune
 
     model = write_checkpoint(tmp_path / "model" / "m.pt", SMALL)
     args = finetune([])(tmp_path, model)
     target = tmp_path / "out" / "new.pt"
-    monkeypatch.setattr(srcrm.finetune, "RETRY_DELAY_S", 0.0)
+    monkeypatch.setattr(srcrm.train.finetune, "RETRY_DELAY_S", 0.0)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     hits = inject(monkeypatch, "fsync", target)
     assert main(args) == 2
-    assert len(hits) == srcrm.finetune.SAVE_RETRIES
+    assert len(hits) == srcrm.train.finetune.SAVE_RETRIES
     [saved] = (tmp_path / "tmp").glob("srcrm-finetune-*")
     line = [x for x in capsys.readouterr().err.splitlines() if x.startswith("error: ")]
     assert line == [
@@ -251,7 +251,7 @@ def test_finetune_saves_the_trained_model_elsewhere_when_its_output_cannot_be_wr
         f"{saved} instead"
     ]
     assert target.read_bytes() == b"the model the user had"
-    from srcrm.checkpoint import load_checkpoint
+    from srcrm.models.checkpoint import load_checkpoint
 
     assert load_checkpoint(saved).meta["finetune"]["parent"]["path"] == str(model)
     assert leftovers(tmp_path) == []
@@ -260,8 +260,8 @@ def test_finetune_saves_the_trained_model_elsewhere_when_its_output_cannot_be_wr
 # The command line in a child process whose atomic writes stop half-way, for a signal to land.
 _SLOW_WRITE = """
 import contextlib, sys, time
-import srcrm.io
-real = srcrm.io.atomic_write
+import srcrm.base.io
+real = srcrm.base.io.atomic_write
 
 @contextlib.contextmanager
 def slow(path, mode="wb"):
@@ -272,7 +272,7 @@ def slow(path, mode="wb"):
         time.sleep(60)
         yield fh
 
-srcrm.io.atomic_write = slow
+srcrm.base.io.atomic_write = slow
 from srcrm.cli import main
 sys.exit(main(sys.argv[1:]))
 """

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from srcrm.base.io import read_label_png
 from srcrm.data.labelsets import CAMVID
-from srcrm.io import read_label_png
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from hostile_tools import convert_cli
 
+from srcrm.base.io import read_label_png, write_png
 from srcrm.formats.classes import labelset_from_names
-from srcrm.io import read_label_png, write_png
 
 
 def masks_folder(tmp_path, classes: bytes):

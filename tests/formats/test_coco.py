@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
+from srcrm.base.io import read_label_png
 from srcrm.formats import FormatError, coco, convert, polygonize, rasterize, rle
-from srcrm.io import read_label_png
 
 
 def export(tmp_path, labels_by_name: dict, labelset, **kwargs):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from srcrm.base.io import read_label_png
 from srcrm.formats import FormatError, convert, detect, read_classes
 from srcrm.formats.cli import register
-from srcrm.io import read_label_png
 
 TARGETS = ["png", "labelme", "coco", "yolo", "cityscapes", "voc"]
 

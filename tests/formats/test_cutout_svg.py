@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import shapely
 
+from srcrm.base.io import read_image
 from srcrm.formats import cutout, polygonize, svg
-from srcrm.io import read_image
 
 
 def test_cutout_is_the_region_cropped_with_its_alpha(tmp_path):

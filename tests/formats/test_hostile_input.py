@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from srcrm import jsonio
+from srcrm.base import jsonio
+from srcrm.base.io import displayed_size, read_image, write_png
+from srcrm.base.limits import ImageTooLarge, check_image_size
 from srcrm.data.labelsets import CAMVID
 from srcrm.formats import FormatError, convert, registry
 from srcrm.formats.errors import FormatError as Error
-from srcrm.io import displayed_size, read_image, write_png
-from srcrm.limits import ImageTooLarge, check_image_size
 
 
 def valid_files(root: Path) -> dict[str, Path]:

@@ -44,7 +44,7 @@ def edge_cases() -> list[np.ndarray]:
 
 @pytest.fixture(scope="module")
 def label_maps(camvid_val_labels) -> list[np.ndarray]:
-    from srcrm.io import read_label_png
+    from srcrm.base.io import read_label_png
 
     return edge_cases() + [read_label_png(p) for p in camvid_val_labels[:3]]
 
@@ -77,7 +77,7 @@ def test_cityscapes_scripts_paint_our_export_exactly(tmp_path, label_maps):
     for labels in label_maps:
         cityscapes.write(tmp_path, "a", labels, CAMVID)
         files = cityscapes.paths(tmp_path, "a")
-        from srcrm.io import read_label_png
+        from srcrm.base.io import read_label_png
 
         assert (cityscapes_label_image(files["polygons.json"]) == read_label_png(files["labelIds.png"])).all()
         assert (cityscapes.read(files["polygons.json"], CAMVID).labels == truth(labels)).all()

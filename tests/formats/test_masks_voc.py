@@ -8,9 +8,9 @@ import pytest
 from hostile_tools import convert_cli
 from PIL import Image
 
+from srcrm.base.io import ImageReadError, read_label_png, write_png
 from srcrm.formats import FormatError, masks, voc
 from srcrm.formats.tables import TableMismatch
-from srcrm.io import ImageReadError, read_label_png, write_png
 
 
 def test_voc_png_has_voc_palette_and_reads_back(tmp_path, camvid_label, labelset):
@@ -52,8 +52,8 @@ def test_masks_that_are_not_masks(tmp_path, labelset):
 
 def test_a_datumaro_voc_export_is_detected_and_read_by_its_labelmap(tmp_path, camvid_label, labelset):
     """datumaro/CVAT put background first in labelmap.txt, so every index is ours + 1."""
+    from srcrm.base.io import read_label_png
     from srcrm.formats import convert, detect
-    from srcrm.io import read_label_png
 
     root = tmp_path / "voc"
     (root / "SegmentationClass").mkdir(parents=True)

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from srcrm.base.io import read_label_png
 from srcrm.formats import polygonize, rasterize
-from srcrm.io import read_label_png
 
 CLASSES = 11  # CamVid; 11 is void
 

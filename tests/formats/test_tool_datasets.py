@@ -19,10 +19,10 @@ from interop_tools import (
 )
 from PIL import Image
 
+from srcrm.base.io import read_label_png, write_png
 from srcrm.data.labelsets import CAMVID
 from srcrm.formats import cityscapes
 from srcrm.formats.classes import name_key
-from srcrm.io import read_label_png, write_png
 
 NONE = ("", "background", "void", "unlabeled", "__ignore__")  # what "no class" is called
 # Cityscapes label ids for CamVid's classes, in CamVid order (datumaro's label_map=cityscapes).

@@ -11,9 +11,9 @@ import pytest
 import yaml
 from interop_tools import ultralytics_masks
 
+from srcrm.base.io import read_image, read_label_png, write_png
 from srcrm.data.labelsets import LabelSet
 from srcrm.formats import FormatError, cityscapes, yolo
-from srcrm.io import read_image, read_label_png, write_png
 
 
 def test_yolo_round_trip_data_yaml_and_holes_it_cannot_keep(tmp_path, tricky_map, labelset):

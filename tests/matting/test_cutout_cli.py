@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from matting_test_helpers import RED, soft_edge
 
+from srcrm.base.io import read_image, write_png
 from srcrm.cli import main
 from srcrm.formats import masks
-from srcrm.io import read_image, write_png
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 from matting_test_helpers import BLUE, RED
 
-from srcrm.io import write_png
+from srcrm.base.io import write_png
 from srcrm.matting import RefineConfig
 from srcrm.video import (
     FrameLabelStore,

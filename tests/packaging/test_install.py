@@ -53,7 +53,7 @@ def _run(site: Path, code: str, cwd: Path) -> str:
 def test_the_installed_package_finds_its_model_and_samples(installed, tmp_path):
     out = _run(
         installed,
-        "import srcrm.checkpoint as c, srcrm_studio.settings as s, json\n"
+        "import srcrm.models.checkpoint as c, srcrm_studio.settings as s, json\n"
         "print(c.DEFAULT_MANIFEST)\nprint(s.SAMPLE_IMAGE)\n"
         "print(len(json.loads(c.DEFAULT_MANIFEST.read_text())['parts']))\n"
         "print(c.load_checkpoint(None).config.name)",

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from video_test_helpers import HEIGHT, WIDTH, index_frame, write_video
 
+from srcrm.base.io import read_label_png
 from srcrm.cli import main
-from srcrm.io import read_label_png
-from srcrm.predictor import Predictor
+from srcrm.inference.predictor import Predictor
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_one_run_at_a_time_writes_into_a_folder(video, tmp_path, capsys, write_c
     import subprocess
     import sys
 
-    from srcrm.folder_lock import exclusive
+    from srcrm.base.folder_lock import exclusive
 
     model = write_checkpoint(tmp_path / "m.pt")
     out = tmp_path / "out"
@@ -127,7 +127,7 @@ def test_one_run_at_a_time_writes_into_a_folder(video, tmp_path, capsys, write_c
         [
             sys.executable,
             "-c",
-            "import sys, time\nfrom srcrm.folder_lock import exclusive\n"
+            "import sys, time\nfrom srcrm.base.folder_lock import exclusive\n"
             "with exclusive(sys.argv[1], 'test'):\n    print('held', flush=True)\n    time.sleep(600)",
             str(out),
         ],

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from srcrm.io import write_png
+from srcrm.base.io import write_png
 from srcrm.video import FrameLabelStore, LabelStoreError
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from video_test_helpers import IndexPredictor, truncate_avi_inside_frame, write_video
 
-from srcrm.predictor import Predictor
+from srcrm.inference.predictor import Predictor
 from srcrm.video import (
     FrameLabelStore,
     VideoPrelabelConfig,

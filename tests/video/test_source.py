@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from video_test_helpers import frame_index, index_frame, truncate, write_video
 
-from srcrm.io import write_png
+from srcrm.base.io import write_png
 from srcrm.video import VideoReadError, open_source, seeking
 
 

@@ -67,7 +67,7 @@ class IndexPredictor:
         self.seen: list[int] = []
 
     def predict_batch(self, images):
-        from srcrm.predictor import Prediction
+        from srcrm.inference.predictor import Prediction
 
         out = []
         for image in images:

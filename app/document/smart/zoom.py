@@ -20,7 +20,7 @@ from ..tools import Edit, patch
 from .errors import SmartToolError
 
 # image (h x w x 3 uint8) -> an object with ``labels`` (uint8) and ``confidence`` (float) maps,
-# such as srcrm.predictor.Prediction
+# such as srcrm.inference.predictor.Prediction
 PredictFn = Callable[[np.ndarray], Any]
 
 

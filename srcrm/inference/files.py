@@ -11,13 +11,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from srcrm.device import pick_device
-from srcrm.folder_lock import exclusive
-from srcrm.io import ImageReadError, read_image, write_jpeg, write_png
-from srcrm.outputs import refuse_aliasing
-from srcrm.overlay import blend
-from srcrm.predictor import Predictor
-from srcrm.suffixes import IMAGE_SUFFIXES
+from srcrm.base.device import pick_device
+from srcrm.base.folder_lock import exclusive
+from srcrm.base.io import ImageReadError, read_image, write_jpeg, write_png
+from srcrm.base.outputs import refuse_aliasing
+from srcrm.base.suffixes import IMAGE_SUFFIXES
+from srcrm.inference.overlay import blend
+from srcrm.inference.predictor import Predictor
 from srcrm.train.distributed import init_distributed, local_device, shard
 from srcrm.video import (
     VIDEO_SUFFIXES,
@@ -56,7 +56,7 @@ def plan_outputs(images: list[Path], out: Path, inputs: list[str]) -> dict[Path,
     ``NAME.png`` normally; images that share a stem (``a.jpg`` and ``a.png``) keep their
     extension (``a.jpg.png``, ``a.png.png``) so neither replaces the other. Raises ValueError
     when two inputs would still write one file (the same name in two folders), or when an
-    output would overwrite an input or land among the inputs (:mod:`srcrm.outputs`)."""
+    output would overwrite an input or land among the inputs (:mod:`srcrm.base.outputs`)."""
     stems = Counter(p.stem for p in images)
     names = {p: p.stem if stems[p.stem] == 1 else p.name for p in images}
     by_name: dict[str, list[Path]] = {}
@@ -86,7 +86,7 @@ def predict_paths(
 ) -> int:
     """Write ``out/NAME.png`` label maps (and ``out/overlays/NAME.jpg``); see
     :func:`plan_outputs` for the names. Returns an exit code: an unreadable input (corrupt,
-    or declaring more pixels than :mod:`srcrm.limits` allows) gets an ``error:`` line and is
+    or declaring more pixels than :mod:`srcrm.base.limits` allows) gets an ``error:`` line and is
     skipped, and makes it 1. An output that cannot be written (a full disk) raises OSError."""
     images = collect_images(inputs)
     names = plan_outputs(images, out, inputs)

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from srcrm.device import cpu_supports_bf16
-from srcrm.io import atomic_write_text
+from srcrm.base.device import cpu_supports_bf16
+from srcrm.base.io import atomic_write_text
 
 if TYPE_CHECKING:
     from srcrm.models.network import SRCRMNet
@@ -131,7 +131,7 @@ class _OnnxRuntime:
     def __init__(self, model: SRCRMNet, folder: Path, example: torch.Tensor):
         import onnxruntime as ort
 
-        from srcrm.export import export_onnx
+        from srcrm.inference.export import export_onnx
 
         path = folder / "onnx" / f"{weights_key(model)}.onnx"
         if not path.is_file():

@@ -13,19 +13,19 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from srcrm.checkpoint import Checkpoint
-from srcrm.config import ModelConfig
-from srcrm.device import amp_dtype, cpu_supports_bf16, device_name, pick_device
-from srcrm.fast_inference import (
+from srcrm.base.device import amp_dtype, cpu_supports_bf16, device_name, pick_device
+from srcrm.inference.fast_path import (
     FastPathConfig,
     build_forward,
     candidate_paths,
     compile_available,
     machine_key,
 )
-from srcrm.losses import LossConfig, segmentation_loss
+from srcrm.inference.predictor import Predictor
 from srcrm.models import SRCRMNet, build_model
-from srcrm.predictor import Predictor
+from srcrm.models.checkpoint import Checkpoint
+from srcrm.models.config import ModelConfig
+from srcrm.train.losses import LossConfig, segmentation_loss
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from srcrm.io import atomic_write_bytes
+from srcrm.base.io import atomic_write_bytes
 
 ONNX_OPSET = 17  # GridSample arrived in opset 16
 

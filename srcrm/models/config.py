@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from srcrm.limits import check_channels, check_class_count
+from srcrm.base.limits import check_channels, check_class_count
 from srcrm.models.registry import ENCODERS
 
 

@@ -1,6 +1,6 @@
 """Label RGB images of any size with a trained checkpoint: the entry point for the app, the
 ``predict`` command and video pre-labelling. On a CPU the forward pass takes the fastest path
-measured for this machine (:mod:`srcrm.fast_inference`)."""
+measured for this machine (:mod:`srcrm.inference.fast_path`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from srcrm.checkpoint import Checkpoint, load_checkpoint
-from srcrm.device import device_name, pick_device
-from srcrm.fast_inference import FastPathConfig, PathChoice, Progress, build_forward, choose_path
-from srcrm.inference import InferenceConfig, label_tiles, predict_probs
+from srcrm.base.device import device_name, pick_device
+from srcrm.inference.fast_path import FastPathConfig, PathChoice, Progress, build_forward, choose_path
+from srcrm.inference.strategy import InferenceConfig, label_tiles, predict_probs
+from srcrm.models.checkpoint import Checkpoint, load_checkpoint
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Predictor:
         cls, path=None, device: str | torch.device = "auto", progress: Progress | None = None
     ) -> Predictor:
         """``path`` None loads the bundled default model. ``progress`` hears of the first-start
-        measuring of the CPU inference paths (:func:`srcrm.fast_inference.choose_path`)."""
+        measuring of the CPU inference paths (:func:`srcrm.inference.fast_path.choose_path`)."""
         return cls(load_checkpoint(path), device, progress=progress)
 
     def to(self, device: str | torch.device, progress: Progress | None = None) -> Predictor:
@@ -67,7 +67,7 @@ class Predictor:
     def predict(self, image: np.ndarray) -> Prediction:
         """Label an RGB uint8 image (HxWx3). Images up to ``whole_below`` pixels run at once;
         larger ones run in overlapping tiles, so the memory beyond the image and its label and
-        confidence maps is bounded by the tile (:func:`srcrm.inference.label_tiles`)."""
+        confidence maps is bounded by the tile (:func:`srcrm.inference.strategy.label_tiles`)."""
         _check_image(image)
         h, w = image.shape[:2]
         if h * w <= self.whole_below:

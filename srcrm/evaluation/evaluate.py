@@ -7,8 +7,8 @@ import torch.distributed as dist
 from tqdm import tqdm
 
 from srcrm.data.datasets import SegmentationData
-from srcrm.inference import InferenceConfig, predict_probs
-from srcrm.metrics import SegmentationMetrics
+from srcrm.evaluation.metrics import SegmentationMetrics
+from srcrm.inference.strategy import InferenceConfig, predict_probs
 
 
 def to_input(image, device: torch.device) -> torch.Tensor:

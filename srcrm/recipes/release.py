@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from srcrm.checkpoint import DEFAULT_MANIFEST, load_checkpoint, save_checkpoint, save_manifest
+from srcrm.models.checkpoint import DEFAULT_MANIFEST, load_checkpoint, save_checkpoint, save_manifest
 from srcrm.models.head import class_conv
 from srcrm.models.network import SRCRMNet
 
@@ -68,9 +68,9 @@ def choose_prior_correction(
     """Score ``checkpoint`` on ``split`` with each prior correction ``beta`` (as
     :func:`ship_default` would apply it, in fp16); return the beta with the best mIoU and every
     beta's metrics. Without class balancing there is nothing to correct: (0.0, {})."""
+    from srcrm.base.device import pick_device
     from srcrm.data.datasets import open_dataset
-    from srcrm.device import pick_device
-    from srcrm.evaluate import evaluate
+    from srcrm.evaluation.evaluate import evaluate
 
     ckpt = load_checkpoint(checkpoint)
     weights = ckpt.meta.get("train", {}).get("config", {}).get("loss", {}).get("class_weights")

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from srcrm.ranges import check_range
+from srcrm.base.ranges import check_range
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def predict_probs(
     cfg: InferenceConfig = InferenceConfig(),
 ) -> torch.Tensor:
     """Class probabilities (N,C,H,W) for RGB input in [0, 1] (N,3,H,W). ``model`` is a network
-    or any forward pass to logits (a :mod:`srcrm.fast_inference` path)."""
+    or any forward pass to logits (a :mod:`srcrm.inference.fast_path` path)."""
     h, w = x.shape[-2:]
     total: torch.Tensor | None = None
     views = 0

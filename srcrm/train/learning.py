@@ -40,12 +40,12 @@ import cv2
 import numpy as np
 import torch
 
-from srcrm.checkpoint import load_checkpoint
+from srcrm.base.io import read_image, write_png
 from srcrm.data.datasets import SegmentationData
-from srcrm.finetune import Cancelled, FinetuneConfig, FinetuneEvent, finetune
-from srcrm.finetune_data import open_finetune_data
-from srcrm.io import read_image, write_png
-from srcrm.predictor import Prediction, Predictor
+from srcrm.data.finetune_data import open_finetune_data
+from srcrm.inference.predictor import Prediction, Predictor
+from srcrm.models.checkpoint import load_checkpoint
+from srcrm.train.finetune import Cancelled, FinetuneConfig, FinetuneEvent, finetune
 
 __all__ = [
     "Cancelled",
@@ -149,7 +149,7 @@ def learn(
 ) -> LearnSummary:
     """One update of ``model`` (a checkpoint, a manifest, or None for the bundled model).
 
-    ``data_dir`` is a fine-tuning folder (:mod:`srcrm.finetune_data`) holding the labels of
+    ``data_dir`` is a fine-tuning folder (:mod:`srcrm.data.finetune_data`) holding the labels of
     ``done``, the names (file stems) of the images marked done, oldest first. When the update is
     kept it is written to ``out_model`` and each image of ``todo`` (paths, in visiting order)
     is pre-labelled through ``on_prelabel(name, prediction)``, except the done images and those

@@ -6,10 +6,10 @@ resident and augments there); on a CPU run one or two at a time (``--parallel``)
 ``--threads`` each, so they do not oversubscribe the cores. Rerunning the same command resumes:
 finished runs are kept, stopped ones continue from their last resumable save.
 
-Every finished model is scored on the val split through the :class:`~srcrm.predictor.Predictor`
+Every finished model is scored on the val split through the :class:`~srcrm.inference.predictor.Predictor`
 (the app's fastest measured path); ``--eval-every N`` also records curves during training.
 
-    python -m srcrm.ablation --data ../shared/data/camvid --out runs/ablation --steps 6000 --seeds 0 1
+    python -m srcrm.recipes.ablation --data ../shared/data/camvid --out runs/ablation --steps 6000 --seeds 0 1
 
 ``--train-flags`` passes the same further ``srcrm train`` flags to every variant (the encoder, a
 pretrained start, the loss), so the variants differ only in SRM and CRM.
@@ -28,12 +28,12 @@ from pathlib import Path
 
 import torch
 
-from srcrm.checkpoint import load_checkpoint
+from srcrm.base.io import atomic_write_text
 from srcrm.data.datasets import open_dataset
-from srcrm.io import atomic_write_text
-from srcrm.metrics import SegmentationMetrics
-from srcrm.plots import plot_class_iou, plot_training
-from srcrm.predictor import Predictor
+from srcrm.evaluation.metrics import SegmentationMetrics
+from srcrm.evaluation.plots import plot_class_iou, plot_training
+from srcrm.inference.predictor import Predictor
+from srcrm.models.checkpoint import load_checkpoint
 
 VARIANTS = {  # name -> extra `srcrm train` flags
     "baseline": ["--no-srm", "--no-crm"],
@@ -245,7 +245,7 @@ def main(argv=None) -> int:
     if not results:
         print("no finished runs found", file=sys.stderr)
         return 1
-    command = "python -m srcrm.ablation " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m srcrm.recipes.ablation " + " ".join(argv if argv is not None else sys.argv[1:])
     notes = Path(args.notes).read_text() if args.notes else ""
     print(write_report(results, Path(args.docs), command, notes).read_text())
     return 0

@@ -19,9 +19,9 @@ from typing import IO
 import cv2
 import numpy as np
 
-from srcrm.image_header import HeaderError, declared_size
-from srcrm.limits import ImageTooLarge, check_image_size
-from srcrm.package_data import resource_dir
+from srcrm.base.image_header import HeaderError, declared_size
+from srcrm.base.limits import ImageTooLarge, check_image_size
+from srcrm.base.package_data import resource_dir
 
 # Read once at import: os.umask can only be read by setting it, which is not thread-safe.
 _UMASK = os.umask(0o022)
@@ -130,8 +130,8 @@ def unreadable_reason(exc: OSError) -> str:
 
 def read_checked(path: Path) -> bytes:
     """The bytes of an image file whose header declares a size within
-    :func:`srcrm.limits.max_pixels`, checked before anything is decoded; the format is told by
-    the content, not the name (:mod:`srcrm.image_header`). :class:`ImageReadError` says why
+    :func:`srcrm.base.limits.max_pixels`, checked before anything is decoded; the format is told by
+    the content, not the name (:mod:`srcrm.base.image_header`). :class:`ImageReadError` says why
     not: missing, unreadable, a format no reader here knows, or too large."""
     try:
         with open(path, "rb") as fh:

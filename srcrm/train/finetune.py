@@ -23,26 +23,26 @@ from pathlib import Path
 import numpy as np
 from torch import nn
 
-from srcrm.checkpoint import (
-    DEFAULT_MANIFEST,
-    checkpoint_bytes,
-    checkpoint_files,
-    load_checkpoint,
-)
+from srcrm.base.device import device_name, pick_device
+from srcrm.base.io import atomic_write_bytes, refuse_bundled_output
+from srcrm.base.outputs import refuse_aliasing
+from srcrm.base.ranges import check_range
 from srcrm.data.augment import AugmentConfig
 from srcrm.data.datasets import SegmentationData
-from srcrm.device import device_name, pick_device
-from srcrm.evaluate import evaluate
-from srcrm.finetune_data import (
+from srcrm.data.finetune_data import (
     data_paths,
     open_finetune_data,
     require_labelled_pixels,
     train_only_names,
 )
-from srcrm.io import atomic_write_bytes, refuse_bundled_output
+from srcrm.evaluation.evaluate import evaluate
+from srcrm.models.checkpoint import (
+    DEFAULT_MANIFEST,
+    checkpoint_bytes,
+    checkpoint_files,
+    load_checkpoint,
+)
 from srcrm.models.head import adapt_classes
-from srcrm.outputs import refuse_aliasing
-from srcrm.ranges import check_range
 from srcrm.train import TrainConfig, Trainer, TrainEvent
 from srcrm.train.config import check_run_numbers
 from srcrm.train.trainer import Cancelled
@@ -153,7 +153,7 @@ def finetune(
     should_stop: Callable[[], bool] | None = None,
 ) -> FinetuneReport:
     """Fine-tune ``parent`` (a checkpoint, a manifest, or None for the bundled model) on the
-    folder ``data_dir`` (see :mod:`srcrm.finetune_data`) and write ``out_path``.
+    folder ``data_dir`` (see :mod:`srcrm.data.finetune_data`) and write ``out_path``.
 
     Raises :class:`Cancelled` when ``should_stop`` returns true; ``CheckpointError``,
     ``FileNotFoundError`` or ``ValueError`` for input it cannot use. Either way nothing is

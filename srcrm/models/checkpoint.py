@@ -24,11 +24,11 @@ from types import UnionType
 import torch
 from torch import nn
 
-from srcrm.config import ModelConfig
-from srcrm.io import atomic_write_bytes, atomic_write_text
-from srcrm.jsonio import JsonError, load_json
+from srcrm.base.io import atomic_write_bytes, atomic_write_text
+from srcrm.base.jsonio import JsonError, load_json
+from srcrm.base.package_data import resource_dir
+from srcrm.models.config import ModelConfig
 from srcrm.models.network import SRCRMNet, upgrade_state_dict
-from srcrm.package_data import resource_dir
 
 FORMAT = "srcrm-checkpoint"
 VERSION = 2  # 1: the network before its encoder/decoder/head split; still loaded
@@ -290,7 +290,7 @@ def _read_manifest_parts(manifest_path: Path) -> bytes:
 
 def checkpoint_files(path) -> list[Path]:
     """The files loading ``path`` reads: the file, and a manifest's parts (for the rule that
-    no output may overwrite an input, :mod:`srcrm.outputs`). A manifest that cannot be read
+    no output may overwrite an input, :mod:`srcrm.base.outputs`). A manifest that cannot be read
     adds no parts; loading it says why."""
     path = Path(path) if path is not None else DEFAULT_MANIFEST
     if path.suffix != ".json":

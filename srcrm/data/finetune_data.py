@@ -22,12 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from srcrm.checkpoint import Checkpoint
+from srcrm.base.limits import check_class_count
+from srcrm.base.suffixes import IMAGE_SUFFIXES
 from srcrm.data.datasets import SegmentationData
 from srcrm.data.labelsets import LabelSet, generated_palette, read_class_names
 from srcrm.formats.classes import UNLABELLED_NAMES
-from srcrm.limits import check_class_count
-from srcrm.suffixes import IMAGE_SUFFIXES
+from srcrm.models.checkpoint import Checkpoint
 
 
 def open_finetune_data(data_dir, parent: Checkpoint) -> SegmentationData:

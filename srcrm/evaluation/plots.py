@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 
 def save_figure(fig, path) -> Path:
     """Write a figure as a PNG atomically (a half-written chart never replaces a good one)."""
-    from srcrm.io import atomic_write
+    from srcrm.base.io import atomic_write
 
     path = Path(path)
     try:

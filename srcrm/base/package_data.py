@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-_CHECKOUT = Path(__file__).resolve().parent.parent / "resources"
+_CHECKOUT = Path(__file__).resolve().parents[2] / "resources"
 
 
 def resource_dir() -> Path:
