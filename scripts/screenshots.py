@@ -5,11 +5,14 @@
   Images When Opened" covers videos), on a frame in the middle, with the Video menu open;
 * ``docs/screenshots/learn_mode.png``: learn-as-you-go on a folder of frames from the clip: four
   marked done after the same correction (sidewalk painted as road), the real ``srcrm learn``
-  child's update kept, and the status saying so on the next image, pre-labelled again by it.
+  child's update kept, and the status saying so on the next image, pre-labelled again by it;
+* ``docs/screenshots/learn_mode_video.png``: the same on the clip itself (pre-labelled as it
+  opens): frames 0, 8, 16 and 24 corrected and marked done, and the status on frame 50, which
+  the update (if kept) labelled again, with the timeline and the done frames in the list.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [OUT_DIR] [--only NAME]
 
-``--only`` renders one of them: ``image``, ``video`` or ``learn``.
+``--only`` renders one of them: ``image``, ``video``, ``learn`` or ``learn-video``.
 
 Settings and labels go to a temporary folder, so the user's own are left alone. An open menu
 is a window of its own, so it is grabbed separately and painted over the window's picture."""
@@ -108,11 +111,43 @@ def video_screenshot(app: QtWidgets.QApplication, tmp: Path, out: Path) -> None:
     window.close()
 
 
-def learn_screenshot(app: QtWidgets.QApplication, tmp: Path, out: Path) -> None:
-    import cv2
-
+def learn_from_corrections(app: QtWidgets.QApplication, window: MainWindow, show, indices) -> None:
+    """What both learn-as-you-go shots do: on each of ``indices`` (K of them, shown with
+    ``show``) the same correction, sidewalk painted as road, then Ctrl+Enter; then the real
+    ``srcrm learn`` child runs (30 s budget) and its outcome is printed."""
     from app.document.geometry import Rect
     from app.document.tools import Edit
+
+    learning = window.learning
+    learning.budget_s = 30.0
+    assert learning.active, f"{window.session.mode.count} {window.session.mode.noun}s: the mode is on"
+    assert len(indices) == learning.every
+    road, sidewalk = (window.session.mode.classes.names.index(n) for n in ("road", "sidewalk"))
+    for index in indices:
+        show(index)
+        wait(app, lambda: window.doc.state.value == "prelabelled" and not window.model.busy, 300)
+        doc = window.doc
+        h, w = doc.shape
+        doc.begin_stroke("fix")
+        doc.apply(Edit(Rect(0, 0, w, h), doc.labels == sidewalk, road))
+        doc.end_stroke()
+        window.commands.run("image.done")
+    wait(app, lambda: learning.run is not None, 30)
+    wait(app, lambda: learning.run is None, 600)
+    wait(app, lambda: window.model.info is not None, 120)  # the kept update, loaded
+    print(window.notice.text)
+
+
+def save_settled(app: QtWidgets.QApplication, window: MainWindow, out: Path) -> None:
+    wait(app, lambda: window.saver.idle, 30)
+    settle(app, 1.0)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(out))
+    window.close()
+
+
+def learn_screenshot(app: QtWidgets.QApplication, tmp: Path, out: Path) -> None:
+    import cv2
 
     folder = tmp / "street"
     folder.mkdir()
@@ -125,34 +160,30 @@ def learn_screenshot(app: QtWidgets.QApplication, tmp: Path, out: Path) -> None:
     clip.release()
     window = open_window(tmp / "learn.ini", folder)
     wait(app, lambda: window.model.info is not None, 120)
-    learning = window.learning
-    learning.budget_s = 30.0
-    assert learning.active, "twelve images: the mode is on"
-    road, sidewalk = (window.project.classes.names.index(n) for n in ("road", "sidewalk"))
-    for index in range(learning.every):  # the same correction on each, then Ctrl+Enter
-        window.session.open_document(index)
-        wait(app, lambda: window.doc.state.value == "prelabelled" and not window.model.busy, 300)
-        doc = window.doc
-        h, w = doc.shape
-        doc.begin_stroke("fix")
-        doc.apply(Edit(Rect(0, 0, w, h), doc.labels == sidewalk, road))
-        doc.end_stroke()
-        window.commands.run("image.done")
-    wait(app, lambda: learning.run is not None, 30)
-    wait(app, lambda: learning.run is None, 600)
-    print(window.notice.text)
-    window.session.open_document(learning.every)  # the next image, pre-labelled by the update
-    wait(app, lambda: window.saver.idle, 30)
-    settle(app, 1.0)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(out))
-    window.close()
+    every = window.learning.every
+    learn_from_corrections(app, window, window.session.open_document, range(every))
+    window.session.open_document(every)  # the next image, pre-labelled by the update
+    save_settled(app, window, out)
+
+
+def learn_video_screenshot(app: QtWidgets.QApplication, tmp: Path, out: Path) -> None:
+    window = open_window(tmp / "learn_video.ini", CLIP)
+    wait(app, lambda: window.model.info is not None, 120)
+    wait(app, lambda: window.jobs.busy(), 30)  # the clip is pre-labelled as it opens
+    wait(app, lambda: not window.jobs.busy(), 900)
+    dock = window.findChild(QtWidgets.QDockWidget, "imagesDock")  # wide enough for "frame 16"
+    window.resizeDocks([dock], [290], QtCore.Qt.Orientation.Horizontal)
+    every = window.learning.every
+    learn_from_corrections(app, window, window.videos.show_frame, [8 * k for k in range(every)])
+    window.videos.show_frame(FRAME)  # a frame ahead, pre-labelled again if the update was kept
+    save_settled(app, window, out)
 
 
 SHOTS = {
     "image": ("app_screenshot.png", image_screenshot),
     "video": ("app_video_screenshot.png", video_screenshot),
     "learn": ("screenshots/learn_mode.png", learn_screenshot),
+    "learn-video": ("screenshots/learn_mode_video.png", learn_video_screenshot),
 }
 
 
