@@ -50,9 +50,6 @@ class ImageFlow:
         def has_images() -> bool:
             return session.mode is not None and session.mode.count > 0
 
-        def image_mode() -> bool:
-            return session.mode is not None and session.mode.image_commands
-
         return [
             Command("file.open_image", "Open &Image…", self.choose_image, "file", "1_open", ("Ctrl+O",)),
             Command(
@@ -79,12 +76,13 @@ class ImageFlow:
             ),
             Command(
                 "image.next_unfinished",
-                "Next &Unfinished Image",
+                lambda: f"Next &Unfinished {session.mode.noun.title() if session.mode else 'Image'}",
                 session.next_unfinished,
                 "image",
                 "1_go",
                 ("Shift+D",),
-                enabled=image_mode,
+                "The next image (in a video, frame) not marked done",
+                enabled=has_images,
             ),
         ]
 

@@ -11,7 +11,7 @@ from .document.tool_table import TOOLS
 from .session.commands import Command, CommandTable, Menu
 
 SHORTCUTS_HELP = """<table>
-<tr><td><b>A</b> / <b>D</b></td><td>previous / next image (Shift+D: next unfinished)</td></tr>
+<tr><td><b>A</b> / <b>D</b></td><td>previous / next image (Shift+D: next unfinished image or frame)</td></tr>
 <tr><td><b>1</b>…<b>9</b>, <b>0</b></td><td>classes 1–10 (Alt+1…0: classes 11–20)</td></tr>
 {tools}
 <tr><td><b>[</b> / <b>]</b>, Ctrl+wheel</td><td>smaller / larger brush</td></tr>

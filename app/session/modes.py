@@ -29,10 +29,17 @@ class DocumentError(Exception):
     """An image or frame that cannot be shown; the message says so to the person."""
 
 
+def next_not_done(count: int, current: int | None, done: Callable[[int], bool]) -> int | None:
+    """The first of ``count`` documents after ``current`` (wrapping around, ``current`` itself
+    last) for which ``done`` is false; None if every one is done."""
+    start = -1 if current is None else current
+    return next((i for k in range(1, count + 1) if not done(i := (start + k) % count)), None)
+
+
 class Mode(ABC):
     """What a session has open. ``index`` is the image or frame on screen (None: none yet)."""
 
-    image_commands = False  # pre-label the folder, mark done, next unfinished
+    image_commands = False  # pre-label the folder
     noun = "image"  # what one document is, for messages
     fit_each_document = True  # each image fits the window; a video's frames share one view
 
@@ -184,13 +191,8 @@ class ImageMode(Mode):
 
     def next_unfinished(self) -> int | None:
         """The next image after the open one (wrapping around) not marked done."""
-        n = len(self.project)
-        start = -1 if self.index is None else self.index
-        for k in range(1, n + 1):
-            i = (start + k) % n
-            if self.project.entries[i].state != ImageState.DONE:
-                return i
-        return None
+        entries = self.project.entries
+        return next_not_done(len(entries), self.index, lambda i: entries[i].state == ImageState.DONE)
 
     def read(self, index: int) -> Callable[[], tuple[LabelDocument, list[str]]]:
         self.saver.flush()  # its labels as last saved, if a save of them is still queued
@@ -365,6 +367,11 @@ class VideoMode(Mode):
     def first_index(self, select: Path | str | None = None) -> int | None:
         """The frame viewed last."""
         return self.video.last_frame if self.video.frame_count else None
+
+    def next_unfinished(self) -> int | None:
+        """The next frame after the one on screen (wrapping around) not marked done."""
+        done = self.video.done
+        return next_not_done(self.video.frame_count, self.index, done.__contains__)
 
     def read(self, index: int) -> Callable[[], tuple[LabelDocument, list[str]]]:
         video = self.video

@@ -186,7 +186,7 @@ class Session:
             self.notice.emit(f"First {mode.noun}" if index < 0 else f"Last {mode.noun}", "status", None)
 
     def next_unfinished(self) -> None:
-        """Shift+D: the next image not marked done."""
+        """Shift+D: the next image (or frame) not marked done."""
         index = self.mode.next_unfinished() if self.mode is not None else None
         if index is not None:
             self.open_document(index)
